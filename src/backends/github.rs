@@ -1,0 +1,215 @@
+//! GitHub through octocrab: the open pull requests of the model repository and the Kfops
+//! facts read from their comments.
+
+use std::time::Duration;
+
+use futures::{stream, StreamExt, TryStreamExt};
+use octocrab::{params, Octocrab};
+
+use super::error::{hint_for_status, BackendError, Service};
+use crate::chatops::{read_var, VAR_RUN_ID, VAR_VERSION_ID};
+use crate::config::Secret;
+use crate::domain::PullRequest;
+
+/// How many PRs are enriched (detail, compare, comments) at once.
+const CONCURRENT_PR_FETCHES: usize = 8;
+
+/// A GitHub client bound to one repository.
+#[derive(Clone)]
+pub struct GitHub {
+    client: Octocrab,
+    owner: String,
+    repo: String,
+}
+
+impl std::fmt::Debug for GitHub {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GitHub")
+            .field("owner", &self.owner)
+            .field("repo", &self.repo)
+            .finish_non_exhaustive()
+    }
+}
+
+impl GitHub {
+    /// Builds a client for `api_url` (`https://api.github.com`, a GitHub Enterprise `/api/v3`
+    /// URL, or the simulator's `/github` URL).
+    pub fn new(
+        api_url: &str,
+        token: Option<&Secret>,
+        owner: &str,
+        repo: &str,
+    ) -> Result<Self, BackendError> {
+        let mut builder = Octocrab::builder()
+            .base_uri(api_url)
+            .map_err(|e| {
+                BackendError::new(Service::GitHub, "configure client", e.to_string())
+                    .with_hint("check [github] api_url")
+            })?
+            .set_connect_timeout(Some(Duration::from_secs(10)))
+            .set_read_timeout(Some(Duration::from_secs(30)));
+        if let Some(token) = token {
+            builder = builder.personal_token(token.expose().to_string());
+        }
+        let client = builder
+            .build()
+            .map_err(|e| BackendError::new(Service::GitHub, "configure client", e.to_string()))?;
+        Ok(Self {
+            client,
+            owner: owner.to_string(),
+            repo: repo.to_string(),
+        })
+    }
+
+    /// `owner/name` of the repository.
+    pub fn repo_slug(&self) -> String {
+        format!("{}/{}", self.owner, self.repo)
+    }
+
+    /// Every open PR, newest update first, with mergeability, behind/ahead of its base and the
+    /// last Kfops version and run IDs from its comments.
+    pub async fn open_pull_requests(&self) -> Result<Vec<PullRequest>, BackendError> {
+        let what = "list pull requests";
+        let first = self
+            .client
+            .pulls(&self.owner, &self.repo)
+            .list()
+            .state(params::State::Open)
+            .sort(params::pulls::Sort::Updated)
+            .direction(params::Direction::Descending)
+            .per_page(100)
+            .send()
+            .await
+            .map_err(|e| map_err(what, e))?;
+        let listed = self
+            .client
+            .all_pages(first)
+            .await
+            .map_err(|e| map_err(what, e))?;
+        stream::iter(listed.into_iter().map(|pr| self.enrich(pr.number)))
+            .buffered(CONCURRENT_PR_FETCHES)
+            .try_collect()
+            .await
+    }
+
+    /// One PR with everything the console shows about it.
+    pub async fn pull_request(&self, number: u64) -> Result<PullRequest, BackendError> {
+        self.enrich(number).await
+    }
+
+    async fn enrich(&self, number: u64) -> Result<PullRequest, BackendError> {
+        let what = format!("get PR #{number}");
+        let pr = self
+            .client
+            .pulls(&self.owner, &self.repo)
+            .get(number)
+            .await
+            .map_err(|e| map_err(&what, e))?;
+        let base_ref = pr.base.ref_field.clone();
+        let head_sha = pr.head.sha.clone();
+        let (comparison, bodies) = futures::try_join!(
+            self.compare(&base_ref, &head_sha),
+            self.comment_bodies(number)
+        )?;
+        Ok(PullRequest {
+            number: pr.number,
+            title: pr.title.clone().unwrap_or_default(),
+            author: pr
+                .user
+                .as_ref()
+                .map(|u| u.login.clone())
+                .unwrap_or_default(),
+            head_ref: pr.head.ref_field.clone(),
+            head_sha,
+            base_ref,
+            behind_by: Some(comparison.0),
+            ahead_by: Some(comparison.1),
+            mergeable: pr.mergeable,
+            mergeable_state: pr
+                .mergeable_state
+                .as_ref()
+                .and_then(|s| serde_json::to_value(s).ok())
+                .and_then(|v| v.as_str().map(str::to_string)),
+            labels: pr
+                .labels
+                .as_ref()
+                .map(|ls| ls.iter().map(|l| l.name.clone()).collect())
+                .unwrap_or_default(),
+            updated_at: pr.updated_at.unwrap_or_default(),
+            last_version_id: read_var(bodies.iter().map(String::as_str), VAR_VERSION_ID),
+            last_run_id: read_var(bodies.iter().map(String::as_str), VAR_RUN_ID),
+        })
+    }
+
+    /// `(behind_by, ahead_by)` of `head` against `base`.
+    async fn compare(&self, base: &str, head: &str) -> Result<(u64, u64), BackendError> {
+        let what = format!("compare {base}...{head}");
+        let cmp = self
+            .client
+            .commits(&self.owner, &self.repo)
+            .compare(base, head)
+            .send()
+            .await
+            .map_err(|e| map_err(&what, e))?;
+        Ok((
+            u64::try_from(cmp.behind_by).unwrap_or(0),
+            u64::try_from(cmp.ahead_by).unwrap_or(0),
+        ))
+    }
+
+    /// The bodies of all comments of an issue or PR, oldest first.
+    pub async fn comment_bodies(&self, number: u64) -> Result<Vec<String>, BackendError> {
+        let what = format!("list comments of #{number}");
+        let first = self
+            .client
+            .issues(&self.owner, &self.repo)
+            .list_comments(number)
+            .per_page(100)
+            .send()
+            .await
+            .map_err(|e| map_err(&what, e))?;
+        let all = self
+            .client
+            .all_pages(first)
+            .await
+            .map_err(|e| map_err(&what, e))?;
+        Ok(all.into_iter().filter_map(|c| c.body).collect())
+    }
+}
+
+/// Turns an octocrab error into an operator-facing one.
+fn map_err(what: &str, err: octocrab::Error) -> BackendError {
+    match err {
+        octocrab::Error::GitHub { source, .. } => {
+            let status = source.status_code.as_u16();
+            let mut e = BackendError::new(
+                Service::GitHub,
+                what,
+                format!("{} {}", status, source.message),
+            )
+            .with_status(status);
+            e.hint = hint_for_status(Service::GitHub, status);
+            e
+        }
+        other => BackendError::new(Service::GitHub, what, flatten(&other))
+            .with_hint("check [github] api_url and the network"),
+    }
+}
+
+/// The error and its sources on one line, without octocrab's backtrace.
+fn flatten(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut out = err.to_string();
+    if let Some(pos) = out.find("\n") {
+        out.truncate(pos);
+    }
+    let mut source = err.source();
+    while let Some(s) = source {
+        let text = s.to_string();
+        if !out.contains(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        source = s.source();
+    }
+    out
+}

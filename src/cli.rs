@@ -1,0 +1,79 @@
+//! The command line (clap): the console by default, `demo`, `sim`, and headless commands.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+/// kfops-console: the operator's terminal console for the Kfops MLOps workflow.
+///
+/// Without a subcommand it opens the console on the real services named in the config file:
+/// the open pull requests of the model repository, their build logs, pipeline run graphs and
+/// deployment targets, with keys that issue the same /build, /run and /deploy actions as the
+/// Kfops chat commands.
+#[derive(Debug, Parser)]
+#[command(name = "kfops", version, about, long_about, propagate_version = true)]
+#[command(
+    after_help = "Config lookup order: --config, $KFOPS_CONFIG, ./kfops.toml, \
+$XDG_CONFIG_HOME/kfops/config.toml.\nGitHub token: $GITHUB_TOKEN or $GH_TOKEN (see [github] token_env).\n\
+Try it without a cluster: kfops demo"
+)]
+pub struct Cli {
+    /// The config file (overrides $KFOPS_CONFIG and the default locations).
+    #[arg(long, short = 'c', global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Send no mutating request at all: every action key only says what it would do.
+    #[arg(long, global = true)]
+    pub read_only: bool,
+
+    /// Write diagnostic logs (tracing) to this file; nothing is logged to the terminal.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub log_file: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub command: Option<CliCommand>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CliCommand {
+    /// Open the console on the embedded simulated environment (no cluster, no token needed).
+    ///
+    /// Starts the simulated GitHub, Kubernetes and KFP APIs on a loopback port inside this
+    /// process and points the console at them, with the demo model repository
+    /// `acme-ml/churn-model` and its open pull requests.
+    Demo {
+        /// A scenario file instead of the embedded demo scenario.
+        #[arg(long, value_name = "FILE")]
+        scenario: Option<PathBuf>,
+    },
+    /// Serve the simulated environment alone, so other clients (kubectl, curl, the KFP SDK,
+    /// another kfops) can use it. Prints the base URLs and runs until Ctrl-C.
+    Sim {
+        /// Address to listen on (use port 0 for any free port).
+        #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR:PORT")]
+        listen: SocketAddr,
+        /// A scenario file instead of the embedded demo scenario.
+        #[arg(long, value_name = "FILE")]
+        scenario: Option<PathBuf>,
+    },
+    /// Print the documented example config file (every key, with comments).
+    ExampleConfig,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn sim_parses_listen_address() {
+        let cli = Cli::try_parse_from(["kfops", "sim", "--listen", "127.0.0.1:0"]).unwrap();
+        assert!(matches!(cli.command, Some(CliCommand::Sim { listen, .. }) if listen.port() == 0));
+    }
+}

@@ -1,0 +1,322 @@
+//! The tables of the config file: `[repository]`, `[github]`, `[cluster]`, `[kfp]`,
+//! `[pipeline]`, `[deployment]`, `[image_builder]` and `[ui]`, with their defaults.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Deserializer};
+
+use super::*;
+
+/// `[repository]`: the GitHub repository holding the model code.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RepositoryConfig {
+    /// GitHub user or organisation (required), e.g. `acme`.
+    pub owner: String,
+    /// Repository name (required), e.g. `churn-model`.
+    pub name: String,
+}
+
+impl RepositoryConfig {
+    /// `owner/name`.
+    pub fn full_name(&self) -> String {
+        format!("{}/{}", self.owner, self.name)
+    }
+}
+
+/// `[github]`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct GithubConfig {
+    /// REST API base URL. Default [`DEFAULT_GITHUB_API_URL`].
+    pub api_url: String,
+    /// Environment variables holding the token, looked up in order (a string or a list).
+    /// Default [`DEFAULT_GITHUB_TOKEN_ENV`].
+    #[serde(deserialize_with = "one_or_many")]
+    pub token_env: Vec<String>,
+    /// The token itself: allowed but discouraged (prefer `token_env`).
+    pub token: Option<Secret>,
+}
+
+impl Default for GithubConfig {
+    fn default() -> Self {
+        GithubConfig {
+            api_url: DEFAULT_GITHUB_API_URL.to_owned(),
+            token_env: DEFAULT_GITHUB_TOKEN_ENV
+                .iter()
+                .map(|s| (*s).to_owned())
+                .collect(),
+            token: None,
+        }
+    }
+}
+
+/// `[cluster]`: the Kubernetes cluster running Kubeflow, Kaniko and KServe.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ClusterConfig {
+    /// Kubeconfig context; `None` = the current context.
+    pub context: Option<String>,
+    /// Workflow namespace where the Kaniko build pods run. Default `kfops`.
+    pub namespace: String,
+    /// Talk to this API server URL directly, without a kubeconfig (used by the demo).
+    pub server: Option<String>,
+}
+
+impl Default for ClusterConfig {
+    fn default() -> Self {
+        ClusterConfig {
+            context: None,
+            namespace: DEFAULT_CLUSTER_NAMESPACE.to_owned(),
+            server: None,
+        }
+    }
+}
+
+/// `[kfp]`: how to reach the Kubeflow Pipelines API.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct KfpConfig {
+    /// KFP API URL; `None` = through the Kubernetes API service proxy.
+    pub endpoint: Option<String>,
+    /// Namespace of the KFP API service, for the service proxy. Default `kubeflow`.
+    pub proxy_namespace: String,
+    /// `service:port` of the KFP API, for the service proxy. Default `ml-pipeline:8888`.
+    pub proxy_service: String,
+    /// Environment variable holding a bearer token for `endpoint`.
+    pub token_env: Option<String>,
+    /// Kubeflow profile namespace where runs are created. Default `kubeflow`.
+    pub namespace: String,
+    /// KFP experiment. Default: `repository.name`.
+    pub experiment_name: String,
+}
+
+impl Default for KfpConfig {
+    fn default() -> Self {
+        KfpConfig {
+            endpoint: None,
+            proxy_namespace: DEFAULT_KFP_NAMESPACE.to_owned(),
+            proxy_service: DEFAULT_KFP_PROXY_SERVICE.to_owned(),
+            token_env: None,
+            namespace: DEFAULT_KFP_NAMESPACE.to_owned(),
+            experiment_name: String::new(),
+        }
+    }
+}
+
+/// `[pipeline]`: the KFP pipeline.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PipelineConfig {
+    /// Pipeline name in KFP. Default: `repository.name`.
+    pub name: String,
+    /// Pipeline description. Default empty.
+    pub description: String,
+    /// Compiled KFP package, relative to the repository root. Default `pipeline.yaml`.
+    pub package_path: String,
+    /// Run parameters, TOML values converted to JSON (datetimes and nan/inf are rejected).
+    pub run_arguments: BTreeMap<String, serde_json::Value>,
+}
+
+impl Default for PipelineConfig {
+    fn default() -> Self {
+        PipelineConfig {
+            name: String::new(),
+            description: String::new(),
+            package_path: DEFAULT_PACKAGE_PATH.to_owned(),
+            run_arguments: BTreeMap::new(),
+        }
+    }
+}
+
+/// `[deployment]`: the KServe InferenceService.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DeploymentConfig {
+    /// InferenceService name. Default: `repository.name`.
+    pub inference_service_name: String,
+    /// InferenceService manifest template, relative to the repository root.
+    pub template_path: String,
+    /// Sample request body used to smoke-test a deploy, relative to the repository root.
+    pub sample_input_path: String,
+    /// How long to wait for the InferenceService to become ready. Default 300.
+    pub ready_timeout_seconds: u64,
+    /// `[deployment.production]`: target of `/deploy`.
+    #[serde(deserialize_with = "production_environment")]
+    pub production: EnvironmentConfig,
+    /// `[deployment.staging]`: target of `/staging_deploy`.
+    #[serde(deserialize_with = "staging_environment")]
+    pub staging: EnvironmentConfig,
+}
+
+impl Default for DeploymentConfig {
+    fn default() -> Self {
+        DeploymentConfig {
+            inference_service_name: String::new(),
+            template_path: DEFAULT_TEMPLATE_PATH.to_owned(),
+            sample_input_path: DEFAULT_SAMPLE_INPUT_PATH.to_owned(),
+            ready_timeout_seconds: DEFAULT_READY_TIMEOUT_SECONDS,
+            production: EnvironmentConfig::production(),
+            staging: EnvironmentConfig::staging(),
+        }
+    }
+}
+
+/// `[deployment.production]` / `[deployment.staging]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnvironmentConfig {
+    /// Namespace of the InferenceService. Default `production` / `staging`.
+    pub namespace: String,
+}
+
+impl EnvironmentConfig {
+    /// The default production target.
+    pub fn production() -> Self {
+        EnvironmentConfig {
+            namespace: DEFAULT_PRODUCTION_NAMESPACE.to_owned(),
+        }
+    }
+
+    /// The default staging target.
+    pub fn staging() -> Self {
+        EnvironmentConfig {
+            namespace: DEFAULT_STAGING_NAMESPACE.to_owned(),
+        }
+    }
+}
+
+/// The file form of an environment table (defaults differ per environment).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawEnvironment {
+    namespace: Option<String>,
+}
+
+fn production_environment<'de, D: Deserializer<'de>>(d: D) -> Result<EnvironmentConfig, D::Error> {
+    let raw = RawEnvironment::deserialize(d)?;
+    Ok(EnvironmentConfig {
+        namespace: raw
+            .namespace
+            .unwrap_or_else(|| DEFAULT_PRODUCTION_NAMESPACE.to_owned()),
+    })
+}
+
+fn staging_environment<'de, D: Deserializer<'de>>(d: D) -> Result<EnvironmentConfig, D::Error> {
+    let raw = RawEnvironment::deserialize(d)?;
+    Ok(EnvironmentConfig {
+        namespace: raw
+            .namespace
+            .unwrap_or_else(|| DEFAULT_STAGING_NAMESPACE.to_owned()),
+    })
+}
+
+/// `[image_builder]`: Kaniko builds of the images the pipeline uses.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ImageBuilderConfig {
+    /// Registry (and path prefix) the images are pushed to; required when `images` is
+    /// non-empty, e.g. `registry.example.com/acme`.
+    pub registry: Option<String>,
+    /// Push over plain HTTP / skip TLS verification. Default `false`.
+    pub insecure: bool,
+    /// Kaniko pod template, relative to the repository root. Default `kaniko/pod.yaml`.
+    pub pod_template_path: String,
+    /// `[[image_builder.images]]`: the images to build.
+    pub images: Vec<ImageConfig>,
+}
+
+impl Default for ImageBuilderConfig {
+    fn default() -> Self {
+        ImageBuilderConfig {
+            registry: None,
+            insecure: false,
+            pod_template_path: DEFAULT_POD_TEMPLATE_PATH.to_owned(),
+            images: Vec::new(),
+        }
+    }
+}
+
+/// One `[[image_builder.images]]` entry.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ImageConfig {
+    /// Image name (required, unique, characters `a-z 0-9 . _ - /`).
+    pub name: String,
+    /// Folder holding the `Dockerfile`, relative to the repository root (required).
+    pub dockerfile_folder: String,
+    /// Other folders copied into the build context. Default empty.
+    #[serde(default)]
+    pub other_folders: Vec<String>,
+}
+
+/// `[ui]`: the console.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct UiConfig {
+    /// Lines kept per log pane. Default 1 000 000, at least [`MIN_SCROLLBACK`].
+    pub scrollback: usize,
+    /// Colour theme, one of [`THEMES`]. Default `default`.
+    pub theme: String,
+    /// Pull request list refresh period. Default 30, at least [`MIN_REFRESH_SECONDS`].
+    pub refresh_seconds: u64,
+    /// `[ui.keys]`: action name -> keys (a key or a list of keys in the file; `[]`
+    /// unbinds). Key names are checked by the key map, not here.
+    #[serde(deserialize_with = "key_bindings")]
+    pub keys: BTreeMap<String, Vec<String>>,
+}
+
+impl Default for UiConfig {
+    fn default() -> Self {
+        UiConfig {
+            scrollback: DEFAULT_SCROLLBACK,
+            theme: DEFAULT_THEME.to_owned(),
+            refresh_seconds: DEFAULT_REFRESH_SECONDS,
+            keys: BTreeMap::new(),
+        }
+    }
+}
+
+/// A string or a list of strings in the file.
+#[derive(Deserialize)]
+#[serde(untagged, expecting = "expected a string or an array of strings")]
+enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl From<OneOrMany> for Vec<String> {
+    fn from(value: OneOrMany) -> Self {
+        match value {
+            OneOrMany::One(s) => vec![s],
+            OneOrMany::Many(v) => v,
+        }
+    }
+}
+
+fn one_or_many<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    OneOrMany::deserialize(d).map(Vec::from)
+}
+
+/// A key binding in the file: a key name or a list of key names.
+#[derive(Deserialize)]
+#[serde(untagged, expecting = "expected a key name or an array of key names")]
+enum KeyBinding {
+    One(String),
+    Many(Vec<String>),
+}
+
+fn key_bindings<'de, D: Deserializer<'de>>(
+    d: D,
+) -> Result<BTreeMap<String, Vec<String>>, D::Error> {
+    let raw = BTreeMap::<String, KeyBinding>::deserialize(d)?;
+    Ok(raw
+        .into_iter()
+        .map(|(action, binding)| {
+            let keys = match binding {
+                KeyBinding::One(k) => vec![k],
+                KeyBinding::Many(ks) => ks,
+            };
+            (action, keys)
+        })
+        .collect())
+}

@@ -1,0 +1,379 @@
+//! Semantic checks of a deserialized [`Config`], with positions taken from the parsed
+//! document.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use toml_edit::Table;
+
+use super::error::{ConfigError, ConfigErrorKind};
+use super::rules::{is_dns1035_label, is_dns1123_label, is_env_name, is_http_url, is_image_name};
+use super::spans::{is_present, span_of, KeyPath};
+use super::{Config, MIN_REFRESH_SECONDS, MIN_SCROLLBACK, THEMES};
+
+type Check = Result<(), ConfigError>;
+
+struct Checker<'a> {
+    root: &'a Table,
+    text: &'a str,
+    path: &'a Path,
+}
+
+impl Checker<'_> {
+    /// An error at the key `key` (or the deepest part of it written in the file).
+    fn fail(&self, key: &KeyPath, message: impl Into<String>, hint: impl Into<String>) -> Check {
+        let span = span_of(self.root, key);
+        Err(ConfigError::at(
+            ConfigErrorKind::InvalidValue,
+            self.path,
+            self.text,
+            &span,
+            key,
+            message,
+            hint,
+        ))
+    }
+
+    fn present(&self, key: &KeyPath) -> bool {
+        is_present(self.root, key)
+    }
+
+    fn non_empty(&self, key: &KeyPath, value: &str) -> Check {
+        if value.trim().is_empty() {
+            return self.fail(
+                key,
+                "must not be empty",
+                format!("set `{key}` to a non-empty value (see config.example.toml)"),
+            );
+        }
+        Ok(())
+    }
+
+    fn http_url(&self, key: &KeyPath, value: &str) -> Check {
+        if !is_http_url(value) {
+            return self.fail(
+                key,
+                format!("`{value}` is not an http(s) URL"),
+                "write a URL such as `https://host.example.com` or `http://127.0.0.1:8080`",
+            );
+        }
+        Ok(())
+    }
+
+    fn namespace(&self, key: &KeyPath, value: &str) -> Check {
+        if !is_dns1123_label(value) {
+            return self.fail(
+                key,
+                format!("`{value}` is not a valid Kubernetes namespace"),
+                "a namespace is a DNS-1123 label: at most 63 characters of a-z, 0-9 and `-`, starting and ending with a letter or digit",
+            );
+        }
+        Ok(())
+    }
+
+    fn repo_path(&self, key: &KeyPath, value: &str) -> Check {
+        self.non_empty(key, value)?;
+        if value.starts_with('/') || value.split(['/', '\\']).any(|part| part == "..") {
+            return self.fail(
+                key,
+                format!("`{value}` is not a path inside the repository"),
+                "write a path relative to the repository root, without `..`",
+            );
+        }
+        Ok(())
+    }
+
+    /// A name that defaults to `repository.name` must not be written as "".
+    fn derived_name(&self, key: &KeyPath, value: &str) -> Check {
+        if self.present(key) && value.is_empty() {
+            return self.fail(
+                key,
+                "must not be empty",
+                format!("remove `{key}` to default to repository.name"),
+            );
+        }
+        Ok(())
+    }
+}
+
+/// Checks everything serde cannot: returns the first problem found.
+pub(crate) fn check(config: &Config, root: &Table, text: &str, path: &Path) -> Check {
+    let c = Checker { root, text, path };
+    repository(&c, config)?;
+    github(&c, config)?;
+    cluster_and_kfp(&c, config)?;
+    pipeline(&c, config)?;
+    deployment(&c, config)?;
+    image_builder(&c, config)?;
+    ui(&c, config)
+}
+
+fn repository(c: &Checker, config: &Config) -> Check {
+    let owner = &config.repository.owner;
+    let key = KeyPath::dotted("repository.owner");
+    c.non_empty(&key, owner)?;
+    let valid_owner = owner.len() <= 39
+        && !owner.starts_with('-')
+        && !owner.ends_with('-')
+        && owner
+            .chars()
+            .all(|ch| ch.is_ascii_alphanumeric() || ch == '-');
+    if !valid_owner {
+        return c.fail(
+            &key,
+            format!("`{owner}` is not a valid GitHub user or organisation"),
+            "GitHub logins are at most 39 characters of letters, digits and `-`",
+        );
+    }
+    let name = &config.repository.name;
+    let key = KeyPath::dotted("repository.name");
+    c.non_empty(&key, name)?;
+    let valid_name = name.len() <= 100
+        && name != "."
+        && name != ".."
+        && name
+            .chars()
+            .all(|ch| ch.is_ascii_alphanumeric() || "._-".contains(ch));
+    if !valid_name {
+        return c.fail(
+            &key,
+            format!("`{name}` is not a valid GitHub repository name"),
+            "repository names are letters, digits, `.`, `_` and `-`",
+        );
+    }
+    Ok(())
+}
+
+fn github(c: &Checker, config: &Config) -> Check {
+    let gh = &config.github;
+    c.http_url(&KeyPath::dotted("github.api_url"), &gh.api_url)?;
+    for (i, name) in gh.token_env.iter().enumerate() {
+        let key = KeyPath::dotted("github.token_env").index(i);
+        if !is_env_name(name) {
+            return c.fail(
+                &key,
+                format!("`{name}` is not an environment variable name"),
+                "use names like GITHUB_TOKEN (letters, digits, `_`)",
+            );
+        }
+    }
+    if gh.token.as_ref().is_some_and(|t| t.is_empty()) {
+        return c.fail(
+            &KeyPath::dotted("github.token"),
+            "must not be empty",
+            "remove `github.token` and export GITHUB_TOKEN instead",
+        );
+    }
+    Ok(())
+}
+
+fn cluster_and_kfp(c: &Checker, config: &Config) -> Check {
+    let cl = &config.cluster;
+    if let Some(context) = &cl.context {
+        c.non_empty(&KeyPath::dotted("cluster.context"), context)?;
+    }
+    c.namespace(&KeyPath::dotted("cluster.namespace"), &cl.namespace)?;
+    if let Some(server) = &cl.server {
+        c.http_url(&KeyPath::dotted("cluster.server"), server)?;
+    }
+    let kfp = &config.kfp;
+    if let Some(endpoint) = &kfp.endpoint {
+        c.http_url(&KeyPath::dotted("kfp.endpoint"), endpoint)?;
+    }
+    c.namespace(
+        &KeyPath::dotted("kfp.proxy_namespace"),
+        &kfp.proxy_namespace,
+    )?;
+    let key = KeyPath::dotted("kfp.proxy_service");
+    c.non_empty(&key, &kfp.proxy_service)?;
+    if kfp.proxy_service.contains(['/', ' ']) {
+        return c.fail(
+            &key,
+            format!("`{}` is not a service reference", kfp.proxy_service),
+            "write `service:port`, e.g. `ml-pipeline:8888`",
+        );
+    }
+    if let Some(name) = &kfp.token_env {
+        if !is_env_name(name) {
+            return c.fail(
+                &KeyPath::dotted("kfp.token_env"),
+                format!("`{name}` is not an environment variable name"),
+                "use a name like KFP_TOKEN (letters, digits, `_`)",
+            );
+        }
+    }
+    c.namespace(&KeyPath::dotted("kfp.namespace"), &kfp.namespace)?;
+    c.derived_name(
+        &KeyPath::dotted("kfp.experiment_name"),
+        &kfp.experiment_name,
+    )
+}
+
+fn pipeline(c: &Checker, config: &Config) -> Check {
+    let p = &config.pipeline;
+    c.derived_name(&KeyPath::dotted("pipeline.name"), &p.name)?;
+    c.repo_path(&KeyPath::dotted("pipeline.package_path"), &p.package_path)?;
+    run_arguments(
+        c,
+        &KeyPath::dotted("pipeline.run_arguments"),
+        &p.run_arguments,
+    )
+}
+
+/// TOML values that have no JSON form come out of serde_json as a private datetime
+/// object or as `null` (nan/inf): reject both.
+fn run_arguments(c: &Checker, key: &KeyPath, args: &BTreeMap<String, serde_json::Value>) -> Check {
+    for (name, value) in args {
+        json_value(c, &key.key(name), value)?;
+    }
+    Ok(())
+}
+
+fn json_value(c: &Checker, key: &KeyPath, value: &serde_json::Value) -> Check {
+    use serde_json::Value;
+    match value {
+        Value::Null => c.fail(
+            key,
+            "nan and inf have no JSON form",
+            "use a finite number, or a string",
+        ),
+        Value::Object(map) if map.contains_key("$__toml_private_datetime") => c.fail(
+            key,
+            "datetimes are not supported in run arguments",
+            "quote it: write the date as a string, e.g. \"2024-01-31T00:00:00Z\"",
+        ),
+        Value::Object(map) => map
+            .iter()
+            .try_for_each(|(k, v)| json_value(c, &key.key(k), v)),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .try_for_each(|(i, v)| json_value(c, &key.index(i), v)),
+        _ => Ok(()),
+    }
+}
+
+fn deployment(c: &Checker, config: &Config) -> Check {
+    let d = &config.deployment;
+    let key = KeyPath::dotted("deployment.inference_service_name");
+    c.derived_name(&key, &d.inference_service_name)?;
+    let (name, key, derived) = if d.inference_service_name.is_empty() {
+        (
+            &config.repository.name,
+            KeyPath::dotted("repository.name"),
+            " (the default, from repository.name)",
+        )
+    } else {
+        (&d.inference_service_name, key, "")
+    };
+    if !is_dns1035_label(name) {
+        return c.fail(
+            &key,
+            format!("`{name}`{derived} is not a valid InferenceService name"),
+            "set deployment.inference_service_name to a DNS-1035 label: a-z, 0-9 and `-`, starting with a letter, at most 63 characters",
+        );
+    }
+    c.repo_path(
+        &KeyPath::dotted("deployment.template_path"),
+        &d.template_path,
+    )?;
+    c.repo_path(
+        &KeyPath::dotted("deployment.sample_input_path"),
+        &d.sample_input_path,
+    )?;
+    if d.ready_timeout_seconds == 0 {
+        return c.fail(
+            &KeyPath::dotted("deployment.ready_timeout_seconds"),
+            "must be at least 1",
+            "a typical value is 300 (five minutes)",
+        );
+    }
+    c.namespace(
+        &KeyPath::dotted("deployment.production.namespace"),
+        &d.production.namespace,
+    )?;
+    c.namespace(
+        &KeyPath::dotted("deployment.staging.namespace"),
+        &d.staging.namespace,
+    )
+}
+
+fn image_builder(c: &Checker, config: &Config) -> Check {
+    let ib = &config.image_builder;
+    let key = KeyPath::dotted("image_builder.registry");
+    match &ib.registry {
+        Some(registry) => {
+            c.non_empty(&key, registry)?;
+            if registry.contains("://")
+                || registry.contains(char::is_whitespace)
+                || registry.ends_with('/')
+            {
+                return c.fail(&key, format!("`{registry}` is not a registry reference"), "write host[:port]/path without a scheme or trailing `/`, e.g. `registry.example.com/acme`");
+            }
+        }
+        None if !ib.images.is_empty() => {
+            return c.fail(
+                &key,
+                "a registry is required when images are configured",
+                "add `registry = \"registry.example.com/acme\"` under [image_builder]",
+            );
+        }
+        None => {}
+    }
+    c.repo_path(
+        &KeyPath::dotted("image_builder.pod_template_path"),
+        &ib.pod_template_path,
+    )?;
+    let images = KeyPath::dotted("image_builder.images");
+    let mut seen = BTreeMap::new();
+    for (i, image) in ib.images.iter().enumerate() {
+        let at = images.index(i);
+        let key = at.key("name");
+        if !is_image_name(&image.name) {
+            return c.fail(&key, format!("`{}` is not a valid image name", image.name), "image names use a-z, 0-9, `.`, `_`, `-` and `/`, start with a letter or digit and do not end with `/`");
+        }
+        if let Some(first) = seen.insert(image.name.as_str(), i) {
+            return c.fail(
+                &key,
+                format!("duplicate image name `{}`", image.name),
+                format!(
+                    "image_builder.images[{first}] already uses this name; names must be unique"
+                ),
+            );
+        }
+        c.repo_path(&at.key("dockerfile_folder"), &image.dockerfile_folder)?;
+        for (j, folder) in image.other_folders.iter().enumerate() {
+            c.repo_path(&at.key("other_folders").index(j), folder)?;
+        }
+    }
+    Ok(())
+}
+
+fn ui(c: &Checker, config: &Config) -> Check {
+    let ui = &config.ui;
+    if ui.scrollback < MIN_SCROLLBACK {
+        return c.fail(
+            &KeyPath::dotted("ui.scrollback"),
+            format!("{} is too small (minimum {MIN_SCROLLBACK})", ui.scrollback),
+            "the default is 1000000 lines",
+        );
+    }
+    if !THEMES.contains(&ui.theme.as_str()) {
+        return c.fail(
+            &KeyPath::dotted("ui.theme"),
+            format!("unknown theme `{}`", ui.theme),
+            format!("expected one of: {}", THEMES.join(", ")),
+        );
+    }
+    if ui.refresh_seconds < MIN_REFRESH_SECONDS {
+        return c.fail(
+            &KeyPath::dotted("ui.refresh_seconds"),
+            format!(
+                "{} is too short (minimum {MIN_REFRESH_SECONDS})",
+                ui.refresh_seconds
+            ),
+            "polling GitHub faster wastes the API rate limit; the default is 30",
+        );
+    }
+    Ok(())
+}

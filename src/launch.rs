@@ -1,0 +1,130 @@
+//! Wiring: from a config (or the demo) to a running console or simulator. `main.rs` only
+//! parses the command line and maps errors to exit codes.
+
+use std::path::Path;
+use std::time::Duration;
+
+use color_eyre::eyre::{eyre, WrapErr};
+
+use crate::backends::github::GitHub;
+use crate::config::{self, Config};
+use crate::sim::{Scenario, Simulator};
+use crate::tui::keys::KeyMap;
+use crate::tui::runner::{self, Services};
+use crate::tui::theme::Theme;
+use crate::tui::App;
+
+/// The config `kfops demo` starts from (before the simulator's URLs are filled in).
+pub const DEMO_CONFIG: &str = include_str!("../assets/demo/kfops.toml");
+
+/// A problem with what the user gave us (config, keys): reported before the terminal is
+/// touched, exit code 2.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
+
+/// The demo config pointed at a running simulator.
+pub fn demo_config(sim: &Simulator) -> Result<Config, UsageError> {
+    let mut cfg = config::parse(DEMO_CONFIG, Path::new("<embedded demo config>"))
+        .map_err(|e| UsageError(e.to_string()))?;
+    cfg.github.api_url = sim.github_url();
+    cfg.cluster.server = Some(sim.kube_url());
+    cfg.kfp.endpoint = Some(sim.kfp_url());
+    Ok(cfg)
+}
+
+/// Everything the console needs, built from a config without touching the terminal.
+pub struct Console {
+    pub app: App,
+    pub services: Services,
+    pub refresh: Duration,
+}
+
+/// Builds the console's state and services from a config. `source` names where the data
+/// comes from in the status bar.
+pub fn console(cfg: &Config, read_only: bool, source: &str) -> Result<Console, UsageError> {
+    let keymap = KeyMap::with_overrides(&cfg.ui.keys).map_err(UsageError)?;
+    let token = cfg.github_token();
+    let github = GitHub::new(
+        &cfg.github.api_url,
+        token.as_ref(),
+        &cfg.repository.owner,
+        &cfg.repository.name,
+    )
+    .map_err(|e| UsageError(e.to_string()))?;
+    let mut app = App::new(github.repo_slug(), source, keymap);
+    app.read_only = read_only || cfg.read_only;
+    app.theme = Theme::named(&cfg.ui.theme, no_color());
+    Ok(Console {
+        app,
+        services: Services { github },
+        refresh: Duration::from_secs(cfg.ui.refresh_seconds.max(1)),
+    })
+}
+
+/// `NO_COLOR` set to anything non-empty turns colours off (https://no-color.org).
+pub fn no_color() -> bool {
+    std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty())
+}
+
+/// Loads a scenario file, or the embedded demo.
+pub fn scenario(path: Option<&Path>) -> color_eyre::Result<Scenario> {
+    match path {
+        None => Ok(Scenario::demo()),
+        Some(p) => {
+            let text = std::fs::read_to_string(p)
+                .wrap_err_with(|| format!("reading scenario {}", p.display()))?;
+            Scenario::from_toml_str(&text).map_err(|e| eyre!("{}: {e}", p.display()))
+        }
+    }
+}
+
+/// `kfops demo`: simulator in-process, console on it.
+pub async fn demo(scenario: Scenario, read_only: bool) -> color_eyre::Result<()> {
+    let sim = Simulator::start(([127, 0, 0, 1], 0).into(), scenario)
+        .await
+        .wrap_err("starting the simulated environment on 127.0.0.1")?;
+    let cfg = demo_config(&sim)?;
+    let c = console(&cfg, read_only, "demo")?;
+    let result = runner::run(c.app, c.services, c.refresh).await;
+    sim.shutdown().await;
+    result
+}
+
+/// `kfops`: the console on the real services of the config.
+pub async fn real(cfg: Config, read_only: bool) -> color_eyre::Result<()> {
+    let source = host_of(&cfg.github.api_url);
+    let c = console(&cfg, read_only, &source)?;
+    runner::run(c.app, c.services, c.refresh).await
+}
+
+/// `kfops sim`: serve until Ctrl-C, printing the base URLs.
+pub async fn sim(listen: std::net::SocketAddr, scenario: Scenario) -> color_eyre::Result<()> {
+    let sim = Simulator::start(listen, scenario)
+        .await
+        .wrap_err_with(|| format!("listening on {listen}"))?;
+    println!(
+        "kfops simulated environment listening on http://{}",
+        sim.addr()
+    );
+    println!("  GitHub API (octocrab base URI): {}", sim.github_url());
+    println!("  Kubernetes API server:          {}", sim.kube_url());
+    println!(
+        "  KFP API (v2beta1):              {}/apis/v2beta1",
+        sim.kfp_url()
+    );
+    println!("Press Ctrl-C to stop.");
+    tokio::signal::ctrl_c()
+        .await
+        .wrap_err("waiting for Ctrl-C")?;
+    sim.shutdown().await;
+    Ok(())
+}
+
+fn host_of(url: &str) -> String {
+    url.split("://")
+        .nth(1)
+        .and_then(|rest| rest.split('/').next())
+        .unwrap_or(url)
+        .to_string()
+}

@@ -1,0 +1,19 @@
+//! kfops-console: the operator's terminal console for the Kfops MLOps workflow.
+#![cfg_attr(test, allow(clippy::unwrap_used))]
+//!
+//! Layers (see docs/ARCHITECTURE.md):
+//! - [`config`]: the one TOML file.
+//! - [`chatops`]: the chat command syntax and Kfops' hidden comment variables.
+//! - [`domain`]: the Kfops domain types shared by every layer.
+//! - [`backends`]: real clients (octocrab, kube, reqwest) behind small traits.
+//! - [`sim`]: the simulated environment (GitHub, Kubernetes, KFP) on loopback.
+//! - [`tui`]: the console: pure state + update, pure views, the terminal runner.
+
+pub mod backends;
+pub mod chatops;
+pub mod cli;
+pub mod config;
+pub mod domain;
+pub mod launch;
+pub mod sim;
+pub mod tui;

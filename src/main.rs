@@ -1,0 +1,81 @@
+//! `kfops`: parses the command line, reports bad input with exit code 2 before the terminal is
+//! touched, and hands over to [`kfops_console::launch`].
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use kfops_console::cli::{Cli, CliCommand};
+use kfops_console::launch::{self, UsageError};
+use kfops_console::{config, tui};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    if let Err(e) = tui::terminal::install_hooks() {
+        eprintln!("kfops: {e}");
+        return ExitCode::FAILURE;
+    }
+    if let Err(e) = init_tracing(cli.log_file.as_deref()) {
+        eprintln!("kfops: --log-file: {e}");
+        return ExitCode::from(2);
+    }
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("kfops: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = match cli.command {
+        Some(CliCommand::ExampleConfig) => {
+            print!("{}", config::example_text());
+            Ok(())
+        }
+        Some(CliCommand::Sim { listen, scenario }) => launch::scenario(scenario.as_deref())
+            .and_then(|s| runtime.block_on(launch::sim(listen, s))),
+        Some(CliCommand::Demo { scenario }) => launch::scenario(scenario.as_deref())
+            .and_then(|s| runtime.block_on(launch::demo(s, cli.read_only))),
+        None => {
+            let cfg = match config::locate(cli.config.as_deref()).and_then(|p| config::load(&p)) {
+                Ok(cfg) => cfg,
+                Err(e) => {
+                    eprintln!("kfops: {e}");
+                    return ExitCode::from(2);
+                }
+            };
+            runtime.block_on(launch::real(cfg, cli.read_only))
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(report) => {
+            if let Some(usage) = report.downcast_ref::<UsageError>() {
+                eprintln!("kfops: {usage}");
+                return ExitCode::from(2);
+            }
+            eprintln!("kfops: {report:?}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Tracing goes to a file when asked for, never to the terminal the console draws on.
+fn init_tracing(path: Option<&std::path::Path>) -> std::io::Result<()> {
+    let Some(path) = path else {
+        return Ok(());
+    };
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)?;
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("kfops_console=info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::sync::Mutex::new(file))
+        .with_ansi(false)
+        .init();
+    Ok(())
+}

@@ -1,0 +1,217 @@
+//! HTTP plumbing shared by the GitHub handlers: the error bodies GitHub sends, JSON responses,
+//! the request facts handlers need (host, path, query) and page-number pagination.
+
+use axum::extract::{FromRequestParts, Query};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde_json::{json, Value};
+
+/// Documentation URL GitHub puts in errors that are not tied to one operation.
+pub const DOCS: &str = "https://docs.github.com/rest";
+
+/// An error response with GitHub's body (`basic-error` or `validation-error`).
+#[derive(Debug, Clone)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub body: Value,
+}
+
+impl ApiError {
+    /// 404 `{"message":"Not Found",...}`.
+    pub fn not_found(documentation_url: &str) -> ApiError {
+        ApiError::message(StatusCode::NOT_FOUND, "Not Found", documentation_url)
+    }
+
+    /// An error with a message and no field details.
+    pub fn message(status: StatusCode, message: &str, documentation_url: &str) -> ApiError {
+        ApiError {
+            status,
+            body: json!({
+                "message": message,
+                "documentation_url": documentation_url,
+                "status": status.as_str(),
+            }),
+        }
+    }
+
+    /// 422 `Validation Failed` with one error entry.
+    pub fn invalid_field(resource: &str, field: &str, code: &str, documentation_url: &str) -> Self {
+        ApiError {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            body: json!({
+                "message": "Validation Failed",
+                "errors": [{"resource": resource, "field": field, "code": code}],
+                "documentation_url": documentation_url,
+                "status": "422",
+            }),
+        }
+    }
+
+    /// 401 for a token that does not match the scenario's.
+    pub fn bad_credentials() -> ApiError {
+        ApiError::message(StatusCode::UNAUTHORIZED, "Bad credentials", DOCS)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        json_response(self.status, &self.body)
+    }
+}
+
+/// A JSON response with GitHub's content type.
+pub fn json_response(status: StatusCode, body: &Value) -> Response {
+    let mut response = (status, body.to_string()).into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json; charset=utf-8"),
+    );
+    response
+}
+
+/// What a handler needs to know about the request beyond its path parameters.
+#[derive(Debug, Clone)]
+pub struct Req {
+    /// `http://HOST` as the client reached us.
+    pub origin: String,
+    /// The full request path (with the `/github` prefix).
+    pub path: String,
+    /// Decoded query pairs, in order.
+    pub query: Vec<(String, String)>,
+}
+
+impl Req {
+    /// The API root clients use, e.g. `http://127.0.0.1:PORT/github`.
+    pub fn api(&self) -> String {
+        format!("{}/github", self.origin)
+    }
+
+    /// The first value of a query parameter.
+    pub fn param(&self, name: &str) -> Option<&str> {
+        self.query
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// This request's URL with `page` set to `page` (for `Link` headers).
+    fn url_for_page(&self, page: usize) -> String {
+        let mut pairs: Vec<String> = self
+            .query
+            .iter()
+            .filter(|(k, _)| k != "page")
+            .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
+            .collect();
+        pairs.push(format!("page={page}"));
+        format!("{}{}?{}", self.origin, self.path, pairs.join("&"))
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Req {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let host = parts
+            .uri
+            .authority()
+            .map(|a| a.as_str().to_owned())
+            .or_else(|| {
+                parts
+                    .headers
+                    .get(header::HOST)
+                    .and_then(|h| h.to_str().ok())
+                    .map(str::to_owned)
+            })
+            .unwrap_or_else(|| "localhost".to_owned());
+        // Nested routers see a stripped URI; the original one keeps `/github`.
+        let path = parts
+            .extensions
+            .get::<axum::extract::OriginalUri>()
+            .map(|o| o.0.path().to_owned())
+            .unwrap_or_else(|| parts.uri.path().to_owned());
+        let query = Query::<Vec<(String, String)>>::try_from_uri(&parts.uri)
+            .map(|q| q.0)
+            .unwrap_or_default();
+        Ok(Req {
+            origin: format!("http://{host}"),
+            path,
+            query,
+        })
+    }
+}
+
+/// One page of a list plus the `Link` header that goes with it.
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub link: Option<String>,
+}
+
+impl<T> Page<T> {
+    /// The page as a JSON response with its `Link` header.
+    pub fn into_response(self, render: impl Fn(&T) -> Value) -> Response {
+        let body = Value::Array(self.items.iter().map(render).collect());
+        let mut response = json_response(StatusCode::OK, &body);
+        if let Some(link) = self.link.and_then(|l| HeaderValue::from_str(&l).ok()) {
+            response.headers_mut().insert(header::LINK, link);
+        }
+        response
+    }
+}
+
+/// Slices `items` by the request's `per_page` (default `default_per_page`, at most 100)
+/// and `page` (from 1), and builds GitHub's `Link` header (`prev`, `next`, `last`, `first`).
+pub fn paginate<T>(items: Vec<T>, req: &Req, default_per_page: usize) -> Page<T> {
+    let per_page = match req.param("per_page").and_then(|v| v.parse::<usize>().ok()) {
+        Some(0) | None => default_per_page,
+        Some(n) => n.min(100),
+    };
+    let page = req
+        .param("page")
+        .and_then(|v| v.parse::<usize>().ok())
+        .unwrap_or(1)
+        .max(1);
+    let total = items.len();
+    let last = total.div_ceil(per_page).max(1);
+    let items: Vec<T> = items
+        .into_iter()
+        .skip((page - 1).saturating_mul(per_page))
+        .take(per_page)
+        .collect();
+    let mut rels = Vec::new();
+    if page > 1 {
+        rels.push((page.min(last + 1) - 1, "prev"));
+    }
+    if page < last {
+        rels.push((page + 1, "next"));
+        rels.push((last, "last"));
+    }
+    if page > 1 {
+        rels.push((1, "first"));
+    }
+    let link = (!rels.is_empty()).then(|| {
+        rels.iter()
+            .map(|(p, rel)| format!("<{}>; rel=\"{rel}\"", req.url_for_page(*p)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    });
+    Page { items, link }
+}
+
+/// Percent-encodes everything but RFC 3986 unreserved characters.
+pub fn encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~') {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+/// Percent-encodes a path, keeping its `/` separators.
+pub fn encode_path(path: &str) -> String {
+    path.split('/').map(encode).collect::<Vec<_>>().join("/")
+}

@@ -1,0 +1,176 @@
+//! The simulated GitHub REST API (the subset Kfops uses), served under `/github`.
+//!
+//! Paths, field names, types and status codes follow GitHub's OpenAPI description
+//! (`shared/specs/github/api.github.com.trimmed.json`); tests validate every response body
+//! against it. Responses carry GitHub's headers (API version, rate limit).
+
+mod compare;
+mod contents;
+mod http;
+mod issues;
+mod pulls;
+mod render;
+mod state;
+
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderMap, HeaderName, HeaderValue};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+
+pub use self::compare::Tip;
+pub use self::contents::wrapped_base64;
+use self::http::{ApiError, DOCS};
+pub use self::state::{fake_sha, GithubState, IssueComment, Label, Pull};
+use crate::sim::scenario::GithubScenario;
+
+/// Shared access to the simulated GitHub's state, for the handlers and for tests.
+///
+/// The lock is a std `Mutex`, held only inside the closures given to [`read`](Self::read) and
+/// [`update`](Self::update), never across an `await`.
+#[derive(Debug, Clone)]
+pub struct GithubHandle {
+    state: Arc<Mutex<GithubState>>,
+}
+
+impl GithubHandle {
+    /// A handle on the state a scenario describes.
+    pub fn new(scenario: &GithubScenario) -> GithubHandle {
+        GithubHandle {
+            state: Arc::new(Mutex::new(GithubState::from_scenario(scenario))),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, GithubState> {
+        // A panic in another holder leaves the data usable: keep serving.
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Runs `f` on the state.
+    pub fn read<R>(&self, f: impl FnOnce(&GithubState) -> R) -> R {
+        f(&self.lock())
+    }
+
+    /// Runs `f` on the state, which it may change.
+    pub fn update<R>(&self, f: impl FnOnce(&mut GithubState) -> R) -> R {
+        f(&mut self.lock())
+    }
+
+    /// A copy of a pull request.
+    pub fn pull(&self, number: u64) -> Option<Pull> {
+        self.read(|s| s.pulls.get(&number).cloned())
+    }
+
+    /// The comments of a pull request, oldest first.
+    pub fn comments(&self, number: u64) -> Vec<IssueComment> {
+        self.read(|s| s.comments_of(number).cloned().collect())
+    }
+
+    /// Posts a comment as `author` (e.g. the Kfops bot answering a command).
+    pub fn add_comment(&self, number: u64, author: &str, body: &str) -> Option<IssueComment> {
+        self.update(|s| s.add_comment(number, author, body))
+    }
+
+    /// Label names of a pull request.
+    pub fn labels_of(&self, number: u64) -> Vec<String> {
+        self.read(|s| s.pulls.get(&number).map(|p| p.labels.clone()))
+            .unwrap_or_default()
+    }
+
+    /// Sets how many base commits a PR lacks; `false` if there is no such PR.
+    pub fn set_behind_by(&self, number: u64, behind_by: u64) -> bool {
+        self.update(|s| s.pulls.get_mut(&number).map(|p| p.behind_by = behind_by))
+            .is_some()
+    }
+
+    /// Sets `mergeable` (`None`: still computing) and `mergeable_state`.
+    pub fn set_mergeable(&self, number: u64, mergeable: Option<bool>, state: &str) -> bool {
+        self.update(|s| {
+            s.pulls.get_mut(&number).map(|p| {
+                p.mergeable = mergeable;
+                p.mergeable_state = state.to_owned();
+            })
+        })
+        .is_some()
+    }
+}
+
+/// The GitHub routes, to be nested under `/github`.
+pub fn router(handle: GithubHandle) -> Router {
+    let repo = "/repos/{owner}/{repo}";
+    Router::new()
+        .route(&format!("{repo}/pulls"), get(pulls::list))
+        .route(&format!("{repo}/pulls/{{pull_number}}"), get(pulls::get))
+        .route(
+            &format!("{repo}/compare/{{*basehead}}"),
+            get(compare::compare),
+        )
+        .route(
+            &format!("{repo}/issues/{{issue_number}}/comments"),
+            get(issues::list_comments).post(issues::create_comment),
+        )
+        .route(
+            &format!("{repo}/issues/{{issue_number}}/labels"),
+            get(issues::list_issue_labels),
+        )
+        .route(&format!("{repo}/labels"), get(issues::list_repo_labels))
+        .route(&format!("{repo}/labels/{{name}}"), get(issues::get_label))
+        .route(&format!("{repo}/contents"), get(contents::get_root))
+        .route(&format!("{repo}/contents/{{*path}}"), get(contents::get))
+        // GitHub answers unknown paths and unsupported methods alike with 404.
+        .fallback(not_found)
+        .method_not_allowed_fallback(not_found)
+        .layer(middleware::from_fn_with_state(handle.clone(), github_layer))
+        .with_state(handle)
+}
+
+async fn not_found() -> Response {
+    ApiError::not_found(DOCS).into_response()
+}
+
+/// Checks the token (when the scenario sets one) and adds GitHub's response headers.
+async fn github_layer(State(gh): State<GithubHandle>, req: Request, next: Next) -> Response {
+    let (token, used, reset) = gh.update(|s| {
+        s.rate_used += 1;
+        (s.token.clone(), s.rate_used, s.rate_reset)
+    });
+    let authorized = token.is_none_or(|t| presented_token(req.headers()) == Some(t.as_str()));
+    let mut response = if authorized {
+        next.run(req).await
+    } else {
+        ApiError::bad_credentials().into_response()
+    };
+    let headers = response.headers_mut();
+    let limit: u64 = 5000;
+    let mut set = |name: &'static str, value: String| {
+        if let Ok(value) = HeaderValue::from_str(&value) {
+            headers.insert(HeaderName::from_static(name), value);
+        }
+    };
+    set("x-github-api-version-selected", "2022-11-28".to_owned());
+    set("x-ratelimit-limit", limit.to_string());
+    set(
+        "x-ratelimit-remaining",
+        limit.saturating_sub(used).to_string(),
+    );
+    set("x-ratelimit-reset", reset.to_string());
+    set("x-ratelimit-used", used.min(limit).to_string());
+    set("x-ratelimit-resource", "core".to_owned());
+    set("x-github-media-type", "github.v3; format=json".to_owned());
+    set("x-github-request-id", format!("5A1D:{used:06X}:{reset:X}"));
+    headers
+        .entry(header::CONTENT_TYPE)
+        .or_insert(HeaderValue::from_static("application/json; charset=utf-8"));
+    response
+}
+
+/// The token of an `Authorization: token X` or `Authorization: Bearer X` header.
+fn presented_token(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    (scheme.eq_ignore_ascii_case("token") || scheme.eq_ignore_ascii_case("bearer"))
+        .then(|| token.trim())
+}

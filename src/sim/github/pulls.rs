@@ -1,0 +1,116 @@
+//! `GET /repos/{owner}/{repo}/pulls` and `GET /repos/{owner}/{repo}/pulls/{pull_number}`.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use chrono::{Duration, Utc};
+
+use super::http::{json_response, paginate, ApiError, Req, DOCS};
+use super::render::Render;
+use super::state::Pull;
+use super::GithubHandle;
+use crate::sim::scenario::PullStatus;
+
+const LIST_DOC: &str = "https://docs.github.com/rest/pulls/pulls#list-pull-requests";
+const GET_DOC: &str = "https://docs.github.com/rest/pulls/pulls#get-a-pull-request";
+
+/// How the list is ordered.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Sort {
+    Created,
+    Updated,
+    Popularity,
+    LongRunning,
+}
+
+/// `pulls/list`.
+pub async fn list(
+    State(gh): State<GithubHandle>,
+    Path((owner, repo)): Path<(String, String)>,
+    req: Req,
+) -> Result<Response, ApiError> {
+    let invalid = |field: &str| ApiError::invalid_field("PullRequest", field, "invalid", LIST_DOC);
+    let wanted_state = match req.param("state").unwrap_or("open") {
+        "open" => Some(PullStatus::Open),
+        "closed" => Some(PullStatus::Closed),
+        "all" => None,
+        _ => return Err(invalid("state")),
+    };
+    let sort = match req.param("sort").unwrap_or("created") {
+        "created" => Sort::Created,
+        "updated" => Sort::Updated,
+        "popularity" => Sort::Popularity,
+        "long-running" => Sort::LongRunning,
+        _ => return Err(invalid("sort")),
+    };
+    // GitHub: "desc when sort is created or sort is not specified, otherwise asc".
+    let descending = match req.param("direction") {
+        None => sort == Sort::Created,
+        Some("desc") => true,
+        Some("asc") => false,
+        Some(_) => return Err(invalid("direction")),
+    };
+    gh.read(|s| {
+        if !s.is_repo(&owner, &repo) {
+            return Err(ApiError::not_found(DOCS));
+        }
+        // `head` is `user:ref-name`; a bare ref is accepted too.
+        let head = req.param("head").map(|h| match h.split_once(':') {
+            Some((user, name)) => (Some(user), name),
+            None => (None, h),
+        });
+        let now = Utc::now();
+        let mut pulls: Vec<&Pull> = s
+            .pulls
+            .values()
+            .filter(|p| wanted_state.is_none_or(|st| p.state == st))
+            .filter(|p| req.param("base").is_none_or(|b| p.base_ref == b))
+            .filter(|p| {
+                head.is_none_or(|(user, name)| {
+                    p.head_ref == name && user.is_none_or(|u| u.eq_ignore_ascii_case(&s.repo.owner))
+                })
+            })
+            .filter(|p| {
+                sort != Sort::LongRunning
+                    || (now - p.created_at > Duration::days(30)
+                        && now - p.updated_at < Duration::days(30))
+            })
+            .collect();
+        let comments = |p: &Pull| s.comments_of(p.number).count();
+        pulls.sort_by(|a, b| {
+            let order = match sort {
+                Sort::Created | Sort::LongRunning => a.created_at.cmp(&b.created_at),
+                Sort::Updated => a.updated_at.cmp(&b.updated_at),
+                Sort::Popularity => comments(a).cmp(&comments(b)),
+            };
+            let order = order.then(a.number.cmp(&b.number));
+            if descending {
+                order.reverse()
+            } else {
+                order
+            }
+        });
+        let render = Render::new(s, req.api());
+        Ok(paginate(pulls, &req, 30).into_response(|p| render.pull_simple(p)))
+    })
+}
+
+/// `pulls/get`.
+pub async fn get(
+    State(gh): State<GithubHandle>,
+    Path((owner, repo, number)): Path<(String, String, String)>,
+    req: Req,
+) -> Result<Response, ApiError> {
+    gh.read(|s| {
+        if !s.is_repo(&owner, &repo) {
+            return Err(ApiError::not_found(DOCS));
+        }
+        let pull = number
+            .parse::<u64>()
+            .ok()
+            .and_then(|n| s.pulls.get(&n))
+            .ok_or_else(|| ApiError::not_found(GET_DOC))?;
+        let body = Render::new(s, req.api()).pull_full(pull);
+        Ok(json_response(StatusCode::OK, &body))
+    })
+}

@@ -1,0 +1,151 @@
+//! The simulated environment: the real HTTP APIs of GitHub (and, later, Kubernetes and
+//! Kubeflow Pipelines) served on one loopback port, so tests and `kfops demo` run the real
+//! clients against it.
+//!
+//! One axum [`Router`] per service, merged in [`app`]: GitHub under `/github`, Kubernetes and
+//! KFP at the root (their paths, `/api`, `/apis/...`, do not collide). A recording middleware
+//! wraps them all.
+
+pub mod github;
+pub mod record;
+pub mod scenario;
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use axum::response::{IntoResponse, Response};
+use axum::Router;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+pub use self::github::GithubHandle;
+pub use self::record::{RecordedRequest, RequestLog};
+pub use self::scenario::{Scenario, ScenarioError};
+
+/// How long [`Simulator::shutdown`] lets open connections finish before cutting them.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+
+/// A running simulated environment. Dropping it stops the server.
+#[derive(Debug)]
+pub struct Simulator {
+    addr: SocketAddr,
+    github: GithubHandle,
+    log: RequestLog,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl Simulator {
+    /// Binds `listen` (tests use `127.0.0.1:0`), serves in a background tokio task and
+    /// returns at once.
+    pub async fn start(listen: SocketAddr, scenario: Scenario) -> std::io::Result<Simulator> {
+        let listener = tokio::net::TcpListener::bind(listen).await?;
+        let addr = listener.local_addr()?;
+        let github = GithubHandle::new(&scenario.github);
+        let log = RequestLog::default();
+        let app = app(&github, &log);
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            let served = axum::serve(listener, app)
+                .with_graceful_shutdown(async {
+                    // Either an explicit stop or the Simulator being dropped.
+                    let _ = stopped.await;
+                })
+                .await;
+            if let Err(err) = served {
+                tracing::error!(%err, "simulator server stopped with an error");
+            }
+        });
+        tracing::info!(%addr, "simulator listening");
+        Ok(Simulator {
+            addr,
+            github,
+            log,
+            stop: Some(stop),
+            task: Some(task),
+        })
+    }
+
+    /// The address the simulator listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Base URI for the GitHub client (octocrab's `base_uri`), e.g. `http://127.0.0.1:PORT/github`.
+    pub fn github_url(&self) -> String {
+        format!("http://{}/github", self.addr)
+    }
+
+    /// Kubernetes API server URL (the API is served at the root).
+    pub fn kube_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Kubeflow Pipelines API URL (`/apis/v2beta1/...` at the root).
+    pub fn kfp_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Every request answered so far, oldest first.
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        self.log.snapshot()
+    }
+
+    /// The request log itself (to clear it between steps of a test).
+    pub fn request_log(&self) -> &RequestLog {
+        &self.log
+    }
+
+    /// Reads and changes the simulated GitHub's state.
+    pub fn github(&self) -> &GithubHandle {
+        &self.github
+    }
+
+    /// Stops accepting connections, lets open ones finish (for a few seconds at most), and
+    /// waits for the server task to end.
+    pub async fn shutdown(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(mut task) = self.task.take() {
+            if tokio::time::timeout(SHUTDOWN_GRACE, &mut task)
+                .await
+                .is_err()
+            {
+                task.abort();
+            }
+        }
+    }
+}
+
+impl Drop for Simulator {
+    fn drop(&mut self) {
+        if let Some(task) = self.task.take() {
+            task.abort();
+        }
+    }
+}
+
+/// All services on one router, every request recorded.
+fn app(github: &GithubHandle, log: &RequestLog) -> Router {
+    Router::new()
+        .nest("/github", github::router(github.clone()))
+        .fallback(not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            log.clone(),
+            record::record,
+        ))
+}
+
+/// Paths no simulated service serves.
+async fn not_found() -> Response {
+    (
+        axum::http::StatusCode::NOT_FOUND,
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "text/plain; charset=utf-8",
+        )],
+        "404 page not found\n",
+    )
+        .into_response()
+}

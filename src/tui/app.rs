@@ -1,0 +1,133 @@
+//! The console's whole state. Plain data: no I/O, no terminal.
+
+use chrono::{DateTime, Utc};
+use ratatui::layout::Rect;
+
+use super::dialogs::command_line::CommandLine;
+use super::keys::KeyMap;
+use super::panes::prs::PrPane;
+use super::theme::Theme;
+
+/// The four panes named in the mission.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PaneId {
+    Prs,
+    Logs,
+    Graph,
+    Targets,
+}
+
+impl PaneId {
+    pub const ALL: [PaneId; 4] = [PaneId::Prs, PaneId::Logs, PaneId::Graph, PaneId::Targets];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            PaneId::Prs => "Pull requests",
+            PaneId::Logs => "Build logs",
+            PaneId::Graph => "Run graph",
+            PaneId::Targets => "Deployment targets",
+        }
+    }
+
+    pub fn next(self) -> PaneId {
+        let i = PaneId::ALL.iter().position(|p| *p == self).unwrap_or(0);
+        PaneId::ALL[(i + 1) % PaneId::ALL.len()]
+    }
+
+    pub fn prev(self) -> PaneId {
+        let i = PaneId::ALL.iter().position(|p| *p == self).unwrap_or(0);
+        PaneId::ALL[(i + PaneId::ALL.len() - 1) % PaneId::ALL.len()]
+    }
+}
+
+/// What is drawn over the panes.
+#[derive(Debug, Default)]
+pub enum Overlay {
+    #[default]
+    None,
+    Help,
+    Command(Box<CommandLine>),
+}
+
+/// How serious a status-bar message is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    Info,
+    Warn,
+    Error,
+}
+
+/// A one-line message in the status bar.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusMessage {
+    pub level: Level,
+    pub text: String,
+    pub at: DateTime<Utc>,
+}
+
+/// A failure that keeps happening (e.g. the periodic refresh): shown with since when.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failing {
+    pub text: String,
+    pub since: DateTime<Utc>,
+    pub count: u32,
+}
+
+/// The status bar's content.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Status {
+    pub message: Option<StatusMessage>,
+    pub failing: Option<Failing>,
+}
+
+/// The console's state.
+#[derive(Debug)]
+pub struct App {
+    /// `owner/name` of the model repository.
+    pub repo: String,
+    /// A short name of where the data comes from (`demo`, `github.com`).
+    pub source: String,
+    pub read_only: bool,
+    pub focus: PaneId,
+    pub overlay: Overlay,
+    pub prs: PrPane,
+    pub status: Status,
+    pub keymap: KeyMap,
+    pub theme: Theme,
+    /// The terminal size, for layout-dependent paging and mouse hits.
+    pub size: Rect,
+    /// The latest time the console has heard of (from messages), for ages.
+    pub now: DateTime<Utc>,
+    /// Generation of the last PR load asked for.
+    pub prs_generation: u64,
+    pub should_quit: bool,
+}
+
+impl App {
+    pub fn new(repo: impl Into<String>, source: impl Into<String>, keymap: KeyMap) -> App {
+        App {
+            repo: repo.into(),
+            source: source.into(),
+            read_only: false,
+            focus: PaneId::Prs,
+            overlay: Overlay::None,
+            prs: PrPane::default(),
+            status: Status::default(),
+            keymap,
+            theme: Theme::default(),
+            size: Rect::new(0, 0, 120, 40),
+            now: DateTime::<Utc>::UNIX_EPOCH,
+            prs_generation: 0,
+            should_quit: false,
+        }
+    }
+
+    /// Puts an info/warn/error message in the status bar.
+    pub fn say(&mut self, level: Level, text: impl Into<String>) {
+        self.status.message = Some(StatusMessage {
+            level,
+            text: text.into(),
+            at: self.now,
+        });
+    }
+}

@@ -1,0 +1,4 @@
+//! Overlays drawn above the panes: help, the `:` command line (later: confirmations).
+
+pub mod command_line;
+pub mod help;

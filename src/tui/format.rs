@@ -1,0 +1,67 @@
+//! Small text formatters shared by the panes.
+
+use chrono::{DateTime, Utc};
+
+/// `42s`, `5m`, `3h`, `2d`, `7w`: the age of `then` at `now` (`-` when in the future/unknown).
+pub fn age(then: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    let secs = (now - then).num_seconds();
+    if secs < 0 || then == DateTime::<Utc>::UNIX_EPOCH {
+        return "-".to_string();
+    }
+    match secs {
+        s if s < 60 => format!("{s}s"),
+        s if s < 3_600 => format!("{}m", s / 60),
+        s if s < 86_400 => format!("{}h", s / 3_600),
+        s if s < 86_400 * 14 => format!("{}d", s / 86_400),
+        s => format!("{}w", s / (86_400 * 7)),
+    }
+}
+
+/// The first 8 characters of a UUID-like ID: enough to tell runs apart on screen.
+pub fn short_id(id: &str) -> String {
+    id.chars().take(8).collect()
+}
+
+/// `text` cut to `width` columns with `…` when longer.
+pub fn ellipsize(text: &str, width: usize) -> String {
+    use unicode_width::UnicodeWidthChar;
+    let mut out = String::new();
+    let mut used = 0;
+    let total: usize = text.chars().map(|c| c.width().unwrap_or(0)).sum();
+    if total <= width {
+        return text.to_string();
+    }
+    for c in text.chars() {
+        let w = c.width().unwrap_or(0);
+        if used + w + 1 > width {
+            break;
+        }
+        used += w;
+        out.push(c);
+    }
+    out.push('…');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn ages() {
+        let now = Utc.with_ymd_and_hms(2026, 11, 25, 12, 0, 0).unwrap();
+        assert_eq!(age(now - chrono::Duration::seconds(5), now), "5s");
+        assert_eq!(age(now - chrono::Duration::minutes(5), now), "5m");
+        assert_eq!(age(now - chrono::Duration::hours(3), now), "3h");
+        assert_eq!(age(now - chrono::Duration::days(2), now), "2d");
+        assert_eq!(age(now - chrono::Duration::days(30), now), "4w");
+        assert_eq!(age(now + chrono::Duration::days(1), now), "-");
+    }
+
+    #[test]
+    fn ellipsis() {
+        assert_eq!(ellipsize("hello", 5), "hello");
+        assert_eq!(ellipsize("hello world", 6), "hello…");
+    }
+}

@@ -1,0 +1,20 @@
+//! The console, in the Elm shape: [`app::App`] is the whole state, [`msg::Msg`] everything that
+//! can happen, [`update::update`] the pure reducer returning [`msg::Command`]s (effects), and
+//! [`view::draw`] the pure drawing. [`runner`] owns the terminal and the tasks that do I/O.
+
+pub mod app;
+pub mod dialogs;
+pub mod format;
+pub mod keys;
+pub mod layout;
+pub mod msg;
+pub mod panes;
+pub mod runner;
+pub mod status_bar;
+pub mod terminal;
+pub mod theme;
+pub mod update;
+pub mod view;
+
+pub use app::App;
+pub use msg::{Command, Msg};

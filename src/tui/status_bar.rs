@@ -1,0 +1,83 @@
+//! The status bar: where the data comes from, what is failing (and since when), the last
+//! message, and the keys to remember.
+
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+use ratatui::Frame;
+
+use super::app::{App, Level};
+use super::format::age;
+use super::keys::Action;
+
+/// The spans of the status bar (pure; used by the view and by tests).
+pub fn spans(app: &App) -> Vec<Span<'static>> {
+    let theme = &app.theme;
+    let mut spans = vec![
+        Span::styled(format!(" {} ", app.repo), theme.title),
+        Span::styled(format!("[{}] ", app.source), theme.dim),
+    ];
+    if app.read_only {
+        spans.push(Span::styled("READ-ONLY ", theme.warn));
+    }
+    if let Some(f) = &app.status.failing {
+        let times = if f.count > 1 {
+            format!(", {} times", f.count)
+        } else {
+            String::new()
+        };
+        spans.push(Span::styled(
+            format!(
+                "✗ {} (failing for {}{times}; showing last good data) ",
+                f.text,
+                age(f.since, app.now)
+            ),
+            theme.error,
+        ));
+    }
+    if let Some(m) = &app.status.message {
+        let style = match m.level {
+            Level::Info => theme.ok,
+            Level::Warn => theme.warn,
+            Level::Error => theme.error,
+        };
+        spans.push(Span::styled(format!("{} ", m.text), style));
+    }
+    spans
+}
+
+/// The key hints on the right.
+pub fn hints(app: &App) -> String {
+    let k = &app.keymap;
+    format!(
+        "{} help  {} command  {} quit ",
+        k.describe(Action::Help),
+        k.describe(Action::CommandLine),
+        k.describe(Action::Quit)
+    )
+}
+
+pub fn render(frame: &mut Frame, area: Rect, app: &App) {
+    let hints = hints(app);
+    let hint_width = u16::try_from(hints.chars().count()).unwrap_or(0);
+    let left = Rect::new(
+        area.x,
+        area.y,
+        area.width.saturating_sub(hint_width),
+        area.height,
+    );
+    let right = Rect::new(
+        area.x + left.width,
+        area.y,
+        area.width - left.width,
+        area.height,
+    );
+    frame.render_widget(
+        Paragraph::new(Line::from(spans(app))).style(app.theme.status_bar),
+        left,
+    );
+    frame.render_widget(
+        Paragraph::new(Span::styled(hints, app.theme.dim)).style(app.theme.status_bar),
+        right,
+    );
+}

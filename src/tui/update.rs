@@ -1,0 +1,252 @@
+//! The reducer: `update(&mut App, Msg) -> Vec<Command>`. Pure: no I/O, no clock, no terminal,
+//! so every behaviour is testable with plain `#[test]`s.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, MouseButton, MouseEvent, MouseEventKind};
+
+use super::app::{App, Failing, Level, Overlay, PaneId};
+use super::dialogs::command_line::Entered;
+use super::keys::Action;
+use super::layout::Areas;
+use super::msg::{Command, Msg};
+use super::panes::prs::{LoadState, PrPane};
+use crate::chatops::{ChatCommand, DeployTarget};
+
+/// The first effects when the console starts: load the PRs.
+pub fn init(app: &mut App) -> Vec<Command> {
+    request_prs(app)
+}
+
+/// Applies one message to the state and returns the effects to carry out.
+pub fn update(app: &mut App, msg: Msg) -> Vec<Command> {
+    match msg {
+        Msg::Key(key) if key.kind != KeyEventKind::Release => on_key(app, key),
+        Msg::Key(_) => Vec::new(),
+        Msg::Mouse(mouse) => {
+            on_mouse(app, mouse);
+            Vec::new()
+        }
+        Msg::Resize { width, height } => {
+            app.size = ratatui::layout::Rect::new(0, 0, width, height);
+            app.prs.ensure_visible(Areas::of(app.size).prs);
+            Vec::new()
+        }
+        Msg::RefreshDue { now } => {
+            app.now = app.now.max(now);
+            if app.prs.refreshing {
+                Vec::new()
+            } else {
+                request_prs(app)
+            }
+        }
+        Msg::PrsLoaded {
+            generation,
+            at,
+            result,
+        } => {
+            app.now = app.now.max(at);
+            if generation != app.prs_generation {
+                return Vec::new(); // a newer load is in flight; this answer is stale
+            }
+            match result {
+                Ok(items) => {
+                    app.prs.set_items(items, at);
+                    app.prs.ensure_visible(Areas::of(app.size).prs);
+                    app.status.failing = None;
+                }
+                Err(err) => {
+                    app.prs.refreshing = false;
+                    if app.prs.load != LoadState::Loaded {
+                        app.prs.load = LoadState::Failed;
+                    }
+                    let text = err.to_string();
+                    app.status.failing = Some(match app.status.failing.take() {
+                        Some(f) => Failing {
+                            text,
+                            since: f.since,
+                            count: f.count + 1,
+                        },
+                        None => Failing {
+                            text,
+                            since: at,
+                            count: 1,
+                        },
+                    });
+                }
+            }
+            Vec::new()
+        }
+    }
+}
+
+fn request_prs(app: &mut App) -> Vec<Command> {
+    app.prs_generation += 1;
+    app.prs.refreshing = true;
+    if app.prs.load != LoadState::Loaded {
+        app.prs.load = LoadState::Loading;
+    }
+    vec![Command::LoadPrs {
+        generation: app.prs_generation,
+    }]
+}
+
+fn on_key(app: &mut App, key: KeyEvent) -> Vec<Command> {
+    match &mut app.overlay {
+        Overlay::Command(line) => match key.code {
+            KeyCode::Esc => {
+                app.overlay = Overlay::None;
+                Vec::new()
+            }
+            KeyCode::Enter => match line.parse() {
+                Ok(entered) => {
+                    app.overlay = Overlay::None;
+                    on_entered(app, entered)
+                }
+                Err(err) => {
+                    line.error = Some(err);
+                    Vec::new()
+                }
+            },
+            _ => {
+                line.edit(key);
+                Vec::new()
+            }
+        },
+        Overlay::Help => {
+            match app.keymap.action_for(&key) {
+                Some(Action::Quit) => app.should_quit = true,
+                _ if key.code == KeyCode::Esc => app.overlay = Overlay::None,
+                Some(Action::Help) => app.overlay = Overlay::None,
+                _ => {}
+            }
+            Vec::new()
+        }
+        Overlay::None => match app.keymap.action_for(&key) {
+            Some(action) => on_action(app, action),
+            None => Vec::new(),
+        },
+    }
+}
+
+fn on_entered(app: &mut App, entered: Entered) -> Vec<Command> {
+    match entered {
+        Entered::Quit => {
+            app.should_quit = true;
+            Vec::new()
+        }
+        Entered::Help => {
+            app.overlay = Overlay::Help;
+            Vec::new()
+        }
+        Entered::Refresh => request_prs(app),
+        Entered::Chat(cmd) => chat(app, cmd),
+    }
+}
+
+fn on_action(app: &mut App, action: Action) -> Vec<Command> {
+    let prs_area = Areas::of(app.size).prs;
+    let page = isize::try_from(PrPane::visible_rows(prs_area)).unwrap_or(10);
+    match action {
+        Action::Quit => app.should_quit = true,
+        Action::Help => app.overlay = Overlay::Help,
+        Action::CommandLine => app.overlay = Overlay::Command(Box::default()),
+        Action::Refresh => return request_prs(app),
+        Action::FocusNext => app.focus = app.focus.next(),
+        Action::FocusPrev => app.focus = app.focus.prev(),
+        Action::FocusPrs => app.focus = PaneId::Prs,
+        Action::FocusLogs => app.focus = PaneId::Logs,
+        Action::FocusGraph => app.focus = PaneId::Graph,
+        Action::FocusTargets => app.focus = PaneId::Targets,
+        Action::Up
+        | Action::Down
+        | Action::PageUp
+        | Action::PageDown
+        | Action::Top
+        | Action::Bottom => {
+            if app.focus == PaneId::Prs {
+                match action {
+                    Action::Up => app.prs.move_by(-1),
+                    Action::Down => app.prs.move_by(1),
+                    Action::PageUp => app.prs.move_by(-page),
+                    Action::PageDown => app.prs.move_by(page),
+                    Action::Top => app.prs.select_first(),
+                    _ => app.prs.select_last(),
+                }
+                app.prs.ensure_visible(prs_area);
+            }
+        }
+        Action::Build => return chat(app, ChatCommand::Build),
+        Action::Run => return chat(app, ChatCommand::Run),
+        Action::BuildRun => return chat(app, ChatCommand::BuildRun),
+        Action::Deploy | Action::StagingDeploy => {
+            let target = if action == Action::Deploy {
+                DeployTarget::Production
+            } else {
+                DeployTarget::Staging
+            };
+            return chat(
+                app,
+                ChatCommand::Deploy {
+                    target,
+                    run_id: None,
+                    force: false,
+                },
+            );
+        }
+    }
+    Vec::new()
+}
+
+/// A Kfops action on the selected PR, from a key or the command line.
+fn chat(app: &mut App, cmd: ChatCommand) -> Vec<Command> {
+    let Some(pr) = app.prs.selected_pr().map(|p| p.number) else {
+        app.say(
+            Level::Error,
+            format!("{cmd}: no PR selected; wait for the list or press ctrl-r"),
+        );
+        return Vec::new();
+    };
+    if app.read_only {
+        app.say(Level::Warn, format!("read-only: {cmd} on #{pr} not sent"));
+        return Vec::new();
+    }
+    app.say(
+        Level::Warn,
+        format!(
+            "{cmd} on #{pr}: not available yet in this version of kfops-console; nothing was sent"
+        ),
+    );
+    Vec::new()
+}
+
+fn on_mouse(app: &mut App, mouse: MouseEvent) {
+    if !matches!(app.overlay, Overlay::None) {
+        return;
+    }
+    let areas = Areas::of(app.size);
+    let Some(pane) = areas.pane_at(mouse.column, mouse.row) else {
+        return;
+    };
+    match mouse.kind {
+        MouseEventKind::Down(MouseButton::Left) => {
+            app.focus = pane;
+            if pane == PaneId::Prs {
+                if let Some(i) = app.prs.index_at_row(areas.prs, mouse.row) {
+                    app.prs.selected = i;
+                }
+            }
+        }
+        MouseEventKind::ScrollDown if pane == PaneId::Prs => {
+            app.prs.move_by(1);
+            app.prs.ensure_visible(areas.prs);
+        }
+        MouseEventKind::ScrollUp if pane == PaneId::Prs => {
+            app.prs.move_by(-1);
+            app.prs.ensure_visible(areas.prs);
+        }
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+#[path = "update_tests.rs"]
+mod tests;

@@ -1,0 +1,323 @@
+//! Reducer tests: state and returned effects, no I/O.
+
+use chrono::{DateTime, TimeZone, Utc};
+use crossterm::event::{
+    KeyCode, KeyEvent, KeyEventKind, KeyEventState, KeyModifiers, MouseButton, MouseEvent,
+    MouseEventKind,
+};
+
+use super::*;
+use crate::backends::error::Service;
+use crate::backends::BackendError;
+use crate::domain::PullRequest;
+use crate::tui::keys::KeyMap;
+
+fn t(min: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 25, 12, min, 0).unwrap()
+}
+
+fn pr(number: u64) -> PullRequest {
+    PullRequest {
+        number,
+        title: format!("PR {number}"),
+        author: "ana".into(),
+        head_ref: format!("feature-{number}"),
+        head_sha: "a".repeat(40),
+        base_ref: "main".into(),
+        behind_by: Some(0),
+        ahead_by: Some(1),
+        mergeable: Some(true),
+        mergeable_state: Some("clean".into()),
+        labels: vec![],
+        updated_at: t(0),
+        last_version_id: None,
+        last_run_id: None,
+    }
+}
+
+fn key(c: char) -> Msg {
+    let modifiers = if c.is_ascii_uppercase() {
+        KeyModifiers::SHIFT
+    } else {
+        KeyModifiers::NONE
+    };
+    Msg::Key(KeyEvent {
+        code: KeyCode::Char(c),
+        modifiers,
+        kind: KeyEventKind::Press,
+        state: KeyEventState::NONE,
+    })
+}
+
+fn code(code: KeyCode) -> Msg {
+    Msg::Key(KeyEvent::new(code, KeyModifiers::NONE))
+}
+
+/// An app that has loaded `n` PRs (#1..=n).
+fn loaded(n: u64) -> App {
+    let mut app = App::new("acme/model", "test", KeyMap::default());
+    let cmds = init(&mut app);
+    assert_eq!(cmds, vec![Command::LoadPrs { generation: 1 }]);
+    update(
+        &mut app,
+        Msg::PrsLoaded {
+            generation: 1,
+            at: t(1),
+            result: Ok((1..=n).map(pr).collect()),
+        },
+    );
+    app
+}
+
+fn fail(at: DateTime<Utc>) -> Result<Vec<PullRequest>, BackendError> {
+    let _ = at;
+    Err(BackendError::new(
+        Service::GitHub,
+        "list pull requests",
+        "503 Service Unavailable",
+    )
+    .with_status(503))
+}
+
+#[test]
+fn navigation_keys_move_and_clamp_the_selection() {
+    let mut app = loaded(5);
+    update(&mut app, key('j'));
+    update(&mut app, key('j'));
+    assert_eq!(app.prs.selected, 2);
+    update(&mut app, key('k'));
+    assert_eq!(app.prs.selected, 1);
+    update(&mut app, key('G'));
+    assert_eq!(app.prs.selected, 4);
+    update(&mut app, key('j'));
+    assert_eq!(app.prs.selected, 4, "clamped at the last row");
+    update(&mut app, key('g'));
+    assert_eq!(app.prs.selected, 0);
+    update(&mut app, code(KeyCode::Down));
+    assert_eq!(app.prs.selected, 1);
+}
+
+#[test]
+fn selection_scrolls_into_view_on_a_small_screen() {
+    let mut app = loaded(50);
+    update(
+        &mut app,
+        Msg::Resize {
+            width: 100,
+            height: 20,
+        },
+    );
+    update(&mut app, key('G'));
+    let rows = PrPane::visible_rows(Areas::of(app.size).prs);
+    assert!(app.prs.offset + rows > app.prs.selected);
+    assert!(app.prs.offset <= app.prs.selected);
+    update(&mut app, key('g'));
+    assert_eq!(app.prs.offset, 0);
+}
+
+#[test]
+fn refresh_keeps_selection_on_the_same_pr_and_drops_stale_answers() {
+    let mut app = loaded(3);
+    update(&mut app, key('j')); // #2
+    let cmds = update(&mut app, Msg::RefreshDue { now: t(2) });
+    assert_eq!(cmds, vec![Command::LoadPrs { generation: 2 }]);
+    // A new refresh while one is in flight is not started twice.
+    assert!(update(&mut app, Msg::RefreshDue { now: t(3) }).is_empty());
+    // A stale answer (generation 1) changes nothing.
+    update(
+        &mut app,
+        Msg::PrsLoaded {
+            generation: 1,
+            at: t(3),
+            result: Ok(vec![pr(9)]),
+        },
+    );
+    assert_eq!(app.prs.items.len(), 3);
+    // The new list has #2 at another position; the selection follows it.
+    update(
+        &mut app,
+        Msg::PrsLoaded {
+            generation: 2,
+            at: t(4),
+            result: Ok(vec![pr(7), pr(3), pr(2)]),
+        },
+    );
+    assert_eq!(app.prs.selected_pr().map(|p| p.number), Some(2));
+    assert!(!app.prs.refreshing);
+}
+
+#[test]
+fn failing_refresh_keeps_last_good_data_and_says_since_when() {
+    let mut app = loaded(2);
+    update(&mut app, Msg::RefreshDue { now: t(5) });
+    update(
+        &mut app,
+        Msg::PrsLoaded {
+            generation: 2,
+            at: t(5),
+            result: fail(t(5)),
+        },
+    );
+    update(&mut app, Msg::RefreshDue { now: t(7) });
+    update(
+        &mut app,
+        Msg::PrsLoaded {
+            generation: 3,
+            at: t(7),
+            result: fail(t(7)),
+        },
+    );
+    assert_eq!(app.prs.items.len(), 2, "last good data stays");
+    let failing = app.status.failing.clone().unwrap();
+    assert_eq!(failing.since, t(5));
+    assert_eq!(failing.count, 2);
+    let bar: String = crate::tui::status_bar::spans(&app)
+        .iter()
+        .map(|s| s.content.to_string())
+        .collect();
+    assert!(bar.contains("503 Service Unavailable"), "{bar}");
+    assert!(bar.contains("failing for 2m"), "{bar}");
+    // Recovery clears the failure.
+    update(&mut app, Msg::RefreshDue { now: t(8) });
+    update(
+        &mut app,
+        Msg::PrsLoaded {
+            generation: 4,
+            at: t(8),
+            result: Ok(vec![pr(1)]),
+        },
+    );
+    assert!(app.status.failing.is_none());
+}
+
+#[test]
+fn first_load_failure_is_shown_in_the_pane_state() {
+    let mut app = App::new("acme/model", "test", KeyMap::default());
+    init(&mut app);
+    update(
+        &mut app,
+        Msg::PrsLoaded {
+            generation: 1,
+            at: t(1),
+            result: fail(t(1)),
+        },
+    );
+    assert_eq!(app.prs.load, LoadState::Failed);
+}
+
+#[test]
+fn focus_cycles_and_jumps() {
+    let mut app = loaded(1);
+    assert_eq!(app.focus, PaneId::Prs);
+    update(&mut app, code(KeyCode::Tab));
+    assert_eq!(app.focus, PaneId::Logs);
+    update(&mut app, code(KeyCode::BackTab));
+    update(&mut app, code(KeyCode::BackTab));
+    assert_eq!(app.focus, PaneId::Targets);
+    update(&mut app, key('3'));
+    assert_eq!(app.focus, PaneId::Graph);
+    // Navigation keys do not move the PR selection when another pane is focused.
+    update(&mut app, key('j'));
+    assert_eq!(app.prs.selected, 0);
+}
+
+#[test]
+fn help_opens_and_closes_and_quit_quits() {
+    let mut app = loaded(1);
+    update(&mut app, key('?'));
+    assert!(matches!(app.overlay, Overlay::Help));
+    update(&mut app, code(KeyCode::Esc));
+    assert!(matches!(app.overlay, Overlay::None));
+    update(&mut app, key('q'));
+    assert!(app.should_quit);
+}
+
+#[test]
+fn command_line_parses_chat_syntax_and_reports_errors_in_place() {
+    let mut app = loaded(2);
+    update(&mut app, key(':'));
+    for c in "/deplyo".chars() {
+        update(&mut app, key(c));
+    }
+    update(&mut app, code(KeyCode::Enter));
+    match &app.overlay {
+        Overlay::Command(line) => assert!(line.error.as_deref().unwrap_or("").contains("/deploy")),
+        other => panic!("command line closed: {other:?}"),
+    }
+    update(&mut app, code(KeyCode::Esc));
+    assert!(matches!(app.overlay, Overlay::None));
+
+    update(&mut app, key(':'));
+    for c in "/deploy --run-id=abc --force".chars() {
+        update(&mut app, key(c));
+    }
+    let cmds = update(&mut app, code(KeyCode::Enter));
+    assert!(cmds.is_empty(), "nothing is sent");
+    assert!(matches!(app.overlay, Overlay::None));
+    let msg = app.status.message.clone().unwrap();
+    assert!(
+        msg.text.contains("/deploy --run-id=abc --force on #1"),
+        "{}",
+        msg.text
+    );
+    assert!(msg.text.contains("not available yet"), "{}", msg.text);
+}
+
+#[test]
+fn action_keys_send_nothing_yet_and_read_only_says_so() {
+    let mut app = loaded(1);
+    for c in ['b', 'r', 'B', 'd', 's'] {
+        assert!(update(&mut app, key(c)).is_empty());
+        assert!(app
+            .status
+            .message
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("not available yet"));
+    }
+    app.read_only = true;
+    update(&mut app, key('b'));
+    assert!(app
+        .status
+        .message
+        .as_ref()
+        .unwrap()
+        .text
+        .starts_with("read-only: /build on #1"));
+}
+
+#[test]
+fn mouse_click_selects_a_row_and_focuses_panes_and_wheel_scrolls() {
+    let mut app = loaded(5);
+    update(
+        &mut app,
+        Msg::Resize {
+            width: 160,
+            height: 40,
+        },
+    );
+    let prs = Areas::of(app.size).prs;
+    // Row of the third PR: border, header, then rows.
+    let click = |column, row| {
+        Msg::Mouse(MouseEvent {
+            kind: MouseEventKind::Down(MouseButton::Left),
+            column,
+            row,
+            modifiers: KeyModifiers::NONE,
+        })
+    };
+    update(&mut app, click(prs.x + 5, prs.y + 2 + 2));
+    assert_eq!(app.prs.selected, 2);
+    let logs = Areas::of(app.size).logs;
+    update(&mut app, click(logs.x + 2, logs.y + 2));
+    assert_eq!(app.focus, PaneId::Logs);
+    let wheel = Msg::Mouse(MouseEvent {
+        kind: MouseEventKind::ScrollDown,
+        column: prs.x + 5,
+        row: prs.y + 3,
+        modifiers: KeyModifiers::NONE,
+    });
+    update(&mut app, wheel);
+    assert_eq!(app.prs.selected, 3);
+}

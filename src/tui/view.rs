@@ -1,0 +1,32 @@
+//! Drawing the whole console from `&App`: no state changes, no I/O.
+
+use ratatui::Frame;
+
+use super::app::{App, Overlay, PaneId};
+use super::dialogs::{command_line, help};
+use super::layout::Areas;
+use super::panes::{empty, prs};
+use super::status_bar;
+
+/// Draws every pane, the status bar and any overlay.
+pub fn draw(frame: &mut Frame, app: &App) {
+    let areas = Areas::of(frame.area());
+    let theme = &app.theme;
+    prs::render(
+        frame,
+        areas.prs,
+        &app.prs,
+        app.now,
+        app.focus == PaneId::Prs,
+        theme,
+    );
+    for pane in [PaneId::Logs, PaneId::Graph, PaneId::Targets] {
+        empty::render(frame, areas.of_pane(pane), pane, app.focus == pane, theme);
+    }
+    status_bar::render(frame, areas.status, app);
+    match &app.overlay {
+        Overlay::None => {}
+        Overlay::Help => help::render(frame, frame.area(), &app.keymap, theme),
+        Overlay::Command(line) => command_line::render(frame, frame.area(), line, theme),
+    }
+}

@@ -1,0 +1,5 @@
+//! Helpers shared by the e2e test modules.
+// Each test module uses a different part of the support code.
+#![allow(dead_code)]
+
+pub mod openapi;
