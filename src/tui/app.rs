@@ -45,7 +45,8 @@ impl PaneId {
 pub enum Overlay {
     #[default]
     None,
-    Help,
+    /// The help overlay, scrolled by this many lines.
+    Help(u16),
     Command(Box<CommandLine>),
 }
 

@@ -70,7 +70,7 @@ pub const ACTIONS: &[(Action, &str, Group, &str, &[&str])] = &[
         Action::CommandLine,
         "command_line",
         Group::General,
-        "command line: /build, /run, /build_run, /deploy [--run-id=ID] [--force], /staging_deploy",
+        "open the command line (chat syntax, see below)",
         &[":"],
     ),
     (

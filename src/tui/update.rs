@@ -111,11 +111,14 @@ fn on_key(app: &mut App, key: KeyEvent) -> Vec<Command> {
                 Vec::new()
             }
         },
-        Overlay::Help => {
+        Overlay::Help(scroll) => {
             match app.keymap.action_for(&key) {
                 Some(Action::Quit) => app.should_quit = true,
                 _ if key.code == KeyCode::Esc => app.overlay = Overlay::None,
                 Some(Action::Help) => app.overlay = Overlay::None,
+                Some(Action::Down) => *scroll = scroll.saturating_add(1),
+                Some(Action::Up) => *scroll = scroll.saturating_sub(1),
+                Some(Action::Top) => *scroll = 0,
                 _ => {}
             }
             Vec::new()
@@ -134,7 +137,7 @@ fn on_entered(app: &mut App, entered: Entered) -> Vec<Command> {
             Vec::new()
         }
         Entered::Help => {
-            app.overlay = Overlay::Help;
+            app.overlay = Overlay::Help(0);
             Vec::new()
         }
         Entered::Refresh => request_prs(app),
@@ -147,7 +150,7 @@ fn on_action(app: &mut App, action: Action) -> Vec<Command> {
     let page = isize::try_from(PrPane::visible_rows(prs_area)).unwrap_or(10);
     match action {
         Action::Quit => app.should_quit = true,
-        Action::Help => app.overlay = Overlay::Help,
+        Action::Help => app.overlay = Overlay::Help(0),
         Action::CommandLine => app.overlay = Overlay::Command(Box::default()),
         Action::Refresh => return request_prs(app),
         Action::FocusNext => app.focus = app.focus.next(),

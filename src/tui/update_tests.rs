@@ -225,7 +225,13 @@ fn focus_cycles_and_jumps() {
 fn help_opens_and_closes_and_quit_quits() {
     let mut app = loaded(1);
     update(&mut app, key('?'));
-    assert!(matches!(app.overlay, Overlay::Help));
+    assert!(matches!(app.overlay, Overlay::Help(0)));
+    update(&mut app, key('j'));
+    assert!(
+        matches!(app.overlay, Overlay::Help(1)),
+        "j scrolls the help"
+    );
+    assert_eq!(app.prs.selected, 0, "and does not move the PR selection");
     update(&mut app, code(KeyCode::Esc));
     assert!(matches!(app.overlay, Overlay::None));
     update(&mut app, key('q'));

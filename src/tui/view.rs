@@ -26,7 +26,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
     status_bar::render(frame, areas.status, app);
     match &app.overlay {
         Overlay::None => {}
-        Overlay::Help => help::render(frame, frame.area(), &app.keymap, theme),
+        Overlay::Help(scroll) => help::render(frame, frame.area(), &app.keymap, *scroll, theme),
         Overlay::Command(line) => command_line::render(frame, frame.area(), line, theme),
     }
 }

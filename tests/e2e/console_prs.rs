@@ -168,3 +168,14 @@ async fn unreachable_github_shows_in_the_status_bar() {
     );
     sim.shutdown().await;
 }
+
+#[tokio::test]
+async fn help_overlay_snapshot() {
+    let (sim, mut app) = console_on_demo().await;
+    app.now = Utc.with_ymd_and_hms(2026, 11, 25, 12, 0, 0).unwrap();
+    app.overlay = kfops_console::tui::app::Overlay::Help(0);
+    let mut terminal = Terminal::new(TestBackend::new(120, 50)).unwrap();
+    terminal.draw(|f| view::draw(f, &app)).unwrap();
+    insta::assert_snapshot!("help_overlay_120x50", terminal.backend());
+    sim.shutdown().await;
+}

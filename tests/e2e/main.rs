@@ -4,6 +4,7 @@
 mod chatops_props;
 mod config_files;
 mod console_prs;
+mod crate_hygiene;
 mod sim_github_spec;
 mod support;
 mod tmux_demo;

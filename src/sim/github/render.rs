@@ -210,6 +210,20 @@ impl<'a> Render<'a> {
     }
 
     /// Labels of a pull request by name; names no longer defined render as plain grey labels.
+    ///
+    /// Inside `pull-request-simple` the description is a non-nullable string in GitHub's
+    /// description, so a missing one renders as `""` there (`nullable` applies elsewhere).
+    pub fn pull_labels(&self, pull: &Pull) -> Vec<Value> {
+        let mut labels = self.labels_of(pull);
+        for label in &mut labels {
+            if label.get("description").is_some_and(Value::is_null) {
+                label["description"] = Value::String(String::new());
+            }
+        }
+        labels
+    }
+
+    /// Labels of a pull request, as the issue labels endpoint renders them.
     pub fn labels_of(&self, pull: &Pull) -> Vec<Value> {
         pull.labels
             .iter()
@@ -315,7 +329,7 @@ impl<'a> Render<'a> {
             "assignees": [],
             "requested_reviewers": [],
             "requested_teams": [],
-            "labels": self.labels_of(pull),
+            "labels": self.pull_labels(pull),
             "milestone": null,
             "draft": pull.draft,
             "commits_url": format!("{api}/pulls/{n}/commits"),

@@ -38,15 +38,29 @@ pub fn lines(keymap: &KeyMap, theme: &Theme) -> Vec<Line<'static>> {
         Span::raw("move the selection"),
     ]));
     out.push(Line::raw(""));
+    out.push(Line::from(Span::styled("Command line", theme.header)));
     out.push(Line::from(Span::styled(
-        "esc / ? closes this help",
+        "  /build  /run  /build_run  /deploy [--run-id=ID] [--force]",
+        theme.key,
+    )));
+    out.push(Line::from(vec![
+        Span::styled("  /staging_deploy [--run-id=ID]  ", theme.key),
+        Span::raw("on the selected PR, as in PR comments"),
+    ]));
+    out.push(Line::from(vec![
+        Span::styled("  q  help  refresh  ", theme.key),
+        Span::raw("console commands"),
+    ]));
+    out.push(Line::raw(""));
+    out.push(Line::from(Span::styled(
+        "esc / ? closes this help; j/k scroll",
         theme.dim,
     )));
     out
 }
 
 /// Draws the help overlay centred on `area`.
-pub fn render(frame: &mut Frame, area: Rect, keymap: &KeyMap, theme: &Theme) {
+pub fn render(frame: &mut Frame, area: Rect, keymap: &KeyMap, scroll: u16, theme: &Theme) {
     let text = lines(keymap, theme);
     let height = u16::try_from(text.len())
         .unwrap_or(u16::MAX)
@@ -58,5 +72,53 @@ pub fn render(frame: &mut Frame, area: Rect, keymap: &KeyMap, theme: &Theme) {
         .border_type(BorderType::Double)
         .border_style(theme.border_focused)
         .title(Span::styled(" Help: keys ", theme.title));
-    frame.render_widget(Paragraph::new(text).block(block), rect);
+    let max_scroll = height.saturating_sub(rect.height);
+    frame.render_widget(
+        Paragraph::new(text)
+            .block(block)
+            .scroll((scroll.min(max_scroll), 0)),
+        rect,
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    fn text(keymap: &KeyMap) -> String {
+        lines(keymap, &Theme::default())
+            .iter()
+            .map(|l| {
+                l.spans
+                    .iter()
+                    .map(|s| s.content.to_string())
+                    .collect::<String>()
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    #[test]
+    fn help_lists_every_action_with_its_effective_keys() {
+        let keymap = KeyMap::default();
+        let help = text(&keymap);
+        for (action, _, _, description, _) in ACTIONS {
+            let line = help
+                .lines()
+                .find(|l| l.contains(description))
+                .unwrap_or_else(|| panic!("{description} missing from help"));
+            assert!(line.contains(&keymap.describe(*action)), "{line}");
+        }
+    }
+
+    #[test]
+    fn help_follows_remapped_keys() {
+        let mut o = BTreeMap::new();
+        o.insert("build".to_string(), vec!["ctrl-b".to_string()]);
+        let keymap = KeyMap::with_overrides(&o).unwrap();
+        let help = text(&keymap);
+        let line = help.lines().find(|l| l.contains("/build:")).unwrap();
+        assert!(line.trim_start().starts_with("ctrl-b"), "{line}");
+    }
 }
