@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod chatops_props;
+mod cli;
 mod config_files;
 mod console_prs;
 mod crate_hygiene;

@@ -22,7 +22,6 @@ use axum::routing::get;
 use axum::Router;
 
 pub use self::compare::Tip;
-pub use self::contents::wrapped_base64;
 use self::http::{ApiError, DOCS};
 pub use self::state::{fake_sha, GithubState, IssueComment, Label, Pull};
 use crate::sim::scenario::GithubScenario;

@@ -1,5 +1,6 @@
 //! The embedded demo scenario holds the PRs the demo promises (the table atop the asset).
 
+use kfops_console::sim::scenario::PullScenario;
 use kfops_console::sim::{Scenario, Simulator};
 use regex::Regex;
 use reqwest::Method;
@@ -141,6 +142,39 @@ async fn the_demo_scenario_holds_the_promised_prs() {
     assert_eq!(colour("Deployed-to-staging"), Some("fbca04"));
     assert!(gh.labels.len() >= 4);
     assert_eq!(gh.pulls.len(), DEMO_FACTS.len());
+
+    // The four kinds of open PR the demo must show, whatever their numbers.
+    let open: Vec<_> = gh
+        .pulls
+        .iter()
+        .filter(|p| p.state.as_str() == "open")
+        .collect();
+    let has = |what: &str, pred: &dyn Fn(&&PullScenario) -> bool| {
+        assert!(
+            open.iter().any(pred),
+            "the demo has no open PR that is {what}"
+        );
+    };
+    has("up to date and mergeable", &|p| {
+        p.behind_by == 0 && p.mergeable == Some(true) && p.mergeable_state == "clean"
+    });
+    has("behind its base", &|p| {
+        p.behind_by > 0 && p.mergeable_state == "behind"
+    });
+    has("not mergeable", &|p| {
+        p.mergeable == Some(false) && p.mergeable_state == "dirty"
+    });
+    has("deployed to staging", &|p| {
+        p.labels.iter().any(|l| l == "Deployed-to-staging")
+    });
+    let closed: Vec<_> = gh
+        .pulls
+        .iter()
+        .filter(|p| p.state.as_str() == "closed")
+        .collect();
+    assert!(closed
+        .iter()
+        .any(|p| p.merged_at.is_some() && p.labels.iter().any(|l| l == "Deployed-to-production")));
 
     for facts in DEMO_FACTS {
         let n = facts.number;
