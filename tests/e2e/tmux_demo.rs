@@ -123,7 +123,9 @@ fn demo_starts_shows_prs_and_help_then_quits_restoring_the_terminal() {
     tmux.wait_for("the help to close", |s| !s.contains("Help: keys"));
 
     tmux.send(&["q"]);
-    let screen = tmux.wait_for("kfops to exit", |s| s.contains("KFOPS_EXIT="));
+    let screen = tmux.wait_for("kfops to exit and stty to report", |s| {
+        s.contains("KFOPS_EXIT=") && s.lines().any(|l| matches!(l.trim(), "echo" | "-echo"))
+    });
     assert!(screen.contains("KFOPS_EXIT=0"), "{screen}");
     // Cooked mode again: canonical input and echo are back on.
     let modes: Vec<&str> = screen.lines().map(str::trim).collect();
