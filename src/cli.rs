@@ -57,6 +57,29 @@ pub enum CliCommand {
         #[arg(long, value_name = "FILE")]
         scenario: Option<PathBuf>,
     },
+    /// Run /build on a PR without the console: compile-and-upload the pipeline, build the
+    /// images in the cluster, comment on the PR. Prints progress; exit 0 on success, 1 on failure.
+    Build {
+        /// The pull request number.
+        #[arg(long, value_name = "N")]
+        pr: u64,
+    },
+    /// Print the build logs of a PR's pods (the newest build), like stern: one coloured prefix
+    /// per image. Colour only on a terminal.
+    Logs {
+        /// The pull request number.
+        #[arg(long, value_name = "N")]
+        pr: u64,
+        /// Keep streaming until the pods finish.
+        #[arg(long, short = 'f')]
+        follow: bool,
+        /// Every build of the PR, oldest first, not only the newest.
+        #[arg(long)]
+        all: bool,
+        /// No colours, even on a terminal.
+        #[arg(long)]
+        no_color: bool,
+    },
     /// Print the documented example config file (every key, with comments).
     ExampleConfig,
 }

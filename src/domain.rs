@@ -41,3 +41,36 @@ impl PullRequest {
             .filter(|l| *l == LABEL_PRODUCTION || *l == LABEL_STAGING)
     }
 }
+
+/// Labels kfops-console puts on the Kaniko build pods it creates, so a PR's builds (current
+/// and earlier) can be found again with a label selector.
+pub mod build_labels {
+    /// `app.kubernetes.io/managed-by=kfops`
+    pub const MANAGED_BY: &str = "app.kubernetes.io/managed-by";
+    pub const MANAGED_BY_VALUE: &str = "kfops";
+    /// `app.kubernetes.io/component=image-build`
+    pub const COMPONENT: &str = "app.kubernetes.io/component";
+    pub const COMPONENT_BUILD: &str = "image-build";
+    /// The PR number.
+    pub const PR: &str = "kfops.io/pr";
+    /// The image name from `[[image_builder.images]]`.
+    pub const IMAGE: &str = "kfops.io/image";
+    /// The KFP pipeline version ID the images are tagged with.
+    pub const VERSION_ID: &str = "kfops.io/version-id";
+    /// One build action (all pods of one `/build`).
+    pub const BUILD_ID: &str = "kfops.io/build-id";
+
+    /// The selector of every build pod of a PR.
+    pub fn selector_for_pr(pr: u64) -> String {
+        format!("{COMPONENT}={COMPONENT_BUILD},{PR}={pr}")
+    }
+}
+
+/// A pod the console shows logs of.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct PodRef {
+    pub namespace: String,
+    pub name: String,
+    /// `None` for single-container pods.
+    pub container: Option<String>,
+}

@@ -6,9 +6,14 @@ use std::time::Duration;
 
 use color_eyre::eyre::{eyre, WrapErr};
 
+use crate::backends::cluster::Cluster;
 use crate::backends::github::GitHub;
+use crate::backends::kfp::{Kfp, KfpEndpoint};
+use crate::backends::BackendError;
 use crate::config::{self, Config};
+use crate::engine::Backends;
 use crate::sim::{Scenario, Simulator};
+use crate::tui::app::Level;
 use crate::tui::keys::KeyMap;
 use crate::tui::runner::{self, Services};
 use crate::tui::theme::Theme;
@@ -55,11 +60,73 @@ pub fn console(cfg: &Config, read_only: bool, source: &str) -> Result<Console, U
     let mut app = App::new(github.repo_slug(), source, keymap);
     app.read_only = read_only || cfg.read_only;
     app.theme = Theme::named(&cfg.ui.theme, no_color());
+    app.logs.store = crate::logs::LogStore::new(cfg.ui.scrollback);
     Ok(Console {
         app,
-        services: Services { github },
+        services: Services {
+            github,
+            cluster: None,
+        },
         refresh: Duration::from_secs(cfg.ui.refresh_seconds.max(1)),
     })
+}
+
+/// Connects the console to `[cluster]`; when that fails the console runs without it and the
+/// status bar says why.
+pub async fn connect_cluster(cfg: &Config, console: &mut Console) {
+    match Cluster::connect(&cfg.cluster).await {
+        Ok(cluster) => console.services.cluster = Some(cluster),
+        Err(e) => console
+            .app
+            .say(Level::Error, format!("{e}; build logs are not available")),
+    }
+}
+
+/// Every real client an action needs, from the config: GitHub, the cluster (kubeconfig or
+/// `[cluster] server`) and KFP (its URL, or the Kubernetes API service proxy).
+pub async fn backends(cfg: &Config) -> Result<Backends, BackendError> {
+    let github = GitHub::new(
+        &cfg.github.api_url,
+        cfg.github_token().as_ref(),
+        &cfg.repository.owner,
+        &cfg.repository.name,
+    )?;
+    let cluster = Cluster::connect(&cfg.cluster).await?;
+    let endpoint = match &cfg.kfp.endpoint {
+        Some(url) => KfpEndpoint::Direct {
+            url: url.clone(),
+            token: cfg.kfp_token(),
+        },
+        None => KfpEndpoint::ServiceProxy {
+            client: cluster.client(),
+            namespace: cfg.kfp.proxy_namespace.clone(),
+            service: cfg.kfp.proxy_service.clone(),
+        },
+    };
+    let kfp = Kfp::new(endpoint)?;
+    Ok(Backends {
+        github,
+        cluster,
+        kfp,
+    })
+}
+
+/// `kfops build --pr N`: progress on stdout; `Ok(false)` when the build failed.
+pub async fn headless_build(cfg: &Config, pr: u64) -> Result<bool, BackendError> {
+    let backends = backends(cfg).await?;
+    let mut out = std::io::stdout();
+    Ok(crate::headless::build::run(&backends, cfg, pr, &mut out).await)
+}
+
+/// `kfops logs --pr N`: the PR's build logs on stdout.
+pub async fn headless_logs(
+    cfg: &Config,
+    req: crate::headless::logs::LogsRequest,
+) -> Result<bool, BackendError> {
+    let cluster = Cluster::connect(&cfg.cluster).await?;
+    let mut out = std::io::stdout();
+    let mut err = std::io::stderr();
+    crate::headless::logs::run(&cluster, req, &mut out, &mut err).await
 }
 
 /// `NO_COLOR` set to anything non-empty turns colours off (https://no-color.org).
@@ -85,7 +152,8 @@ pub async fn demo(scenario: Scenario, read_only: bool) -> color_eyre::Result<()>
         .await
         .wrap_err("starting the simulated environment on 127.0.0.1")?;
     let cfg = demo_config(&sim)?;
-    let c = console(&cfg, read_only, "demo")?;
+    let mut c = console(&cfg, read_only, "demo")?;
+    connect_cluster(&cfg, &mut c).await;
     let result = runner::run(c.app, c.services, c.refresh).await;
     sim.shutdown().await;
     result
@@ -94,7 +162,8 @@ pub async fn demo(scenario: Scenario, read_only: bool) -> color_eyre::Result<()>
 /// `kfops`: the console on the real services of the config.
 pub async fn real(cfg: Config, read_only: bool) -> color_eyre::Result<()> {
     let source = host_of(&cfg.github.api_url);
-    let c = console(&cfg, read_only, &source)?;
+    let mut c = console(&cfg, read_only, &source)?;
+    connect_cluster(&cfg, &mut c).await;
     runner::run(c.app, c.services, c.refresh).await
 }
 

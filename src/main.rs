@@ -37,13 +37,55 @@ fn main() -> ExitCode {
             .and_then(|s| runtime.block_on(launch::sim(listen, s))),
         Some(CliCommand::Demo { scenario }) => launch::scenario(scenario.as_deref())
             .and_then(|s| runtime.block_on(launch::demo(s, cli.read_only))),
-        None => {
-            let cfg = match config::locate(cli.config.as_deref()).and_then(|p| config::load(&p)) {
+        Some(CliCommand::Build { pr }) => {
+            let cfg = match load_config(&cli) {
                 Ok(cfg) => cfg,
+                Err(code) => return code,
+            };
+            if cli.read_only || cfg.read_only {
+                eprintln!(
+                    "kfops: read-only: /build on #{pr} not sent (--read-only or read_only = true)"
+                );
+                return ExitCode::from(2);
+            }
+            return match runtime.block_on(launch::headless_build(&cfg, pr)) {
+                Ok(true) => ExitCode::SUCCESS,
+                Ok(false) => ExitCode::FAILURE,
                 Err(e) => {
                     eprintln!("kfops: {e}");
-                    return ExitCode::from(2);
+                    ExitCode::FAILURE
                 }
+            };
+        }
+        Some(CliCommand::Logs {
+            pr,
+            follow,
+            all,
+            no_color,
+        }) => {
+            let cfg = match load_config(&cli) {
+                Ok(cfg) => cfg,
+                Err(code) => return code,
+            };
+            let req = kfops_console::headless::logs::LogsRequest {
+                pr,
+                follow,
+                all_builds: all,
+                color: kfops_console::headless::use_color(no_color),
+            };
+            return match runtime.block_on(launch::headless_logs(&cfg, req)) {
+                Ok(true) => ExitCode::SUCCESS,
+                Ok(false) => ExitCode::FAILURE,
+                Err(e) => {
+                    eprintln!("kfops: {e}");
+                    ExitCode::FAILURE
+                }
+            };
+        }
+        None => {
+            let cfg = match load_config(&cli) {
+                Ok(cfg) => cfg,
+                Err(code) => return code,
             };
             runtime.block_on(launch::real(cfg, cli.read_only))
         }
@@ -59,6 +101,17 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// The config from `--config` / `$KFOPS_CONFIG` / the default places; errors are printed and
+/// become exit code 2.
+fn load_config(cli: &Cli) -> Result<config::Config, ExitCode> {
+    config::locate(cli.config.as_deref())
+        .and_then(|p| config::load(&p))
+        .map_err(|e| {
+            eprintln!("kfops: {e}");
+            ExitCode::from(2)
+        })
 }
 
 /// Tracing goes to a file when asked for, never to the terminal the console draws on.

@@ -177,6 +177,68 @@ impl GitHub {
     }
 }
 
+impl GitHub {
+    /// The bytes of a file of the repository at a ref (branch, tag or commit SHA).
+    pub async fn file_at(&self, path: &str, git_ref: &str) -> Result<Vec<u8>, BackendError> {
+        use base64::Engine;
+        let what = format!("read {path} at {}", short(git_ref));
+        let items = self
+            .client
+            .repos(&self.owner, &self.repo)
+            .get_content()
+            .path(path)
+            .r#ref(git_ref)
+            .send()
+            .await
+            .map_err(|e| map_err(&what, e))?;
+        let item = items.items.into_iter().next().ok_or_else(|| {
+            BackendError::new(Service::GitHub, &what, "no such file")
+                .with_hint("check the path in the config")
+        })?;
+        let encoded = item.content.ok_or_else(|| {
+            BackendError::new(Service::GitHub, &what, format!("{path} is not a file"))
+        })?;
+        let mut bytes = encoded.into_bytes();
+        bytes.retain(|b| !b.is_ascii_whitespace());
+        base64::engine::general_purpose::STANDARD
+            .decode(bytes)
+            .map_err(|e| {
+                BackendError::new(Service::GitHub, &what, format!("bad base64 content: {e}"))
+            })
+    }
+
+    /// Posts a comment on a PR (the Kfops history chat users see).
+    pub async fn post_comment(&self, number: u64, body: &str) -> Result<u64, BackendError> {
+        let what = format!("comment on #{number}");
+        let comment = self
+            .client
+            .issues(&self.owner, &self.repo)
+            .create_comment(number, body)
+            .await
+            .map_err(|e| map_err(&what, e))?;
+        Ok(comment.id.into_inner())
+    }
+
+    /// The owner of the repository.
+    pub fn owner(&self) -> &str {
+        &self.owner
+    }
+
+    /// The repository name.
+    pub fn repo(&self) -> &str {
+        &self.repo
+    }
+}
+
+/// The first 7 characters of a SHA (refs that are not SHAs stay whole).
+fn short(git_ref: &str) -> &str {
+    if git_ref.len() == 40 && git_ref.bytes().all(|b| b.is_ascii_hexdigit()) {
+        &git_ref[..7]
+    } else {
+        git_ref
+    }
+}
+
 /// Turns an octocrab error into an operator-facing one.
 fn map_err(what: &str, err: octocrab::Error) -> BackendError {
     match err {

@@ -2,6 +2,8 @@
 //! the console calls them from its own tasks and receives results as messages.
 
 pub mod error;
+pub mod cluster;
 pub mod github;
+pub mod kfp;
 
 pub use error::BackendError;

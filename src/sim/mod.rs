@@ -7,6 +7,8 @@
 //! wraps them all.
 
 pub mod github;
+pub mod kfp;
+pub mod kube;
 pub mod record;
 pub mod scenario;
 
@@ -19,6 +21,8 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 pub use self::github::GithubHandle;
+pub use self::kfp::KfpHandle;
+pub use self::kube::KubeHandle;
 pub use self::record::{RecordedRequest, RequestLog};
 pub use self::scenario::{Scenario, ScenarioError};
 
@@ -30,6 +34,8 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 pub struct Simulator {
     addr: SocketAddr,
     github: GithubHandle,
+    kfp: KfpHandle,
+    kube: KubeHandle,
     log: RequestLog,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
@@ -42,8 +48,10 @@ impl Simulator {
         let listener = tokio::net::TcpListener::bind(listen).await?;
         let addr = listener.local_addr()?;
         let github = GithubHandle::new(&scenario.github);
+        let kfp = KfpHandle::new(&scenario.kfp, &scenario.github);
+        let kube = KubeHandle::new(&scenario.kube, github.clone());
         let log = RequestLog::default();
-        let app = app(&github, &log);
+        let app = app(&github, &kfp, &kube, &log);
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
             let served = axum::serve(listener, app)
@@ -60,6 +68,8 @@ impl Simulator {
         Ok(Simulator {
             addr,
             github,
+            kfp,
+            kube,
             log,
             stop: Some(stop),
             task: Some(task),
@@ -101,6 +111,16 @@ impl Simulator {
         &self.github
     }
 
+    /// Reads and changes the simulated KFP's state.
+    pub fn kfp(&self) -> &KfpHandle {
+        &self.kfp
+    }
+
+    /// Reads and changes the simulated Kubernetes cluster's state.
+    pub fn kube(&self) -> &KubeHandle {
+        &self.kube
+    }
+
     /// Stops accepting connections, lets open ones finish (for a few seconds at most), and
     /// waits for the server task to end.
     pub async fn shutdown(mut self) {
@@ -127,9 +147,11 @@ impl Drop for Simulator {
 }
 
 /// All services on one router, every request recorded.
-fn app(github: &GithubHandle, log: &RequestLog) -> Router {
+fn app(github: &GithubHandle, kfp: &KfpHandle, kube: &KubeHandle, log: &RequestLog) -> Router {
     Router::new()
         .nest("/github", github::router(github.clone()))
+        .merge(kfp::router(kfp.clone()))
+        .merge(kube::router(kube.clone()))
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(
             log.clone(),

@@ -54,6 +54,12 @@ pub enum ScenarioError {
 pub struct Scenario {
     /// The simulated GitHub.
     pub github: GithubScenario,
+    /// The simulated Kubeflow Pipelines.
+    #[serde(default)]
+    pub kfp: crate::sim::kfp::KfpScenario,
+    /// The simulated Kubernetes cluster.
+    #[serde(default)]
+    pub kube: crate::sim::kube::KubeScenario,
 }
 
 /// What the simulated GitHub holds.
@@ -255,6 +261,10 @@ impl Scenario {
     pub fn from_toml_str(text: &str) -> Result<Scenario, ScenarioError> {
         let scenario: Scenario = toml::from_str(text)?;
         scenario.github.validate()?;
+        scenario.kfp.validate(&scenario.github)?;
+        if let Some(problem) = scenario.kube.problem() {
+            return Err(ScenarioError::Invalid(problem));
+        }
         Ok(scenario)
     }
 }

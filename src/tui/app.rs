@@ -5,6 +5,7 @@ use ratatui::layout::Rect;
 
 use super::dialogs::command_line::CommandLine;
 use super::keys::KeyMap;
+use super::panes::logs::LogsPane;
 use super::panes::prs::PrPane;
 use super::theme::Theme;
 
@@ -92,6 +93,8 @@ pub struct App {
     pub focus: PaneId,
     pub overlay: Overlay,
     pub prs: PrPane,
+    /// The build logs pane (its store, streams and scroll positions).
+    pub logs: LogsPane,
     pub status: Status,
     pub keymap: KeyMap,
     pub theme: Theme,
@@ -106,6 +109,8 @@ pub struct App {
 
 impl App {
     pub fn new(repo: impl Into<String>, source: impl Into<String>, keymap: KeyMap) -> App {
+        let mut logs = LogsPane::default();
+        logs.follow_key = keymap.describe(super::keys::Action::LogsFollow);
         App {
             repo: repo.into(),
             source: source.into(),
@@ -113,6 +118,7 @@ impl App {
             focus: PaneId::Prs,
             overlay: Overlay::None,
             prs: PrPane::default(),
+            logs,
             status: Status::default(),
             keymap,
             theme: Theme::default(),

@@ -30,6 +30,13 @@ pub enum Action {
     BuildRun,
     Deploy,
     StagingDeploy,
+    LogsFollow,
+    LogsLayout,
+    LogsTimestamps,
+    LogsWrap,
+    LogsNextStream,
+    LogsPrevStream,
+    LogsBuilds,
 }
 
 /// Where an action is listed in the help overlay.
@@ -38,6 +45,7 @@ pub enum Group {
     General,
     Navigation,
     Actions,
+    Logs,
 }
 
 impl Group {
@@ -46,6 +54,7 @@ impl Group {
             Group::General => "General",
             Group::Navigation => "Navigation",
             Group::Actions => "Kfops actions (on the selected PR)",
+            Group::Logs => "Build logs",
         }
     }
 }
@@ -192,6 +201,55 @@ pub const ACTIONS: &[(Action, &str, Group, &str, &[&str])] = &[
         Group::Actions,
         "/staging_deploy: deploy to staging",
         &["s"],
+    ),
+    (
+        Action::LogsFollow,
+        "logs_follow",
+        Group::Logs,
+        "follow the end / pause (scrolling up pauses, end follows)",
+        &["f"],
+    ),
+    (
+        Action::LogsLayout,
+        "logs_layout",
+        Group::Logs,
+        "grid of streams / one merged stream",
+        &["m"],
+    ),
+    (
+        Action::LogsTimestamps,
+        "logs_timestamps",
+        Group::Logs,
+        "show / hide timestamps",
+        &["t"],
+    ),
+    (
+        Action::LogsWrap,
+        "logs_wrap",
+        Group::Logs,
+        "wrap / cut long lines",
+        &["w"],
+    ),
+    (
+        Action::LogsNextStream,
+        "logs_next_stream",
+        Group::Logs,
+        "select the next stream (grid)",
+        &["]"],
+    ),
+    (
+        Action::LogsPrevStream,
+        "logs_prev_stream",
+        Group::Logs,
+        "select the previous stream (grid)",
+        &["["],
+    ),
+    (
+        Action::LogsBuilds,
+        "logs_builds",
+        Group::Logs,
+        "pick a build of the selected PR (earlier builds too)",
+        &["o"],
     ),
 ];
 

@@ -4,7 +4,8 @@ use chrono::{DateTime, Utc};
 use crossterm::event::{KeyEvent, MouseEvent};
 
 use crate::backends::BackendError;
-use crate::domain::PullRequest;
+use crate::domain::{PodRef, PullRequest};
+use crate::logs::{BuildInfo, LogEvent};
 
 /// Everything that can happen to the console.
 #[derive(Debug, Clone)]
@@ -25,6 +26,13 @@ pub enum Msg {
         at: DateTime<Utc>,
         result: Result<Vec<PullRequest>, BackendError>,
     },
+    /// A log follower's lines or status (from [`Command::FollowLogs`] / [`Command::FetchLogs`]).
+    Log(LogEvent),
+    /// An answer to [`Command::ListBuilds`]: the PR's builds, newest first.
+    BuildsListed {
+        pr: u64,
+        result: Result<Vec<BuildInfo>, BackendError>,
+    },
 }
 
 /// Effects the runner carries out; their results come back as [`Msg`]s.
@@ -32,4 +40,13 @@ pub enum Msg {
 pub enum Command {
     /// Fetch the open PRs; answer with [`Msg::PrsLoaded`] carrying the same generation.
     LoadPrs { generation: u64 },
+    /// Stream a pod's log until the pod is finished, as [`Msg::Log`]s (a follower for the
+    /// same pod that is still running is stopped first).
+    FollowLogs { pod: PodRef },
+    /// Fetch a finished pod's log once, as [`Msg::Log`]s.
+    FetchLogs { pod: PodRef },
+    /// Stop following a pod's log (its stream was closed).
+    StopLogs { pod: PodRef },
+    /// Find a PR's build pods (current and earlier builds); answer with [`Msg::BuildsListed`].
+    ListBuilds { pr: u64 },
 }

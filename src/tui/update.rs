@@ -9,6 +9,7 @@ use super::keys::Action;
 use super::layout::Areas;
 use super::msg::{Command, Msg};
 use super::panes::prs::{LoadState, PrPane};
+use super::update_logs::{on_builds_listed, on_log_event, on_logs_action, on_picker_key};
 use crate::chatops::{ChatCommand, DeployTarget};
 
 /// The first effects when the console starts: load the PRs.
@@ -75,6 +76,8 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Command> {
             }
             Vec::new()
         }
+        Msg::Log(ev) => on_log_event(app, ev),
+        Msg::BuildsListed { pr, result } => on_builds_listed(app, pr, result),
     }
 }
 
@@ -123,10 +126,17 @@ fn on_key(app: &mut App, key: KeyEvent) -> Vec<Command> {
             }
             Vec::new()
         }
-        Overlay::None => match app.keymap.action_for(&key) {
-            Some(action) => on_action(app, action),
-            None => Vec::new(),
-        },
+        Overlay::None => {
+            if app.focus == PaneId::Logs {
+                if let Some(commands) = on_picker_key(app, &key) {
+                    return commands;
+                }
+            }
+            match app.keymap.action_for(&key) {
+                Some(action) => on_action(app, action),
+                None => Vec::new(),
+            }
+        }
     }
 }
 
@@ -175,8 +185,17 @@ fn on_action(app: &mut App, action: Action) -> Vec<Command> {
                     _ => app.prs.select_last(),
                 }
                 app.prs.ensure_visible(prs_area);
+            } else if app.focus == PaneId::Logs {
+                return on_logs_action(app, action);
             }
         }
+        Action::LogsFollow
+        | Action::LogsLayout
+        | Action::LogsTimestamps
+        | Action::LogsWrap
+        | Action::LogsNextStream
+        | Action::LogsPrevStream
+        | Action::LogsBuilds => return on_logs_action(app, action),
         Action::Build => return chat(app, ChatCommand::Build),
         Action::Run => return chat(app, ChatCommand::Run),
         Action::BuildRun => return chat(app, ChatCommand::BuildRun),
@@ -245,6 +264,12 @@ fn on_mouse(app: &mut App, mouse: MouseEvent) {
         MouseEventKind::ScrollUp if pane == PaneId::Prs => {
             app.prs.move_by(-1);
             app.prs.ensure_visible(areas.prs);
+        }
+        MouseEventKind::ScrollDown if pane == PaneId::Logs => {
+            on_logs_action(app, Action::Down);
+        }
+        MouseEventKind::ScrollUp if pane == PaneId::Logs => {
+            on_logs_action(app, Action::Up);
         }
         _ => {}
     }

@@ -5,7 +5,7 @@ use ratatui::Frame;
 use super::app::{App, Overlay, PaneId};
 use super::dialogs::{command_line, help};
 use super::layout::Areas;
-use super::panes::{empty, prs};
+use super::panes::{empty, logs, prs};
 use super::status_bar;
 
 /// Draws every pane, the status bar and any overlay.
@@ -20,7 +20,16 @@ pub fn draw(frame: &mut Frame, app: &App) {
         app.focus == PaneId::Prs,
         theme,
     );
-    for pane in [PaneId::Logs, PaneId::Graph, PaneId::Targets] {
+    // The logs pane draws its own empty state when no stream is open.
+    logs::render(
+        frame,
+        areas.logs,
+        &app.logs,
+        app.now,
+        app.focus == PaneId::Logs,
+        theme,
+    );
+    for pane in [PaneId::Graph, PaneId::Targets] {
         empty::render(frame, areas.of_pane(pane), pane, app.focus == pane, theme);
     }
     status_bar::render(frame, areas.status, app);

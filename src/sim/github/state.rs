@@ -201,6 +201,25 @@ impl GithubState {
             .filter(move |c| c.issue_number == number)
     }
 
+    /// The repository's files at `git_ref` (a branch, `refs/heads/B`, `refs/pull/N/head`, or
+    /// a tip SHA or 7+ digit prefix of one): the default branch's, with a PR head's files
+    /// over them. `None` if the ref names no tip. (Kaniko build contexts read these.)
+    pub fn files_at(&self, git_ref: &str) -> Option<BTreeMap<String, String>> {
+        let pr_head = git_ref
+            .strip_prefix("refs/pull/")
+            .and_then(|r| r.strip_suffix("/head"))
+            .and_then(|n| n.parse::<u64>().ok());
+        let pull = match pr_head {
+            Some(number) => Some(self.pulls.get(&number)?.number),
+            None => self.resolve_ref(git_ref)?.pull,
+        };
+        let mut files = self.files.clone();
+        if let Some(pull) = pull.and_then(|n| self.pulls.get(&n)) {
+            files.extend(pull.files.clone());
+        }
+        Some(files)
+    }
+
     /// Appends a comment to a pull request's conversation; `None` if there is no such PR.
     pub fn add_comment(&mut self, number: u64, author: &str, body: &str) -> Option<IssueComment> {
         let now = now_secs();

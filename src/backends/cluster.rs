@@ -1,0 +1,258 @@
+//! Kubernetes through kube-rs: the build pods of the workflow namespace, their watch and their
+//! logs. Every error becomes a [`BackendError`] with a hint.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use futures::{AsyncBufReadExt, Stream, StreamExt, TryStreamExt};
+use k8s_openapi::api::core::v1::Pod;
+use kube::api::{ListParams, LogParams, PostParams};
+use kube::config::KubeConfigOptions;
+use kube::runtime::watcher;
+use kube::{Api, Client};
+
+use super::error::{hint_for_status, BackendError, Service};
+use crate::config::ClusterConfig;
+
+/// A Kubernetes client bound to the workflow namespace.
+#[derive(Clone)]
+pub struct Cluster {
+    client: Client,
+    namespace: String,
+}
+
+impl std::fmt::Debug for Cluster {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Cluster")
+            .field("namespace", &self.namespace)
+            .finish_non_exhaustive()
+    }
+}
+
+/// One change seen by a pod watch.
+#[derive(Debug, Clone)]
+pub enum PodEvent {
+    /// The pod exists with this state (added or modified, or listed on a (re)start).
+    Applied(Box<Pod>),
+    Deleted(Box<Pod>),
+    /// The watch (re)listed everything: what follows until `Synced` is the full set.
+    Resync,
+    Synced,
+}
+
+/// A log line with the container runtime's timestamp (when the server sent one).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogLine {
+    pub time: Option<DateTime<Utc>>,
+    pub text: String,
+}
+
+impl LogLine {
+    /// Splits `2026-11-25T10:00:00.123456789Z text` (kubelet's `timestamps=true` format).
+    pub fn parse(raw: &str) -> LogLine {
+        let raw = raw.strip_suffix('\r').unwrap_or(raw);
+        if let Some((ts, rest)) = raw.split_once(' ') {
+            if let Ok(time) = DateTime::parse_from_rfc3339(ts) {
+                return LogLine {
+                    time: Some(time.with_timezone(&Utc)),
+                    text: rest.to_string(),
+                };
+            }
+        }
+        LogLine {
+            time: None,
+            text: raw.to_string(),
+        }
+    }
+}
+
+impl Cluster {
+    /// Connects with `[cluster] server` (a URL, no credentials: the simulator) or the
+    /// kubeconfig (with `[cluster] context` when set).
+    pub async fn connect(cfg: &ClusterConfig) -> Result<Cluster, BackendError> {
+        let config = match &cfg.server {
+            Some(server) => {
+                let uri = server.parse().map_err(|e: http::uri::InvalidUri| {
+                    BackendError::new(Service::Kubernetes, "connect", e.to_string())
+                        .with_hint("check [cluster] server")
+                })?;
+                kube::Config::new(uri)
+            }
+            None => {
+                let options = KubeConfigOptions {
+                    context: cfg.context.clone(),
+                    ..KubeConfigOptions::default()
+                };
+                kube::Config::from_kubeconfig(&options).await.map_err(|e| {
+                    BackendError::new(Service::Kubernetes, "load kubeconfig", e.to_string())
+                        .with_hint("check $KUBECONFIG / ~/.kube/config and [cluster] context")
+                })?
+            }
+        };
+        let client = Client::try_from(config)
+            .map_err(|e| BackendError::new(Service::Kubernetes, "create client", e.to_string()))?;
+        Ok(Cluster {
+            client,
+            namespace: cfg.namespace.clone(),
+        })
+    }
+
+    /// A cluster handle from an existing client (tests).
+    pub fn from_client(client: Client, namespace: impl Into<String>) -> Cluster {
+        Cluster {
+            client,
+            namespace: namespace.into(),
+        }
+    }
+
+    pub fn client(&self) -> Client {
+        self.client.clone()
+    }
+
+    /// The workflow namespace (where build pods run).
+    pub fn namespace(&self) -> &str {
+        &self.namespace
+    }
+
+    fn pods(&self) -> Api<Pod> {
+        Api::namespaced(self.client.clone(), &self.namespace)
+    }
+
+    pub async fn create_pod(&self, pod: &Pod) -> Result<Pod, BackendError> {
+        let name = pod.metadata.name.clone().unwrap_or_default();
+        self.pods()
+            .create(&PostParams::default(), pod)
+            .await
+            .map_err(|e| map_err(&format!("create pod {name}"), e))
+    }
+
+    pub async fn get_pod(&self, name: &str) -> Result<Pod, BackendError> {
+        self.pods()
+            .get(name)
+            .await
+            .map_err(|e| map_err(&format!("get pod {name}"), e))
+    }
+
+    /// Pods of the workflow namespace matching a label selector.
+    pub async fn list_pods(&self, selector: &str) -> Result<Vec<Pod>, BackendError> {
+        let list = self
+            .pods()
+            .list(&ListParams::default().labels(selector))
+            .await
+            .map_err(|e| map_err(&format!("list pods {selector}"), e))?;
+        Ok(list.items)
+    }
+
+    /// Watches pods matching a selector: relists after `410 Gone` and retries with backoff
+    /// (kube-runtime's watcher); errors are reported and the watch goes on.
+    pub fn watch_pods(
+        &self,
+        selector: &str,
+    ) -> impl Stream<Item = Result<PodEvent, BackendError>> + Send + 'static {
+        use kube::runtime::WatchStreamExt;
+        let config = watcher::Config::default().labels(selector);
+        let what = format!("watch pods {selector}");
+        watcher(self.pods(), config)
+            .default_backoff()
+            .map(move |ev| match ev {
+                Ok(watcher::Event::Apply(p)) | Ok(watcher::Event::InitApply(p)) => {
+                    Ok(PodEvent::Applied(Box::new(p)))
+                }
+                Ok(watcher::Event::Delete(p)) => Ok(PodEvent::Deleted(Box::new(p))),
+                Ok(watcher::Event::Init) => Ok(PodEvent::Resync),
+                Ok(watcher::Event::InitDone) => Ok(PodEvent::Synced),
+                Err(e) => Err(BackendError::new(Service::Kubernetes, &what, e.to_string())),
+            })
+    }
+
+    /// The log of a pod's container as lines, with timestamps; `follow` keeps the stream open
+    /// until the container ends; `since` resumes after a dropped connection.
+    pub async fn log_lines(
+        &self,
+        pod: &str,
+        container: Option<&str>,
+        follow: bool,
+        since: Option<DateTime<Utc>>,
+    ) -> Result<impl Stream<Item = Result<LogLine, BackendError>> + Send + 'static, BackendError>
+    {
+        let params = LogParams {
+            container: container.map(str::to_string),
+            follow,
+            timestamps: true,
+            since_time: since.and_then(to_jiff),
+            ..LogParams::default()
+        };
+        let what = format!("logs of pod {pod}");
+        let reader = self
+            .pods()
+            .log_stream(pod, &params)
+            .await
+            .map_err(|e| map_err(&what, e))?;
+        Ok(reader
+            .lines()
+            .map_ok(|l| LogLine::parse(&l))
+            .map_err(move |e| {
+                BackendError::new(Service::Kubernetes, &what, e.to_string())
+                    .with_hint("the log stream broke; it is resumed from the last line")
+            }))
+    }
+
+    /// How long to wait for the API server on a single call.
+    pub const CALL_TIMEOUT: Duration = Duration::from_secs(30);
+}
+
+/// chrono → jiff (kube 5's timestamps).
+pub fn to_jiff(t: DateTime<Utc>) -> Option<jiff::Timestamp> {
+    jiff::Timestamp::from_nanosecond(i128::from(t.timestamp_nanos_opt()?)).ok()
+}
+
+/// jiff → chrono.
+pub fn from_jiff(t: jiff::Timestamp) -> Option<DateTime<Utc>> {
+    let nanos = i64::try_from(t.as_nanosecond()).ok()?;
+    Some(DateTime::from_timestamp_nanos(nanos))
+}
+
+/// Turns a kube error into an operator-facing one.
+pub fn map_err(what: &str, err: kube::Error) -> BackendError {
+    match err {
+        kube::Error::Api(status) => {
+            let code = status.code;
+            let mut e = BackendError::new(
+                Service::Kubernetes,
+                what,
+                format!("{code} {}", status.message),
+            )
+            .with_status(code);
+            e.hint = hint_for_status(Service::Kubernetes, code);
+            e
+        }
+        other => BackendError::new(Service::Kubernetes, what, other.to_string())
+            .with_hint("check [cluster] server/context and that the API server is reachable"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_kubelet_timestamps() {
+        let l = LogLine::parse("2026-11-25T10:00:00.123456789Z INFO[0000] hello world");
+        assert_eq!(l.text, "INFO[0000] hello world");
+        assert_eq!(
+            l.time.map(|t| t.timestamp_subsec_nanos()),
+            Some(123_456_789)
+        );
+        let l = LogLine::parse("no timestamp here");
+        assert_eq!(l.time, None);
+        assert_eq!(l.text, "no timestamp here");
+    }
+
+    #[test]
+    fn jiff_round_trip() {
+        let t = DateTime::parse_from_rfc3339("2026-11-25T10:00:00.123456789Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        assert_eq!(from_jiff(to_jiff(t).unwrap()), Some(t));
+    }
+}

@@ -1,0 +1,334 @@
+//! `/build`, with Kfops' rules: read the compiled pipeline package from the PR head, upload it
+//! as the pipeline (first time) or a new version of it, build every configured image in the
+//! cluster in parallel (one Kaniko pod each, tagged with the version ID), wait for all, and
+//! post the Kfops build comment with `<!-- KFOPS_VERSION_ID=… -->`. Any failure stops the
+//! action, names the failing image or step, and posts no success comment.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use chrono::Utc;
+use futures::future::try_join_all;
+use futures::StreamExt;
+
+use super::comments;
+use super::events::{ActionError, ActionEvent};
+use super::kaniko::{self, ImageBuild};
+use super::Backends;
+use crate::backends::cluster::PodEvent;
+use crate::config::Config;
+use crate::domain::{build_labels, PodRef};
+
+/// How long the image builds may take before the action gives up.
+pub const BUILD_TIMEOUT: Duration = Duration::from_secs(2 * 60 * 60);
+
+/// What a successful build produced.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BuildOutput {
+    pub pipeline_id: String,
+    pub version_id: String,
+    /// `(image name, destination)` of every image built.
+    pub images: Vec<(String, String)>,
+}
+
+/// Runs `/build` for a PR. `build_only` adds Kfops' "Type /run" hint to the comment (false
+/// when `/build_run` chains a run).
+pub async fn build(
+    b: &Backends,
+    cfg: &Config,
+    pr: u64,
+    build_only: bool,
+    emit: &(dyn Fn(ActionEvent) + Send + Sync),
+) -> Result<BuildOutput, ActionError> {
+    let result = run_steps(b, cfg, pr, build_only, emit).await;
+    if let Err(err) = &result {
+        // Kfops reports failures on the PR too; a failure to comment must not hide the first.
+        let body = comments::failed("/build", &err.step, &err.message);
+        if let Err(e) = b.github.post_comment(pr, &body).await {
+            tracing::warn!(pr, error = %e, "could not post the failure comment");
+        }
+    }
+    result
+}
+
+async fn run_steps(
+    b: &Backends,
+    cfg: &Config,
+    pr: u64,
+    build_only: bool,
+    emit: &(dyn Fn(ActionEvent) + Send + Sync),
+) -> Result<BuildOutput, ActionError> {
+    let step = |text: String| emit(ActionEvent::Step { pr, text });
+
+    step(format!("reading PR #{pr}"));
+    let pull = b
+        .github
+        .pull_request(pr)
+        .await
+        .map_err(ActionError::backend("read the PR"))?;
+    let sha = pull.head_sha.clone();
+    let sha7: String = sha.chars().take(7).collect();
+
+    let package_path = &cfg.pipeline.package_path;
+    step(format!("reading {package_path} at {sha7}"));
+    let package = b
+        .github
+        .file_at(package_path, &sha)
+        .await
+        .map_err(ActionError::backend("read the pipeline package"))?;
+
+    let template_path = &cfg.image_builder.pod_template_path;
+    let template = if cfg.image_builder.images.is_empty() {
+        None
+    } else {
+        step(format!("reading {template_path} at {sha7}"));
+        let bytes = b
+            .github
+            .file_at(template_path, &sha)
+            .await
+            .map_err(ActionError::backend("read the Kaniko pod template"))?;
+        Some(kaniko::parse_template(&bytes).map_err(|e| {
+            ActionError::new(
+                "read the Kaniko pod template",
+                format!("{template_path}: {e}"),
+            )
+        })?)
+    };
+
+    let name = &cfg.pipeline.name;
+    step(format!("uploading pipeline {name} to KFP"));
+    let upload = "upload the pipeline";
+    let (pipeline_id, version_id) = match b
+        .kfp
+        .find_pipeline(name)
+        .await
+        .map_err(ActionError::backend(upload))?
+    {
+        None => {
+            let p = b
+                .kfp
+                .upload_pipeline(name, &cfg.pipeline.description, package)
+                .await
+                .map_err(ActionError::backend(upload))?;
+            let versions = b
+                .kfp
+                .list_versions(&p.pipeline_id)
+                .await
+                .map_err(ActionError::backend(upload))?;
+            let v = versions.into_iter().next().ok_or_else(|| {
+                ActionError::new(upload, "KFP created the pipeline without a version")
+            })?;
+            (p.pipeline_id, v.pipeline_version_id)
+        }
+        Some(p) => {
+            let version_name = format!(
+                "{name}-pr{pr}-{sha7}-{}",
+                Utc::now().format("%Y%m%d%H%M%S%3f")
+            );
+            let v = b
+                .kfp
+                .upload_pipeline_version(&p.pipeline_id, &version_name, package)
+                .await
+                .map_err(ActionError::backend("upload the pipeline version"))?;
+            (p.pipeline_id, v.pipeline_version_id)
+        }
+    };
+    step(format!("pipeline version {version_id} uploaded"));
+
+    let images = match template {
+        None => Vec::new(),
+        Some(template) => build_images(b, cfg, pr, &sha, &version_id, &template, emit).await?,
+    };
+
+    step("posting the build comment".into());
+    let url = b.kfp.ui_url_for_version(&pipeline_id, &version_id);
+    b.github
+        .post_comment(
+            pr,
+            &comments::build_succeeded(&url, &version_id, build_only),
+        )
+        .await
+        .map_err(ActionError::backend("post the build comment"))?;
+    Ok(BuildOutput {
+        pipeline_id,
+        version_id,
+        images,
+    })
+}
+
+/// Creates every Kaniko pod at once and waits until all have ended.
+async fn build_images(
+    b: &Backends,
+    cfg: &Config,
+    pr: u64,
+    sha: &str,
+    version_id: &str,
+    template: &k8s_openapi::api::core::v1::Pod,
+    emit: &(dyn Fn(ActionEvent) + Send + Sync),
+) -> Result<Vec<(String, String)>, ActionError> {
+    let step_name = "build the images";
+    let registry = cfg.image_builder.registry.as_deref().unwrap_or_default();
+    let git_repo = kaniko::git_repo_url(
+        &cfg.github.api_url,
+        &cfg.repository.owner,
+        &cfg.repository.name,
+    );
+    let namespace = b.cluster.namespace().to_string();
+    let mut pods = Vec::new();
+    for image in &cfg.image_builder.images {
+        let build = ImageBuild {
+            image,
+            registry,
+            insecure: cfg.image_builder.insecure,
+            git_repo: &git_repo,
+            head_sha: sha,
+            version_id,
+            pr,
+            namespace: &namespace,
+        };
+        let pod = kaniko::pod_for(template, &build)
+            .map_err(|e| ActionError::new(step_name, format!("{}: {e}", image.name)))?;
+        pods.push((image.name.clone(), build.destination(), pod));
+    }
+    emit(ActionEvent::Step {
+        pr,
+        text: format!("starting {} Kaniko pods in {namespace}", pods.len()),
+    });
+    // The watch starts before the pods exist so no phase change is missed.
+    let selector = format!(
+        "{}={},{}={}",
+        build_labels::PR,
+        pr,
+        build_labels::BUILD_ID,
+        pods.first()
+            .and_then(|(_, _, p)| p.metadata.labels.as_ref())
+            .and_then(|l| l.get(build_labels::BUILD_ID).cloned())
+            .unwrap_or_default()
+    );
+    let mut watch = Box::pin(b.cluster.watch_pods(&selector));
+    try_join_all(pods.iter().map(|(image, _, pod)| async move {
+        b.cluster
+            .create_pod(pod)
+            .await
+            .map_err(|e| ActionError::new(step_name, format!("{image}: {e}")))
+    }))
+    .await?;
+
+    let by_pod: BTreeMap<String, String> = pods
+        .iter()
+        .map(|(image, _, pod)| (pod.metadata.name.clone().unwrap_or_default(), image.clone()))
+        .collect();
+    let mut phases: BTreeMap<String, String> = BTreeMap::new();
+    for pod_name in by_pod.keys() {
+        report(
+            emit,
+            pr,
+            &by_pod,
+            &namespace,
+            version_id,
+            pod_name,
+            "Pending",
+            &mut phases,
+        );
+    }
+    let wait = async {
+        while let Some(ev) = watch.next().await {
+            let pod = match ev {
+                Ok(PodEvent::Applied(p)) => p,
+                Ok(_) => continue,
+                Err(e) => {
+                    emit(ActionEvent::Step {
+                        pr,
+                        text: format!("watch interrupted, retrying: {e}"),
+                    });
+                    continue;
+                }
+            };
+            let name = pod.metadata.name.clone().unwrap_or_default();
+            let phase = pod
+                .status
+                .as_ref()
+                .and_then(|s| s.phase.clone())
+                .unwrap_or_default();
+            if by_pod.contains_key(&name) && !phase.is_empty() {
+                report(
+                    emit,
+                    pr,
+                    &by_pod,
+                    &namespace,
+                    version_id,
+                    &name,
+                    &phase,
+                    &mut phases,
+                );
+            }
+            let ended = phases.values().filter(|p| is_terminal(p)).count();
+            if ended == by_pod.len() {
+                break;
+            }
+        }
+        phases.clone()
+    };
+    let phases = tokio::time::timeout(BUILD_TIMEOUT, wait)
+        .await
+        .map_err(|_| {
+            ActionError::new(
+                step_name,
+                format!(
+                    "the image builds did not finish within {} minutes",
+                    BUILD_TIMEOUT.as_secs() / 60
+                ),
+            )
+        })?;
+    let failed: Vec<String> = phases
+        .iter()
+        .filter(|(_, phase)| phase.as_str() != "Succeeded")
+        .map(|(pod, phase)| {
+            let image = by_pod.get(pod).cloned().unwrap_or_default();
+            format!("{image} (pod {pod}: {phase})")
+        })
+        .collect();
+    if !failed.is_empty() {
+        return Err(ActionError::new(
+            step_name,
+            format!("image build failed: {}", failed.join(", ")),
+        ));
+    }
+    Ok(pods
+        .into_iter()
+        .map(|(image, dest, _)| (image, dest))
+        .collect())
+}
+
+fn is_terminal(phase: &str) -> bool {
+    matches!(phase, "Succeeded" | "Failed")
+}
+
+/// Emits a phase change (only when it changed).
+#[allow(clippy::too_many_arguments)]
+fn report(
+    emit: &(dyn Fn(ActionEvent) + Send + Sync),
+    pr: u64,
+    by_pod: &BTreeMap<String, String>,
+    namespace: &str,
+    version_id: &str,
+    pod: &str,
+    phase: &str,
+    phases: &mut BTreeMap<String, String>,
+) {
+    if phases.get(pod).map(String::as_str) == Some(phase) {
+        return;
+    }
+    phases.insert(pod.to_string(), phase.to_string());
+    emit(ActionEvent::BuildPod {
+        pr,
+        image: by_pod.get(pod).cloned().unwrap_or_default(),
+        pod: PodRef {
+            namespace: namespace.to_string(),
+            name: pod.to_string(),
+            container: None,
+        },
+        version_id: version_id.to_string(),
+        phase: phase.to_string(),
+    });
+}

@@ -1,0 +1,84 @@
+//! What an action reports while it runs, and how it fails.
+
+use std::fmt;
+
+use crate::backends::BackendError;
+use crate::chatops::{ChatCommand, DeployTarget};
+use crate::domain::PodRef;
+
+/// Which Kfops action.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ActionKind {
+    Build,
+    Run,
+    BuildRun,
+    Deploy(DeployTarget),
+}
+
+impl ActionKind {
+    pub fn of(cmd: &ChatCommand) -> ActionKind {
+        match cmd {
+            ChatCommand::Build => ActionKind::Build,
+            ChatCommand::Run => ActionKind::Run,
+            ChatCommand::BuildRun => ActionKind::BuildRun,
+            ChatCommand::Deploy { target, .. } => ActionKind::Deploy(*target),
+        }
+    }
+}
+
+impl fmt::Display for ActionKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            ActionKind::Build => "/build",
+            ActionKind::Run => "/run",
+            ActionKind::BuildRun => "/build_run",
+            ActionKind::Deploy(DeployTarget::Production) => "/deploy",
+            ActionKind::Deploy(DeployTarget::Staging) => "/staging_deploy",
+        })
+    }
+}
+
+/// Progress of an action, for the console and the headless CLI.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ActionEvent {
+    /// A step started (`uploading pipeline version`).
+    Step { pr: u64, text: String },
+    /// A build pod was created or changed phase (`Pending`, `Running`, `Succeeded`, `Failed`).
+    BuildPod {
+        pr: u64,
+        image: String,
+        pod: PodRef,
+        /// All pods of one build share this (the pipeline version ID).
+        version_id: String,
+        phase: String,
+    },
+    /// The action ended.
+    Done {
+        pr: u64,
+        action: ActionKind,
+        outcome: Result<String, ActionError>,
+    },
+}
+
+/// An action that stopped: at which step, and why.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{step}: {message}")]
+pub struct ActionError {
+    pub step: String,
+    pub message: String,
+}
+
+impl ActionError {
+    pub fn new(step: impl Into<String>, message: impl Into<String>) -> Self {
+        ActionError {
+            step: step.into(),
+            message: message.into(),
+        }
+    }
+
+    /// Wraps a backend failure at a step.
+    pub fn backend(step: impl Into<String>) -> impl FnOnce(BackendError) -> ActionError {
+        let step = step.into();
+        move |e| ActionError::new(step, e.to_string())
+    }
+}

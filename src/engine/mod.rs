@@ -1,0 +1,56 @@
+//! The Kfops actions (build; later run and deploy): orchestration over the backends, emitting
+//! [`ActionEvent`]s as they progress. Knows nothing about terminals: the console and the
+//! headless CLI both drive it.
+
+pub mod build;
+pub mod comments;
+pub mod events;
+pub mod in_flight;
+pub mod kaniko;
+
+pub use events::{ActionError, ActionEvent, ActionKind};
+pub use in_flight::{ActionGuard, InFlight};
+
+use crate::backends::cluster::Cluster;
+use crate::backends::github::GitHub;
+use crate::backends::kfp::Kfp;
+
+/// The real clients an action uses.
+#[derive(Debug, Clone)]
+pub struct Backends {
+    pub github: GitHub,
+    pub cluster: Cluster,
+    pub kfp: Kfp,
+}
+
+use crate::chatops::ChatCommand;
+use crate::config::Config;
+
+/// Performs a chat command on a PR with Kfops' rules, holding the PR's in-flight slot for the
+/// whole action: a second action on the same PR is refused while one runs. Returns a one-line
+/// summary on success.
+pub async fn perform(
+    b: &Backends,
+    cfg: &Config,
+    in_flight: &InFlight,
+    pr: u64,
+    cmd: &ChatCommand,
+    emit: &(dyn Fn(ActionEvent) + Send + Sync),
+) -> Result<String, ActionError> {
+    let kind = ActionKind::of(cmd);
+    let _guard = in_flight.try_begin(pr, kind).map_err(|running| {
+        ActionError::new(
+            "start",
+            format!("{running} is already running on #{pr}; wait for it to finish"),
+        )
+    })?;
+    match cmd {
+        ChatCommand::Build => build::build(b, cfg, pr, true, emit)
+            .await
+            .map(|o| format!("pipeline version {}", o.version_id)),
+        other => Err(ActionError::new(
+            "start",
+            format!("{other} is not available yet in this version of kfops-console"),
+        )),
+    }
+}

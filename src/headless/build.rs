@@ -1,0 +1,68 @@
+//! `kfops build --pr N`: runs /build and prints its progress.
+
+use std::io::Write;
+
+use chrono::Local;
+
+use crate::config::Config;
+use crate::engine::{build, ActionEvent, Backends};
+
+/// Runs the build and prints progress to `out`; returns whether it succeeded.
+pub async fn run(backends: &Backends, cfg: &Config, pr: u64, out: &mut (dyn Write + Send)) -> bool {
+    let _ = writeln!(
+        out,
+        "kfops build: PR #{pr} of {}/{}",
+        cfg.repository.owner, cfg.repository.name
+    );
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<ActionEvent>();
+    let emit = move |ev: ActionEvent| {
+        let _ = tx.send(ev);
+    };
+    let work = build::build(backends, cfg, pr, true, &emit);
+    tokio::pin!(work);
+    let result = loop {
+        tokio::select! {
+            Some(ev) = rx.recv() => print_event(out, &ev),
+            result = &mut work => break result,
+        }
+    };
+    while let Ok(ev) = rx.try_recv() {
+        print_event(out, &ev);
+    }
+    match result {
+        Ok(output) => {
+            let _ = writeln!(
+                out,
+                "✓ /build on #{pr} succeeded: pipeline version {}",
+                output.version_id
+            );
+            for (image, destination) in &output.images {
+                let _ = writeln!(out, "  {image}: {destination}");
+            }
+            true
+        }
+        Err(err) => {
+            let _ = writeln!(
+                out,
+                "✗ /build on #{pr} failed at step \"{}\": {}",
+                err.step, err.message
+            );
+            false
+        }
+    }
+}
+
+/// One progress line.
+pub fn print_event(out: &mut (dyn Write + Send), ev: &ActionEvent) {
+    let now = Local::now().format("%H:%M:%S");
+    let _ = match ev {
+        ActionEvent::Step { text, .. } => writeln!(out, "  {now}  {text}"),
+        ActionEvent::BuildPod {
+            image, pod, phase, ..
+        } => {
+            writeln!(out, "  {now}  {image:<12} {phase:<10} {}", pod.name)
+        }
+        ActionEvent::Done { .. } => Ok(()),
+    };
+    let _ = out.flush();
+}

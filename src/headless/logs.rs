@@ -1,0 +1,110 @@
+//! `kfops logs --pr N [--follow]`: tails the PR's build pods like stern, one coloured prefix per
+//! pod (no colour in a pipe or with `--no-color`); reconnects are reported on stderr.
+
+use std::io::Write;
+
+use tokio::sync::mpsc;
+
+use super::{PREFIX_COLORS, RESET};
+use crate::backends::cluster::Cluster;
+use crate::backends::BackendError;
+use crate::domain::build_labels;
+use crate::logs::builds::builds_from_pods;
+use crate::logs::follow::{follow_with, FollowOptions};
+use crate::logs::{LogEvent, StreamStatus};
+
+/// What `kfops logs` was asked for.
+#[derive(Debug, Clone, Copy)]
+pub struct LogsRequest {
+    pub pr: u64,
+    pub follow: bool,
+    /// Every build of the PR, not only the newest.
+    pub all_builds: bool,
+    pub color: bool,
+}
+
+/// Prints the logs; `Ok(false)` when the PR has no build pods.
+pub async fn run(
+    cluster: &Cluster,
+    req: LogsRequest,
+    out: &mut (dyn Write + Send),
+    err: &mut (dyn Write + Send),
+) -> Result<bool, BackendError> {
+    let pods = cluster
+        .list_pods(&build_labels::selector_for_pr(req.pr))
+        .await?;
+    let builds = builds_from_pods(&pods, cluster.namespace());
+    let chosen: Vec<_> = if req.all_builds {
+        builds.iter().rev().collect() // oldest first, like reading a history
+    } else {
+        builds.first().into_iter().collect()
+    };
+    if chosen.is_empty() {
+        let _ = writeln!(err, "kfops logs: PR #{} has no build pods in namespace {} (press b on it in the console, or run `kfops build --pr {}`)", req.pr, cluster.namespace(), req.pr);
+        return Ok(false);
+    }
+    let streams: Vec<_> = chosen.iter().flat_map(|b| b.pods.iter()).collect();
+    let width = streams
+        .iter()
+        .map(|p| p.image.chars().count())
+        .max()
+        .unwrap_or(0);
+    let (tx, mut rx) = mpsc::unbounded_channel::<LogEvent>();
+    let mut prefixes = std::collections::HashMap::new();
+    for (i, stream) in streams.iter().enumerate() {
+        let prefix = format!("{:<width$} │ ", stream.image);
+        let prefix = if req.color {
+            format!("{}{prefix}{RESET}", PREFIX_COLORS[i % PREFIX_COLORS.len()])
+        } else {
+            prefix
+        };
+        prefixes.insert(stream.pod.clone(), (prefix, stream.image.clone()));
+        let tx = tx.clone();
+        let options = FollowOptions {
+            // A finished pod is read once even with --follow.
+            follow: req.follow && !stream.is_terminal(),
+            ..FollowOptions::default()
+        };
+        let cluster = cluster.clone();
+        let pod = stream.pod.clone();
+        tokio::spawn(async move {
+            follow_with(cluster, pod, options, move |ev| {
+                let _ = tx.send(ev);
+            })
+            .await;
+        });
+    }
+    drop(tx);
+    let mut pending = vec![];
+    while let Some(ev) = rx.recv().await {
+        pending.push(ev);
+        while let Some(ev) = pending.pop() {
+            match ev {
+                LogEvent::Batch(events) => pending.extend(events.into_iter().rev()),
+                LogEvent::Lines { pod, lines } => {
+                    let prefix = prefixes.get(&pod).map(|(p, _)| p.as_str()).unwrap_or("");
+                    for line in lines {
+                        if writeln!(out, "{prefix}{}", line.text).is_err() {
+                            return Ok(true); // the reader went away (`| head`)
+                        }
+                    }
+                    let _ = out.flush();
+                }
+                LogEvent::Status { pod, status } => {
+                    let image = prefixes
+                        .get(&pod)
+                        .map(|(_, i)| i.as_str())
+                        .unwrap_or(&pod.name);
+                    match status {
+                        StreamStatus::Reconnecting { .. } | StreamStatus::Failed(_) => {
+                            let _ = writeln!(err, "# {image}: {}", status.label());
+                        }
+                        _ => {}
+                    }
+                }
+                LogEvent::Phase { .. } => {}
+            }
+        }
+    }
+    Ok(true)
+}

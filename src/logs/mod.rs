@@ -1,0 +1,13 @@
+//! Build logs, independent of the terminal: the [`store`] (line buffers under one cap), the
+//! [`merge`]d order of several streams, the [`follow`]er that streams a pod's log with resume,
+//! and a PR's [`builds`] found in the cluster.
+
+pub mod builds;
+pub mod follow;
+pub mod merge;
+pub mod store;
+
+pub use builds::{BuildInfo, BuildPod};
+pub use follow::{follow, LogEvent, StreamStatus};
+pub use merge::MergedPos;
+pub use store::{LogStore, StoredLine, StreamId};

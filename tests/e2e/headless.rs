@@ -1,0 +1,145 @@
+//! The headless commands as a user runs them: `kfops build --pr N` and `kfops logs --pr N`,
+//! the binary against the simulator through a config file.
+
+use kfops_console::sim::Simulator;
+
+use crate::build_flow::fast_scenario;
+
+/// A config file pointing every service at the simulator.
+fn config_for(sim: &Simulator, dir: &std::path::Path) -> std::path::PathBuf {
+    let text = kfops_console::launch::DEMO_CONFIG.replace(
+        "[github]\n",
+        &format!("[github]\napi_url = \"{}\"\n", sim.github_url()),
+    );
+    let text = text.replace(
+        "[cluster]\n",
+        &format!("[cluster]\nserver = \"{}\"\n", sim.kube_url()),
+    );
+    let text = text.replace(
+        "[kfp]\n",
+        &format!("[kfp]\nendpoint = \"{}\"\n", sim.kfp_url()),
+    );
+    let path = dir.join("kfops.toml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+async fn kfops(args: &[&str], config: &std::path::Path) -> std::process::Output {
+    tokio::process::Command::new(env!("CARGO_BIN_EXE_kfops"))
+        .arg("--config")
+        .arg(config)
+        .args(args)
+        .env("GITHUB_TOKEN", "ghp_headless_test_token")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn headless_build_prints_progress_and_logs_tails_the_pods() {
+    let sim = Simulator::start(([127, 0, 0, 1], 0).into(), fast_scenario())
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let config = config_for(&sim, dir.path());
+
+    let out = kfops(&["build", "--pr", "41"], &config).await;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "stdout:\n{stdout}\nstderr:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("uploading pipeline"), "{stdout}");
+    for image in ["trainer", "server"] {
+        assert!(
+            stdout
+                .lines()
+                .any(|l| l.contains(image) && l.contains("Running")),
+            "{stdout}"
+        );
+        assert!(
+            stdout
+                .lines()
+                .any(|l| l.contains(image) && l.contains("Succeeded")),
+            "{stdout}"
+        );
+    }
+    assert!(
+        stdout.contains("✓ /build on #41 succeeded: pipeline version "),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("ghp_headless_test_token"));
+
+    let out = kfops(&["logs", "--pr", "41", "--no-color"], &config).await;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!stdout.contains('\x1b'), "no colour in a pipe");
+    assert!(
+        stdout
+            .lines()
+            .any(|l| l.starts_with("trainer │ ") && l.contains("Pushed")),
+        "{stdout}"
+    );
+    assert!(
+        stdout.lines().any(|l| l.starts_with("server  │ ")),
+        "{stdout}"
+    );
+    // Every line of the simulator's log of the trainer pod, in order.
+    let trainer_pod = sim
+        .kube()
+        .pods("kfops")
+        .into_iter()
+        .find(|p| {
+            p.metadata
+                .name
+                .as_deref()
+                .is_some_and(|n| n.starts_with("kfops-build-pr41-trainer"))
+        })
+        .unwrap();
+    let expected: Vec<String> = sim
+        .kube()
+        .logs_of(
+            "kfops",
+            trainer_pod.metadata.name.as_deref().unwrap(),
+            "kaniko",
+        )
+        .into_iter()
+        .map(|l| l.1)
+        .collect();
+    let got: Vec<&str> = stdout
+        .lines()
+        .filter_map(|l| l.strip_prefix("trainer │ "))
+        .collect();
+    assert_eq!(got, expected);
+
+    let out = kfops(&["logs", "--pr", "45"], &config).await;
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no build pods"));
+
+    sim.shutdown().await;
+
+    // A failing build exits 1 and names the image.
+    let mut scenario = fast_scenario();
+    scenario.kube.fail_images = vec!["server".into()];
+    let sim = Simulator::start(([127, 0, 0, 1], 0).into(), scenario)
+        .await
+        .unwrap();
+    let config = config_for(&sim, dir.path());
+    let out = kfops(&["build", "--pr", "44"], &config).await;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains("✗ /build on #44 failed at step \"build the images\""),
+        "{stdout}"
+    );
+    assert!(stdout.contains("server"), "{stdout}");
+    sim.shutdown().await;
+}

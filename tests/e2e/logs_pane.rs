@@ -1,0 +1,205 @@
+//! The build logs pane drawn with ratatui's TestBackend: the grid of a build's streams in
+//! their different states, the merged view, and the colours that carry meaning.
+
+use chrono::{DateTime, FixedOffset, TimeZone, Utc};
+use kfops_console::backends::cluster::LogLine;
+use kfops_console::domain::PodRef;
+use kfops_console::logs::StreamStatus;
+use kfops_console::tui::keys::KeyMap;
+use kfops_console::tui::panes::logs::{self, LogLayout, LogsPane, Viewport};
+use kfops_console::tui::theme::Theme;
+use kfops_console::tui::{view, App};
+use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::Terminal;
+
+fn t(ms: i64) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 25, 10, 0, 0).unwrap() + chrono::Duration::milliseconds(ms)
+}
+
+fn pod(name: &str) -> PodRef {
+    PodRef {
+        namespace: "kfops".into(),
+        name: name.into(),
+        container: None,
+    }
+}
+
+/// Kaniko-like output: `INFO[0003] …` lines, one every 700 ms from `start`.
+fn kaniko(image: &str, start: i64, n: usize) -> Vec<LogLine> {
+    let steps = [
+        "Retrieving image manifest python:3.11-slim",
+        "Built cross stage deps: map[]",
+        "Executing 0 build triggers",
+        "Unpacking rootfs as cmd COPY requirements.txt . requires it.",
+        "RUN pip install --no-cache-dir -r requirements.txt",
+        "Taking snapshot of full filesystem...",
+        "COPY src/ /app/src/",
+        "Pushing image to registry.example.com/acme/model",
+    ];
+    (0..n)
+        .map(|i| {
+            let ms = start + i as i64 * 700;
+            LogLine {
+                time: Some(t(ms)),
+                text: format!(
+                    "INFO[{:04}] {} ({image} step {i})",
+                    ms / 1000,
+                    steps[i % steps.len()]
+                ),
+            }
+        })
+        .collect()
+}
+
+/// One build of three images: trainer failed (finished), server running (streaming, paused
+/// by the operator), evaluator running (its stream reconnecting).
+fn three_streams() -> LogsPane {
+    let mut pane = LogsPane::new(10_000);
+    pane.tz = FixedOffset::east_opt(0).unwrap();
+    for (name, image) in [
+        ("b7-trainer", "trainer"),
+        ("b7-server", "server"),
+        ("b7-evaluator", "evaluator"),
+    ] {
+        assert!(pane.open_stream(pod(name), image.into(), "b7f3a9c1".into()));
+    }
+    let mut trainer = kaniko("trainer", 0, 12);
+    trainer.push(LogLine {
+        time: Some(t(9_000)),
+        text: "error building image: error building stage: failed to execute command: exit status 1"
+            .into(),
+    });
+    pane.append(&pod("b7-trainer"), trainer);
+    pane.set_phase(&pod("b7-trainer"), "Failed");
+    pane.set_status(&pod("b7-trainer"), StreamStatus::Finished);
+
+    pane.append(&pod("b7-server"), kaniko("server", 350, 30));
+    pane.set_phase(&pod("b7-server"), "Running");
+    pane.set_status(&pod("b7-server"), StreamStatus::Streaming);
+
+    pane.append(&pod("b7-evaluator"), kaniko("evaluator", 200, 10));
+    pane.set_phase(&pod("b7-evaluator"), "Running");
+    pane.set_status(
+        &pod("b7-evaluator"),
+        StreamStatus::Reconnecting {
+            attempt: 2,
+            reason: "connection reset".into(),
+        },
+    );
+    pane
+}
+
+fn draw(pane: &LogsPane, theme: &Theme) -> Terminal<TestBackend> {
+    let mut terminal = Terminal::new(TestBackend::new(120, 30)).unwrap();
+    terminal
+        .draw(|f| logs::render(f, f.area(), pane, t(60_000), true, theme))
+        .unwrap();
+    terminal
+}
+
+/// Where `text` starts on screen, if it is drawn.
+fn find(buf: &Buffer, text: &str) -> Option<(u16, u16)> {
+    let area = buf.area;
+    for y in 0..area.height {
+        let row: String = (0..area.width).map(|x| buf[(x, y)].symbol()).collect();
+        if let Some(byte) = row.find(text) {
+            let x = row[..byte].chars().count();
+            return Some((u16::try_from(x).unwrap(), y));
+        }
+    }
+    None
+}
+
+#[test]
+fn grid_shows_each_stream_with_its_phase_and_stream_status() {
+    let mut pane = three_streams();
+    // The operator scrolled the server's log up a little: its title says so.
+    pane.select_stream(1);
+    let vp = Viewport {
+        width: 38,
+        height: 26,
+    };
+    pane.scroll_up(2, vp);
+    pane.select_stream(-1);
+    let terminal = draw(&pane, &Theme::default());
+    insta::assert_snapshot!("logs_grid_three_streams_120x30", terminal.backend());
+}
+
+#[test]
+fn merged_view_prefixes_every_line_with_its_image_in_time_order() {
+    let mut pane = three_streams();
+    pane.layout = LogLayout::Merged;
+    pane.timestamps = true;
+    // From the first line: paused, the three images interleaved by time.
+    pane.scroll_to_top();
+    let terminal = draw(&pane, &Theme::default());
+    insta::assert_snapshot!("logs_merged_timestamps_120x30", terminal.backend());
+}
+
+#[test]
+fn wrapped_lines_continue_under_the_text() {
+    let mut pane = three_streams();
+    let cut = draw(&pane, &Theme::default());
+    assert!(find(cut.backend().buffer(), "…┃").is_some(), "cut lines end with …");
+    assert!(find(cut.backend().buffer(), "exit status 1").is_none());
+    pane.wrap = true;
+    let terminal = draw(&pane, &Theme::default());
+    let buf = terminal.backend().buffer();
+    // The long trainer error is wrapped, not cut.
+    assert!(find(buf, "status 1").is_some());
+    assert!(find(buf, "…│").is_none() && find(buf, "…┃").is_none());
+}
+
+#[test]
+fn failed_phase_is_drawn_in_the_error_style_and_streaming_in_ok() {
+    let theme = Theme::default();
+    let terminal = draw(&three_streams(), &theme);
+    let buf = terminal.backend().buffer();
+    let (x, y) = find(buf, "Failed").expect("the failed phase is in a title");
+    for dx in 0..6 {
+        let cell = &buf[(x + dx, y)];
+        assert_eq!(cell.fg, theme.error.fg.unwrap(), "{cell:?}");
+        assert!(cell.modifier.contains(ratatui::style::Modifier::BOLD));
+    }
+    let (x, y) = find(buf, "streaming").unwrap();
+    assert_eq!(buf[(x, y)].fg, theme.ok.fg.unwrap());
+    let (x, y) = find(buf, "reconnecting (2)").unwrap();
+    assert_eq!(buf[(x, y)].fg, theme.warn.fg.unwrap());
+    // The trainer's error line is red too.
+    let (x, y) = find(buf, "error building image").unwrap();
+    assert_eq!(buf[(x, y)].fg, theme.error.fg.unwrap());
+}
+
+#[test]
+fn dropped_lines_are_counted_in_the_titles() {
+    let mut pane = LogsPane::new(1000);
+    pane.tz = FixedOffset::east_opt(0).unwrap();
+    pane.open_stream(pod("p"), "trainer".into(), "b1".into());
+    pane.append(&pod("p"), kaniko("trainer", 0, 1500));
+    let terminal = draw(&pane, &Theme::default());
+    let buf = terminal.backend().buffer();
+    assert!(find(buf, "500 lines dropped (scrollback)").is_some());
+    assert!(find(buf, "trainer · connecting").is_some());
+    assert!(find(buf, " 500 dropped ").is_some());
+    // Following: the newest line is on the last row inside the borders.
+    assert_eq!(find(buf, "step 1499)").map(|(_, y)| y), Some(27));
+}
+
+#[test]
+fn console_draws_the_logs_pane_instead_of_the_empty_placeholder() {
+    let mut app = App::new("acme/model", "test", KeyMap::default());
+    let size = Rect::new(0, 0, 160, 40);
+    app.size = size;
+    let mut terminal = Terminal::new(TestBackend::new(size.width, size.height)).unwrap();
+    terminal.draw(|f| view::draw(f, &app)).unwrap();
+    assert!(find(terminal.backend().buffer(), "No build logs yet.").is_some());
+
+    app.logs = three_streams();
+    terminal.draw(|f| view::draw(f, &app)).unwrap();
+    let buf = terminal.backend().buffer();
+    assert!(find(buf, "No build logs yet.").is_none());
+    assert!(find(buf, "build b7f3a9c1 · grid").is_some());
+    assert!(find(buf, "trainer · Failed").is_some());
+}
