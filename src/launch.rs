@@ -103,7 +103,10 @@ pub async fn backends(cfg: &Config) -> Result<Backends, BackendError> {
             service: cfg.kfp.proxy_service.clone(),
         },
     };
-    let kfp = Kfp::new(endpoint)?;
+    let mut kfp = Kfp::new(endpoint)?;
+    if let Some(ui) = &cfg.kfp.ui_url {
+        kfp = kfp.with_ui_url(ui);
+    }
     Ok(Backends {
         github,
         cluster,

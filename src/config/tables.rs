@@ -85,6 +85,9 @@ pub struct KfpConfig {
     pub proxy_service: String,
     /// Environment variable holding a bearer token for `endpoint`.
     pub token_env: Option<String>,
+    /// The KFP UI's URL, for links in PR comments. Default: `endpoint` (or, through the
+    /// service proxy, the `ml-pipeline-ui` service path).
+    pub ui_url: Option<String>,
     /// Kubeflow profile namespace where runs are created. Default `kubeflow`.
     pub namespace: String,
     /// KFP experiment. Default: `repository.name`.
@@ -98,6 +101,7 @@ impl Default for KfpConfig {
             proxy_namespace: DEFAULT_KFP_NAMESPACE.to_owned(),
             proxy_service: DEFAULT_KFP_PROXY_SERVICE.to_owned(),
             token_env: None,
+            ui_url: None,
             namespace: DEFAULT_KFP_NAMESPACE.to_owned(),
             experiment_name: String::new(),
         }

@@ -177,6 +177,9 @@ fn cluster_and_kfp(c: &Checker, config: &Config) -> Check {
         c.http_url(&KeyPath::dotted("cluster.server"), server)?;
     }
     let kfp = &config.kfp;
+    if let Some(ui_url) = &kfp.ui_url {
+        c.http_url(&KeyPath::dotted("kfp.ui_url"), ui_url)?;
+    }
     if let Some(endpoint) = &kfp.endpoint {
         c.http_url(&KeyPath::dotted("kfp.endpoint"), endpoint)?;
     }

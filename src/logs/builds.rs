@@ -57,7 +57,11 @@ pub fn group_of(pod: &Pod) -> String {
 /// Where a pod's log is read: its namespace (else `namespace`), and the container when the
 /// pod has more than one.
 pub fn pod_ref(pod: &Pod, namespace: &str) -> PodRef {
-    let containers = pod.spec.as_ref().map(|s| s.containers.as_slice()).unwrap_or(&[]);
+    let containers = pod
+        .spec
+        .as_ref()
+        .map(|s| s.containers.as_slice())
+        .unwrap_or(&[]);
     PodRef {
         namespace: pod
             .metadata
@@ -105,7 +109,13 @@ pub fn builds_from_pods(pods: &[Pod], namespace: &str) -> Vec<BuildInfo> {
     for b in &mut builds {
         b.pods.sort_by(|x, y| x.image.cmp(&y.image));
     }
-    builds.sort_by(|a, b| b.created.cmp(&a.created).then_with(|| a.group.cmp(&b.group)));
+    // Creation times have whole seconds: on a tie, the greater ID (IDs that start with a time
+    // sort by it) comes first.
+    builds.sort_by(|a, b| {
+        b.created
+            .cmp(&a.created)
+            .then_with(|| b.group.cmp(&a.group))
+    });
     builds
 }
 
@@ -144,9 +154,27 @@ mod tests {
     #[test]
     fn pods_are_grouped_by_build_newest_first() {
         let pods = [
-            pod("old-trainer", "b1", "trainer", "Succeeded", "2026-11-25T09:00:00Z"),
-            pod("new-server", "b2", "server", "Running", "2026-11-25T10:00:01Z"),
-            pod("new-trainer", "b2", "trainer", "Failed", "2026-11-25T10:00:00Z"),
+            pod(
+                "old-trainer",
+                "b1",
+                "trainer",
+                "Succeeded",
+                "2026-11-25T09:00:00Z",
+            ),
+            pod(
+                "new-server",
+                "b2",
+                "server",
+                "Running",
+                "2026-11-25T10:00:01Z",
+            ),
+            pod(
+                "new-trainer",
+                "b2",
+                "trainer",
+                "Failed",
+                "2026-11-25T10:00:00Z",
+            ),
         ];
         let builds = builds_from_pods(&pods, "kfops");
         let groups: Vec<&str> = builds.iter().map(|b| b.group.as_str()).collect();

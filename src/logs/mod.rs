@@ -1,8 +1,9 @@
 //! Build logs, independent of the terminal: the [`store`] (line buffers under one cap), the
-//! [`merge`]d order of several streams, the [`follow`]er that streams a pod's log with resume,
-//! and a PR's [`builds`] found in the cluster.
+//! [`merge`]d order of several streams, the [`follow`]er that streams a pod's log and resumes
+//! it without loss or repeats ([`dedupe`]), and a PR's [`builds`] found in the cluster.
 
 pub mod builds;
+pub mod dedupe;
 pub mod follow;
 pub mod merge;
 pub mod store;

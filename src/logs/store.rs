@@ -323,14 +323,20 @@ mod tests {
                 },
             ],
         );
-        let keys: Vec<i64> = store.range(a).map(|i| store.get(a, i).unwrap().key).collect();
+        let keys: Vec<i64> = store
+            .range(a)
+            .map(|i| store.get(a, i).unwrap().key)
+            .collect();
         assert!(keys.windows(2).all(|w| w[0] <= w[1]), "{keys:?}");
         assert_eq!(store.get(a, 1).unwrap().time, line(3, "").time, "time kept");
     }
 
     #[test]
     fn control_sequences_are_removed_and_tabs_expanded() {
-        assert_eq!(&*clean("\u{1b}[32mINFO\u{1b}[0m\tok\r".into()), "INFO    ok");
+        assert_eq!(
+            &*clean("\u{1b}[32mINFO\u{1b}[0m\tok\r".into()),
+            "INFO    ok"
+        );
         assert_eq!(&*clean("plain".into()), "plain");
     }
 }

@@ -78,7 +78,12 @@ fn app_with_streams() -> App {
     let mut app = App::new("acme/model", "test", KeyMap::default());
     app.prs.set_items(vec![pr(7)], t(0));
     let mut cmds = open_stream(&mut app, pod("trainer-pod"), "trainer".into(), "b1".into());
-    cmds.extend(open_stream(&mut app, pod("server-pod"), "server".into(), "b1".into()));
+    cmds.extend(open_stream(
+        &mut app,
+        pod("server-pod"),
+        "server".into(),
+        "b1".into(),
+    ));
     assert_eq!(
         cmds,
         [
@@ -187,7 +192,11 @@ fn follower_events_update_streams_and_a_failure_is_reported() {
         }),
     );
     let msg = app.status.message.clone().unwrap();
-    assert!(msg.text.contains("server") && msg.text.contains("403"), "{}", msg.text);
+    assert!(
+        msg.text.contains("server") && msg.text.contains("403"),
+        "{}",
+        msg.text
+    );
     // Clearing the build stops its followers.
     let cmds = clear_group(&mut app, "b1");
     assert_eq!(cmds.len(), 2);

@@ -154,7 +154,7 @@ async fn build_starts_three_pods_in_parallel_tagged_with_the_version_and_comment
         .contains("Pipeline compiled successfully."));
 
     // Progress flowed: steps and every pod's phases.
-    let events = events.lock().unwrap();
+    let events = events.lock().unwrap().clone();
     for image in ["trainer", "server", "evaluator"] {
         for phase in ["Pending", "Running", "Succeeded"] {
             assert!(

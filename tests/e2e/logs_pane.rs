@@ -68,8 +68,9 @@ fn three_streams() -> LogsPane {
     let mut trainer = kaniko("trainer", 0, 12);
     trainer.push(LogLine {
         time: Some(t(9_000)),
-        text: "error building image: error building stage: failed to execute command: exit status 1"
-            .into(),
+        text:
+            "error building image: error building stage: failed to execute command: exit status 1"
+                .into(),
     });
     pane.append(&pod("b7-trainer"), trainer);
     pane.set_phase(&pod("b7-trainer"), "Failed");
@@ -142,7 +143,10 @@ fn merged_view_prefixes_every_line_with_its_image_in_time_order() {
 fn wrapped_lines_continue_under_the_text() {
     let mut pane = three_streams();
     let cut = draw(&pane, &Theme::default());
-    assert!(find(cut.backend().buffer(), "…┃").is_some(), "cut lines end with …");
+    assert!(
+        find(cut.backend().buffer(), "…┃").is_some(),
+        "cut lines end with …"
+    );
     assert!(find(cut.backend().buffer(), "exit status 1").is_none());
     pane.wrap = true;
     let terminal = draw(&pane, &Theme::default());

@@ -9,6 +9,7 @@ mod headless;
 mod console_prs;
 mod crate_hygiene;
 mod kubectl;
+mod log_follow;
 mod logs_pane;
 mod sim_github_spec;
 mod sim_kfp;

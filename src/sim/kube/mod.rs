@@ -10,6 +10,7 @@
 mod admission;
 mod discovery;
 mod kaniko;
+mod kaniko_output;
 mod lifecycle;
 mod logs;
 mod pods;
@@ -32,6 +33,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use k8s_openapi::jiff::Timestamp;
 
 pub use self::kaniko::{KanikoBuild, KanikoProgram};
+pub use self::kaniko_output::BUILD_ERROR;
 pub use self::lifecycle::{GenericProgram, PodProgram, ProgramEnv, Step, NODE_NAME};
 pub use self::scenario::KubeScenario;
 pub use self::status::KubeError;

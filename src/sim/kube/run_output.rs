@@ -27,32 +27,89 @@ const PACKAGES: &[(&str, &str, &str, bool)] = &[
     ("kserve", "0.13.1", "253 kB", false),
 ];
 
-/// Dependencies pip collects on the way, in the order it finds them.
-const TRANSITIVE: &[(&str, &str, &str, bool)] = &[
-    ("python-dateutil", "2.9.0.post0", "229 kB", false),
-    ("pytz", "2024.1", "505 kB", false),
-    ("tzdata", "2024.1", "345 kB", false),
-    ("scipy", "1.14.0", "41.1 MB", true),
-    ("threadpoolctl", "3.5.0", "18 kB", false),
-    ("nvidia-nccl-cu12", "2.22.3", "190.9 MB", false),
-    ("six", "1.16.0", "11 kB", false),
-    ("packaging", "24.1", "53 kB", false),
-    ("typing-extensions", "4.12.2", "37 kB", false),
-    ("fsspec", "2024.6.1", "177 kB", false),
-    ("cloudpickle", "3.0.0", "20 kB", false),
-    ("certifi", "2024.7.4", "162 kB", false),
-    ("charset-normalizer", "3.3.2", "142 kB", true),
-    ("idna", "3.7", "66 kB", false),
-    ("urllib3", "2.2.2", "121 kB", false),
-    ("requests", "2.32.3", "64 kB", false),
-    ("click", "8.1.7", "97 kB", false),
-    ("pyyaml", "6.0.1", "757 kB", true),
-    ("protobuf", "4.25.4", "294 kB", true),
-    ("grpcio", "1.65.1", "5.7 MB", true),
-    ("markupsafe", "2.1.5", "28 kB", true),
-    ("jinja2", "3.1.4", "133 kB", false),
-    ("filelock", "3.15.4", "16 kB", false),
-    ("tqdm", "4.66.4", "78 kB", false),
+/// Dependencies pip collects on the way: name, the requirement it is found through, version,
+/// wheel size, compiled, and the package that requires it.
+const TRANSITIVE: &[(&str, &str, &str, &str, bool, &str)] = &[
+    (
+        "python-dateutil",
+        ">=2.8.2",
+        "2.9.0.post0",
+        "229 kB",
+        false,
+        "pandas",
+    ),
+    ("pytz", ">=2020.1", "2024.1", "505 kB", false, "pandas"),
+    ("tzdata", ">=2022.7", "2024.1", "345 kB", false, "pandas"),
+    (
+        "scipy",
+        ">=1.6.0",
+        "1.14.0",
+        "41.1 MB",
+        true,
+        "scikit-learn",
+    ),
+    (
+        "threadpoolctl",
+        ">=3.1.0",
+        "3.5.0",
+        "18 kB",
+        false,
+        "scikit-learn",
+    ),
+    (
+        "nvidia-nccl-cu12",
+        "",
+        "2.22.3",
+        "190.9 MB",
+        false,
+        "xgboost",
+    ),
+    ("six", ">=1.5", "1.16.0", "11 kB", false, "python-dateutil"),
+    ("packaging", ">=22.0", "24.1", "53 kB", false, "pyarrow"),
+    (
+        "typing-extensions",
+        ">=4.6.0",
+        "4.12.2",
+        "37 kB",
+        false,
+        "kfp",
+    ),
+    ("fsspec", ">=2023.1.0", "2024.6.1", "177 kB", false, "kfp"),
+    ("cloudpickle", ">=2.0.0", "3.0.0", "20 kB", false, "kfp"),
+    (
+        "certifi",
+        ">=2017.4.17",
+        "2024.7.4",
+        "162 kB",
+        false,
+        "requests",
+    ),
+    (
+        "charset-normalizer",
+        "<4,>=2",
+        "3.3.2",
+        "142 kB",
+        true,
+        "requests",
+    ),
+    ("idna", "<4,>=2.5", "3.7", "66 kB", false, "requests"),
+    (
+        "urllib3",
+        "<3,>=1.21.1",
+        "2.2.2",
+        "121 kB",
+        false,
+        "requests",
+    ),
+    ("requests", "<3,>=2", "2.32.3", "64 kB", false, "kfp"),
+    ("click", "<9,>=8.0.0", "8.1.7", "97 kB", false, "kfp"),
+    ("pyyaml", "<7,>=5.3", "6.0.1", "757 kB", true, "kfp"),
+    ("protobuf", "<5,>=4.21.1", "4.25.4", "294 kB", true, "kfp"),
+    ("grpcio", ">=1.48.2", "1.65.1", "5.7 MB", true, "kserve"),
+    ("markupsafe", ">=2.0", "2.1.5", "28 kB", true, "jinja2"),
+    ("jinja2", ">=3.1.2", "3.1.4", "133 kB", false, "kserve"),
+    ("filelock", ">=3.13", "3.15.4", "16 kB", false, "kserve"),
+    ("tqdm", ">=4.62.0", "4.66.4", "78 kB", false, "kserve"),
 ];
 
 const ROOT_WARNING: &str = "WARNING: Running pip as the 'root' user can result in broken \
@@ -185,19 +242,22 @@ fn pip_install(args: &[&str], files: &BTreeMap<String, String>, scale: f64) -> R
         download(&mut lines, &name, &version, size, compiled);
         installed.push((name, version));
     }
-    let parent = wanted
+    // Found through a requirement (or a package collected before) that needs it.
+    let mut found: Vec<(String, String)> = wanted
         .iter()
-        .find(|(s, _)| !s.is_empty())
-        .map(|(s, o)| (s.clone(), o.clone()));
-    for (name, version, size, compiled) in TRANSITIVE.iter().take(scaled(8, scale)) {
-        let from = match &parent {
-            Some((spec, origin)) if !origin.is_empty() => format!("{spec}->{origin}"),
-            Some((spec, _)) => spec.clone(),
-            None => "pip".to_owned(),
-        };
-        lines.push(format!("Collecting {name}>={version} (from {from})"));
+        .map(|(spec, origin)| (requirement(spec).0, format!("{spec}->{origin}")))
+        .collect();
+    for (name, needs, version, size, compiled, parent) in TRANSITIVE.iter().take(scaled(8, scale)) {
+        let from = found
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(parent))
+            .or(found.first())
+            .map_or_else(|| "pip".to_owned(), |(_, chain)| chain.clone());
+        let from = from.trim_end_matches("->").to_owned();
+        lines.push(format!("Collecting {name}{needs} (from {from})"));
         download(&mut lines, name, version, size, *compiled);
         installed.push(((*name).to_owned(), (*version).to_owned()));
+        found.push(((*name).to_owned(), format!("{name}{needs}->{from}")));
     }
     let names: Vec<&str> = installed.iter().rev().map(|(n, _)| n.as_str()).collect();
     lines.push(format!(

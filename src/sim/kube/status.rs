@@ -13,11 +13,12 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::{Status, StatusCause, Status
 use serde::Serialize;
 use tokio::sync::mpsc;
 
-/// An error response: an HTTP status and the `Status` object describing it.
+/// An error response: an HTTP status and the `Status` object describing it (boxed: errors
+/// are rare, results are everywhere).
 #[derive(Debug, Clone, PartialEq)]
 pub struct KubeError {
     pub code: StatusCode,
-    pub status: Status,
+    pub status: Box<Status>,
 }
 
 impl KubeError {
@@ -29,14 +30,14 @@ impl KubeError {
     ) -> Self {
         KubeError {
             code,
-            status: Status {
+            status: Box::new(Status {
                 code: Some(i32::from(code.as_u16())),
                 details,
                 message: Some(message),
                 metadata: Default::default(),
                 reason: Some(reason.to_owned()),
                 status: Some("Failure".to_owned()),
-            },
+            }),
         }
     }
 
@@ -168,7 +169,7 @@ impl FieldError {
 
 impl IntoResponse for KubeError {
     fn into_response(self) -> Response {
-        json(self.code, &self.status)
+        json(self.code, &*self.status)
     }
 }
 

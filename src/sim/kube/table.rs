@@ -35,15 +35,18 @@ fn column(name: &str, format: &str, priority: i32, description: &str) -> Value {
     })
 }
 
-fn table(columns: Vec<Value>, rows: Vec<Value>, metadata: ListMeta) -> Response {
-    let body = json!({
+fn table(columns: Vec<Value>, rows: Vec<Value>, metadata: ListMeta) -> Value {
+    json!({
         "kind": "Table",
         "apiVersion": "meta.k8s.io/v1",
         "metadata": metadata,
         "columnDefinitions": columns,
         "rows": rows,
-    });
-    json_as(StatusCode::OK, &body, TABLE_CONTENT_TYPE)
+    })
+}
+
+fn respond(table: &Value) -> Response {
+    json_as(StatusCode::OK, table, TABLE_CONTENT_TYPE)
 }
 
 /// The row's object: the metadata only (`includeObject=Metadata`, kubectl's default).
@@ -65,8 +68,13 @@ fn age(created: Option<&Time>, now: DateTime<Utc>) -> String {
     }
 }
 
-/// A pods Table.
+/// A pods Table response.
 pub fn pods(pods: &[Pod], metadata: ListMeta, now: DateTime<Utc>) -> Response {
+    respond(&pods_table(pods, metadata, now))
+}
+
+/// A pods Table (also the object of each event of a watch that asked for Tables).
+pub fn pods_table(pods: &[Pod], metadata: ListMeta, now: DateTime<Utc>) -> Value {
     let columns = vec![
         column("Name", "name", 0, NAME_DOC),
         column("Ready", "", 0, "The aggregate readiness state of this pod for accepting traffic."),
@@ -141,7 +149,7 @@ pub fn pod_summary(pod: &Pod) -> (usize, usize, String) {
     (ready, total, reason)
 }
 
-/// A namespaces Table.
+/// A namespaces Table response.
 pub fn namespaces(items: &[Namespace], metadata: ListMeta, now: DateTime<Utc>) -> Response {
     let columns = vec![
         column("Name", "name", 0, NAME_DOC),
@@ -161,7 +169,7 @@ pub fn namespaces(items: &[Namespace], metadata: ListMeta, now: DateTime<Utc>) -
             })
         })
         .collect();
-    table(columns, rows, metadata)
+    respond(&table(columns, rows, metadata))
 }
 
 /// apimachinery's `duration.HumanDuration` (what the AGE column shows).

@@ -15,8 +15,9 @@ use std::time::Duration;
 
 use axum::body::Bytes;
 use axum::response::Response;
+use chrono::Utc;
 use k8s_openapi::api::core::v1::Pod;
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::Status;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ListMeta, Status};
 use serde_json::json;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
@@ -24,7 +25,7 @@ use tokio::time::Instant;
 use super::select::Selector;
 use super::status::{streaming, FieldError, KubeError, Params};
 use super::store::{EventType, PodEvent};
-use super::KubeHandle;
+use super::{table, KubeHandle};
 
 /// How long a watch without `timeoutSeconds` stays open.
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(1800);
@@ -38,6 +39,8 @@ struct Watch {
     initial: Vec<Pod>,
     initial_end_bookmark: bool,
     bookmarks: bool,
+    /// Objects as one-row Tables (`kubectl get -w`).
+    table: bool,
     deadline: Instant,
 }
 
@@ -93,6 +96,7 @@ pub fn pods(
         initial,
         initial_end_bookmark: send_initial,
         bookmarks,
+        table: params.wants_table(),
         deadline: Instant::now() + timeout,
     };
     let (tx, response) = streaming("application/json;stream=watch");
@@ -106,7 +110,11 @@ fn line(value: &serde_json::Value) -> Bytes {
     Bytes::from(bytes)
 }
 
-fn event_line(kind: &str, pod: &Pod) -> Bytes {
+fn event_line(kind: &str, pod: &Pod, table: bool) -> Bytes {
+    if table {
+        let rows = table::pods_table(std::slice::from_ref(pod), ListMeta::default(), Utc::now());
+        return line(&json!({"type": kind, "object": rows}));
+    }
     line(&json!({"type": kind, "object": pod}))
 }
 
@@ -153,7 +161,11 @@ fn visible<'a>(
 async fn run(kube: KubeHandle, watch: Watch, tx: mpsc::Sender<Bytes>) {
     let mut changes = kube.subscribe();
     for pod in &watch.initial {
-        if tx.send(event_line("ADDED", pod)).await.is_err() {
+        if tx
+            .send(event_line("ADDED", pod, watch.table))
+            .await
+            .is_err()
+        {
             return;
         }
     }
@@ -176,7 +188,7 @@ async fn run(kube: KubeHandle, watch: Watch, tx: mpsc::Sender<Bytes>) {
                     cursor = cursor.max(event.resource_version);
                     let seen = visible(event, watch.namespace.as_deref(), &watch.selector);
                     if let Some((kind, pod)) = seen {
-                        if tx.send(event_line(kind, pod)).await.is_err() {
+                        if tx.send(event_line(kind, pod, watch.table)).await.is_err() {
                             return;
                         }
                     }

@@ -72,7 +72,10 @@ pub fn render(
     theme: &Theme,
 ) {
     let mut lines = vec![Line::from(vec![
-        Span::styled(format!("Builds of #{} (newest first)", picker.pr), theme.header),
+        Span::styled(
+            format!("Builds of #{} (newest first)", picker.pr),
+            theme.header,
+        ),
         Span::styled("  enter open · esc close", theme.dim),
     ])];
     let rows = usize::from(area.height.saturating_sub(1));
@@ -84,9 +87,10 @@ pub fn render(
         PickerState::Failed(e) => {
             lines.push(Line::from(Span::styled(format!("✗ {e}"), theme.error)));
         }
-        PickerState::Loaded(builds) if builds.is_empty() => lines.push(Line::from(
-            Span::styled("No build pods found for this PR.", theme.dim),
-        )),
+        PickerState::Loaded(builds) if builds.is_empty() => lines.push(Line::from(Span::styled(
+            "No build pods found for this PR.",
+            theme.dim,
+        ))),
         PickerState::Loaded(builds) => {
             // Only the rows that fit, scrolled to keep the selection visible.
             let offset = (picker.selected + 1).saturating_sub(rows);
@@ -102,7 +106,10 @@ pub fn render(
                         theme.dim,
                     ),
                     Span::styled(
-                        format!("{:>4}  ", b.created.map(|c| age(c, now)).unwrap_or_default()),
+                        format!(
+                            "{:>4}  ",
+                            b.created.map(|c| age(c, now)).unwrap_or_default()
+                        ),
                         theme.dim,
                     ),
                 ];

@@ -158,7 +158,11 @@ fn push_rows(
     let style = text_style(&line.text, theme);
     if pane.wrap {
         for (n, piece) in chunks(&line.text, room).into_iter().enumerate() {
-            let mut spans = if n == 0 { lead.clone() } else { blank_lead.clone() };
+            let mut spans = if n == 0 {
+                lead.clone()
+            } else {
+                blank_lead.clone()
+            };
             spans.push(Span::styled(piece.to_string(), style));
             out.push(Line::from(spans));
         }
@@ -188,7 +192,10 @@ fn fit(mut rows: Vec<Line<'static>>, height: usize, following: bool) -> Vec<Line
 fn paused_hint(pane: &LogsPane, theme: &Theme) -> Vec<Span<'static>> {
     vec![
         Span::styled(" · ", theme.dim),
-        Span::styled(format!("PAUSED · {} to follow", pane.follow_key), theme.warn),
+        Span::styled(
+            format!("PAUSED · {} to follow", pane.follow_key),
+            theme.warn,
+        ),
     ]
 }
 
@@ -238,7 +245,10 @@ pub fn render(
     }
     if pane.store.dropped() > 0 {
         extra.push(Span::styled(
-            format!(" · {} lines dropped (scrollback)", thousands(pane.store.dropped())),
+            format!(
+                " · {} lines dropped (scrollback)",
+                thousands(pane.store.dropped())
+            ),
             theme.warn,
         ));
     }
@@ -302,7 +312,14 @@ fn cell_footer(pane: &LogsPane, i: usize, theme: &Theme) -> Option<Line<'static>
     (!spans.is_empty()).then(|| Line::from(spans).right_aligned())
 }
 
-fn render_cell(frame: &mut Frame, rect: Rect, pane: &LogsPane, i: usize, selected: bool, theme: &Theme) {
+fn render_cell(
+    frame: &mut Frame,
+    rect: Rect,
+    pane: &LogsPane,
+    i: usize,
+    selected: bool,
+    theme: &Theme,
+) {
     let (border_style, border_type) = if selected {
         (theme.border_focused, BorderType::Thick)
     } else {
@@ -375,7 +392,10 @@ fn render_merged(frame: &mut Frame, area: Rect, pane: &LogsPane, theme: &Theme) 
             legend.push(Span::styled(phase.clone(), phase_style(phase, theme)));
         }
         legend.push(Span::styled(" · ", theme.dim));
-        legend.push(Span::styled(s.status.label(), status_style(&s.status, theme)));
+        legend.push(Span::styled(
+            s.status.label(),
+            status_style(&s.status, theme),
+        ));
     }
     frame.render_widget(
         Paragraph::new(Line::from(legend)),

@@ -53,7 +53,11 @@ fn streams_open_once_and_a_new_build_is_shown() {
     assert_eq!(pane.append(&pod("unknown"), lines(3, "x")), 0);
     let removed = pane.clear_group("b1");
     assert_eq!(removed, [pod("b1-trainer"), pod("b1-server")]);
-    assert_eq!(pane.shown_group(), Some("b2"), "the remaining build is shown");
+    assert_eq!(
+        pane.shown_group(),
+        Some("b2"),
+        "the remaining build is shown"
+    );
     assert_eq!(pane.store.total_lines(), 0);
     assert_eq!(pane.groups(), ["b2"]);
 }
