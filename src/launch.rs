@@ -2,6 +2,7 @@
 //! parses the command line and maps errors to exit codes.
 
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 use color_eyre::eyre::{eyre, WrapErr};
@@ -11,11 +12,11 @@ use crate::backends::github::GitHub;
 use crate::backends::kfp::{Kfp, KfpEndpoint};
 use crate::backends::BackendError;
 use crate::config::{self, Config};
-use crate::engine::Backends;
+use crate::engine::{Backends, InFlight};
 use crate::sim::{Scenario, Simulator};
 use crate::tui::app::Level;
 use crate::tui::keys::KeyMap;
-use crate::tui::runner::{self, Services};
+use crate::tui::runner::{self, Engine, Services};
 use crate::tui::theme::Theme;
 use crate::tui::App;
 
@@ -66,19 +67,32 @@ pub fn console(cfg: &Config, read_only: bool, source: &str) -> Result<Console, U
         services: Services {
             github,
             cluster: None,
+            engine: None,
         },
         refresh: Duration::from_secs(cfg.ui.refresh_seconds.max(1)),
     })
 }
 
-/// Connects the console to `[cluster]`; when that fails the console runs without it and the
-/// status bar says why.
+/// Connects the console to `[cluster]` and `[kfp]` for logs and actions; when that fails the
+/// console runs without them (PRs still load) and the status bar says why.
 pub async fn connect_cluster(cfg: &Config, console: &mut Console) {
-    match Cluster::connect(&cfg.cluster).await {
-        Ok(cluster) => console.services.cluster = Some(cluster),
-        Err(e) => console
-            .app
-            .say(Level::Error, format!("{e}; build logs are not available")),
+    match backends(cfg).await {
+        Ok(b) => {
+            console.services.cluster = Some(b.cluster.clone());
+            console.services.engine = Some(Engine {
+                backends: b,
+                config: Arc::new(cfg.clone()),
+                in_flight: InFlight::default(),
+            });
+        }
+        Err(e) => {
+            // Logs may still work when only KFP failed.
+            console.services.cluster = Cluster::connect(&cfg.cluster).await.ok();
+            console.app.say(
+                Level::Error,
+                format!("{e}; build, run and deploy are not available"),
+            );
+        }
     }
 }
 

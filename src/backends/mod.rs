@@ -1,8 +1,8 @@
 //! Real clients for the services kfops-console talks to. They know nothing about terminals:
 //! the console calls them from its own tasks and receives results as messages.
 
-pub mod error;
 pub mod cluster;
+pub mod error;
 pub mod github;
 pub mod kfp;
 

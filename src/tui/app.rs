@@ -1,5 +1,7 @@
 //! The console's whole state. Plain data: no I/O, no terminal.
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, Utc};
 use ratatui::layout::Rect;
 
@@ -8,6 +10,7 @@ use super::keys::KeyMap;
 use super::panes::logs::LogsPane;
 use super::panes::prs::PrPane;
 use super::theme::Theme;
+use crate::engine::ActionKind;
 
 /// The four panes named in the mission.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -104,7 +107,18 @@ pub struct App {
     pub now: DateTime<Utc>,
     /// Generation of the last PR load asked for.
     pub prs_generation: u64,
+    /// Kfops actions running, by PR: a second action on a PR is refused until it ends.
+    pub actions: BTreeMap<u64, RunningAction>,
     pub should_quit: bool,
+}
+
+/// A Kfops action the console started and that has not ended yet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunningAction {
+    pub kind: ActionKind,
+    pub started: DateTime<Utc>,
+    /// The step it is at (the last progress line).
+    pub step: String,
 }
 
 impl App {
@@ -125,6 +139,7 @@ impl App {
             size: Rect::new(0, 0, 120, 40),
             now: DateTime::<Utc>::UNIX_EPOCH,
             prs_generation: 0,
+            actions: BTreeMap::new(),
             should_quit: false,
         }
     }

@@ -14,6 +14,7 @@ pub mod status_bar;
 pub mod terminal;
 pub mod theme;
 pub mod update;
+pub mod update_actions;
 pub mod update_logs;
 pub mod view;
 

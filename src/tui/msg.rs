@@ -4,7 +4,9 @@ use chrono::{DateTime, Utc};
 use crossterm::event::{KeyEvent, MouseEvent};
 
 use crate::backends::BackendError;
+use crate::chatops::ChatCommand;
 use crate::domain::{PodRef, PullRequest};
+use crate::engine::ActionEvent;
 use crate::logs::{BuildInfo, LogEvent};
 
 /// Everything that can happen to the console.
@@ -28,6 +30,8 @@ pub enum Msg {
     },
     /// A log follower's lines or status (from [`Command::FollowLogs`] / [`Command::FetchLogs`]).
     Log(LogEvent),
+    /// Progress of a Kfops action started with [`Command::StartAction`] (ends with `Done`).
+    Action(ActionEvent),
     /// An answer to [`Command::ListBuilds`]: the PR's builds, newest first.
     BuildsListed {
         pr: u64,
@@ -49,4 +53,7 @@ pub enum Command {
     StopLogs { pod: PodRef },
     /// Find a PR's build pods (current and earlier builds); answer with [`Msg::BuildsListed`].
     ListBuilds { pr: u64 },
+    /// Perform a Kfops action on a PR (the same rules and comments as the chat command);
+    /// progress comes back as [`Msg::Action`]s ending with `ActionEvent::Done`.
+    StartAction { pr: u64, cmd: ChatCommand },
 }

@@ -3,6 +3,7 @@
 //! The UI task never awaits network I/O.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
@@ -19,7 +20,9 @@ use crate::backends::cluster::Cluster;
 use crate::backends::error::Service;
 use crate::backends::github::GitHub;
 use crate::backends::BackendError;
+use crate::config::Config;
 use crate::domain::{build_labels, PodRef};
+use crate::engine::{self, ActionError, ActionEvent, ActionKind, Backends, InFlight};
 use crate::logs::builds::builds_from_pods;
 use crate::logs::follow::{self, StreamStatus};
 use crate::logs::{BuildInfo, LogEvent};
@@ -31,6 +34,17 @@ pub struct Services {
     /// The Kubernetes cluster of `[cluster]` (`None` when it could not be reached: the
     /// status bar says why, and log commands answer with that error).
     pub cluster: Option<Cluster>,
+    /// What Kfops actions need (`None` when a backend could not be set up: actions then
+    /// end at once with that reason).
+    pub engine: Option<Engine>,
+}
+
+/// The action engine's inputs: every backend, the config, and the PRs with an action running.
+#[derive(Debug, Clone)]
+pub struct Engine {
+    pub backends: Backends,
+    pub config: Arc<Config>,
+    pub in_flight: InFlight,
 }
 
 /// The log followers running, by pod: a stream opened again restarts its follower, a
@@ -56,24 +70,93 @@ impl Followers {
 /// answers never starves key handling or drawing.
 const BATCH: usize = 256;
 
-/// Runs the console until the user quits.
-pub async fn run(mut app: App, services: Services, refresh: Duration) -> color_eyre::Result<()> {
-    let mut guard = TerminalGuard::enter()?;
-    let size = guard.terminal.size()?;
-    app.size = ratatui::layout::Rect::new(0, 0, size.width, size.height);
-    app.now = Utc::now();
+/// The console without a terminal: the state, the effects in flight and the channel their
+/// answers come back on. The runner drives it from terminal events; tests drive it directly.
+pub struct Driver {
+    pub app: App,
+    services: Services,
+    tx: mpsc::UnboundedSender<Msg>,
+    rx: mpsc::UnboundedReceiver<Msg>,
+    followers: Followers,
+}
 
-    let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
+impl Driver {
+    pub fn new(app: App, services: Services) -> Driver {
+        let (tx, rx) = mpsc::unbounded_channel::<Msg>();
+        Driver {
+            app,
+            services,
+            tx,
+            rx,
+            followers: Followers::default(),
+        }
+    }
+
+    /// The first effects (loading the PRs).
+    pub fn start(&mut self) {
+        let commands = init(&mut self.app);
+        self.spawn_all(commands);
+    }
+
+    /// Applies one message and starts the effects it asks for.
+    pub fn handle(&mut self, msg: Msg) {
+        let commands = update(&mut self.app, msg);
+        self.spawn_all(commands);
+    }
+
+    /// Applies the answers already queued, at most [`BATCH`] of them.
+    pub fn drain(&mut self) {
+        for _ in 0..BATCH {
+            match self.rx.try_recv() {
+                Ok(msg) => self.handle(msg),
+                Err(_) => break,
+            }
+        }
+    }
+
+    /// Waits for the next answer of an effect.
+    pub async fn recv(&mut self) -> Option<Msg> {
+        self.rx.recv().await
+    }
+
+    /// Handles answers until `done(&app)` holds; `false` if `limit` passed first (a bound for
+    /// tests against a hung effect, not a speed check).
+    pub async fn run_until(&mut self, limit: Duration, done: impl Fn(&App) -> bool) -> bool {
+        let deadline = tokio::time::Instant::now() + limit;
+        while !done(&self.app) {
+            match tokio::time::timeout_at(deadline, self.rx.recv()).await {
+                Ok(Some(msg)) => {
+                    self.app.now = self.app.now.max(Utc::now());
+                    self.handle(msg);
+                }
+                Ok(None) | Err(_) => return false,
+            }
+        }
+        true
+    }
+
+    fn spawn_all(&mut self, commands: Vec<Command>) {
+        spawn_all(commands, &self.services, &self.tx, &mut self.followers);
+    }
+}
+
+/// Runs the console until the user quits.
+pub async fn run(app: App, services: Services, refresh: Duration) -> color_eyre::Result<()> {
+    let mut guard = TerminalGuard::enter()?;
+    let mut driver = Driver::new(app, services);
+    let size = guard.terminal.size()?;
+    driver.app.size = ratatui::layout::Rect::new(0, 0, size.width, size.height);
+    driver.app.now = Utc::now();
+
     let mut events = EventStream::new();
     let mut timer = tokio::time::interval_at(tokio::time::Instant::now() + refresh, refresh);
     timer.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
 
-    let mut followers = Followers::default();
-    spawn_all(init(&mut app), &services, &tx, &mut followers);
+    driver.start();
     let mut dirty = true;
-    while !app.should_quit {
+    while !driver.app.should_quit {
         if dirty {
-            guard.terminal.draw(|f| draw(f, &app))?;
+            guard.terminal.draw(|f| draw(f, &driver.app))?;
             dirty = false;
         }
         let msg = tokio::select! {
@@ -85,16 +168,12 @@ pub async fn run(mut app: App, services: Services, refresh: Duration) -> color_e
                 Some(Err(e)) => return Err(e.into()),
                 None => break,
             },
-            Some(msg) = rx.recv() => msg,
+            Some(msg) = driver.rx.recv() => msg,
             _ = timer.tick() => Msg::RefreshDue { now: Utc::now() },
         };
-        spawn_all(update(&mut app, msg), &services, &tx, &mut followers);
-        for _ in 0..BATCH {
-            match rx.try_recv() {
-                Ok(msg) => spawn_all(update(&mut app, msg), &services, &tx, &mut followers),
-                Err(_) => break,
-            }
-        }
+        driver.app.now = driver.app.now.max(Utc::now());
+        driver.handle(msg);
+        driver.drain();
         dirty = true;
     }
     Ok(())
@@ -139,15 +218,26 @@ pub fn spawn(
 ) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         match command {
-            Command::FollowLogs { pod } => stream_logs(pod, true, &services, |ev| {
-                // The receiver is gone only when the console is quitting.
-                let _ = tx.send(Msg::Log(ev));
-            })
-            .await,
-            Command::FetchLogs { pod } => stream_logs(pod, false, &services, |ev| {
-                let _ = tx.send(Msg::Log(ev));
-            })
-            .await,
+            Command::FollowLogs { pod } => {
+                stream_logs(pod, true, &services, |ev| {
+                    // The receiver is gone only when the console is quitting.
+                    let _ = tx.send(Msg::Log(ev));
+                })
+                .await
+            }
+            Command::FetchLogs { pod } => {
+                stream_logs(pod, false, &services, |ev| {
+                    let _ = tx.send(Msg::Log(ev));
+                })
+                .await
+            }
+            Command::StartAction { pr, cmd } => {
+                let emit = |ev: ActionEvent| {
+                    let _ = tx.send(Msg::Action(ev));
+                };
+                let done = perform(pr, &cmd, &services, &emit).await;
+                let _ = tx.send(Msg::Action(done));
+            }
             other => {
                 let msg = execute(other, &services).await;
                 let _ = tx.send(msg);
@@ -174,6 +264,28 @@ async fn stream_logs(
         follow::follow(cluster, pod, sink).await;
     } else {
         follow::fetch(cluster, pod, sink).await;
+    }
+}
+
+/// Performs a Kfops action and returns its `Done` event.
+async fn perform(
+    pr: u64,
+    cmd: &crate::chatops::ChatCommand,
+    services: &Services,
+    emit: &(dyn Fn(ActionEvent) + Send + Sync),
+) -> ActionEvent {
+    let action = ActionKind::of(cmd);
+    let outcome = match &services.engine {
+        Some(e) => engine::perform(&e.backends, &e.config, &e.in_flight, pr, cmd, emit).await,
+        None => Err(ActionError::new(
+            "start",
+            "the cluster or KFP backend is not set up; see the status bar at start and check [cluster] / [kfp]",
+        )),
+    };
+    ActionEvent::Done {
+        pr,
+        action,
+        outcome,
     }
 }
 
@@ -221,6 +333,8 @@ pub async fn execute(command: Command, services: &Services) -> Msg {
             stream_logs(pod, false, services, |ev| events.push(ev)).await;
             Msg::Log(LogEvent::Batch(events))
         }
+        // The whole action, answered with its final event only.
+        Command::StartAction { pr, cmd } => Msg::Action(perform(pr, &cmd, services, &|_| {}).await),
         // Nothing to answer: followers are stopped by the runner loop.
         Command::StopLogs { .. } => Msg::Log(LogEvent::Batch(Vec::new())),
     }

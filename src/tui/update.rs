@@ -3,7 +3,7 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, MouseButton, MouseEvent, MouseEventKind};
 
-use super::app::{App, Failing, Level, Overlay, PaneId};
+use super::app::{App, Failing, Overlay, PaneId};
 use super::dialogs::command_line::Entered;
 use super::keys::Action;
 use super::layout::Areas;
@@ -78,10 +78,11 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Command> {
         }
         Msg::Log(ev) => on_log_event(app, ev),
         Msg::BuildsListed { pr, result } => on_builds_listed(app, pr, result),
+        Msg::Action(ev) => super::update_actions::on_event(app, ev),
     }
 }
 
-fn request_prs(app: &mut App) -> Vec<Command> {
+pub(crate) fn request_prs(app: &mut App) -> Vec<Command> {
     app.prs_generation += 1;
     app.prs.refreshing = true;
     if app.prs.load != LoadState::Loaded {
@@ -220,24 +221,7 @@ fn on_action(app: &mut App, action: Action) -> Vec<Command> {
 
 /// A Kfops action on the selected PR, from a key or the command line.
 fn chat(app: &mut App, cmd: ChatCommand) -> Vec<Command> {
-    let Some(pr) = app.prs.selected_pr().map(|p| p.number) else {
-        app.say(
-            Level::Error,
-            format!("{cmd}: no PR selected; wait for the list or press ctrl-r"),
-        );
-        return Vec::new();
-    };
-    if app.read_only {
-        app.say(Level::Warn, format!("read-only: {cmd} on #{pr} not sent"));
-        return Vec::new();
-    }
-    app.say(
-        Level::Warn,
-        format!(
-            "{cmd} on #{pr}: not available yet in this version of kfops-console; nothing was sent"
-        ),
-    );
-    Vec::new()
+    super::update_actions::start(app, cmd)
 }
 
 fn on_mouse(app: &mut App, mouse: MouseEvent) {

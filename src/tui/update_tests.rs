@@ -270,8 +270,48 @@ fn command_line_parses_chat_syntax_and_reports_errors_in_place() {
 }
 
 #[test]
-fn action_keys_send_nothing_yet_and_read_only_says_so() {
+fn build_key_starts_one_build_per_pr_and_other_actions_are_not_available_yet() {
+    let mut app = loaded(2);
+    let cmds = update(&mut app, key('b'));
+    assert_eq!(
+        cmds,
+        vec![Command::StartAction {
+            pr: 1,
+            cmd: ChatCommand::Build
+        }]
+    );
+    assert!(app.actions.contains_key(&1));
+    // A second `b` while the build runs says so and sends nothing.
+    assert!(update(&mut app, key('b')).is_empty());
+    let text = app.status.message.as_ref().unwrap().text.clone();
+    assert!(text.contains("/build is already running on #1"), "{text}");
+    // The same through the command line.
+    update(&mut app, key(':'));
+    for c in "/build".chars() {
+        update(&mut app, key(c));
+    }
+    assert!(update(&mut app, code(KeyCode::Enter)).is_empty());
+    // Another PR is free.
+    update(&mut app, key('j'));
+    assert_eq!(update(&mut app, key('b')).len(), 1);
+    // Actions later issues add are refused without sending anything.
+    update(&mut app, key('k'));
+    for c in ['r', 'B', 'd', 's'] {
+        assert!(update(&mut app, key(c)).is_empty());
+    }
+    update(&mut app, key('j'));
+    app.actions.clear();
+    for c in ['r', 'B', 'd', 's'] {
+        assert!(update(&mut app, key(c)).is_empty());
+        let text = &app.status.message.as_ref().unwrap().text;
+        assert!(text.contains("not available yet"), "{text}");
+    }
+}
+
+#[test]
+fn read_only_sends_no_action() {
     let mut app = loaded(1);
+    app.read_only = true;
     for c in ['b', 'r', 'B', 'd', 's'] {
         assert!(update(&mut app, key(c)).is_empty());
         assert!(app
@@ -280,17 +320,65 @@ fn action_keys_send_nothing_yet_and_read_only_says_so() {
             .as_ref()
             .unwrap()
             .text
-            .contains("not available yet"));
+            .starts_with("read-only: /"));
     }
-    app.read_only = true;
+    assert!(app.actions.is_empty());
+}
+
+#[test]
+fn build_progress_opens_log_streams_and_done_frees_the_pr() {
+    use crate::domain::PodRef;
+    use crate::engine::{ActionError, ActionEvent, ActionKind};
+    let mut app = loaded(1);
     update(&mut app, key('b'));
-    assert!(app
-        .status
-        .message
-        .as_ref()
-        .unwrap()
+    update(
+        &mut app,
+        Msg::Action(ActionEvent::Step {
+            pr: 1,
+            text: "uploading pipeline x to KFP".into(),
+        }),
+    );
+    assert_eq!(app.actions[&1].step, "uploading pipeline x to KFP");
+    let pod = PodRef {
+        namespace: "kfops".into(),
+        name: "kfops-build-pr1-trainer-abc".into(),
+        container: None,
+    };
+    let ev = |phase: &str| {
+        Msg::Action(ActionEvent::BuildPod {
+            pr: 1,
+            image: "trainer".into(),
+            pod: pod.clone(),
+            version_id: "v1".into(),
+            phase: phase.into(),
+        })
+    };
+    assert_eq!(
+        update(&mut app, ev("Pending")),
+        vec![Command::FollowLogs { pod: pod.clone() }]
+    );
+    assert!(update(&mut app, ev("Running")).is_empty(), "followed once");
+    let cmds = update(
+        &mut app,
+        Msg::Action(ActionEvent::Done {
+            pr: 1,
+            action: ActionKind::Build,
+            outcome: Err(ActionError::new(
+                "build the images",
+                "image build failed: trainer",
+            )),
+        }),
+    );
+    assert!(app.actions.is_empty());
+    assert!(
+        matches!(cmds.as_slice(), [Command::LoadPrs { .. }]),
+        "{cmds:?}"
+    );
+    let msg = app.status.message.clone().unwrap();
+    assert_eq!(msg.level, crate::tui::app::Level::Error);
+    assert!(msg
         .text
-        .starts_with("read-only: /build on #1"));
+        .contains("failed at build the images: image build failed: trainer"));
 }
 
 #[test]

@@ -16,6 +16,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
         frame,
         areas.prs,
         &app.prs,
+        &app.actions,
         app.now,
         app.focus == PaneId::Prs,
         theme,

@@ -1,13 +1,14 @@
 //! The one integration-test binary: flows against the simulator on loopback, driven through the real clients.
 #![allow(clippy::unwrap_used)]
 
-mod chatops_props;
 mod build_flow;
+mod build_keys;
+mod chatops_props;
 mod cli;
 mod config_files;
-mod headless;
 mod console_prs;
 mod crate_hygiene;
+mod headless;
 mod kubectl;
 mod log_follow;
 mod logs_pane;

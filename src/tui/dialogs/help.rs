@@ -12,7 +12,12 @@ use crate::tui::theme::Theme;
 /// The help text, one line per action, grouped, plus the mouse and command-line notes.
 pub fn lines(keymap: &KeyMap, theme: &Theme) -> Vec<Line<'static>> {
     let mut out = Vec::new();
-    for group in [Group::General, Group::Navigation, Group::Actions, Group::Logs] {
+    for group in [
+        Group::General,
+        Group::Navigation,
+        Group::Actions,
+        Group::Logs,
+    ] {
         if !out.is_empty() {
             out.push(Line::raw(""));
         }

@@ -9,7 +9,9 @@ use ratatui::Frame;
 
 use super::{empty, pane_block};
 use crate::domain::{PullRequest, LABEL_PRODUCTION, LABEL_STAGING};
-use crate::tui::app::PaneId;
+use std::collections::BTreeMap;
+
+use crate::tui::app::{PaneId, RunningAction};
 use crate::tui::format::{age, ellipsize, short_id};
 use crate::tui::theme::Theme;
 
@@ -250,10 +252,25 @@ fn id_cell(id: Option<&String>, theme: &Theme) -> Cell<'static> {
     }
 }
 
-fn row_cells(pr: &PullRequest, now: DateTime<Utc>, theme: &Theme) -> [Cell<'static>; 10] {
+fn title_cell(pr: &PullRequest, running: Option<&RunningAction>, theme: &Theme) -> Cell<'static> {
+    match running {
+        Some(action) => Cell::from(Line::from(vec![
+            Span::styled(format!("⟳ {} ", action.kind), theme.warn),
+            Span::raw(pr.title.clone()),
+        ])),
+        None => Cell::from(pr.title.clone()),
+    }
+}
+
+fn row_cells(
+    pr: &PullRequest,
+    running: Option<&RunningAction>,
+    now: DateTime<Utc>,
+    theme: &Theme,
+) -> [Cell<'static>; 10] {
     [
         Cell::from(format!("#{}", pr.number)),
-        Cell::from(pr.title.clone()),
+        title_cell(pr, running, theme),
         Cell::from(ellipsize(&pr.author, 12)),
         Cell::from(ellipsize(&format!("{}→{}", pr.head_ref, pr.base_ref), 26)),
         behind_cell(pr, theme),
@@ -266,10 +283,12 @@ fn row_cells(pr: &PullRequest, now: DateTime<Utc>, theme: &Theme) -> [Cell<'stat
 }
 
 /// Draws the PR pane.
+#[allow(clippy::too_many_arguments)]
 pub fn render(
     frame: &mut Frame,
     area: Rect,
     pane: &PrPane,
+    running: &BTreeMap<u64, RunningAction>,
     now: DateTime<Utc>,
     focused: bool,
     theme: &Theme,
@@ -295,7 +314,7 @@ pub fn render(
     let header =
         Row::new(columns.iter().map(|&i| Cell::from(COLUMNS[i].title))).style(theme.header);
     let rows = pane.items.iter().map(|pr| {
-        let mut cells = row_cells(pr, now, theme).map(Some);
+        let mut cells = row_cells(pr, running.get(&pr.number), now, theme).map(Some);
         Row::new(columns.iter().map(|&i| cells[i].take().unwrap_or_default()))
     });
     let widths: Vec<Constraint> = columns.iter().map(|&i| COLUMNS[i].width).collect();
