@@ -120,6 +120,16 @@ async fn headless_build_prints_progress_and_logs_tails_the_pods() {
         .collect();
     assert_eq!(got, expected);
 
+    // --follow on finished pods prints the same and ends.
+    let out = kfops(&["logs", "--pr", "41", "--follow", "--no-color"], &config).await;
+    assert_eq!(out.status.code(), Some(0));
+    let followed = String::from_utf8_lossy(&out.stdout);
+    let got_followed: Vec<&str> = followed
+        .lines()
+        .filter_map(|l| l.strip_prefix("trainer │ "))
+        .collect();
+    assert_eq!(got_followed, expected);
+
     let out = kfops(&["logs", "--pr", "45"], &config).await;
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no build pods"));
