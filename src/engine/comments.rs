@@ -1,7 +1,11 @@
 //! The PR comments Kfops posts, in Kfops' own words and format, so chat users and console
 //! users see one history.
 
-use crate::chatops::{write_var, VAR_VERSION_ID};
+use crate::chatops::{write_var, VAR_RUN_ID, VAR_VERSION_ID};
+
+/// A hidden variable of kfops-console (not read by Kfops): the run a `/run` started, so the
+/// console can show a run that has not completed yet.
+pub const VAR_STARTED_RUN_ID: &str = "KFOPS_STARTED_RUN_ID";
 
 /// After a successful build (`/build`), with the hidden version ID.
 pub fn build_succeeded(url: &str, version_id: &str, build_only: bool) -> String {
@@ -15,6 +19,54 @@ pub fn build_succeeded(url: &str, version_id: &str, build_only: bool) -> String 
     body
 }
 
+/// When a run starts, with its parameters as a table (Kfops' format).
+pub fn run_started(
+    url: &str,
+    parameters: &serde_json::Map<String, serde_json::Value>,
+    run_id: &str,
+) -> String {
+    let params = if parameters.is_empty() {
+        String::new()
+    } else {
+        let rows: String = parameters
+            .iter()
+            .map(|(k, v)| {
+                let v = match v {
+                    serde_json::Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                };
+                format!("<tr><td>{k}</td><td>{v}</td></tr>")
+            })
+            .collect();
+        format!("\n<table><tr><td>Parameter name</td><td>Parameter value</td></tr>{rows}</table>\n")
+    };
+    format!(
+        "\nPipeline run started. <a href=\"{url}\" target=\"_blank\">Details</a>{params}\nWait for completion message.\n{}\n",
+        write_var(VAR_STARTED_RUN_ID, run_id)
+    )
+}
+
+/// When a run succeeded: Kfops' completion comment with the deploy hints and the run ID.
+pub fn run_completed(run_time: &str, run_id: &str) -> String {
+    format!(
+        "\nPipeline run successfully completed after {run_time}.\n\n\
+* Type: <code>&#47;deploy</code> to deploy to production model from last pipeline run (in this PR).\n\
+* Type: <code>&#47;deploy --run-id={run_id}</code> to deploy to production this particular pipeline run.\n\
+* Type: <code>&#47;staging_deploy</code> to deploy to staging model from last pipeline run (in this PR).\n\
+* Type: <code>&#47;staging_deploy --run-id={run_id}</code> to deploy to staging this particular pipeline run.\n\n\
+<b>Note:</b> Sucessful deployment to production will automatically merge your code with base branch and close the Pull request.\n\
+{}\n",
+        write_var(VAR_RUN_ID, run_id)
+    )
+}
+
+/// When a run ended without success: its state and which task failed.
+pub fn run_failed(url: &str, run_id: &str, state: &str, why: &str) -> String {
+    format!(
+        "\nPipeline run {run_id} ended <b>{state}</b>: {why}. <a href=\"{url}\" target=\"_blank\">Details</a>\n"
+    )
+}
+
 /// When an action fails: which step, and why (Kfops posts its errors as comments too).
 pub fn failed(action: &str, step: &str, message: &str) -> String {
     format!("\n{action} failed at step <b>{step}</b>: {message}\n")
@@ -24,6 +76,21 @@ pub fn failed(action: &str, step: &str, message: &str) -> String {
 mod tests {
     use super::*;
     use crate::chatops::read_var;
+
+    #[test]
+    fn run_comments_match_kfops() {
+        let done = run_completed("0:05:23", "r-1");
+        assert!(done.starts_with("\nPipeline run successfully completed after 0:05:23.\n\n* Type: <code>&#47;deploy</code>"));
+        assert!(done.contains("<code>&#47;staging_deploy --run-id=r-1</code>"));
+        assert!(done.ends_with("<!-- KFOPS_RUN_ID=r-1 -->\n"));
+        assert_eq!(read_var([done.as_str()], VAR_RUN_ID).as_deref(), Some("r-1"));
+        let mut p = serde_json::Map::new();
+        p.insert("version_id".into(), serde_json::json!("v1"));
+        let started = run_started("u", &p, "r-1");
+        assert!(started.contains("<tr><td>version_id</td><td>v1</td></tr>"));
+        assert!(started.contains("Wait for completion message."));
+        assert_eq!(read_var([started.as_str()], VAR_RUN_ID), None, "a started run is not a completed one");
+    }
 
     #[test]
     fn build_comment_matches_kfops_and_carries_the_version() {

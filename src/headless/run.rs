@@ -1,0 +1,196 @@
+//! `kfops run --pr N [--version-id ID] [--wait]`, `kfops build-run --pr N` and
+//! `kfops runs --pr N [--json]`.
+
+use std::io::Write;
+
+use chrono::Local;
+use serde::Serialize;
+
+use super::build::print_event;
+use crate::backends::kfp::{Run, RunQuery};
+use crate::backends::BackendError;
+use crate::chatops::{vars_in, VAR_RUN_ID};
+use crate::config::Config;
+use crate::engine::comments::VAR_STARTED_RUN_ID;
+use crate::engine::run::{failure_of, RunOptions};
+use crate::engine::{self, ActionEvent, Backends};
+
+/// Drives an engine future while printing its events; returns its result.
+async fn with_progress<T>(
+    out: &mut (dyn Write + Send),
+    work: impl std::future::Future<Output = T>,
+    mut rx: tokio::sync::mpsc::UnboundedReceiver<ActionEvent>,
+) -> T {
+    tokio::pin!(work);
+    let result = loop {
+        tokio::select! {
+            Some(ev) = rx.recv() => print_run_event(out, &ev),
+            result = &mut work => break result,
+        }
+    };
+    while let Ok(ev) = rx.try_recv() {
+        print_run_event(out, &ev);
+    }
+    result
+}
+
+fn print_run_event(out: &mut (dyn Write + Send), ev: &ActionEvent) {
+    match ev {
+        ActionEvent::RunProgress { run, .. } => {
+            let now = Local::now().format("%H:%M:%S");
+            let tasks = run.run_details.as_ref().map(|d| d.task_details.as_slice()).unwrap_or(&[]);
+            let done = tasks
+                .iter()
+                .filter(|t| t.state.as_ref().is_some_and(|s| s.is_final()))
+                .count();
+            let state = run.state.as_ref().map(ToString::to_string).unwrap_or_default();
+            let _ = writeln!(out, "  {now}  run {state:<10} {done}/{} tasks ended", tasks.len());
+        }
+        other => print_event(out, other),
+    }
+}
+
+/// `kfops run`: returns whether the run (or its start, without `--wait`) succeeded.
+pub async fn run(
+    b: &Backends,
+    cfg: &Config,
+    pr: u64,
+    options: RunOptions,
+    out: &mut (dyn Write + Send),
+) -> bool {
+    let _ = writeln!(out, "kfops run: PR #{pr} of {}/{}", cfg.repository.owner, cfg.repository.name);
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    let emit = move |ev: ActionEvent| {
+        let _ = tx.send(ev);
+    };
+    let wait = options.wait;
+    let result = with_progress(out, engine::run::run(b, cfg, pr, &options, &emit), rx).await;
+    match result {
+        Ok(o) if wait => {
+            let _ = writeln!(out, "✓ /run on #{pr} succeeded: run {} ({})", o.run_id, o.state);
+            true
+        }
+        Ok(o) => {
+            let _ = writeln!(out, "✓ /run on #{pr} started: run {} (not waiting; see `kfops runs --pr {pr}`)", o.run_id);
+            true
+        }
+        Err(e) => {
+            let _ = writeln!(out, "✗ /run on #{pr} failed at step \"{}\": {}", e.step, e.message);
+            false
+        }
+    }
+}
+
+/// `kfops build-run`: build, then run the new version.
+pub async fn build_run(b: &Backends, cfg: &Config, pr: u64, out: &mut (dyn Write + Send)) -> bool {
+    let _ = writeln!(out, "kfops build-run: PR #{pr} of {}/{}", cfg.repository.owner, cfg.repository.name);
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    let emit = move |ev: ActionEvent| {
+        let _ = tx.send(ev);
+    };
+    let in_flight = engine::InFlight::default();
+    let cmd = crate::chatops::ChatCommand::BuildRun;
+    match with_progress(out, engine::perform(b, cfg, &in_flight, pr, &cmd, &emit), rx).await {
+        Ok(summary) => {
+            let _ = writeln!(out, "✓ /build_run on #{pr} succeeded: {summary}");
+            true
+        }
+        Err(e) => {
+            let _ = writeln!(out, "✗ /build_run on #{pr} failed at step \"{}\": {}", e.step, e.message);
+            false
+        }
+    }
+}
+
+/// One row of `kfops runs`.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunRow {
+    pub run_id: String,
+    pub display_name: String,
+    pub state: String,
+    pub created_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub finished_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub duration_seconds: Option<i64>,
+    /// Why it failed, when it did.
+    pub error: Option<String>,
+}
+
+impl RunRow {
+    pub fn of(run: &Run) -> RunRow {
+        let state = run.state.as_ref().map(ToString::to_string).unwrap_or_default();
+        RunRow {
+            run_id: run.run_id.clone(),
+            display_name: run.display_name.clone().unwrap_or_default(),
+            error: (state == "FAILED").then(|| failure_of(run)),
+            state,
+            created_at: run.created_at,
+            finished_at: run.finished_at,
+            duration_seconds: match (run.created_at, run.finished_at) {
+                (Some(s), Some(e)) => Some((e - s).num_seconds()),
+                _ => None,
+            },
+        }
+    }
+}
+
+/// The runs of a PR, newest first: those its comments name (started or completed) and those
+/// whose name carries the PR (`…-prN-…`).
+pub async fn pr_runs(b: &Backends, cfg: &Config, pr: u64) -> Result<Vec<Run>, BackendError> {
+    let bodies = b.github.comment_bodies(pr).await?;
+    let mut ids: Vec<String> = Vec::new();
+    for body in &bodies {
+        for (name, value) in vars_in(body) {
+            if (name == VAR_RUN_ID || name == VAR_STARTED_RUN_ID) && !ids.contains(&value) {
+                ids.push(value);
+            }
+        }
+    }
+    let mut runs = b
+        .kfp
+        .list_runs(&RunQuery {
+            name_contains: Some(format!("{}-pr{pr}-", cfg.pipeline.name)),
+            ..RunQuery::default()
+        })
+        .await?;
+    for id in ids {
+        if runs.iter().any(|r| r.run_id == id) {
+            continue;
+        }
+        match b.kfp.get_run(&id).await {
+            Ok(run) => runs.push(run),
+            Err(e) if e.status == Some(404) => {} // a run deleted from KFP
+            Err(e) => return Err(e),
+        }
+    }
+    runs.sort_by(|a, b| b.created_at.cmp(&a.created_at));
+    Ok(runs)
+}
+
+/// `kfops runs`: a table (or JSON with `--json`) of the PR's runs.
+pub async fn list(
+    b: &Backends,
+    cfg: &Config,
+    pr: u64,
+    json: bool,
+    out: &mut (dyn Write + Send),
+) -> Result<(), BackendError> {
+    let rows: Vec<RunRow> = pr_runs(b, cfg, pr).await?.iter().map(RunRow::of).collect();
+    if json {
+        let text = serde_json::to_string_pretty(&rows).unwrap_or_else(|_| "[]".into());
+        let _ = writeln!(out, "{text}");
+        return Ok(());
+    }
+    let _ = writeln!(out, "{:<10} {:<20} {:>9}  {:<36}  NAME", "STATE", "STARTED", "DURATION", "RUN ID");
+    for r in rows {
+        let started = r
+            .created_at
+            .map(|t| t.with_timezone(&Local).format("%Y-%m-%d %H:%M").to_string())
+            .unwrap_or_default();
+        let duration = r
+            .duration_seconds
+            .map(|s| format!("{}m{:02}s", s / 60, s % 60))
+            .unwrap_or_else(|| "-".into());
+        let _ = writeln!(out, "{:<10} {:<20} {:>9}  {:<36}  {}", r.state, started, duration, r.run_id, r.display_name);
+    }
+    Ok(())
+}
