@@ -64,6 +64,35 @@ pub enum CliCommand {
         #[arg(long, value_name = "N")]
         pr: u64,
     },
+    /// Run /run on a PR: start a KFP run of the PR's last built version (or --version-id),
+    /// creating the experiment when missing, and comment on the PR. With --wait, follow it to
+    /// the end (completion comment with the run ID); exit 0 on success, 1 on failure.
+    Run {
+        /// The pull request number.
+        #[arg(long, value_name = "N")]
+        pr: u64,
+        /// The pipeline version to run instead of the PR's last KFOPS_VERSION_ID.
+        #[arg(long, value_name = "ID")]
+        version_id: Option<String>,
+        /// Wait for the run to end and post the completion comment.
+        #[arg(long)]
+        wait: bool,
+    },
+    /// Run /build_run on a PR: build, then run the new version and wait for it.
+    BuildRun {
+        /// The pull request number.
+        #[arg(long, value_name = "N")]
+        pr: u64,
+    },
+    /// List a PR's pipeline runs (state, start, duration, run ID), newest first.
+    Runs {
+        /// The pull request number.
+        #[arg(long, value_name = "N")]
+        pr: u64,
+        /// JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
     /// Print the build logs of a PR's pods (the newest build), like stern: one coloured prefix
     /// per image. Colour only on a terminal.
     Logs {

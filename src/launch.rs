@@ -83,6 +83,7 @@ pub async fn connect_cluster(cfg: &Config, console: &mut Console) {
                 backends: b,
                 config: Arc::new(cfg.clone()),
                 in_flight: InFlight::default(),
+                run_poll: crate::engine::run::DEFAULT_POLL,
             });
         }
         Err(e) => {
@@ -133,6 +134,38 @@ pub async fn headless_build(cfg: &Config, pr: u64) -> Result<bool, BackendError>
     let backends = backends(cfg).await?;
     let mut out = std::io::stdout();
     Ok(crate::headless::build::run(&backends, cfg, pr, &mut out).await)
+}
+
+/// `kfops run --pr N`: progress on stdout; `Ok(false)` when the run failed.
+pub async fn headless_run(
+    cfg: &Config,
+    pr: u64,
+    version_id: Option<String>,
+    wait: bool,
+) -> Result<bool, BackendError> {
+    let backends = backends(cfg).await?;
+    let options = crate::engine::run::RunOptions {
+        version_id,
+        wait,
+        poll: crate::engine::run::DEFAULT_POLL,
+    };
+    let mut out = std::io::stdout();
+    Ok(crate::headless::run::run(&backends, cfg, pr, options, &mut out).await)
+}
+
+/// `kfops build-run --pr N`.
+pub async fn headless_build_run(cfg: &Config, pr: u64) -> Result<bool, BackendError> {
+    let backends = backends(cfg).await?;
+    let mut out = std::io::stdout();
+    Ok(crate::headless::run::build_run(&backends, cfg, pr, &mut out).await)
+}
+
+/// `kfops runs --pr N [--json]`.
+pub async fn headless_runs(cfg: &Config, pr: u64, json: bool) -> Result<bool, BackendError> {
+    let backends = backends(cfg).await?;
+    let mut out = std::io::stdout();
+    crate::headless::run::list(&backends, cfg, pr, json, &mut out).await?;
+    Ok(true)
 }
 
 /// `kfops logs --pr N`: the PR's build logs on stdout.

@@ -6,6 +6,7 @@
 //! - [`chatops`]: the chat command syntax and Kfops' hidden comment variables.
 //! - [`domain`]: the Kfops domain types shared by every layer.
 //! - [`backends`]: real clients (octocrab, kube, reqwest) behind small traits.
+//! - [`graph`]: a KFP run's task DAG: model, terminal layout, pure renderer.
 //! - [`sim`]: the simulated environment (GitHub, Kubernetes, KFP) on loopback.
 //! - [`tui`]: the console: pure state + update, pure views, the terminal runner.
 
@@ -15,6 +16,7 @@ pub mod cli;
 pub mod config;
 pub mod domain;
 pub mod engine;
+pub mod graph;
 pub mod headless;
 pub mod launch;
 pub mod logs;

@@ -38,24 +38,29 @@ fn main() -> ExitCode {
         Some(CliCommand::Demo { scenario }) => launch::scenario(scenario.as_deref())
             .and_then(|s| runtime.block_on(launch::demo(s, cli.read_only))),
         Some(CliCommand::Build { pr }) => {
-            let cfg = match load_config(&cli) {
-                Ok(cfg) => cfg,
-                Err(code) => return code,
-            };
-            if cli.read_only || cfg.read_only {
-                eprintln!(
-                    "kfops: read-only: /build on #{pr} not sent (--read-only or read_only = true)"
-                );
-                return ExitCode::from(2);
-            }
-            return match runtime.block_on(launch::headless_build(&cfg, pr)) {
-                Ok(true) => ExitCode::SUCCESS,
-                Ok(false) => ExitCode::FAILURE,
-                Err(e) => {
-                    eprintln!("kfops: {e}");
-                    ExitCode::FAILURE
-                }
-            };
+            return headless(&cli, &runtime, true, "/build", pr, |cfg| {
+                Box::pin(launch::headless_build(cfg, pr))
+            })
+        }
+        Some(CliCommand::Run {
+            pr,
+            ref version_id,
+            wait,
+        }) => {
+            let version_id = version_id.clone();
+            return headless(&cli, &runtime, true, "/run", pr, move |cfg| {
+                Box::pin(launch::headless_run(cfg, pr, version_id.clone(), wait))
+            });
+        }
+        Some(CliCommand::BuildRun { pr }) => {
+            return headless(&cli, &runtime, true, "/build_run", pr, |cfg| {
+                Box::pin(launch::headless_build_run(cfg, pr))
+            })
+        }
+        Some(CliCommand::Runs { pr, json }) => {
+            return headless(&cli, &runtime, false, "runs", pr, |cfg| {
+                Box::pin(launch::headless_runs(cfg, pr, json))
+            })
         }
         Some(CliCommand::Logs {
             pr,
@@ -98,6 +103,44 @@ fn main() -> ExitCode {
                 return ExitCode::from(2);
             }
             eprintln!("kfops: {report:?}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// A headless command: loads the config (exit 2 when bad), refuses mutating commands in
+/// read-only mode (exit 2), runs, and maps the outcome to 0 (success) / 1 (failure).
+fn headless<F>(
+    cli: &Cli,
+    runtime: &tokio::runtime::Runtime,
+    mutating: bool,
+    what: &str,
+    pr: u64,
+    work: F,
+) -> ExitCode
+where
+    F: for<'a> FnOnce(
+        &'a config::Config,
+    ) -> std::pin::Pin<
+        Box<
+            dyn std::future::Future<Output = Result<bool, kfops_console::backends::BackendError>>
+                + 'a,
+        >,
+    >,
+{
+    let cfg = match load_config(cli) {
+        Ok(cfg) => cfg,
+        Err(code) => return code,
+    };
+    if mutating && (cli.read_only || cfg.read_only) {
+        eprintln!("kfops: read-only: {what} on #{pr} not sent (--read-only or read_only = true)");
+        return ExitCode::from(2);
+    }
+    match runtime.block_on(work(&cfg)) {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::FAILURE,
+        Err(e) => {
+            eprintln!("kfops: {e}");
             ExitCode::FAILURE
         }
     }

@@ -1,5 +1,6 @@
 //! Kubeflow Pipelines through its v2beta1 REST API: find a pipeline by name, upload a
-//! pipeline or a new version of it, list and read versions.
+//! pipeline or a new version of it, list and read versions; find or create an experiment;
+//! create, read, list and terminate runs (with their task details).
 //!
 //! Two ways to reach the API, one code path: [`KfpEndpoint::Direct`] talks HTTP(S) to the API
 //! server (optionally with a bearer token); [`KfpEndpoint::ServiceProxy`] goes through the
@@ -20,6 +21,15 @@ use serde_json::{json, Value};
 use super::error::{hint_for_status, BackendError, Service};
 use crate::config::Secret;
 
+mod run_types;
+mod runs;
+
+pub use self::run_types::{
+    ArtifactList, ChildTask, Experiment, PipelineVersionReference, RpcStatus, Run, RunDetails,
+    RuntimeConfig, RuntimeState, RuntimeStatus, TaskDetail,
+};
+pub use self::runs::{CreateRun, NameMatch, RunQuery, DEFAULT_RUN_LIMIT};
+
 /// Versions asked for per page when listing (KFP allows up to 200).
 const PAGE_SIZE: usize = 100;
 /// A list longer than this many pages is treated as a server that never stops paging.
@@ -28,7 +38,6 @@ const MAX_PAGES: usize = 1000;
 const API: &str = "/apis/v2beta1";
 /// Port of the KFP UI service, for links through the service proxy.
 const UI_SERVICE: &str = "ml-pipeline-ui:80";
-
 /// Where the KFP API is.
 #[derive(Clone)]
 pub enum KfpEndpoint {
@@ -176,6 +185,15 @@ impl fmt::Debug for Kfp {
     }
 }
 
+/// What a request carries.
+enum Body {
+    Empty,
+    /// A package, sent as the `uploadfile` field of a multipart form.
+    Package(Vec<u8>),
+    /// A JSON message.
+    Json(Value),
+}
+
 /// One HTTP answer, read whole.
 struct Answer {
     status: u16,
@@ -263,7 +281,9 @@ impl Kfp {
             "{API}/pipelines?filter={}&page_size={PAGE_SIZE}",
             encode(&filter.to_string())
         );
-        let list: ListPipelines = self.json(&what, Method::GET, &path, None, no_hints).await?;
+        let list: ListPipelines = self
+            .json(&what, Method::GET, &path, Body::Empty, no_hints)
+            .await?;
         // Exact match only (a server's collation may compare case-insensitively); servers
         // before KFP 2.4 fill only `display_name`.
         let mut pipelines = list.pipelines;
@@ -299,7 +319,7 @@ impl Kfp {
                 _ => None,
             }
         }
-        self.json(&what, Method::POST, &path, Some(package), hints)
+        self.json(&what, Method::POST, &path, Body::Package(package), hints)
             .await
     }
 
@@ -325,7 +345,7 @@ impl Kfp {
                 _ => None,
             }
         }
-        self.json(&what, Method::POST, &path, Some(package), hints)
+        self.json(&what, Method::POST, &path, Body::Package(package), hints)
             .await
     }
 
@@ -346,7 +366,9 @@ impl Kfp {
             if !token.is_empty() {
                 path.push_str(&format!("&page_token={}", encode(&token)));
             }
-            let page: ListVersions = self.json(&what, Method::GET, &path, None, no_hints).await?;
+            let page: ListVersions = self
+                .json(&what, Method::GET, &path, Body::Empty, no_hints)
+                .await?;
             versions.extend(page.pipeline_versions);
             if page.next_page_token.is_empty() {
                 // Newest first even from a server that ignores `sort_by` (stable: ties keep
@@ -387,21 +409,29 @@ impl Kfp {
                 "KFP has no such pipeline version; it may have been deleted (check the KFOPS_VERSION_ID)",
             )
         }
-        self.json(&what, Method::GET, &path, None, hints).await
+        self.json(&what, Method::GET, &path, Body::Empty, hints)
+            .await
     }
 
     /// The KFP UI page of a pipeline version (`.../#/pipelines/details/{pid}/version/{vid}`).
     /// Through the service proxy it is the `ml-pipeline-ui` proxy path, relative to the
     /// Kubernetes API server, unless [`with_ui_url`](Self::with_ui_url) set the UI's URL.
     pub fn ui_url_for_version(&self, pipeline_id: &str, version_id: &str) -> String {
-        let base = match (&self.ui_url, &self.transport) {
+        format!(
+            "{}/#/pipelines/details/{pipeline_id}/version/{version_id}",
+            self.ui_base()
+        )
+    }
+
+    /// The KFP UI's URL: the one set, the direct endpoint, or the UI service's proxy path.
+    fn ui_base(&self) -> String {
+        match (&self.ui_url, &self.transport) {
             (Some(ui), _) => ui.clone(),
             (None, Transport::Direct { base, .. }) => base.clone(),
             (None, Transport::ServiceProxy { namespace, .. }) => {
                 format!("/api/v1/namespaces/{namespace}/services/{UI_SERVICE}/proxy")
             }
-        };
-        format!("{base}/#/pipelines/details/{pipeline_id}/version/{version_id}")
+        }
     }
 
     /// Sends a request and decodes a 2xx JSON answer; anything else becomes a
@@ -411,10 +441,10 @@ impl Kfp {
         what: &str,
         method: Method,
         path: &str,
-        upload: Option<Vec<u8>>,
+        body: Body,
         hints: Hints,
     ) -> Result<T, BackendError> {
-        let answer = self.send(what, method, path, upload).await?;
+        let answer = self.send(what, method, path, body).await?;
         if !(200..300).contains(&answer.status) {
             return Err(self.failure(what, &answer, hints));
         }
@@ -445,14 +475,18 @@ impl Kfp {
         what: &str,
         method: Method,
         path: &str,
-        upload: Option<Vec<u8>>,
+        body: Body,
     ) -> Result<Answer, BackendError> {
-        let (content_type, body) = match upload {
-            Some(package) => {
+        let (content_type, body) = match body {
+            Body::Package(package) => {
                 let (content_type, body) = multipart(&package);
                 (Some(content_type), body)
             }
-            None => (None, Vec::new()),
+            Body::Json(value) => (
+                Some("application/json".to_owned()),
+                value.to_string().into_bytes(),
+            ),
+            Body::Empty => (None, Vec::new()),
         };
         match &self.transport {
             Transport::Direct { http, base, token } => {
@@ -663,6 +697,10 @@ mod tests {
         assert_eq!(
             kfp.ui_url_for_version("p", "v"),
             "http://kfp.example/#/pipelines/details/p/version/v"
+        );
+        assert_eq!(
+            kfp.ui_url_for_run("r"),
+            "http://kfp.example/#/runs/details/r"
         );
     }
 

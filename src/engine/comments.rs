@@ -83,13 +83,20 @@ mod tests {
         assert!(done.starts_with("\nPipeline run successfully completed after 0:05:23.\n\n* Type: <code>&#47;deploy</code>"));
         assert!(done.contains("<code>&#47;staging_deploy --run-id=r-1</code>"));
         assert!(done.ends_with("<!-- KFOPS_RUN_ID=r-1 -->\n"));
-        assert_eq!(read_var([done.as_str()], VAR_RUN_ID).as_deref(), Some("r-1"));
+        assert_eq!(
+            read_var([done.as_str()], VAR_RUN_ID).as_deref(),
+            Some("r-1")
+        );
         let mut p = serde_json::Map::new();
         p.insert("version_id".into(), serde_json::json!("v1"));
         let started = run_started("u", &p, "r-1");
         assert!(started.contains("<tr><td>version_id</td><td>v1</td></tr>"));
         assert!(started.contains("Wait for completion message."));
-        assert_eq!(read_var([started.as_str()], VAR_RUN_ID), None, "a started run is not a completed one");
+        assert_eq!(
+            read_var([started.as_str()], VAR_RUN_ID),
+            None,
+            "a started run is not a completed one"
+        );
     }
 
     #[test]

@@ -2,6 +2,7 @@
 
 use std::fmt;
 
+use crate::backends::kfp::Run;
 use crate::backends::BackendError;
 use crate::chatops::{ChatCommand, DeployTarget};
 use crate::domain::PodRef;
@@ -39,7 +40,7 @@ impl fmt::Display for ActionKind {
 }
 
 /// Progress of an action, for the console and the headless CLI.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum ActionEvent {
     /// A step started (`uploading pipeline version`).
     Step { pr: u64, text: String },
@@ -52,6 +53,10 @@ pub enum ActionEvent {
         version_id: String,
         phase: String,
     },
+    /// A pipeline run was created.
+    RunStarted { pr: u64, run_id: String },
+    /// The run changed (state or tasks): the whole run as KFP reports it.
+    RunProgress { pr: u64, run: Box<Run> },
     /// The action ended.
     Done {
         pr: u64,

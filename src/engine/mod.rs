@@ -7,6 +7,7 @@ pub mod comments;
 pub mod events;
 pub mod in_flight;
 pub mod kaniko;
+pub mod run;
 
 pub use events::{ActionError, ActionEvent, ActionKind};
 pub use in_flight::{ActionGuard, InFlight};
@@ -35,8 +36,14 @@ pub async fn perform(
     in_flight: &InFlight,
     pr: u64,
     cmd: &ChatCommand,
+    run_poll: std::time::Duration,
     emit: &(dyn Fn(ActionEvent) + Send + Sync),
 ) -> Result<String, ActionError> {
+    let run_options = |version_id: Option<String>| run::RunOptions {
+        version_id,
+        wait: true,
+        poll: run_poll,
+    };
     let kind = ActionKind::of(cmd);
     let _guard = in_flight.try_begin(pr, kind).map_err(|running| {
         ActionError::new(
@@ -48,6 +55,26 @@ pub async fn perform(
         ChatCommand::Build => build::build(b, cfg, pr, true, emit)
             .await
             .map(|o| format!("pipeline version {}", o.version_id)),
+        ChatCommand::Run => run::run(b, cfg, pr, &run_options(None), emit)
+            .await
+            .map(|o| format!("run {} {}", o.run_id, o.state)),
+        ChatCommand::BuildRun => {
+            let built = build::build(b, cfg, pr, false, emit).await?;
+            run::run(
+                b,
+                cfg,
+                pr,
+                &run_options(Some(built.version_id.clone())),
+                emit,
+            )
+            .await
+            .map(|o| {
+                format!(
+                    "pipeline version {}, run {} {}",
+                    built.version_id, o.run_id, o.state
+                )
+            })
+        }
         other => Err(ActionError::new(
             "start",
             format!("{other} is not available yet in this version of kfops-console"),

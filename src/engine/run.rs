@@ -105,7 +105,10 @@ async fn run_steps(
         .await
         .map_err(ActionError::backend(find))?
         .ok_or_else(|| {
-            ActionError::new(find, format!("KFP has no pipeline `{name}`; build it first with /build"))
+            ActionError::new(
+                find,
+                format!("KFP has no pipeline `{name}`; build it first with /build"),
+            )
         })?;
     b.kfp
         .get_version(&pipeline.pipeline_id, &version_id)
@@ -136,14 +139,17 @@ async fn run_steps(
     for (k, v) in &cfg.pipeline.run_arguments {
         parameters.insert(k.clone(), v.clone());
     }
-    parameters.insert("version_id".into(), serde_json::Value::String(version_id.clone()));
+    parameters.insert(
+        "version_id".into(),
+        serde_json::Value::String(version_id.clone()),
+    );
     let display_name = run_display_name(name, pr, &version_id, Utc::now());
     step(format!("starting run {display_name}"));
     let run = b
         .kfp
         .create_run(&CreateRun {
             display_name: display_name.clone(),
-            experiment_id: experiment.experiment_id.clone(),
+            experiment_id: Some(experiment.experiment_id.clone()),
             pipeline_id: pipeline.pipeline_id.clone(),
             pipeline_version_id: version_id.clone(),
             parameters: parameters.clone(),
@@ -166,7 +172,7 @@ async fn run_steps(
         return Ok(RunOutput {
             run_id,
             version_id,
-            state: run.state.clone().unwrap_or(RuntimeState::Pending),
+            state: run.state.clone(),
         });
     }
 
@@ -174,9 +180,12 @@ async fn run_steps(
     let finished = tokio::time::timeout(WATCH_LIMIT, watch(b, pr, &run_id, options.poll, emit))
         .await
         .map_err(|_| {
-            ActionError::new(STEP_WATCH, format!("stopped watching run {run_id} after 24 hours; it goes on in KFP"))
+            ActionError::new(
+                STEP_WATCH,
+                format!("stopped watching run {run_id} after 24 hours; it goes on in KFP"),
+            )
         })??;
-    let state = finished.state.clone().unwrap_or(RuntimeState::Pending);
+    let state = finished.state.clone();
     let url = b.kfp.ui_url_for_run(&run_id);
     if state == RuntimeState::Succeeded {
         let took = run_time(finished.created_at, finished.finished_at);
@@ -195,7 +204,10 @@ async fn run_steps(
         if let Err(e) = b.github.post_comment(pr, &body).await {
             tracing::warn!(pr, error = %e, "could not post the run failure comment");
         }
-        Err(ActionError::new(STEP_WATCH, format!("run {run_id} ended {state}: {why}")))
+        Err(ActionError::new(
+            STEP_WATCH,
+            format!("run {run_id} ended {state}: {why}"),
+        ))
     }
 }
 
@@ -219,7 +231,7 @@ async fn watch(
                         run: Box::new(run.clone()),
                     });
                 }
-                if run.state.as_ref().is_some_and(RuntimeState::is_final) {
+                if run.state.is_final() {
                     return Ok(run);
                 }
                 last = Some(run);
@@ -232,7 +244,10 @@ async fn watch(
                     text: format!("watching run {run_id}: {e} (retrying)"),
                 });
                 if failures >= 30 {
-                    return Err(ActionError::new(STEP_WATCH, format!("lost track of run {run_id}: {e}")));
+                    return Err(ActionError::new(
+                        STEP_WATCH,
+                        format!("lost track of run {run_id}: {e}"),
+                    ));
                 }
             }
         }
@@ -249,30 +264,28 @@ pub fn run_display_name(pipeline: &str, pr: u64, version_id: &str, at: DateTime<
 /// The failed tasks of a run and their errors, or the run's own error.
 pub fn failure_of(run: &Run) -> String {
     let failed: Vec<String> = run
-        .run_details
-        .as_ref()
-        .map(|d| {
-            d.task_details
-                .iter()
-                .filter(|t| t.state == Some(RuntimeState::Failed))
-                .filter(|t| {
-                    // Only leaf tasks: a failed sub-DAG is failed because of its child.
-                    !t.child_tasks.as_ref().is_some_and(|c| c.iter().any(|c| c.task_id.is_some()))
-                })
-                .map(|t| {
-                    let name = t.display_name.clone().unwrap_or_else(|| t.task_id.clone());
-                    match t.error.as_ref().and_then(|e| e.message.clone()) {
-                        Some(m) if !m.is_empty() => format!("task {name} failed: {m}"),
-                        _ => format!("task {name} failed"),
-                    }
-                })
-                .collect()
+        .tasks()
+        .iter()
+        .filter(|t| t.state == RuntimeState::Failed)
+        // Only leaf tasks: a failed sub-DAG failed because of its child.
+        .filter(|t| !t.child_tasks.iter().any(|c| c.task_id.is_some()))
+        .map(|t| {
+            let name = if t.display_name.is_empty() {
+                &t.task_id
+            } else {
+                &t.display_name
+            };
+            match t.error.as_ref().map(|e| e.message.as_str()) {
+                Some(m) if !m.is_empty() => format!("task {name} failed: {m}"),
+                _ => format!("task {name} failed"),
+            }
         })
-        .unwrap_or_default();
+        .collect();
     if failed.is_empty() {
         run.error
             .as_ref()
-            .and_then(|e| e.message.clone())
+            .map(|e| e.message.clone())
+            .filter(|m| !m.is_empty())
             .unwrap_or_else(|| "no task reported an error".into())
     } else {
         failed.join("; ")
@@ -300,7 +313,10 @@ mod tests {
             run_display_name("churn", 42, "0f3c9a2e-1111", at),
             "churn-pr42-0f3c9a2e-20261125T101500"
         );
-        assert_eq!(run_time(Some(at), Some(at + chrono::Duration::seconds(3723))), "1:02:03");
+        assert_eq!(
+            run_time(Some(at), Some(at + chrono::Duration::seconds(3723))),
+            "1:02:03"
+        );
         assert_eq!(run_time(None, Some(at)), "0:00:00");
     }
 }

@@ -337,7 +337,11 @@ mod tests {
         let t1 = g.find_task_id("t1").unwrap();
         assert_eq!(g.node(t1).unwrap().parent, Some(iterations[1]));
         // The copied body keeps its dependency.
-        let score1 = g.children(iterations[1])[0].max(g.children(iterations[1])[1]);
+        let score1 = *g
+            .children(iterations[1])
+            .iter()
+            .find(|&&c| g.node(c).unwrap().name == "score")
+            .unwrap();
         assert_eq!(g.upstream(score1), vec![t1]);
         assert_eq!(g.node(score1).unwrap().status, NodeStatus::Pending);
         let mystery = g.find_task_id("x").unwrap();

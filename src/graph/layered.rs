@@ -10,8 +10,11 @@
 //! 5. Routing: every edge leaves its source through its own port on the bottom border and
 //!    enters the target through its own port on the top border. Between two layers it runs
 //!    down, along a horizontal track, and down again; tracks are assigned left-edge first,
-//!    with an edge whose source column is another edge's target column placed above it, so
-//!    two edges never share a cell except where they cross.
+//!    with an edge whose source column is another edge's target column placed above it (and a
+//!    dogleg through a spare column when two edges swap columns), so two edges never share a
+//!    cell except where they cross.
+
+use std::collections::{HashMap, HashSet};
 
 /// A box to place.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,6 +56,8 @@ struct Segment {
     px: i32,
     qx: i32,
     track: Option<usize>,
+    /// For a dogleg: the spare column and the second track.
+    dogleg: Option<(i32, usize)>,
 }
 
 /// Lays out one level.
@@ -114,6 +119,7 @@ pub(super) fn layout_level(items: &[Item], edges: &[(usize, usize)]) -> LevelLay
                 px: 0,
                 qx: 0,
                 track: None,
+                dogleg: None,
             });
         }
         chain_segments.push(ids);
@@ -125,14 +131,25 @@ pub(super) fn layout_level(items: &[Item], edges: &[(usize, usize)]) -> LevelLay
         ins[seg.lower].push(s);
     }
     for v in 0..lnodes.len() {
-        outs[v].sort_by_key(|&s| (anchor[segments[s].lower], segments[s].lower));
         ins[v].sort_by_key(|&s| (anchor[segments[s].upper], segments[s].upper));
         let left = anchor[v] - lnodes[v].w / 2;
-        for (i, &s) in outs[v].iter().enumerate() {
-            segments[s].px = port(left, lnodes[v].w, i, outs[v].len());
-        }
         for (i, &s) in ins[v].iter().enumerate() {
             segments[s].qx = port(left, lnodes[v].w, i, ins[v].len());
+        }
+    }
+    // Source ports go straight above their target port when it is under the box, and keep
+    // off other edges' target columns (which would make two edges share a column).
+    let mut targets_by_layer: Vec<HashSet<i32>> = vec![HashSet::new(); layer_count];
+    for seg in &segments {
+        targets_by_layer[lnode_layer[seg.upper]].insert(seg.qx);
+    }
+    for v in 0..lnodes.len() {
+        outs[v].sort_by_key(|&s| (anchor[segments[s].lower], segments[s].lower));
+        let left = anchor[v] - lnodes[v].w / 2;
+        let wishes: Vec<i32> = outs[v].iter().map(|&s| segments[s].qx).collect();
+        let columns = out_ports(left, lnodes[v].w, &wishes, &targets_by_layer[lnode_layer[v]]);
+        for (&s, px) in outs[v].iter().zip(columns) {
+            segments[s].px = px;
         }
     }
 
@@ -141,9 +158,13 @@ pub(super) fn layout_level(items: &[Item], edges: &[(usize, usize)]) -> LevelLay
     for (s, seg) in segments.iter().enumerate() {
         by_channel[lnode_layer[seg.upper]].push(s);
     }
+    let width = (0..lnodes.len())
+        .map(|v| anchor[v] - lnodes[v].w / 2 + lnodes[v].w)
+        .max()
+        .unwrap_or(0);
     let mut channel_h = vec![1; layer_count];
     for (l, segs) in by_channel.iter().enumerate() {
-        let tracks = assign_tracks(&mut segments, segs);
+        let tracks = assign_tracks(&mut segments, segs, width);
         channel_h[l] = match (segs.is_empty(), tracks) {
             (true, _) => 1,
             (false, 0) => 2,
@@ -179,17 +200,27 @@ pub(super) fn layout_level(items: &[Item], edges: &[(usize, usize)]) -> LevelLay
         };
         let arrow = band_top[l + 1] - 1;
         let mut cells = Vec::new();
-        match seg.track {
-            Some(t) if seg.px != seg.qx => {
-                let row = band_top[l] + band_h[l] + 1 + t as i32;
-                cells.extend((start..=row).map(|y| (seg.px, y)));
-                let step = if seg.qx > seg.px { 1 } else { -1 };
-                let mut x = seg.px;
-                while x != seg.qx {
-                    x += step;
-                    cells.push((x, row));
-                }
-                cells.extend((row + 1..=arrow).map(|y| (seg.qx, y)));
+        let row = |t: usize| band_top[l] + band_h[l] + 1 + t as i32;
+        let across = |cells: &mut Vec<(i32, i32)>, from: i32, to: i32, y: i32| {
+            let step = if to > from { 1 } else { -1 };
+            let mut x = from;
+            while x != to {
+                x += step;
+                cells.push((x, y));
+            }
+        };
+        match (seg.track, seg.dogleg) {
+            (Some(t), Some((spare, t2))) => {
+                cells.extend((start..=row(t)).map(|y| (seg.px, y)));
+                across(&mut cells, seg.px, spare, row(t));
+                cells.extend((row(t) + 1..=row(t2)).map(|y| (spare, y)));
+                across(&mut cells, spare, seg.qx, row(t2));
+                cells.extend((row(t2) + 1..=arrow).map(|y| (seg.qx, y)));
+            }
+            (Some(t), None) if seg.px != seg.qx => {
+                cells.extend((start..=row(t)).map(|y| (seg.px, y)));
+                across(&mut cells, seg.px, seg.qx, row(t));
+                cells.extend((row(t) + 1..=arrow).map(|y| (seg.qx, y)));
             }
             _ => cells.extend((start..=arrow).map(|y| (seg.px, y))),
         }
@@ -207,10 +238,6 @@ pub(super) fn layout_level(items: &[Item], edges: &[(usize, usize)]) -> LevelLay
     let pos: Vec<(i32, i32)> = (0..n)
         .map(|i| (anchor[i] - lnodes[i].w / 2, band_top[item_layer[i]]))
         .collect();
-    let width = (0..lnodes.len())
-        .map(|v| anchor[v] - lnodes[v].w / 2 + lnodes[v].w)
-        .max()
-        .unwrap_or(0);
     LevelLayout {
         pos,
         layer: item_layer,
@@ -475,57 +502,128 @@ fn port(left: i32, w: i32, i: usize, k: usize) -> i32 {
     left + 1 + ((2 * i + 1) * i64::from(inner) / (2 * k)) as i32
 }
 
+/// Source port columns on a bottom border from `left` of width `w`, one per target column
+/// in `targets` (in order): the target column itself when it lies under the box, else the
+/// evenly spread column, moved to the nearest column not in `taken` (other edges' targets).
+fn out_ports(left: i32, w: i32, targets: &[i32], taken: &HashSet<i32>) -> Vec<i32> {
+    let k = targets.len();
+    let (lo, hi) = if w >= 3 { (left + 1, left + w - 2) } else { (left + w / 2, left + w / 2) };
+    if k as i64 > i64::from(hi - lo + 1) {
+        // More edges than columns: some share a port.
+        return (0..k).map(|i| port(left, w, i, k)).collect();
+    }
+    let mut out = Vec::with_capacity(k);
+    let mut prev = lo - 1;
+    for (i, &target) in targets.iter().enumerate() {
+        let min = prev + 1;
+        let max = hi - (k - 1 - i) as i32;
+        let wish = if (lo..=hi).contains(&target) {
+            target
+        } else {
+            port(left, w, i, k)
+        };
+        let start = wish.clamp(min, max);
+        let free = |c: i32| c == target || !taken.contains(&c);
+        let column = (0..=(max - min))
+            .flat_map(|d| [start + d, start - d])
+            .find(|&c| (min..=max).contains(&c) && free(c))
+            .unwrap_or(start);
+        out.push(column);
+        prev = column;
+    }
+    out
+}
+
+/// One horizontal run of a segment between two layers.
+#[derive(Debug, Clone, Copy)]
+struct Leg {
+    from: i32,
+    to: i32,
+    seg: usize,
+    second: bool,
+    track: Option<usize>,
+}
+
 /// Left-edge track assignment within one channel; returns the number of tracks.
-fn assign_tracks(segments: &mut [Segment], channel: &[usize]) -> usize {
-    let mut remaining: Vec<usize> = channel
+///
+/// A leg whose target column is another leg's source column must run below it (else the two
+/// would share that column). When these constraints form a cycle (two edges swapping columns),
+/// one segment takes a dogleg: down to a track, across to a column no edge uses, down to a
+/// later track and across to its target.
+fn assign_tracks(segments: &mut [Segment], channel: &[usize], limit: i32) -> usize {
+    let mut legs: Vec<Leg> = channel
         .iter()
         .copied()
         .filter(|&s| segments[s].px != segments[s].qx)
-        .collect();
-    remaining.sort_by_key(|&s| {
-        let seg = &segments[s];
-        (seg.px.min(seg.qx), seg.px.max(seg.qx))
-    });
-    // Whose source column is my target column must run above me.
-    let mut by_source: std::collections::HashMap<i32, Vec<usize>> = Default::default();
-    for &s in &remaining {
-        by_source.entry(segments[s].px).or_default().push(s);
-    }
-    let preds: std::collections::HashMap<usize, Vec<usize>> = remaining
-        .iter()
-        .map(|&s| {
-            let p = by_source
-                .get(&segments[s].qx)
-                .map(|v| v.iter().copied().filter(|&a| a != s).collect())
-                .unwrap_or_default();
-            (s, p)
+        .map(|s| Leg {
+            from: segments[s].px,
+            to: segments[s].qx,
+            seg: s,
+            second: false,
+            track: None,
         })
         .collect();
+    let ports: HashSet<i32> = channel
+        .iter()
+        .flat_map(|&s| [segments[s].px, segments[s].qx])
+        .collect();
+    let mut by_from: HashMap<i32, Vec<usize>> = HashMap::new();
+    for (i, leg) in legs.iter().enumerate() {
+        by_from.entry(leg.from).or_default().push(i);
+    }
+    let span = |l: &Leg| (l.from.min(l.to), l.from.max(l.to));
+    let mut remaining: Vec<usize> = (0..legs.len()).collect();
     let mut track = 0;
     while !remaining.is_empty() {
+        remaining.sort_by_key(|&i| span(&legs[i]));
         let mut last_right: Option<i32> = None;
         let mut placed = Vec::new();
-        for &s in &remaining {
-            let seg = segments[s];
-            let (lo, hi) = (seg.px.min(seg.qx), seg.px.max(seg.qx));
+        for &i in &remaining {
+            let (lo, hi) = span(&legs[i]);
             let free = last_right.is_none_or(|r| lo > r + 1);
-            let ready = preds
-                .get(&s)
-                .is_none_or(|p| p.iter().all(|&a| segments[a].track.is_some_and(|t| t < track)));
+            let ready = by_from.get(&legs[i].to).is_none_or(|above| {
+                above
+                    .iter()
+                    .all(|&a| a == i || legs[a].track.is_some_and(|t| t < track))
+            });
             if free && ready {
-                segments[s].track = Some(track);
+                legs[i].track = Some(track);
                 last_right = Some(hi);
-                placed.push(s);
+                placed.push(i);
             }
         }
         if placed.is_empty() {
-            // A constraint cycle: give up on it for one edge.
-            let s = remaining[0];
-            segments[s].track = Some(track);
-            placed.push(s);
+            let i = remaining[0];
+            let leg = legs[i];
+            let mid = (leg.from + leg.to) / 2;
+            let spare = (0..limit.max(1))
+                .flat_map(|d| [mid + d, mid - d])
+                .find(|c| (0..limit).contains(c) && !ports.contains(c));
+            legs[i].track = Some(track);
+            placed.push(i);
+            if let Some(c) = spare {
+                legs[i].to = c;
+                by_from.entry(c).or_default().push(legs.len());
+                remaining.push(legs.len());
+                legs.push(Leg {
+                    from: c,
+                    to: leg.to,
+                    seg: leg.seg,
+                    second: true,
+                    track: None,
+                });
+            }
         }
-        remaining.retain(|s| !placed.contains(s));
+        remaining.retain(|i| !placed.contains(i));
         track += 1;
+    }
+    for leg in &legs {
+        let seg = &mut segments[leg.seg];
+        if leg.second {
+            seg.dogleg = Some((leg.from, leg.track.unwrap_or(0)));
+        } else {
+            seg.track = leg.track;
+        }
     }
     track
 }

@@ -62,7 +62,8 @@ pub fn print_event(out: &mut (dyn Write + Send), ev: &ActionEvent) {
         } => {
             writeln!(out, "  {now}  {image:<12} {phase:<10} {}", pod.name)
         }
-        ActionEvent::Done { .. } => Ok(()),
+        ActionEvent::RunStarted { run_id, .. } => writeln!(out, "  {now}  run {run_id} created"),
+        ActionEvent::RunProgress { .. } | ActionEvent::Done { .. } => Ok(()),
     };
     let _ = out.flush();
 }

@@ -4,6 +4,7 @@
 
 pub mod build;
 pub mod logs;
+pub mod run;
 
 use std::io::IsTerminal;
 

@@ -7,7 +7,7 @@ use chrono::Local;
 use serde::Serialize;
 
 use super::build::print_event;
-use crate::backends::kfp::{Run, RunQuery};
+use crate::backends::kfp::{NameMatch, Run, RunQuery};
 use crate::backends::BackendError;
 use crate::chatops::{vars_in, VAR_RUN_ID};
 use crate::config::Config;
@@ -38,13 +38,14 @@ fn print_run_event(out: &mut (dyn Write + Send), ev: &ActionEvent) {
     match ev {
         ActionEvent::RunProgress { run, .. } => {
             let now = Local::now().format("%H:%M:%S");
-            let tasks = run.run_details.as_ref().map(|d| d.task_details.as_slice()).unwrap_or(&[]);
-            let done = tasks
-                .iter()
-                .filter(|t| t.state.as_ref().is_some_and(|s| s.is_final()))
-                .count();
-            let state = run.state.as_ref().map(ToString::to_string).unwrap_or_default();
-            let _ = writeln!(out, "  {now}  run {state:<10} {done}/{} tasks ended", tasks.len());
+            let tasks = run.tasks();
+            let done = tasks.iter().filter(|t| t.state.is_final()).count();
+            let state = run.state.to_string();
+            let _ = writeln!(
+                out,
+                "  {now}  run {state:<10} {done}/{} tasks ended",
+                tasks.len()
+            );
         }
         other => print_event(out, other),
     }
@@ -58,7 +59,11 @@ pub async fn run(
     options: RunOptions,
     out: &mut (dyn Write + Send),
 ) -> bool {
-    let _ = writeln!(out, "kfops run: PR #{pr} of {}/{}", cfg.repository.owner, cfg.repository.name);
+    let _ = writeln!(
+        out,
+        "kfops run: PR #{pr} of {}/{}",
+        cfg.repository.owner, cfg.repository.name
+    );
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
     let emit = move |ev: ActionEvent| {
         let _ = tx.send(ev);
@@ -67,15 +72,27 @@ pub async fn run(
     let result = with_progress(out, engine::run::run(b, cfg, pr, &options, &emit), rx).await;
     match result {
         Ok(o) if wait => {
-            let _ = writeln!(out, "✓ /run on #{pr} succeeded: run {} ({})", o.run_id, o.state);
+            let _ = writeln!(
+                out,
+                "✓ /run on #{pr} succeeded: run {} ({})",
+                o.run_id, o.state
+            );
             true
         }
         Ok(o) => {
-            let _ = writeln!(out, "✓ /run on #{pr} started: run {} (not waiting; see `kfops runs --pr {pr}`)", o.run_id);
+            let _ = writeln!(
+                out,
+                "✓ /run on #{pr} started: run {} (not waiting; see `kfops runs --pr {pr}`)",
+                o.run_id
+            );
             true
         }
         Err(e) => {
-            let _ = writeln!(out, "✗ /run on #{pr} failed at step \"{}\": {}", e.step, e.message);
+            let _ = writeln!(
+                out,
+                "✗ /run on #{pr} failed at step \"{}\": {}",
+                e.step, e.message
+            );
             false
         }
     }
@@ -83,20 +100,42 @@ pub async fn run(
 
 /// `kfops build-run`: build, then run the new version.
 pub async fn build_run(b: &Backends, cfg: &Config, pr: u64, out: &mut (dyn Write + Send)) -> bool {
-    let _ = writeln!(out, "kfops build-run: PR #{pr} of {}/{}", cfg.repository.owner, cfg.repository.name);
+    let _ = writeln!(
+        out,
+        "kfops build-run: PR #{pr} of {}/{}",
+        cfg.repository.owner, cfg.repository.name
+    );
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
     let emit = move |ev: ActionEvent| {
         let _ = tx.send(ev);
     };
     let in_flight = engine::InFlight::default();
     let cmd = crate::chatops::ChatCommand::BuildRun;
-    match with_progress(out, engine::perform(b, cfg, &in_flight, pr, &cmd, &emit), rx).await {
+    match with_progress(
+        out,
+        engine::perform(
+            b,
+            cfg,
+            &in_flight,
+            pr,
+            &cmd,
+            engine::run::DEFAULT_POLL,
+            &emit,
+        ),
+        rx,
+    )
+    .await
+    {
         Ok(summary) => {
             let _ = writeln!(out, "✓ /build_run on #{pr} succeeded: {summary}");
             true
         }
         Err(e) => {
-            let _ = writeln!(out, "✗ /build_run on #{pr} failed at step \"{}\": {}", e.step, e.message);
+            let _ = writeln!(
+                out,
+                "✗ /build_run on #{pr} failed at step \"{}\": {}",
+                e.step, e.message
+            );
             false
         }
     }
@@ -117,10 +156,10 @@ pub struct RunRow {
 
 impl RunRow {
     pub fn of(run: &Run) -> RunRow {
-        let state = run.state.as_ref().map(ToString::to_string).unwrap_or_default();
+        let state = run.state.to_string();
         RunRow {
             run_id: run.run_id.clone(),
-            display_name: run.display_name.clone().unwrap_or_default(),
+            display_name: run.display_name.clone(),
             error: (state == "FAILED").then(|| failure_of(run)),
             state,
             created_at: run.created_at,
@@ -148,7 +187,10 @@ pub async fn pr_runs(b: &Backends, cfg: &Config, pr: u64) -> Result<Vec<Run>, Ba
     let mut runs = b
         .kfp
         .list_runs(&RunQuery {
-            name_contains: Some(format!("{}-pr{pr}-", cfg.pipeline.name)),
+            name: Some(NameMatch::Contains(format!(
+                "{}-pr{pr}-",
+                cfg.pipeline.name
+            ))),
             ..RunQuery::default()
         })
         .await?;
@@ -162,7 +204,7 @@ pub async fn pr_runs(b: &Backends, cfg: &Config, pr: u64) -> Result<Vec<Run>, Ba
             Err(e) => return Err(e),
         }
     }
-    runs.sort_by(|a, b| b.created_at.cmp(&a.created_at));
+    runs.sort_by_key(|r| std::cmp::Reverse(r.created_at));
     Ok(runs)
 }
 
@@ -180,7 +222,11 @@ pub async fn list(
         let _ = writeln!(out, "{text}");
         return Ok(());
     }
-    let _ = writeln!(out, "{:<10} {:<20} {:>9}  {:<36}  NAME", "STATE", "STARTED", "DURATION", "RUN ID");
+    let _ = writeln!(
+        out,
+        "{:<10} {:<20} {:>9}  {:<36}  NAME",
+        "STATE", "STARTED", "DURATION", "RUN ID"
+    );
     for r in rows {
         let started = r
             .created_at
@@ -190,7 +236,11 @@ pub async fn list(
             .duration_seconds
             .map(|s| format!("{}m{:02}s", s / 60, s % 60))
             .unwrap_or_else(|| "-".into());
-        let _ = writeln!(out, "{:<10} {:<20} {:>9}  {:<36}  {}", r.state, started, duration, r.run_id, r.display_name);
+        let _ = writeln!(
+            out,
+            "{:<10} {:<20} {:>9}  {:<36}  {}",
+            r.state, started, duration, r.run_id, r.display_name
+        );
     }
     Ok(())
 }

@@ -50,6 +50,8 @@ impl Simulator {
         let github = GithubHandle::new(&scenario.github);
         let kfp = KfpHandle::new(&scenario.kfp, &scenario.github);
         let kube = KubeHandle::new(&scenario.kube, github.clone());
+        // KFP runs their tasks as pods in the simulated cluster.
+        kfp.connect_kube(&kube);
         let log = RequestLog::default();
         let app = app(&github, &kfp, &kube, &log);
         let (stop, stopped) = oneshot::channel::<()>();

@@ -45,6 +45,8 @@ pub struct Engine {
     pub backends: Backends,
     pub config: Arc<Config>,
     pub in_flight: InFlight,
+    /// How often a running pipeline run is polled.
+    pub run_poll: Duration,
 }
 
 /// The log followers running, by pod: a stream opened again restarts its follower, a
@@ -276,7 +278,7 @@ async fn perform(
 ) -> ActionEvent {
     let action = ActionKind::of(cmd);
     let outcome = match &services.engine {
-        Some(e) => engine::perform(&e.backends, &e.config, &e.in_flight, pr, cmd, emit).await,
+        Some(e) => engine::perform(&e.backends, &e.config, &e.in_flight, pr, cmd, e.run_poll, emit).await,
         None => Err(ActionError::new(
             "start",
             "the cluster or KFP backend is not set up; see the status bar at start and check [cluster] / [kfp]",

@@ -28,6 +28,18 @@ impl Default for Theme {
 }
 
 impl Theme {
+    /// The style of a run-graph node's status (its symbol, duration and box).
+    pub fn status_style(&self, status: crate::graph::NodeStatus) -> Style {
+        use crate::graph::NodeStatus as S;
+        match status {
+            S::Succeeded | S::Cached => self.ok,
+            S::Failed => self.error,
+            S::Running => self.key,
+            S::Cancelled => self.warn,
+            S::Pending | S::Skipped => self.dim,
+        }
+    }
+
     /// The theme named in `[ui] theme`, or monochrome when `no_color`.
     pub fn named(name: &str, no_color: bool) -> Theme {
         if no_color {

@@ -10,7 +10,10 @@ use crate::engine::{ActionEvent, ActionKind};
 
 /// Actions the engine performs in this version; the others say so and send nothing.
 fn available(cmd: &ChatCommand) -> bool {
-    matches!(cmd, ChatCommand::Build)
+    matches!(
+        cmd,
+        ChatCommand::Build | ChatCommand::Run | ChatCommand::BuildRun
+    )
 }
 
 /// A Kfops action on the selected PR, from a key or the command line. Nothing is sent in
@@ -80,6 +83,11 @@ pub fn on_event(app: &mut App, ev: ActionEvent) -> Vec<Command> {
             app.logs.set_phase(&pod, &phase);
             commands
         }
+        ActionEvent::RunStarted { pr, run_id } => {
+            app.say(Level::Info, format!("#{pr}: run {run_id} started"));
+            Vec::new()
+        }
+        ActionEvent::RunProgress { .. } => Vec::new(),
         ActionEvent::Done {
             pr,
             action,

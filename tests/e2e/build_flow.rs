@@ -11,11 +11,16 @@ use kfops_console::engine::{self, ActionEvent, Backends, InFlight};
 use kfops_console::launch;
 use kfops_console::sim::{Scenario, Simulator};
 
+/// How often the tests poll a running pipeline run.
+pub const POLL: std::time::Duration = std::time::Duration::from_millis(30);
+
 /// The demo scenario with a fast clock.
 pub fn fast_scenario() -> Scenario {
     let mut s = Scenario::demo();
     s.kube.pod_start_ms = 20;
     s.kube.kaniko_line_ms = 1;
+    s.kfp.run_start_ms = 10;
+    s.kfp.task_ms = 20;
     s
 }
 
@@ -54,6 +59,7 @@ async fn build_starts_three_pods_in_parallel_tagged_with_the_version_and_comment
         &InFlight::default(),
         42,
         &ChatCommand::Build,
+        POLL,
         &emit,
     )
     .await
@@ -187,6 +193,7 @@ async fn a_failing_image_fails_the_build_naming_it_and_no_comment_claims_success
         &InFlight::default(),
         41,
         &ChatCommand::Build,
+        POLL,
         &emit,
     )
     .await
@@ -228,11 +235,28 @@ async fn a_second_concurrent_build_of_the_same_pr_is_refused() {
     let (sim, cfg, backends) = setup(fast_scenario()).await;
     let in_flight = InFlight::default();
     let (_events, emit) = collector();
-    let first = engine::perform(&backends, &cfg, &in_flight, 42, &ChatCommand::Build, &emit);
+    let first = engine::perform(
+        &backends,
+        &cfg,
+        &in_flight,
+        42,
+        &ChatCommand::Build,
+        POLL,
+        &emit,
+    );
     let second = async {
         // Let the first one claim the PR.
         tokio::task::yield_now().await;
-        engine::perform(&backends, &cfg, &in_flight, 42, &ChatCommand::Build, &emit).await
+        engine::perform(
+            &backends,
+            &cfg,
+            &in_flight,
+            42,
+            &ChatCommand::Build,
+            POLL,
+            &emit,
+        )
+        .await
     };
     let (first, second) = tokio::join!(first, second);
     first.unwrap();

@@ -153,3 +153,60 @@ async fn headless_build_prints_progress_and_logs_tails_the_pods() {
     assert!(stdout.contains("server"), "{stdout}");
     sim.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn headless_run_waits_for_the_run_and_runs_lists_it() {
+    let sim = Simulator::start(([127, 0, 0, 1], 0).into(), fast_scenario())
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let config = config_for(&sim, dir.path());
+
+    // The demo's earlier runs of #41 are listed (JSON), newest first.
+    let out = kfops(&["runs", "--pr", "41", "--json"], &config).await;
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let before: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let before = before.as_array().unwrap().clone();
+    assert!(before.len() >= 2, "{before:?}");
+    assert!(before.iter().all(|r| r["state"] == "SUCCEEDED"));
+
+    let out = kfops(&["run", "--pr", "41", "--wait"], &config).await;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let run_id = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("✓ /run on #41 succeeded: run "))
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap_or_else(|| panic!("{stdout}"))
+        .to_string();
+    assert!(
+        stdout.contains("run RUNNING") || stdout.contains("run SUCCEEDED"),
+        "{stdout}"
+    );
+
+    let out = kfops(&["runs", "--pr", "41"], &config).await;
+    let table = String::from_utf8_lossy(&out.stdout);
+    let first_row = table.lines().nth(1).unwrap_or_default();
+    assert!(
+        first_row.starts_with("SUCCEEDED") && first_row.contains(&run_id),
+        "{table}"
+    );
+    assert!(table.lines().next().unwrap_or_default().contains("RUN ID"));
+
+    // --read-only sends nothing.
+    let requests = sim.requests().len();
+    let out = kfops(&["--read-only", "run", "--pr", "41"], &config).await;
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(sim.requests().len(), requests, "no request at all");
+    sim.shutdown().await;
+}

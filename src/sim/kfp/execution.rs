@@ -195,7 +195,6 @@ pub trait Knobs {
 /// One run's tasks, being advanced.
 pub struct Exec<'a> {
     pub plan: &'a Plan,
-    pub run_id: &'a str,
     pub workflow: &'a str,
     pub tasks: &'a mut Vec<StoredTask>,
     pub ids: &'a Ids,
@@ -226,7 +225,8 @@ impl Exec<'_> {
                 .is_some_and(RuntimeState::is_final)
             || n.deps.iter().any(|&d| {
                 self.never_starts(d)
-                    || (!n.after_all && self.state_of(d).is_some_and(|s| s.is_final() && !s.is_ok()))
+                    || (!n.after_all
+                        && self.state_of(d).is_some_and(|s| s.is_final() && !s.is_ok()))
             })
     }
 
@@ -273,9 +273,9 @@ impl Exec<'_> {
                 if !children.iter().all(|&c| self.settled(c)) {
                     continue;
                 }
-                let failed = children.iter().find(|&&c| {
-                    self.state_of(c) == Some(RuntimeState::Failed)
-                });
+                let failed = children
+                    .iter()
+                    .find(|&&c| self.state_of(c) == Some(RuntimeState::Failed));
                 let canceled = children
                     .iter()
                     .any(|&c| self.state_of(c) == Some(RuntimeState::Canceled));
@@ -537,7 +537,6 @@ mod tests {
         let mut tasks = Vec::new();
         let mut exec = Exec {
             plan: &plan,
-            run_id: "r",
             workflow: "p-abcde",
             tasks: &mut tasks,
             ids: &ids,
@@ -557,7 +556,11 @@ mod tests {
         assert_eq!(exec.advance(t(6), &none).len(), 1, "z after b and s");
         let s = exec.tasks.iter().find(|t| t.display_name == "s").unwrap();
         assert_eq!(s.state, RuntimeState::Succeeded);
-        let inner = exec.tasks.iter().find(|t| t.display_name == "inner").unwrap();
+        let inner = exec
+            .tasks
+            .iter()
+            .find(|t| t.display_name == "inner")
+            .unwrap();
         assert_eq!(inner.parent_task_id.as_deref(), Some(s.task_id.as_str()));
         exec.pod_finished(4, t(7), t(8), 0);
         exec.advance(t(9), &none);
@@ -571,7 +574,6 @@ mod tests {
         let mut tasks = Vec::new();
         let mut exec = Exec {
             plan: &plan,
-            run_id: "r",
             workflow: "w",
             tasks: &mut tasks,
             ids: &ids,

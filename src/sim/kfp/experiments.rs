@@ -122,7 +122,9 @@ pub async fn create_experiment(State(kfp): State<KfpHandle>, body: Bytes) -> Res
         match fields.get(key) {
             None => Ok(String::new()),
             Some(Value::String(s)) => Ok(s.clone()),
-            Some(other) => Err(RpcError::invalid(format!("{key} must be a string, got {other}"))),
+            Some(other) => Err(RpcError::invalid(format!(
+                "{key} must be a string, got {other}"
+            ))),
         }
     };
     let (name, description, namespace) =

@@ -1,20 +1,32 @@
-//! The simulated Kubeflow Pipelines API (v2beta1, the pipelines subset Kfops uses), served at
+//! The simulated Kubeflow Pipelines API (v2beta1: pipelines, experiments and runs), served at
 //! the root (`/apis/v2beta1/...`) and through the simulated Kubernetes API server's service
 //! proxy (`/api/v1/namespaces/{ns}/services/ml-pipeline:8888/proxy/apis/v2beta1/...`).
+//! Runs execute their pipeline's DAG on the simulated clock, one pod per container task in
+//! the simulated cluster ([`KfpHandle::connect_kube`]).
 //!
 //! Paths, field names and types follow KFP's Swagger descriptions
-//! (`shared/specs/kfp/v2beta1/pipeline*.swagger.json`); tests validate every response body
+//! (`shared/specs/kfp/v2beta1/*.swagger.json`); tests validate every response body
 //! against them. Errors: `googleRpcStatus` for the grpc-gateway endpoints, KFP's
 //! `{"error_message","error_details"}` for the multipart uploads, Kubernetes `Status` objects
 //! from the service proxy.
 
 mod errors;
+mod execution;
+mod executor;
+mod experiments;
 mod filter;
+mod history;
 mod package;
 mod pipelines;
+mod plan;
+mod runs;
+mod runs_api;
+mod runs_json;
 mod scenario;
+mod task_output;
+mod task_pod;
 
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{header, HeaderMap, StatusCode, Uri};
@@ -26,10 +38,19 @@ use serde_json::json;
 use tower::ServiceExt as _;
 
 pub use self::errors::{Code, RpcError, UploadError};
+pub use self::execution::{RuntimeState, StateChange, StoredTask};
+pub use self::experiments::{StoredExperiment, DEFAULT_EXPERIMENT};
 pub use self::filter::{Filter, Op, Operand, Predicate, Sort};
 pub use self::package::{parse as parse_package, Package, PackageError};
 pub use self::pipelines::{KfpState, StoredPipeline, StoredVersion};
-pub use self::scenario::{KfpScenario, PipelineScenario, VersionScenario, DEFAULT_PROXY_NAMESPACE};
+pub use self::plan::{NodeKind, Plan, PlanNode};
+pub use self::runs::{RunKnobs, RunsState, StoredRun, DEFAULT_PROFILE_NAMESPACE};
+pub use self::scenario::{
+    ExperimentScenario, KfpScenario, PipelineScenario, RunScenario, VersionScenario,
+    DEFAULT_PROXY_NAMESPACE,
+};
+pub use self::task_pod::{MAIN as TASK_CONTAINER, NODE_NAME_ANNOTATION, RUN_ID_LABEL};
+use crate::sim::kube::KubeHandle;
 use crate::sim::scenario::GithubScenario;
 
 /// Largest upload KFP accepts (32 MiB).
@@ -43,23 +64,100 @@ const HTTP_PORTS: &[&str] = &["", "8888", "http"];
 ///
 /// The lock is a std `Mutex`, held only inside the closures given to [`read`](Self::read) and
 /// [`update`](Self::update), never across an `await`.
+///
+/// Pipelines and runs have a lock each; no code holds both at once.
 #[derive(Debug, Clone)]
 pub struct KfpHandle {
     state: Arc<Mutex<KfpState>>,
+    runs: Arc<Mutex<RunsState>>,
+    links: Arc<Links>,
+}
+
+/// What the executors need besides the state.
+#[derive(Debug)]
+struct Links {
+    /// The cluster task pods run in.
+    kube: OnceLock<KubeHandle>,
+    /// Bumped when a run is terminated or deleted, to wake its executor.
+    changes: tokio::sync::watch::Sender<u64>,
 }
 
 impl KfpHandle {
     /// A handle on the state a scenario describes; packages named by `package_file` are read
-    /// from the scenario's GitHub files.
+    /// from the scenario's GitHub files. Runs need [`connect_kube`](Self::connect_kube).
     pub fn new(scenario: &KfpScenario, github: &GithubScenario) -> KfpHandle {
+        let state = KfpState::from_scenario(scenario, github);
+        let runs = RunsState::from_scenario(scenario, &state);
         KfpHandle {
-            state: Arc::new(Mutex::new(KfpState::from_scenario(scenario, github))),
+            state: Arc::new(Mutex::new(state)),
+            runs: Arc::new(Mutex::new(runs)),
+            links: Arc::new(Links {
+                kube: OnceLock::new(),
+                changes: tokio::sync::watch::channel(0).0,
+            }),
         }
+    }
+
+    /// Makes runs execute in `kube`: their task pods are created there and run the KFP task
+    /// program (registered with `kube`). Later calls are ignored.
+    pub fn connect_kube(&self, kube: &KubeHandle) {
+        if self.links.kube.set(kube.clone()).is_ok() {
+            kube.register_program(Arc::new(task_pod::TaskPodProgram::new(Arc::downgrade(
+                &self.runs,
+            ))));
+        }
+    }
+
+    fn kube(&self) -> Option<KubeHandle> {
+        self.links.kube.get().cloned()
+    }
+
+    fn subscribe(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.links.changes.subscribe()
+    }
+
+    /// Wakes the executors.
+    fn poke(&self) {
+        self.links.changes.send_modify(|n| *n += 1);
     }
 
     fn lock(&self) -> MutexGuard<'_, KfpState> {
         // A panic in another holder leaves the data usable: keep serving.
         self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn lock_runs(&self) -> MutexGuard<'_, RunsState> {
+        self.runs.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Runs `f` on the experiments and runs.
+    pub fn read_runs<R>(&self, f: impl FnOnce(&RunsState) -> R) -> R {
+        f(&self.lock_runs())
+    }
+
+    /// Runs `f` on the experiments and runs (and the knobs), which it may change.
+    pub fn update_runs<R>(&self, f: impl FnOnce(&mut RunsState) -> R) -> R {
+        f(&mut self.lock_runs())
+    }
+
+    /// Every run, in creation order.
+    pub fn runs(&self) -> Vec<StoredRun> {
+        self.read_runs(|s| s.runs.clone())
+    }
+
+    /// The run with this id.
+    pub fn run(&self, id: &str) -> Option<StoredRun> {
+        self.read_runs(|s| s.run(id).cloned())
+    }
+
+    /// Every experiment, in creation order.
+    pub fn experiments(&self) -> Vec<StoredExperiment> {
+        self.read_runs(|s| s.experiments.clone())
+    }
+
+    /// How runs execute (tests may change them with [`update_runs`](Self::update_runs)).
+    pub fn knobs(&self) -> RunKnobs {
+        self.read_runs(|s| s.knobs.clone())
     }
 
     /// Runs `f` on the state.
@@ -158,6 +256,27 @@ fn api(handle: KfpHandle) -> Router {
         .route(
             &format!("{v2}/pipelines/{{pipeline_id}}/versions/{{pipeline_version_id}}"),
             get(pipelines::get_version).delete(pipelines::delete_version),
+        )
+        .route(
+            &format!("{v2}/experiments"),
+            get(experiments::list_experiments).post(experiments::create_experiment),
+        )
+        // `{id}:archive` and the like are one path segment: the handlers split the verb off.
+        .route(
+            &format!("{v2}/experiments/{{experiment_id}}"),
+            get(experiments::get_experiment)
+                .delete(experiments::delete_experiment)
+                .post(experiments::experiment_verb),
+        )
+        .route(
+            &format!("{v2}/runs"),
+            get(runs_api::list_runs).post(runs_api::create_run),
+        )
+        .route(
+            &format!("{v2}/runs/{{run_id}}"),
+            get(runs_api::get_run)
+                .delete(runs_api::delete_run)
+                .post(runs_api::run_verb),
         )
         .merge(uploads)
         // grpc-gateway answers paths it does not know with NotFound.

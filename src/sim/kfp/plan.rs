@@ -176,7 +176,10 @@ impl<'a> Builder<'a> {
             ));
         }
         let empty = Map::new();
-        let tasks = dag.get("tasks").and_then(Value::as_object).unwrap_or(&empty);
+        let tasks = dag
+            .get("tasks")
+            .and_then(Value::as_object)
+            .unwrap_or(&empty);
         let mut index_of: BTreeMap<&str, usize> = BTreeMap::new();
         for key in order(tasks)? {
             let task = &tasks[key];
@@ -209,11 +212,15 @@ impl<'a> Builder<'a> {
                 .components
                 .and_then(|c| c.get(component_name))
                 .ok_or_else(|| {
-                    format!("task `{key}` refers to component `{component_name}`, which the spec lacks")
+                    format!(
+                        "task `{key}` refers to component `{component_name}`, which the spec lacks"
+                    )
                 })?;
             let parameters = resolve_parameters(task, scope);
             let inputs = artifact_inputs(task, &index_of);
-            let after_all = task.pointer("/triggerPolicy/strategy").and_then(Value::as_str)
+            let after_all = task
+                .pointer("/triggerPolicy/strategy")
+                .and_then(Value::as_str)
                 == Some("ALL_UPSTREAM_TASKS_COMPLETED");
             let node = PlanNode {
                 name: name.clone(),
@@ -269,7 +276,8 @@ impl<'a> Builder<'a> {
                 }
                 None => {
                     let container = self.container(component_name, component, parameters)?;
-                    self.nodes[index].outputs = names_under(component, "/outputDefinitions/artifacts");
+                    self.nodes[index].outputs =
+                        names_under(component, "/outputDefinitions/artifacts");
                     self.nodes[index].kind = NodeKind::Container(Box::new(container));
                 }
             }
@@ -341,9 +349,9 @@ fn order(tasks: &Map<String, Value>) -> Result<Vec<&str>, String> {
             .into_iter()
             .flatten()
         {
-            let dep = dep
-                .as_str()
-                .ok_or_else(|| format!("task `{key}` has a dependentTasks entry that is not a name"))?;
+            let dep = dep.as_str().ok_or_else(|| {
+                format!("task `{key}` has a dependentTasks entry that is not a name")
+            })?;
             if !tasks.contains_key(dep) {
                 return Err(format!(
                     "task `{key}` depends on `{dep}`, which is not a task of the same DAG"
@@ -410,10 +418,7 @@ fn artifact_inputs(
     task: &Value,
     index_of: &BTreeMap<&str, usize>,
 ) -> Vec<(String, ArtifactSource)> {
-    let Some(inputs) = task
-        .pointer("/inputs/artifacts")
-        .and_then(Value::as_object)
-    else {
+    let Some(inputs) = task.pointer("/inputs/artifacts").and_then(Value::as_object) else {
         return Vec::new();
     };
     let mut out = Vec::new();
@@ -553,11 +558,19 @@ mod tests {
         let NodeKind::Container(c) = &b.kind else {
             panic!("b is a container")
         };
-        assert_eq!(c.parameters["n"], json!(7), "run parameters win over defaults");
+        assert_eq!(
+            c.parameters["n"],
+            json!(7),
+            "run parameters win over defaults"
+        );
         let NodeKind::Container(x) = &plan.nodes[10].kind else {
             panic!("x is a container")
         };
-        assert_eq!(x.parameters["v"], json!(2), "the loop item reaches the body");
+        assert_eq!(
+            x.parameters["v"],
+            json!(2),
+            "the loop item reaches the body"
+        );
         assert_eq!(plan.nodes[8].deps, [7]);
         assert_eq!(plan.nodes[0].outputs, ["out"]);
         assert!(matches!(plan.nodes[9].kind, NodeKind::Iteration(1)));
@@ -568,15 +581,23 @@ mod tests {
         for (pointer, value, reason) in [
             ("/root/dag/tasks/a/dependentTasks", json!(["b"]), "cycle"),
             ("/root/dag/tasks/a/dependentTasks", json!(["nope"]), "nope"),
-            ("/root/dag/tasks/a/componentRef/name", json!("comp-x"), "comp-x"),
-            ("/components/comp-sub/dag/tasks/x/componentRef/name", json!("comp-sub"), "nested"),
+            (
+                "/root/dag/tasks/a/componentRef/name",
+                json!("comp-x"),
+                "comp-x",
+            ),
+            (
+                "/components/comp-sub/dag/tasks/x/componentRef/name",
+                json!("comp-sub"),
+                "nested",
+            ),
         ] {
             let mut s = spec();
-            if let Some(slot) = s.pointer_mut(pointer) {
-                *slot = value;
-            } else {
-                panic!("{pointer} not in the spec");
-            }
+            let (parent, key) = pointer.rsplit_once('/').unwrap_or_default();
+            match s.pointer_mut(parent).and_then(Value::as_object_mut) {
+                Some(object) => object.insert(key.to_owned(), value),
+                None => panic!("{parent} not in the spec"),
+            };
             let err = Plan::build(&s, &Map::new()).map(|_| ()).unwrap_err();
             assert!(err.contains(reason), "{pointer}: {err}");
         }
