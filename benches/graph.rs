@@ -31,7 +31,14 @@ impl Rng {
 
 fn name(layer: usize, i: usize) -> String {
     // Names of varied widths, like real component names.
-    let stems = ["prep", "train-model", "evaluate", "feature-eng", "split", "score-batch"];
+    let stems = [
+        "prep",
+        "train-model",
+        "evaluate",
+        "feature-eng",
+        "split",
+        "score-batch",
+    ];
     format!("{}-{layer}-{i}", stems[(layer * 7 + i) % stems.len()])
 }
 
@@ -57,7 +64,10 @@ fn spec(rng: &mut Rng) -> Value {
 fn run_graph() -> RunGraph {
     let mut rng = Rng(0x5eed_1234_abcd_ef01);
     let mut run = RunGraph::from_spec(&spec(&mut rng)).expect("a valid generated spec");
-    let t0 = Utc.with_ymd_and_hms(2026, 11, 25, 10, 0, 0).single().expect("a date");
+    let t0 = Utc
+        .with_ymd_and_hms(2026, 11, 25, 10, 0, 0)
+        .single()
+        .expect("a date");
     // The first half of the run is done (a few failures), one layer is running.
     let details: Vec<TaskDetail> = (0..LAYERS / 2 + 1)
         .flat_map(|layer| (0..PER_LAYER).map(move |i| (layer, i)))
@@ -83,7 +93,10 @@ fn bench(c: &mut Criterion) {
     let run = run_graph();
     let visible = run.visible(&HashSet::new());
     assert_eq!(visible.len(), LAYERS * PER_LAYER);
-    let now = Utc.with_ymd_and_hms(2026, 11, 25, 11, 0, 0).single().expect("a date");
+    let now = Utc
+        .with_ymd_and_hms(2026, 11, 25, 11, 0, 0)
+        .single()
+        .expect("a date");
     let theme = Theme::dark();
     let area = Rect::new(0, 0, 200, 50);
     let layout = Layout::compute(&visible);

@@ -60,6 +60,7 @@ pub fn console(cfg: &Config, read_only: bool, source: &str) -> Result<Console, U
     .map_err(|e| UsageError(e.to_string()))?;
     let mut app = App::new(github.repo_slug(), source, keymap);
     app.read_only = read_only || cfg.read_only;
+    app.kfp_namespace = cfg.kfp.namespace.clone();
     app.theme = Theme::named(&cfg.ui.theme, no_color());
     app.logs.store = crate::logs::LogStore::new(cfg.ui.scrollback);
     Ok(Console {

@@ -105,6 +105,17 @@ impl Cluster {
         }
     }
 
+    /// The same client bound to another namespace (empty: unchanged).
+    pub fn in_namespace(&self, namespace: &str) -> Cluster {
+        if namespace.is_empty() {
+            return self.clone();
+        }
+        Cluster {
+            client: self.client.clone(),
+            namespace: namespace.to_string(),
+        }
+    }
+
     pub fn client(&self) -> Client {
         self.client.clone()
     }

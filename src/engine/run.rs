@@ -9,10 +9,12 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 
 use super::comments;
+use super::comments::VAR_STARTED_RUN_ID;
 use super::events::{ActionError, ActionEvent};
 use super::Backends;
-use crate::backends::kfp::{CreateRun, Run, RuntimeState};
-use crate::chatops::{read_var, VAR_VERSION_ID};
+use crate::backends::kfp::{CreateRun, NameMatch, Run, RunQuery, RuntimeState};
+use crate::backends::BackendError;
+use crate::chatops::{read_var, vars_in, VAR_RUN_ID, VAR_VERSION_ID};
 use crate::config::Config;
 
 /// How often a running run is polled.
@@ -253,6 +255,42 @@ async fn watch(
         }
         tokio::time::sleep(poll).await;
     }
+}
+
+/// The runs of a PR, newest first: those its comments name (started or completed) and those
+/// whose name carries the PR (`…-prN-…`).
+pub async fn pr_runs(b: &Backends, cfg: &Config, pr: u64) -> Result<Vec<Run>, BackendError> {
+    let bodies = b.github.comment_bodies(pr).await?;
+    let mut ids: Vec<String> = Vec::new();
+    for body in &bodies {
+        for (name, value) in vars_in(body) {
+            if (name == VAR_RUN_ID || name == VAR_STARTED_RUN_ID) && !ids.contains(&value) {
+                ids.push(value);
+            }
+        }
+    }
+    let mut runs = b
+        .kfp
+        .list_runs(&RunQuery {
+            name: Some(NameMatch::Contains(format!(
+                "{}-pr{pr}-",
+                cfg.pipeline.name
+            ))),
+            ..RunQuery::default()
+        })
+        .await?;
+    for id in ids {
+        if runs.iter().any(|r| r.run_id == id) {
+            continue;
+        }
+        match b.kfp.get_run(&id).await {
+            Ok(run) => runs.push(run),
+            Err(e) if e.status == Some(404) => {} // a run deleted from KFP
+            Err(e) => return Err(e),
+        }
+    }
+    runs.sort_by_key(|r| std::cmp::Reverse(r.created_at));
+    Ok(runs)
 }
 
 /// `churn-model-pr42-0f3c9a2e-20261125T101500`: a run name that says which PR and version.

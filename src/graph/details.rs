@@ -136,7 +136,9 @@ impl RunGraph {
             self.node(c).is_some_and(|n| {
                 n.from_spec
                     && (n.name == name || n.display_name == name)
-                    && n.task_id.as_deref().is_none_or(|t| t == task_id || task_id.is_empty())
+                    && n.task_id
+                        .as_deref()
+                        .is_none_or(|t| t == task_id || task_id.is_empty())
             })
         })
     }
@@ -175,7 +177,10 @@ impl RunGraph {
         let existing: Vec<NodeId> = children
             .iter()
             .copied()
-            .filter(|&c| self.node(c).is_some_and(|n| n.kind == NodeKind::LoopIteration))
+            .filter(|&c| {
+                self.node(c)
+                    .is_some_and(|n| n.kind == NodeKind::LoopIteration)
+            })
             .collect();
         if let Some(&found) = existing
             .iter()
@@ -183,7 +188,10 @@ impl RunGraph {
         {
             return found;
         }
-        let loop_name = self.node(looped).map(|n| n.name.clone()).unwrap_or_default();
+        let loop_name = self
+            .node(looped)
+            .map(|n| n.name.clone())
+            .unwrap_or_default();
         let mut node = TaskNode::new(
             &format!("{loop_name}-iteration-{index}"),
             &format!("iteration {index}"),
@@ -255,7 +263,9 @@ fn iteration_index(name: &str, loop_name: &str) -> Option<usize> {
         return None;
     }
     let digits_at = rest.find(|c: char| c.is_ascii_digit())?;
-    let words = rest[..digits_at].replace("iteration", "").replace("item", "");
+    let words = rest[..digits_at]
+        .replace("iteration", "")
+        .replace("item", "");
     if !words.chars().all(|c| "-_ ()[]#:.".contains(c)) {
         return None;
     }
@@ -264,7 +274,10 @@ fn iteration_index(name: &str, loop_name: &str) -> Option<usize> {
         .take_while(char::is_ascii_digit)
         .collect();
     let tail = &rest[digits_at + digits.len()..];
-    if !tail.chars().all(|c| c.is_ascii_digit() || ")]: ".contains(c)) {
+    if !tail
+        .chars()
+        .all(|c| c.is_ascii_digit() || ")]: ".contains(c))
+    {
         return None;
     }
     digits.parse().ok()
@@ -302,7 +315,10 @@ mod tests {
     #[test]
     fn iteration_names() {
         assert_eq!(iteration_index("for-loop-2(3)", "for-loop-2"), Some(3));
-        assert_eq!(iteration_index("for-loop-2-iteration-3", "for-loop-2"), Some(3));
+        assert_eq!(
+            iteration_index("for-loop-2-iteration-3", "for-loop-2"),
+            Some(3)
+        );
         assert_eq!(iteration_index("for-loop-2 #12", "for-loop-2"), Some(12));
         assert_eq!(iteration_index("iteration-item(0:4)", "x"), Some(0));
         assert_eq!(iteration_index("for-loop-23", "for-loop-2"), None);
@@ -327,12 +343,19 @@ mod tests {
         g.apply_task_details(&details);
         let before = g.len();
         g.apply_task_details(&details);
-        assert_eq!(g.len(), before, "applying the same details twice adds nothing");
+        assert_eq!(
+            g.len(),
+            before,
+            "applying the same details twice adds nothing"
+        );
         let looped = g.find("for-loop-2").unwrap();
         let iterations = g.children(looped).to_vec();
         assert_eq!(iterations.len(), 2);
         let it1 = g.node(iterations[1]).unwrap();
-        assert_eq!((it1.kind, it1.iteration), (NodeKind::LoopIteration, Some(1)));
+        assert_eq!(
+            (it1.kind, it1.iteration),
+            (NodeKind::LoopIteration, Some(1))
+        );
         assert_eq!(it1.status, NodeStatus::Failed);
         let t1 = g.find_task_id("t1").unwrap();
         assert_eq!(g.node(t1).unwrap().parent, Some(iterations[1]));

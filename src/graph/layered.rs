@@ -14,7 +14,7 @@
 //!    dogleg through a spare column when two edges swap columns), so two edges never share a
 //!    cell except where they cross.
 
-use std::collections::{HashMap, HashSet};
+use super::{placement, routing};
 
 /// A box to place.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,6 +23,9 @@ pub(super) struct Item {
     pub h: i32,
 }
 
+/// An edge's cells, from just below the source to just above the target.
+pub(super) type Path = Vec<(i32, i32)>;
+
 /// Where the items and edges of one level went.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(super) struct LevelLayout {
@@ -30,34 +33,30 @@ pub(super) struct LevelLayout {
     pub pos: Vec<(i32, i32)>,
     pub layer: Vec<usize>,
     /// (from item, to item, cells from below the source to above the target).
-    pub paths: Vec<(usize, usize, Vec<(i32, i32)>)>,
+    pub paths: Vec<(usize, usize, Path)>,
     pub width: i32,
     pub height: i32,
 }
 
-/// Blank columns between two boxes, and next to an edge passing a layer.
-const GAP_NODES: i32 = 2;
-const GAP_DUMMY: i32 = 1;
-const ORDER_SWEEPS: usize = 8;
-const PLACEMENT_PASSES: usize = 4;
-
+/// A node of the layered graph: an item or a one-column dummy on a long edge.
 #[derive(Debug, Clone, Copy)]
-struct LNode {
-    w: i32,
+pub(super) struct LNode {
+    pub(super) w: i32,
     /// The item, or `None` for a dummy.
-    item: Option<usize>,
+    pub(super) item: Option<usize>,
 }
 
+/// An edge's stretch between two consecutive layers.
 #[derive(Debug, Clone, Copy)]
-struct Segment {
-    upper: usize,
-    lower: usize,
+pub(super) struct Segment {
+    pub(super) upper: usize,
+    pub(super) lower: usize,
     /// Source column (on `upper`'s bottom) and target column (on `lower`'s top).
-    px: i32,
-    qx: i32,
-    track: Option<usize>,
+    pub(super) px: i32,
+    pub(super) qx: i32,
+    pub(super) track: Option<usize>,
     /// For a dogleg: the spare column and the second track.
-    dogleg: Option<(i32, usize)>,
+    pub(super) dogleg: Option<(i32, usize)>,
 }
 
 /// Lays out one level.
@@ -76,7 +75,10 @@ pub(super) fn layout_level(items: &[Item], edges: &[(usize, usize)]) -> LevelLay
     let mut lnodes: Vec<LNode> = items
         .iter()
         .enumerate()
-        .map(|(i, it)| LNode { w: it.w.max(1), item: Some(i) })
+        .map(|(i, it)| LNode {
+            w: it.w.max(1),
+            item: Some(i),
+        })
         .collect();
     let mut lnode_layer = item_layer.clone();
     let mut chains: Vec<Vec<usize>> = Vec::with_capacity(edges.len());
@@ -103,10 +105,10 @@ pub(super) fn layout_level(items: &[Item], edges: &[(usize, usize)]) -> LevelLay
         layers[l].push(v);
     }
 
-    order_layers(&mut layers, &up, &down, lnodes.len());
-    let anchor = place_columns(&layers, &lnodes, &up, &down);
+    placement::order_layers(&mut layers, &up, &down, lnodes.len());
+    let anchor = placement::place_columns(&layers, &lnodes, &up, &down);
 
-    // Ports, one per edge end, spread along the border in the order of the other ends.
+    // One segment per edge per pair of layers, and its ports.
     let mut segments: Vec<Segment> = Vec::new();
     let mut chain_segments: Vec<Vec<usize>> = Vec::with_capacity(chains.len());
     for chain in &chains {
@@ -124,34 +126,7 @@ pub(super) fn layout_level(items: &[Item], edges: &[(usize, usize)]) -> LevelLay
         }
         chain_segments.push(ids);
     }
-    let mut outs = vec![Vec::new(); lnodes.len()];
-    let mut ins = vec![Vec::new(); lnodes.len()];
-    for (s, seg) in segments.iter().enumerate() {
-        outs[seg.upper].push(s);
-        ins[seg.lower].push(s);
-    }
-    for v in 0..lnodes.len() {
-        ins[v].sort_by_key(|&s| (anchor[segments[s].upper], segments[s].upper));
-        let left = anchor[v] - lnodes[v].w / 2;
-        for (i, &s) in ins[v].iter().enumerate() {
-            segments[s].qx = port(left, lnodes[v].w, i, ins[v].len());
-        }
-    }
-    // Source ports go straight above their target port when it is under the box, and keep
-    // off other edges' target columns (which would make two edges share a column).
-    let mut targets_by_layer: Vec<HashSet<i32>> = vec![HashSet::new(); layer_count];
-    for seg in &segments {
-        targets_by_layer[lnode_layer[seg.upper]].insert(seg.qx);
-    }
-    for v in 0..lnodes.len() {
-        outs[v].sort_by_key(|&s| (anchor[segments[s].lower], segments[s].lower));
-        let left = anchor[v] - lnodes[v].w / 2;
-        let wishes: Vec<i32> = outs[v].iter().map(|&s| segments[s].qx).collect();
-        let columns = out_ports(left, lnodes[v].w, &wishes, &targets_by_layer[lnode_layer[v]]);
-        for (&s, px) in outs[v].iter().zip(columns) {
-            segments[s].px = px;
-        }
-    }
+    routing::assign_ports(&mut segments, &lnodes, &anchor, &lnode_layer, layer_count);
 
     // Tracks per channel, then rows.
     let mut by_channel: Vec<Vec<usize>> = vec![Vec::new(); layer_count];
@@ -164,7 +139,7 @@ pub(super) fn layout_level(items: &[Item], edges: &[(usize, usize)]) -> LevelLay
         .unwrap_or(0);
     let mut channel_h = vec![1; layer_count];
     for (l, segs) in by_channel.iter().enumerate() {
-        let tracks = assign_tracks(&mut segments, segs, width);
+        let tracks = routing::assign_tracks(&mut segments, segs, width);
         channel_h[l] = match (segs.is_empty(), tracks) {
             (true, _) => 1,
             (false, 0) => 2,
@@ -192,39 +167,13 @@ pub(super) fn layout_level(items: &[Item], edges: &[(usize, usize)]) -> LevelLay
     let height = y;
 
     // Paths.
-    let seg_path = |seg: &Segment| -> Vec<(i32, i32)> {
+    let seg_path = |seg: &Segment| -> Path {
         let l = lnode_layer[seg.upper];
         let start = match lnodes[seg.upper].item {
             Some(i) => band_top[l] + items[i].h.max(1),
             None => band_top[l],
         };
-        let arrow = band_top[l + 1] - 1;
-        let mut cells = Vec::new();
-        let row = |t: usize| band_top[l] + band_h[l] + 1 + t as i32;
-        let across = |cells: &mut Vec<(i32, i32)>, from: i32, to: i32, y: i32| {
-            let step = if to > from { 1 } else { -1 };
-            let mut x = from;
-            while x != to {
-                x += step;
-                cells.push((x, y));
-            }
-        };
-        match (seg.track, seg.dogleg) {
-            (Some(t), Some((spare, t2))) => {
-                cells.extend((start..=row(t)).map(|y| (seg.px, y)));
-                across(&mut cells, seg.px, spare, row(t));
-                cells.extend((row(t) + 1..=row(t2)).map(|y| (spare, y)));
-                across(&mut cells, spare, seg.qx, row(t2));
-                cells.extend((row(t2) + 1..=arrow).map(|y| (seg.qx, y)));
-            }
-            (Some(t), None) if seg.px != seg.qx => {
-                cells.extend((start..=row(t)).map(|y| (seg.px, y)));
-                across(&mut cells, seg.px, seg.qx, row(t));
-                cells.extend((row(t) + 1..=arrow).map(|y| (seg.qx, y)));
-            }
-            _ => cells.extend((start..=arrow).map(|y| (seg.px, y))),
-        }
-        cells
+        routing::segment_path(seg, start, band_top[l] + band_h[l] + 1, band_top[l + 1] - 1)
     };
     let paths = edges
         .iter()
@@ -268,7 +217,8 @@ fn layers_by_longest_path(n: usize, edges: &[(usize, usize)]) -> Vec<usize> {
         indegree[v] += 1;
         out[u].push(v);
     }
-    let mut ready: std::collections::BTreeSet<usize> = (0..n).filter(|&v| indegree[v] == 0).collect();
+    let mut ready: std::collections::BTreeSet<usize> =
+        (0..n).filter(|&v| indegree[v] == 0).collect();
     let mut rank = vec![usize::MAX; n];
     let mut next = 0;
     while next < n {
@@ -310,320 +260,36 @@ fn layers_by_longest_path(n: usize, edges: &[(usize, usize)]) -> Vec<usize> {
     layer
 }
 
-/// Barycenter sweeps; keeps the ordering with the fewest crossings.
-fn order_layers(layers: &mut [Vec<usize>], up: &[Vec<usize>], down: &[Vec<usize>], count: usize) {
-    let mut pos = vec![0usize; count];
-    let refresh = |layer: &[usize], pos: &mut [usize]| {
-        for (i, &v) in layer.iter().enumerate() {
-            pos[v] = i;
-        }
-    };
-    for layer in layers.iter() {
-        refresh(layer, &mut pos);
-    }
-    let sort = |layer: &mut Vec<usize>, adj: &[Vec<usize>], pos: &mut [usize]| {
-        let mut keyed: Vec<(f64, usize)> = layer
-            .iter()
-            .map(|&v| {
-                let n = &adj[v];
-                let key = if n.is_empty() {
-                    pos[v] as f64
-                } else {
-                    n.iter().map(|&u| pos[u] as f64).sum::<f64>() / n.len() as f64
-                };
-                (key, v)
-            })
-            .collect();
-        keyed.sort_by(|a, b| a.0.total_cmp(&b.0));
-        *layer = keyed.into_iter().map(|(_, v)| v).collect();
-        for (i, &v) in layer.iter().enumerate() {
-            pos[v] = i;
-        }
-    };
-    for l in 1..layers.len() {
-        sort(&mut layers[l], up, &mut pos);
-    }
-    let mut best = layers.to_vec();
-    let mut best_crossings = crossings(layers, down, &pos);
-    for _ in 0..ORDER_SWEEPS {
-        if best_crossings == 0 {
-            break;
-        }
-        for l in (0..layers.len().saturating_sub(1)).rev() {
-            sort(&mut layers[l], down, &mut pos);
-        }
-        for l in 1..layers.len() {
-            sort(&mut layers[l], up, &mut pos);
-        }
-        let c = crossings(layers, down, &pos);
-        if c < best_crossings {
-            best_crossings = c;
-            best = layers.to_vec();
-        }
-    }
-    layers.clone_from_slice(&best);
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-/// Edge crossings between consecutive layers (inversions, counted with a Fenwick tree).
-fn crossings(layers: &[Vec<usize>], down: &[Vec<usize>], pos: &[usize]) -> usize {
-    let mut total = 0;
-    for pair in layers.windows(2) {
-        let width = pair[1].len();
-        let mut ends: Vec<(usize, usize)> = pair[0]
-            .iter()
-            .flat_map(|&u| down[u].iter().map(move |&v| (pos[u], pos[v])))
-            .collect();
-        ends.sort_unstable();
-        let mut tree = vec![0usize; width + 1];
-        for (seen, &(_, x)) in ends.iter().enumerate() {
-            let mut i = x + 1;
-            let mut not_greater = 0;
-            while i > 0 {
-                not_greater += tree[i];
-                i &= i - 1;
-            }
-            total += seen - not_greater;
-            let mut i = x + 1;
-            while i <= width {
-                tree[i] += 1;
-                i += i & i.wrapping_neg();
-            }
+    #[test]
+    fn a_diamond_takes_three_layers_with_edges_from_bottom_to_top_borders() {
+        let items = vec![Item { w: 12, h: 3 }; 4];
+        let out = layout_level(&items, &[(0, 1), (0, 2), (1, 3), (2, 3)]);
+        assert_eq!(out.layer, vec![0, 1, 1, 2]);
+        assert_eq!(out.paths.len(), 4);
+        for (u, v, path) in &out.paths {
+            let (first, last) = (path[0], path[path.len() - 1]);
+            assert_eq!(first.1, out.pos[*u].1 + 3);
+            assert_eq!(last.1 + 1, out.pos[*v].1);
         }
+        // The two middle boxes sit side by side.
+        assert_eq!(out.pos[1].1, out.pos[2].1);
+        assert!(out.pos[1].0 + 12 < out.pos[2].0 || out.pos[2].0 + 12 < out.pos[1].0);
     }
-    total
-}
 
-fn gap(a: &LNode, b: &LNode) -> i32 {
-    if a.item.is_some() && b.item.is_some() {
-        GAP_NODES
-    } else {
-        GAP_DUMMY
+    #[test]
+    fn a_long_edge_runs_through_the_layers_it_skips() {
+        let items = vec![Item { w: 10, h: 3 }; 3];
+        let out = layout_level(&items, &[(0, 1), (1, 2), (0, 2)]);
+        assert_eq!(out.layer, vec![0, 1, 2]);
+        let long = out.paths.iter().find(|p| (p.0, p.1) == (0, 2)).unwrap();
+        assert_eq!(long.2.last().unwrap().1 + 1, out.pos[2].1);
+        assert!(long.2.iter().all(|&(x, y)| {
+            let (bx, by) = out.pos[1];
+            !(x >= bx && x < bx + 10 && y >= by && y < by + 3)
+        }));
     }
-}
-
-/// The anchor column (`left + w / 2`) of every layered node.
-fn place_columns(
-    layers: &[Vec<usize>],
-    lnodes: &[LNode],
-    up: &[Vec<usize>],
-    down: &[Vec<usize>],
-) -> Vec<i32> {
-    let mut anchor = vec![0i32; lnodes.len()];
-    for layer in layers {
-        let mut x = 0;
-        for (i, &v) in layer.iter().enumerate() {
-            anchor[v] = x + lnodes[v].w / 2;
-            x += lnodes[v].w + layer.get(i + 1).map_or(0, |&n| gap(&lnodes[v], &lnodes[n]));
-        }
-    }
-    let pull = |layer: &[usize], adj: &[Vec<usize>], anchor: &mut [i32]| {
-        let targets: Vec<(f64, f64)> = layer
-            .iter()
-            .map(|&v| {
-                let n = &adj[v];
-                if n.is_empty() {
-                    (f64::from(anchor[v]), 0.05)
-                } else {
-                    let mean = n.iter().map(|&u| f64::from(anchor[u])).sum::<f64>() / n.len() as f64;
-                    // Dummies weigh more: long edges stay straight.
-                    (mean, if lnodes[v].item.is_none() { 4.0 } else { 1.0 })
-                }
-            })
-            .collect();
-        let placed = isotonic_place(layer, lnodes, &targets);
-        for (&v, x) in layer.iter().zip(placed) {
-            anchor[v] = x;
-        }
-    };
-    for _ in 0..PLACEMENT_PASSES {
-        for l in 1..layers.len() {
-            pull(&layers[l], up, &mut anchor);
-        }
-        for l in (0..layers.len().saturating_sub(1)).rev() {
-            pull(&layers[l], down, &mut anchor);
-        }
-    }
-    let min_left = layers
-        .iter()
-        .flatten()
-        .map(|&v| anchor[v] - lnodes[v].w / 2)
-        .min()
-        .unwrap_or(0);
-    for a in &mut anchor {
-        *a -= min_left;
-    }
-    anchor
-}
-
-/// The anchors closest (weighted least squares) to `targets` that keep the layer's order and
-/// gaps: substitute `b = anchor - offset` so the constraints become `b` non-decreasing, solve
-/// with pool-adjacent-violators, round (monotone, so still feasible).
-fn isotonic_place(layer: &[usize], lnodes: &[LNode], targets: &[(f64, f64)]) -> Vec<i32> {
-    let mut offsets = Vec::with_capacity(layer.len());
-    let mut offset = 0i32;
-    for (i, &v) in layer.iter().enumerate() {
-        if i > 0 {
-            let p = &lnodes[layer[i - 1]];
-            offset += p.w - p.w / 2 + gap(p, &lnodes[v]) + lnodes[v].w / 2;
-        }
-        offsets.push(offset);
-    }
-    // Blocks of (total weight, weighted sum, members).
-    let mut blocks: Vec<(f64, f64, usize)> = Vec::with_capacity(layer.len());
-    for (i, &(target, weight)) in targets.iter().enumerate() {
-        blocks.push((weight, weight * (target - f64::from(offsets[i])), 1));
-        while blocks.len() >= 2 {
-            let (w2, s2, c2) = blocks[blocks.len() - 1];
-            let (w1, s1, c1) = blocks[blocks.len() - 2];
-            if s1 / w1 <= s2 / w2 {
-                break;
-            }
-            blocks.pop();
-            if let Some(last) = blocks.last_mut() {
-                *last = (w1 + w2, s1 + s2, c1 + c2);
-            }
-        }
-    }
-    let mut out = Vec::with_capacity(layer.len());
-    for (w, s, c) in blocks {
-        let b = (s / w).round() as i32;
-        out.extend(std::iter::repeat_n(b, c));
-    }
-    out.iter().zip(&offsets).map(|(b, o)| b + o).collect()
-}
-
-/// Column of port `i` of `k` on a border from `left` of width `w` (corners excluded).
-fn port(left: i32, w: i32, i: usize, k: usize) -> i32 {
-    let inner = w - 2;
-    if inner <= 0 || k == 0 {
-        return left + w / 2;
-    }
-    let (i, k) = (i as i64, k as i64);
-    left + 1 + ((2 * i + 1) * i64::from(inner) / (2 * k)) as i32
-}
-
-/// Source port columns on a bottom border from `left` of width `w`, one per target column
-/// in `targets` (in order): the target column itself when it lies under the box, else the
-/// evenly spread column, moved to the nearest column not in `taken` (other edges' targets).
-fn out_ports(left: i32, w: i32, targets: &[i32], taken: &HashSet<i32>) -> Vec<i32> {
-    let k = targets.len();
-    let (lo, hi) = if w >= 3 { (left + 1, left + w - 2) } else { (left + w / 2, left + w / 2) };
-    if k as i64 > i64::from(hi - lo + 1) {
-        // More edges than columns: some share a port.
-        return (0..k).map(|i| port(left, w, i, k)).collect();
-    }
-    let mut out = Vec::with_capacity(k);
-    let mut prev = lo - 1;
-    for (i, &target) in targets.iter().enumerate() {
-        let min = prev + 1;
-        let max = hi - (k - 1 - i) as i32;
-        let wish = if (lo..=hi).contains(&target) {
-            target
-        } else {
-            port(left, w, i, k)
-        };
-        let start = wish.clamp(min, max);
-        let free = |c: i32| c == target || !taken.contains(&c);
-        let column = (0..=(max - min))
-            .flat_map(|d| [start + d, start - d])
-            .find(|&c| (min..=max).contains(&c) && free(c))
-            .unwrap_or(start);
-        out.push(column);
-        prev = column;
-    }
-    out
-}
-
-/// One horizontal run of a segment between two layers.
-#[derive(Debug, Clone, Copy)]
-struct Leg {
-    from: i32,
-    to: i32,
-    seg: usize,
-    second: bool,
-    track: Option<usize>,
-}
-
-/// Left-edge track assignment within one channel; returns the number of tracks.
-///
-/// A leg whose target column is another leg's source column must run below it (else the two
-/// would share that column). When these constraints form a cycle (two edges swapping columns),
-/// one segment takes a dogleg: down to a track, across to a column no edge uses, down to a
-/// later track and across to its target.
-fn assign_tracks(segments: &mut [Segment], channel: &[usize], limit: i32) -> usize {
-    let mut legs: Vec<Leg> = channel
-        .iter()
-        .copied()
-        .filter(|&s| segments[s].px != segments[s].qx)
-        .map(|s| Leg {
-            from: segments[s].px,
-            to: segments[s].qx,
-            seg: s,
-            second: false,
-            track: None,
-        })
-        .collect();
-    let ports: HashSet<i32> = channel
-        .iter()
-        .flat_map(|&s| [segments[s].px, segments[s].qx])
-        .collect();
-    let mut by_from: HashMap<i32, Vec<usize>> = HashMap::new();
-    for (i, leg) in legs.iter().enumerate() {
-        by_from.entry(leg.from).or_default().push(i);
-    }
-    let span = |l: &Leg| (l.from.min(l.to), l.from.max(l.to));
-    let mut remaining: Vec<usize> = (0..legs.len()).collect();
-    let mut track = 0;
-    while !remaining.is_empty() {
-        remaining.sort_by_key(|&i| span(&legs[i]));
-        let mut last_right: Option<i32> = None;
-        let mut placed = Vec::new();
-        for &i in &remaining {
-            let (lo, hi) = span(&legs[i]);
-            let free = last_right.is_none_or(|r| lo > r + 1);
-            let ready = by_from.get(&legs[i].to).is_none_or(|above| {
-                above
-                    .iter()
-                    .all(|&a| a == i || legs[a].track.is_some_and(|t| t < track))
-            });
-            if free && ready {
-                legs[i].track = Some(track);
-                last_right = Some(hi);
-                placed.push(i);
-            }
-        }
-        if placed.is_empty() {
-            let i = remaining[0];
-            let leg = legs[i];
-            let mid = (leg.from + leg.to) / 2;
-            let spare = (0..limit.max(1))
-                .flat_map(|d| [mid + d, mid - d])
-                .find(|c| (0..limit).contains(c) && !ports.contains(c));
-            legs[i].track = Some(track);
-            placed.push(i);
-            if let Some(c) = spare {
-                legs[i].to = c;
-                by_from.entry(c).or_default().push(legs.len());
-                remaining.push(legs.len());
-                legs.push(Leg {
-                    from: c,
-                    to: leg.to,
-                    seg: leg.seg,
-                    second: true,
-                    track: None,
-                });
-            }
-        }
-        remaining.retain(|i| !placed.contains(i));
-        track += 1;
-    }
-    for leg in &legs {
-        let seg = &mut segments[leg.seg];
-        if leg.second {
-            seg.dogleg = Some((leg.from, leg.track.unwrap_or(0)));
-        } else {
-            seg.track = leg.track;
-        }
-    }
-    track
 }

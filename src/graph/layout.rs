@@ -51,6 +51,8 @@ pub struct Layout {
     pub height: u16,
     /// id → (is group, index).
     index: HashMap<NodeId, (bool, usize)>,
+    /// Bounding box of each edge's path (the renderer skips edges out of view).
+    edge_bounds: Vec<Rect>,
 }
 
 /// For [`Layout::next_node`].
@@ -85,11 +87,14 @@ fn clamp16(v: i64) -> u16 {
 }
 
 /// One level's result in level-local coordinates.
+/// A box in level coordinates: (id, [x, y, w, h], layer).
+type SubBox = (NodeId, [i32; 4], usize);
+
 #[derive(Default)]
 struct Sub {
-    nodes: Vec<(NodeId, [i32; 4], usize)>,
-    groups: Vec<(NodeId, [i32; 4], usize)>,
-    edges: Vec<(NodeId, NodeId, Vec<(i32, i32)>)>,
+    nodes: Vec<SubBox>,
+    groups: Vec<SubBox>,
+    edges: Vec<(NodeId, NodeId, layered::Path)>,
     w: i32,
     h: i32,
 }
@@ -118,7 +123,7 @@ impl Layout {
                 clamp16(r[3].into()),
             )
         };
-        let placed = |v: Vec<(NodeId, [i32; 4], usize)>| -> Vec<PlacedNode> {
+        let placed = |v: Vec<SubBox>| -> Vec<PlacedNode> {
             v.into_iter()
                 .map(|(id, r, layer)| PlacedNode {
                     id,
@@ -145,7 +150,9 @@ impl Layout {
             width: clamp16(sub.w.into()),
             height: clamp16(sub.h.into()),
             index: HashMap::new(),
+            edge_bounds: Vec::new(),
         };
+        layout.edge_bounds = layout.edges.iter().map(|e| bounds(&e.path)).collect();
         for (i, n) in layout.nodes.iter().enumerate() {
             layout.index.insert(n.id, (false, i));
         }
@@ -153,6 +160,11 @@ impl Layout {
             layout.index.insert(g.id, (true, i));
         }
         layout
+    }
+
+    /// The bounding box of edge `i`'s path.
+    pub(crate) fn edge_bounds(&self, i: usize) -> Rect {
+        self.edge_bounds.get(i).copied().unwrap_or_default()
     }
 
     /// The box or frame of `id`.
@@ -235,6 +247,17 @@ impl Layout {
             .min()
             .map(|(.., id)| id)
     }
+}
+
+fn bounds(path: &[(u16, u16)]) -> Rect {
+    let (mut x0, mut y0, mut x1, mut y1) = (u16::MAX, u16::MAX, 0, 0);
+    for &(x, y) in path {
+        (x0, y0, x1, y1) = (x0.min(x), y0.min(y), x1.max(x), y1.max(y));
+    }
+    if x0 > x1 {
+        return Rect::default();
+    }
+    Rect::new(x0, y0, x1 - x0 + 1, y1 - y0 + 1)
 }
 
 /// Lays out the members of one DAG level (recursing into expanded groups).

@@ -113,7 +113,9 @@ pub enum GraphError {
         task: String,
         dependency: String,
     },
-    #[error("pipeline spec: the dependencies around task `{task}` form a cycle; recompile the pipeline")]
+    #[error(
+        "pipeline spec: the dependencies around task `{task}` form a cycle; recompile the pipeline"
+    )]
     Cycle { task: String },
     #[error("pipeline spec: component `{component}` contains itself (or nests too deep)")]
     RecursiveComponent { component: String },
@@ -283,12 +285,8 @@ impl RunGraph {
     /// dependencies among the copies.
     pub(super) fn copy_children(&mut self, from: NodeId, to: NodeId) {
         let mut map: HashMap<NodeId, NodeId> = HashMap::new();
-        let mut stack: Vec<(NodeId, NodeId)> = self
-            .children(from)
-            .iter()
-            .rev()
-            .map(|&c| (c, to))
-            .collect();
+        let mut stack: Vec<(NodeId, NodeId)> =
+            self.children(from).iter().rev().map(|&c| (c, to)).collect();
         while let Some((src, parent)) = stack.pop() {
             let Some(node) = self.node(src) else { continue };
             if !node.from_spec {
@@ -331,7 +329,11 @@ mod tests {
         });
         let g = RunGraph::from_spec(&spec).unwrap();
         assert_eq!(g.len(), 5);
-        let (a, b, sub) = (g.find("a").unwrap(), g.find("b").unwrap(), g.find("sub").unwrap());
+        let (a, b, sub) = (
+            g.find("a").unwrap(),
+            g.find("b").unwrap(),
+            g.find("sub").unwrap(),
+        );
         assert_eq!(g.downstream(a), {
             let mut v = vec![b, sub];
             v.sort();
@@ -342,7 +344,10 @@ mod tests {
         assert_eq!(g.node(inner_b).unwrap().parent, Some(sub));
         assert_eq!(g.upstream(inner_b), vec![g.find("inner-a").unwrap()]);
         assert_eq!(g.path(inner_b), "sub/inner-b");
-        assert!(g.walk().iter().all(|&id| g.node(id).unwrap().status == NodeStatus::Pending));
+        assert!(g
+            .walk()
+            .iter()
+            .all(|&id| g.node(id).unwrap().status == NodeStatus::Pending));
     }
 
     #[test]

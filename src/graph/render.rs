@@ -44,12 +44,8 @@ impl GraphView {
 
     /// Keeps the offsets within the graph (no scrolling past its far edges).
     pub fn clamp(&mut self, layout: &Layout, size: Rect) {
-        self.offset_x = self
-            .offset_x
-            .min(layout.width.saturating_sub(size.width));
-        self.offset_y = self
-            .offset_y
-            .min(layout.height.saturating_sub(size.height));
+        self.offset_x = self.offset_x.min(layout.width.saturating_sub(size.width));
+        self.offset_y = self.offset_y.min(layout.height.saturating_sub(size.height));
     }
 }
 
@@ -237,11 +233,19 @@ pub fn render(
 }
 
 fn draw_edges(canvas: &mut Canvas, layout: &Layout, view: &GraphView, theme: &Theme, g: &Glyphs) {
-    let (w, h) = (usize::from(canvas.area.width), usize::from(canvas.area.height));
+    let (w, h) = (
+        usize::from(canvas.area.width),
+        usize::from(canvas.area.height),
+    );
     // Direction bits per viewport cell; bit 16 marks an arrow, bit 32 an edge of the selection.
     let mut grid = vec![0u8; w * h];
-    for edge in &layout.edges {
-        let touches = view.selected.is_some_and(|s| s == edge.from || s == edge.to);
+    for (e, edge) in layout.edges.iter().enumerate() {
+        if !canvas.visible(layout.edge_bounds(e)) {
+            continue;
+        }
+        let touches = view
+            .selected
+            .is_some_and(|s| s == edge.from || s == edge.to);
         let last = edge.path.len().saturating_sub(1);
         for (i, &(x, y)) in edge.path.iter().enumerate() {
             let (Some(sx), Some(sy)) = (x.checked_sub(canvas.ox), y.checked_sub(canvas.oy)) else {
@@ -261,7 +265,11 @@ fn draw_edges(canvas: &mut Canvas, layout: &Layout, view: &GraphView, theme: &Th
                 }
             };
             let mut bits = if i == 0 { UP } else { toward(edge.path[i - 1]) };
-            bits |= if i == last { DOWN | 16 } else { toward(edge.path[i + 1]) };
+            bits |= if i == last {
+                DOWN | 16
+            } else {
+                toward(edge.path[i + 1])
+            };
             if touches {
                 bits |= 32;
             }
@@ -341,19 +349,39 @@ fn draw_box(
         _ => Style::default(),
     };
     let mut sym = [0u8; 4];
-    canvas.put(r.x + 2, y, node.status.symbol(view.ascii).encode_utf8(&mut sym), status_style);
+    canvas.put(
+        r.x + 2,
+        y,
+        node.status.symbol(view.ascii).encode_utf8(&mut sym),
+        status_style,
+    );
     let dur = duration_text(node, now);
     let text_max = inner.saturating_sub(4 + DURATION_WIDTH as u16);
-    canvas.text(r.x + 4, y, &node_text(node, view.ascii), text_max, label_style);
+    canvas.text(
+        r.x + 4,
+        y,
+        &node_text(node, view.ascii),
+        text_max,
+        label_style,
+    );
     let dur_w = dur.chars().count() as u16;
-    canvas.text(right.saturating_sub(1 + dur_w), y, &dur, dur_w, status_style);
+    canvas.text(
+        right.saturating_sub(1 + dur_w),
+        y,
+        &dur,
+        dur_w,
+        status_style,
+    );
 }
 
 fn highlight(canvas: &mut Canvas, layout: &Layout, selected: NodeId, theme: &Theme) {
     let Some(r) = layout.rect_of(selected) else {
         return;
     };
-    let (right, bottom) = (r.x + r.width.saturating_sub(1), r.y + r.height.saturating_sub(1));
+    let (right, bottom) = (
+        r.x + r.width.saturating_sub(1),
+        r.y + r.height.saturating_sub(1),
+    );
     if layout.is_group(selected) {
         // The frame and the title row: the children keep their own look.
         for x in r.x..=right {

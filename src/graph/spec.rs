@@ -32,7 +32,10 @@ fn bare_spec(value: &Value) -> Result<Cow<'_, Value>, GraphError> {
     if value.get("root").is_some() {
         return Ok(Cow::Borrowed(value));
     }
-    match value.get("pipeline_spec").or_else(|| value.get("pipelineSpec")) {
+    match value
+        .get("pipeline_spec")
+        .or_else(|| value.get("pipelineSpec"))
+    {
         Some(Value::String(text)) => {
             let parsed: Value =
                 serde_json::from_str(text).map_err(|e| GraphError::NotAPipelineSpec {
@@ -110,11 +113,13 @@ fn parse_dag(
             Some(Value::Array(deps)) => deps
                 .iter()
                 .map(|d| {
-                    d.as_str().map(str::to_string).ok_or_else(|| GraphError::BadTask {
-                        dag: dag.into(),
-                        task: name.clone(),
-                        reason: "`dependentTasks` holds a non-string".into(),
-                    })
+                    d.as_str()
+                        .map(str::to_string)
+                        .ok_or_else(|| GraphError::BadTask {
+                            dag: dag.into(),
+                            task: name.clone(),
+                            reason: "`dependentTasks` holds a non-string".into(),
+                        })
                 })
                 .collect::<Result<_, _>>()?,
             Some(_) => {
@@ -138,7 +143,8 @@ fn parse_dag(
             .as_ref()
             .and_then(|c| components.get(c))
             .and_then(|c| c.pointer("/dag/tasks"));
-        let is_loop = task.get("parameterIterator").is_some() || task.get("artifactIterator").is_some();
+        let is_loop =
+            task.get("parameterIterator").is_some() || task.get("artifactIterator").is_some();
         let children = match (sub_dag, &component) {
             (Some(sub), Some(comp)) => {
                 if stack.contains(comp) || stack.len() >= MAX_DEPTH {
@@ -224,7 +230,10 @@ mod tests {
     #[test]
     fn refuses_unknown_dependencies_and_recursive_components() {
         let bad = json!({"root": {"dag": {"tasks": {"a": {"dependentTasks": ["nope"]}}}}});
-        assert!(matches!(parse(&bad), Err(GraphError::UnknownDependency { .. })));
+        assert!(matches!(
+            parse(&bad),
+            Err(GraphError::UnknownDependency { .. })
+        ));
         let recursive = json!({
             "components": {"comp-a": {"dag": {"tasks": {"x": {"componentRef": {"name": "comp-a"}}}}}},
             "root": {"dag": {"tasks": {"a": {"componentRef": {"name": "comp-a"}}}}}

@@ -212,8 +212,11 @@ impl TaskDetail {
         if !self.status().is_terminal() {
             return None;
         }
-        real_time(self.end_time)
-            .or_else(|| self.state_history.last().and_then(|h| real_time(h.update_time)))
+        real_time(self.end_time).or_else(|| {
+            self.state_history
+                .last()
+                .and_then(|h| real_time(h.update_time))
+        })
     }
 
     pub fn created(&self) -> Option<DateTime<Utc>> {
@@ -275,8 +278,14 @@ mod tests {
     #[test]
     fn groups_show_the_most_urgent_status() {
         use NodeStatus::*;
-        assert_eq!(NodeStatus::aggregate([Succeeded, Failed, Running]), Some(Failed));
-        assert_eq!(NodeStatus::aggregate([Succeeded, Pending, Cancelled]), Some(Pending));
+        assert_eq!(
+            NodeStatus::aggregate([Succeeded, Failed, Running]),
+            Some(Failed)
+        );
+        assert_eq!(
+            NodeStatus::aggregate([Succeeded, Pending, Cancelled]),
+            Some(Pending)
+        );
         assert_eq!(NodeStatus::aggregate([Cached, Succeeded]), Some(Succeeded));
         assert_eq!(NodeStatus::aggregate([Cached, Skipped]), Some(Cached));
         assert_eq!(NodeStatus::aggregate([]), None);

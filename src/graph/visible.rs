@@ -71,7 +71,10 @@ impl RunGraph {
         while let Some((id, parent, depth)) = stack.pop() {
             let Some(node) = self.node(id) else { continue };
             let (status, start_time, end_time) =
-                summary.get(&id).copied().unwrap_or((node.status, None, None));
+                summary
+                    .get(&id)
+                    .copied()
+                    .unwrap_or((node.status, None, None));
             let children = node.children.len();
             let group = if !node.is_group() {
                 None
@@ -92,7 +95,12 @@ impl RunGraph {
                 end_time,
             });
             if let Some(GroupState::Expanded { .. }) = group {
-                stack.extend(node.children.iter().rev().map(|&c| (c, Some(id), depth + 1)));
+                stack.extend(
+                    node.children
+                        .iter()
+                        .rev()
+                        .map(|&c| (c, Some(id), depth + 1)),
+                );
             }
         }
         out.edges = self
@@ -115,7 +123,12 @@ impl RunGraph {
         let mut out = HashMap::with_capacity(order.len());
         for &id in order.iter().rev() {
             let Some(node) = self.node(id) else { continue };
-            let kids: Vec<_> = node.children.iter().filter_map(|c| out.get(c)).copied().collect();
+            let kids: Vec<_> = node
+                .children
+                .iter()
+                .filter_map(|c| out.get(c))
+                .copied()
+                .collect();
             if kids.is_empty() {
                 out.insert(id, (node.status, node.start_time, node.end_time));
                 continue;
@@ -160,21 +173,31 @@ mod tests {
             }}}
         });
         let mut g = RunGraph::from_spec(&spec).unwrap();
-        let details = [("sub", "", RuntimeState::Running), ("x", "s", RuntimeState::Failed)]
-            .map(|(name, parent, state)| TaskDetail {
-                task_id: if name == "sub" { "s".into() } else { name.into() },
-                display_name: name.into(),
-                parent_task_id: parent.into(),
-                state,
-                ..TaskDetail::default()
-            });
+        let details = [
+            ("sub", "", RuntimeState::Running),
+            ("x", "s", RuntimeState::Failed),
+        ]
+        .map(|(name, parent, state)| TaskDetail {
+            task_id: if name == "sub" {
+                "s".into()
+            } else {
+                name.into()
+            },
+            display_name: name.into(),
+            parent_task_id: parent.into(),
+            state,
+            ..TaskDetail::default()
+        });
         g.apply_task_details(&details);
         let sub = g.find("sub").unwrap();
 
         let open = g.visible(&HashSet::new());
         assert_eq!(open.len(), 4);
         assert_eq!(open.edges.len(), 2);
-        assert_eq!(open.node(sub).unwrap().group, Some(GroupState::Expanded { children: 2 }));
+        assert_eq!(
+            open.node(sub).unwrap().group,
+            Some(GroupState::Expanded { children: 2 })
+        );
         assert_eq!(open.node(sub).unwrap().status, NodeStatus::Failed);
 
         let closed = g.visible(&HashSet::from([sub]));

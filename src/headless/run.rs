@@ -7,11 +7,9 @@ use chrono::Local;
 use serde::Serialize;
 
 use super::build::print_event;
-use crate::backends::kfp::{NameMatch, Run, RunQuery};
+use crate::backends::kfp::Run;
 use crate::backends::BackendError;
-use crate::chatops::{vars_in, VAR_RUN_ID};
 use crate::config::Config;
-use crate::engine::comments::VAR_STARTED_RUN_ID;
 use crate::engine::run::{failure_of, RunOptions};
 use crate::engine::{self, ActionEvent, Backends};
 
@@ -172,42 +170,6 @@ impl RunRow {
     }
 }
 
-/// The runs of a PR, newest first: those its comments name (started or completed) and those
-/// whose name carries the PR (`…-prN-…`).
-pub async fn pr_runs(b: &Backends, cfg: &Config, pr: u64) -> Result<Vec<Run>, BackendError> {
-    let bodies = b.github.comment_bodies(pr).await?;
-    let mut ids: Vec<String> = Vec::new();
-    for body in &bodies {
-        for (name, value) in vars_in(body) {
-            if (name == VAR_RUN_ID || name == VAR_STARTED_RUN_ID) && !ids.contains(&value) {
-                ids.push(value);
-            }
-        }
-    }
-    let mut runs = b
-        .kfp
-        .list_runs(&RunQuery {
-            name: Some(NameMatch::Contains(format!(
-                "{}-pr{pr}-",
-                cfg.pipeline.name
-            ))),
-            ..RunQuery::default()
-        })
-        .await?;
-    for id in ids {
-        if runs.iter().any(|r| r.run_id == id) {
-            continue;
-        }
-        match b.kfp.get_run(&id).await {
-            Ok(run) => runs.push(run),
-            Err(e) if e.status == Some(404) => {} // a run deleted from KFP
-            Err(e) => return Err(e),
-        }
-    }
-    runs.sort_by_key(|r| std::cmp::Reverse(r.created_at));
-    Ok(runs)
-}
-
 /// `kfops runs`: a table (or JSON with `--json`) of the PR's runs.
 pub async fn list(
     b: &Backends,
@@ -216,7 +178,11 @@ pub async fn list(
     json: bool,
     out: &mut (dyn Write + Send),
 ) -> Result<(), BackendError> {
-    let rows: Vec<RunRow> = pr_runs(b, cfg, pr).await?.iter().map(RunRow::of).collect();
+    let rows: Vec<RunRow> = engine::run::pr_runs(b, cfg, pr)
+        .await?
+        .iter()
+        .map(RunRow::of)
+        .collect();
     if json {
         let text = serde_json::to_string_pretty(&rows).unwrap_or_else(|_| "[]".into());
         let _ = writeln!(out, "{text}");

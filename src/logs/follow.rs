@@ -179,6 +179,9 @@ pub async fn follow_with(
     options: FollowOptions,
     mut sink: impl FnMut(LogEvent) + Send,
 ) -> StreamStatus {
+    // The pod's own namespace (build pods live in the workflow namespace, pipeline task
+    // pods in the Kubeflow profile namespace).
+    let cluster = cluster.in_namespace(&pod.namespace);
     sink(LogEvent::Status {
         pod: pod.clone(),
         status: StreamStatus::Connecting,

@@ -7,6 +7,7 @@ use ratatui::layout::Rect;
 
 use super::dialogs::command_line::CommandLine;
 use super::keys::KeyMap;
+use super::panes::graph::GraphPane;
 use super::panes::logs::LogsPane;
 use super::panes::prs::PrPane;
 use super::theme::Theme;
@@ -94,10 +95,16 @@ pub struct App {
     pub source: String,
     pub read_only: bool,
     pub focus: PaneId,
+    /// The pane shown full screen (`z`), if any.
+    pub zoom: Option<PaneId>,
     pub overlay: Overlay,
     pub prs: PrPane,
     /// The build logs pane (its store, streams and scroll positions).
     pub logs: LogsPane,
+    /// The run graph pane.
+    pub graph: GraphPane,
+    /// The Kubeflow profile namespace where pipeline task pods run (for their logs).
+    pub kfp_namespace: String,
     pub status: Status,
     pub keymap: KeyMap,
     pub theme: Theme,
@@ -130,9 +137,12 @@ impl App {
             source: source.into(),
             read_only: false,
             focus: PaneId::Prs,
+            zoom: None,
             overlay: Overlay::None,
             prs: PrPane::default(),
             logs,
+            graph: GraphPane::default(),
+            kfp_namespace: String::new(),
             status: Status::default(),
             keymap,
             theme: Theme::default(),

@@ -37,6 +37,17 @@ pub enum Action {
     LogsNextStream,
     LogsPrevStream,
     LogsBuilds,
+    Left,
+    Right,
+    Zoom,
+    GraphOpen,
+    GraphToggleGroup,
+    GraphRuns,
+    GraphPanLeft,
+    GraphPanRight,
+    GraphPanUp,
+    GraphPanDown,
+    GraphAscii,
 }
 
 /// Where an action is listed in the help overlay.
@@ -46,6 +57,7 @@ pub enum Group {
     Navigation,
     Actions,
     Logs,
+    Graph,
 }
 
 impl Group {
@@ -55,6 +67,7 @@ impl Group {
             Group::Navigation => "Navigation",
             Group::Actions => "Kfops actions (on the selected PR)",
             Group::Logs => "Build logs",
+            Group::Graph => "Run graph",
         }
     }
 }
@@ -201,6 +214,83 @@ pub const ACTIONS: &[(Action, &str, Group, &str, &[&str])] = &[
         Group::Actions,
         "/staging_deploy: deploy to staging",
         &["s"],
+    ),
+    (
+        Action::Zoom,
+        "zoom",
+        Group::Navigation,
+        "show the focused pane full screen / back",
+        &["z"],
+    ),
+    (
+        Action::Left,
+        "left",
+        Group::Navigation,
+        "move left (run graph)",
+        &["h", "left"],
+    ),
+    (
+        Action::Right,
+        "right",
+        Group::Navigation,
+        "move right (run graph)",
+        &["l", "right"],
+    ),
+    (
+        Action::GraphOpen,
+        "graph_open",
+        Group::Graph,
+        "details of the selected task and its pod's logs in the logs pane",
+        &["enter"],
+    ),
+    (
+        Action::GraphToggleGroup,
+        "graph_toggle_group",
+        Group::Graph,
+        "collapse / expand the selected sub-DAG or loop",
+        &["space"],
+    ),
+    (
+        Action::GraphRuns,
+        "graph_runs",
+        Group::Graph,
+        "pick a run of the selected PR (state, start, duration, run ID)",
+        &["p"],
+    ),
+    (
+        Action::GraphPanLeft,
+        "graph_pan_left",
+        Group::Graph,
+        "pan left",
+        &["H"],
+    ),
+    (
+        Action::GraphPanRight,
+        "graph_pan_right",
+        Group::Graph,
+        "pan right",
+        &["L"],
+    ),
+    (
+        Action::GraphPanUp,
+        "graph_pan_up",
+        Group::Graph,
+        "pan up",
+        &["K"],
+    ),
+    (
+        Action::GraphPanDown,
+        "graph_pan_down",
+        Group::Graph,
+        "pan down",
+        &["J"],
+    ),
+    (
+        Action::GraphAscii,
+        "graph_ascii",
+        Group::Graph,
+        "box drawing / ASCII",
+        &["a"],
     ),
     (
         Action::LogsFollow,

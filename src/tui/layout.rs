@@ -40,6 +40,27 @@ impl Areas {
         }
     }
 
+    /// The layout with `zoom`'s pane taking the whole body (the others get no room).
+    pub fn zoomed(size: Rect, zoom: Option<PaneId>) -> Areas {
+        let normal = Areas::of(size);
+        let Some(pane) = zoom else { return normal };
+        let body = Rect::new(size.x, size.y, size.width, size.height.saturating_sub(1));
+        let none = Rect::new(size.x, size.y, 0, 0);
+        let pick = |p: PaneId| if p == pane { body } else { none };
+        Areas {
+            prs: pick(PaneId::Prs),
+            logs: pick(PaneId::Logs),
+            graph: pick(PaneId::Graph),
+            targets: pick(PaneId::Targets),
+            status: normal.status,
+        }
+    }
+
+    /// The layout the console has now (its size and zoom).
+    pub fn of_app(app: &super::app::App) -> Areas {
+        Areas::zoomed(app.size, app.zoom)
+    }
+
     pub fn of_pane(&self, pane: PaneId) -> Rect {
         match pane {
             PaneId::Prs => self.prs,

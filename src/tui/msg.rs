@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use crossterm::event::{KeyEvent, MouseEvent};
 
+use crate::backends::kfp::Run;
 use crate::backends::BackendError;
 use crate::chatops::ChatCommand;
 use crate::domain::{PodRef, PullRequest};
@@ -32,6 +33,16 @@ pub enum Msg {
     Log(LogEvent),
     /// Progress of a Kfops action started with [`Command::StartAction`] (ends with `Done`).
     Action(ActionEvent),
+    /// An answer to [`Command::LoadRun`].
+    RunLoaded {
+        run_id: String,
+        result: Result<LoadedRun, BackendError>,
+    },
+    /// An answer to [`Command::ListRuns`]: the PR's runs, newest first.
+    RunsListed {
+        pr: u64,
+        result: Result<Vec<Run>, BackendError>,
+    },
     /// An answer to [`Command::ListBuilds`]: the PR's builds, newest first.
     BuildsListed {
         pr: u64,
@@ -53,7 +64,24 @@ pub enum Command {
     StopLogs { pod: PodRef },
     /// Find a PR's build pods (current and earlier builds); answer with [`Msg::BuildsListed`].
     ListBuilds { pr: u64 },
+    /// Fetch a run (and, with `spec`, its pipeline version's spec), after waiting `after`;
+    /// answer with [`Msg::RunLoaded`].
+    LoadRun {
+        run_id: String,
+        spec: bool,
+        after: Option<std::time::Duration>,
+    },
+    /// Find a PR's runs; answer with [`Msg::RunsListed`].
+    ListRuns { pr: u64 },
     /// Perform a Kfops action on a PR (the same rules and comments as the chat command);
     /// progress comes back as [`Msg::Action`]s ending with `ActionEvent::Done`.
     StartAction { pr: u64, cmd: ChatCommand },
+}
+
+/// A run as loaded for the graph pane.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LoadedRun {
+    pub run: Box<Run>,
+    /// `(version ID, pipeline spec)` when asked for.
+    pub spec: Option<(String, serde_json::Value)>,
 }

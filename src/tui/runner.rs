@@ -12,7 +12,7 @@ use futures::StreamExt;
 use tokio::sync::mpsc;
 
 use super::app::App;
-use super::msg::{Command, Msg};
+use super::msg::{Command, LoadedRun, Msg};
 use super::terminal::TerminalGuard;
 use super::update::{init, update};
 use super::view::draw;
@@ -291,6 +291,49 @@ async fn perform(
     }
 }
 
+/// A run, with its pipeline version's spec when asked for.
+async fn load_run(
+    services: &Services,
+    run_id: &str,
+    spec: bool,
+) -> Result<LoadedRun, BackendError> {
+    let engine = services
+        .engine
+        .as_ref()
+        .ok_or_else(|| no_kfp("load the run"))?;
+    let kfp = &engine.backends.kfp;
+    let run = kfp.get_run(run_id).await?;
+    let spec = if !spec {
+        None
+    } else if let Some(inline) = &run.pipeline_spec {
+        Some((
+            run.version_id().unwrap_or_default().to_string(),
+            inline.clone(),
+        ))
+    } else {
+        let reference = run.pipeline_version_reference.clone().ok_or_else(|| {
+            BackendError::new(
+                Service::Kfp,
+                "load the run",
+                "the run has neither a pipeline version nor a spec",
+            )
+        })?;
+        let version_id = run.version_id().unwrap_or_default().to_string();
+        let version = kfp.get_version(&reference.pipeline_id, &version_id).await?;
+        version.pipeline_spec.map(|s| (version_id, s))
+    };
+    Ok(LoadedRun {
+        run: Box::new(run),
+        spec,
+    })
+}
+
+fn no_kfp(what: &str) -> BackendError {
+    BackendError::new(Service::Kfp, what, "not connected to KFP").with_hint(
+        "check [kfp] and [cluster] in the config; the reason is in the status bar at start",
+    )
+}
+
 fn no_cluster(what: &str) -> BackendError {
     BackendError::new(Service::Kubernetes, what, "not connected to a cluster")
         .with_hint("check [cluster] in the config; the reason is in the status bar at start")
@@ -335,6 +378,26 @@ pub async fn execute(command: Command, services: &Services) -> Msg {
             stream_logs(pod, false, services, |ev| events.push(ev)).await;
             Msg::Log(LogEvent::Batch(events))
         }
+        Command::LoadRun {
+            run_id,
+            spec,
+            after,
+        } => {
+            if let Some(delay) = after {
+                tokio::time::sleep(delay).await;
+            }
+            Msg::RunLoaded {
+                result: load_run(services, &run_id, spec).await,
+                run_id,
+            }
+        }
+        Command::ListRuns { pr } => Msg::RunsListed {
+            pr,
+            result: match &services.engine {
+                Some(e) => engine::run::pr_runs(&e.backends, &e.config, pr).await,
+                None => Err(no_kfp("list runs")),
+            },
+        },
         // The whole action, answered with its final event only.
         Command::StartAction { pr, cmd } => Msg::Action(perform(pr, &cmd, services, &|_| {}).await),
         // Nothing to answer: followers are stopped by the runner loop.

@@ -28,7 +28,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Command> {
         }
         Msg::Resize { width, height } => {
             app.size = ratatui::layout::Rect::new(0, 0, width, height);
-            app.prs.ensure_visible(Areas::of(app.size).prs);
+            app.prs.ensure_visible(Areas::of_app(app).prs);
             Vec::new()
         }
         Msg::RefreshDue { now } => {
@@ -51,7 +51,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Command> {
             match result {
                 Ok(items) => {
                     app.prs.set_items(items, at);
-                    app.prs.ensure_visible(Areas::of(app.size).prs);
+                    app.prs.ensure_visible(Areas::of_app(app).prs);
                     app.status.failing = None;
                 }
                 Err(err) => {
@@ -79,6 +79,10 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Command> {
         Msg::Log(ev) => on_log_event(app, ev),
         Msg::BuildsListed { pr, result } => on_builds_listed(app, pr, result),
         Msg::Action(ev) => super::update_actions::on_event(app, ev),
+        Msg::RunLoaded { run_id, result } => {
+            super::update_graph::on_run_loaded(app, run_id, result)
+        }
+        Msg::RunsListed { pr, result } => super::update_graph::on_runs_listed(app, pr, result),
     }
 }
 
@@ -133,6 +137,11 @@ fn on_key(app: &mut App, key: KeyEvent) -> Vec<Command> {
                     return commands;
                 }
             }
+            if app.focus == PaneId::Graph {
+                if let Some(commands) = super::update_graph::on_picker_key(app, &key) {
+                    return commands;
+                }
+            }
             match app.keymap.action_for(&key) {
                 Some(action) => on_action(app, action),
                 None => Vec::new(),
@@ -157,13 +166,36 @@ fn on_entered(app: &mut App, entered: Entered) -> Vec<Command> {
 }
 
 fn on_action(app: &mut App, action: Action) -> Vec<Command> {
-    let prs_area = Areas::of(app.size).prs;
+    if app.focus == PaneId::Graph {
+        if let Some(commands) = super::update_graph::on_graph_action(app, action) {
+            return commands;
+        }
+    }
+    let before = app.focus;
+    let mut commands = on_global_action(app, action);
+    if app.zoom.is_some() && app.focus != before {
+        app.zoom = Some(app.focus); // a zoomed console shows the focused pane
+    }
+    if app.focus == PaneId::Graph && before != PaneId::Graph {
+        commands.extend(super::update_graph::on_focus(app));
+    }
+    commands
+}
+
+fn on_global_action(app: &mut App, action: Action) -> Vec<Command> {
+    let prs_area = Areas::of_app(app).prs;
     let page = isize::try_from(PrPane::visible_rows(prs_area)).unwrap_or(10);
     match action {
         Action::Quit => app.should_quit = true,
         Action::Help => app.overlay = Overlay::Help(0),
         Action::CommandLine => app.overlay = Overlay::Command(Box::default()),
         Action::Refresh => return request_prs(app),
+        Action::Zoom => {
+            app.zoom = match app.zoom {
+                Some(_) => None,
+                None => Some(app.focus),
+            };
+        }
         Action::FocusNext => app.focus = app.focus.next(),
         Action::FocusPrev => app.focus = app.focus.prev(),
         Action::FocusPrs => app.focus = PaneId::Prs,
@@ -197,6 +229,17 @@ fn on_action(app: &mut App, action: Action) -> Vec<Command> {
         | Action::LogsNextStream
         | Action::LogsPrevStream
         | Action::LogsBuilds => return on_logs_action(app, action),
+        Action::GraphRuns => return super::update_graph::open_picker(app),
+        // Graph-only keys outside the graph pane do nothing.
+        Action::Left
+        | Action::Right
+        | Action::GraphOpen
+        | Action::GraphToggleGroup
+        | Action::GraphPanLeft
+        | Action::GraphPanRight
+        | Action::GraphPanUp
+        | Action::GraphPanDown
+        | Action::GraphAscii => {}
         Action::Build => return chat(app, ChatCommand::Build),
         Action::Run => return chat(app, ChatCommand::Run),
         Action::BuildRun => return chat(app, ChatCommand::BuildRun),
@@ -228,7 +271,7 @@ fn on_mouse(app: &mut App, mouse: MouseEvent) {
     if !matches!(app.overlay, Overlay::None) {
         return;
     }
-    let areas = Areas::of(app.size);
+    let areas = Areas::of_app(app);
     let Some(pane) = areas.pane_at(mouse.column, mouse.row) else {
         return;
     };

@@ -85,9 +85,9 @@ pub fn on_event(app: &mut App, ev: ActionEvent) -> Vec<Command> {
         }
         ActionEvent::RunStarted { pr, run_id } => {
             app.say(Level::Info, format!("#{pr}: run {run_id} started"));
-            Vec::new()
+            super::update_graph::on_run_started(app, pr, &run_id)
         }
-        ActionEvent::RunProgress { .. } => Vec::new(),
+        ActionEvent::RunProgress { run, .. } => super::update_graph::on_run_progress(app, run),
         ActionEvent::Done {
             pr,
             action,

@@ -15,7 +15,7 @@ use crate::logs::{BuildInfo, LogEvent, StreamStatus};
 /// A navigation or logs action while the logs pane is focused (logs actions also from other
 /// panes: they only ever change this pane).
 pub fn on_logs_action(app: &mut App, action: Action) -> Vec<Command> {
-    let area = Areas::of(app.size).logs;
+    let area = Areas::of_app(app).logs;
     let pane = &mut app.logs;
     let vp = pane.viewport(area);
     let page = vp.height.saturating_sub(1).max(1);

@@ -102,7 +102,7 @@ fn app_with_streams() -> App {
 }
 
 fn top(app: &App) -> u64 {
-    let vp = app.logs.viewport(Areas::of(app.size).logs);
+    let vp = app.logs.viewport(Areas::of_app(app).logs);
     app.logs.top_of(0, vp)
 }
 

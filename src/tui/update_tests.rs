@@ -108,7 +108,7 @@ fn selection_scrolls_into_view_on_a_small_screen() {
         },
     );
     update(&mut app, key('G'));
-    let rows = PrPane::visible_rows(Areas::of(app.size).prs);
+    let rows = PrPane::visible_rows(Areas::of_app(&app).prs);
     assert!(app.prs.offset + rows > app.prs.selected);
     assert!(app.prs.offset <= app.prs.selected);
     update(&mut app, key('g'));
@@ -294,14 +294,30 @@ fn build_key_starts_one_build_per_pr_and_other_actions_are_not_available_yet() {
     // Another PR is free.
     update(&mut app, key('j'));
     assert_eq!(update(&mut app, key('b')).len(), 1);
-    // Actions later issues add are refused without sending anything.
+    // While #1 builds, no other action starts on it.
     update(&mut app, key('k'));
     for c in ['r', 'B', 'd', 's'] {
         assert!(update(&mut app, key(c)).is_empty());
     }
-    update(&mut app, key('j'));
     app.actions.clear();
-    for c in ['r', 'B', 'd', 's'] {
+    // /run and /build_run start; the deploys are not available yet and send nothing.
+    assert_eq!(
+        update(&mut app, key('r')),
+        vec![Command::StartAction {
+            pr: 1,
+            cmd: ChatCommand::Run
+        }]
+    );
+    app.actions.clear();
+    assert_eq!(
+        update(&mut app, key('B')),
+        vec![Command::StartAction {
+            pr: 1,
+            cmd: ChatCommand::BuildRun
+        }]
+    );
+    app.actions.clear();
+    for c in ['d', 's'] {
         assert!(update(&mut app, key(c)).is_empty());
         let text = &app.status.message.as_ref().unwrap().text;
         assert!(text.contains("not available yet"), "{text}");
@@ -391,7 +407,7 @@ fn mouse_click_selects_a_row_and_focuses_panes_and_wheel_scrolls() {
             height: 40,
         },
     );
-    let prs = Areas::of(app.size).prs;
+    let prs = Areas::of_app(&app).prs;
     // Row of the third PR: border, header, then rows.
     let click = |column, row| {
         Msg::Mouse(MouseEvent {
@@ -403,7 +419,7 @@ fn mouse_click_selects_a_row_and_focuses_panes_and_wheel_scrolls() {
     };
     update(&mut app, click(prs.x + 5, prs.y + 2 + 2));
     assert_eq!(app.prs.selected, 2);
-    let logs = Areas::of(app.size).logs;
+    let logs = Areas::of_app(&app).logs;
     update(&mut app, click(logs.x + 2, logs.y + 2));
     assert_eq!(app.focus, PaneId::Logs);
     let wheel = Msg::Mouse(MouseEvent {
@@ -414,4 +430,26 @@ fn mouse_click_selects_a_row_and_focuses_panes_and_wheel_scrolls() {
     });
     update(&mut app, wheel);
     assert_eq!(app.prs.selected, 3);
+}
+
+#[test]
+fn z_zooms_the_focused_pane_and_follows_focus() {
+    let mut app = loaded(3);
+    update(
+        &mut app,
+        Msg::Resize {
+            width: 160,
+            height: 40,
+        },
+    );
+    update(&mut app, key('z'));
+    assert_eq!(app.zoom, Some(PaneId::Prs));
+    let areas = Areas::of_app(&app);
+    assert_eq!(areas.prs.height, 39, "the whole body");
+    assert_eq!(areas.logs.width, 0);
+    update(&mut app, key('2'));
+    assert_eq!(app.zoom, Some(PaneId::Logs));
+    update(&mut app, key('z'));
+    assert_eq!(app.zoom, None);
+    assert_eq!(Areas::of_app(&app), Areas::of(app.size));
 }

@@ -5,12 +5,12 @@ use ratatui::Frame;
 use super::app::{App, Overlay, PaneId};
 use super::dialogs::{command_line, help};
 use super::layout::Areas;
-use super::panes::{empty, logs, prs};
+use super::panes::{empty, graph, logs, prs};
 use super::status_bar;
 
 /// Draws every pane, the status bar and any overlay.
 pub fn draw(frame: &mut Frame, app: &App) {
-    let areas = Areas::of(frame.area());
+    let areas = Areas::zoomed(frame.area(), app.zoom);
     let theme = &app.theme;
     prs::render(
         frame,
@@ -30,9 +30,21 @@ pub fn draw(frame: &mut Frame, app: &App) {
         app.focus == PaneId::Logs,
         theme,
     );
-    for pane in [PaneId::Graph, PaneId::Targets] {
-        empty::render(frame, areas.of_pane(pane), pane, app.focus == pane, theme);
-    }
+    graph::render(
+        frame,
+        areas.graph,
+        &app.graph,
+        app.now,
+        app.focus == PaneId::Graph,
+        theme,
+    );
+    empty::render(
+        frame,
+        areas.targets,
+        PaneId::Targets,
+        app.focus == PaneId::Targets,
+        theme,
+    );
     status_bar::render(frame, areas.status, app);
     match &app.overlay {
         Overlay::None => {}

@@ -64,7 +64,14 @@ fn detail(
 
 /// Root-level details: the run's root DAG plus one entry per (name, state, start, end).
 fn root_details(tasks: &[(&str, RuntimeState, Option<i64>, Option<i64>)]) -> Vec<TaskDetail> {
-    let mut out = vec![detail("root", "test-run-7f3a", "", RuntimeState::Running, Some(0), None)];
+    let mut out = vec![detail(
+        "root",
+        "test-run-7f3a",
+        "",
+        RuntimeState::Running,
+        Some(0),
+        None,
+    )];
     out.extend(
         tasks
             .iter()
@@ -87,7 +94,15 @@ fn draw(graph: &RunGraph, collapsed: &HashSet<NodeId>, ascii: bool) -> Terminal<
     terminal
         .draw(|frame| {
             let area = frame.area();
-            graph::render(&visible, &layout, area, frame.buffer_mut(), &view, &Theme::dark(), now());
+            graph::render(
+                &visible,
+                &layout,
+                area,
+                frame.buffer_mut(),
+                &view,
+                &Theme::dark(),
+                now(),
+            );
         })
         .unwrap();
     terminal
@@ -142,7 +157,10 @@ fn a_diamond_with_a_failed_branch_colours_failed_and_running_nodes() {
     });
     run.apply_task_details(&details);
     let failed = run.find_task_id("train-linear").unwrap();
-    assert_eq!(run.node(failed).unwrap().error.as_deref(), Some("exit code 1"));
+    assert_eq!(
+        run.node(failed).unwrap().error.as_deref(),
+        Some("exit code 1")
+    );
 
     let terminal = draw(&run, &HashSet::new(), false);
     insta::assert_snapshot!("graph_diamond", terminal.backend());
@@ -150,7 +168,10 @@ fn a_diamond_with_a_failed_branch_colours_failed_and_running_nodes() {
     let theme = Theme::dark();
     let failed_at = find_symbol(buf, "✗").expect("a failed symbol");
     assert_eq!(buf[failed_at].fg, Color::Red);
-    assert_eq!(buf[failed_at].style().fg, theme.status_style(NodeStatus::Failed).fg);
+    assert_eq!(
+        buf[failed_at].style().fg,
+        theme.status_style(NodeStatus::Failed).fg
+    );
     let running_at = find_symbol(buf, "◐").expect("a running symbol");
     assert_eq!(buf[running_at].fg, Color::Cyan);
     // The running duration is measured to "now": 600 - 41 seconds.
@@ -253,9 +274,12 @@ fn a_nested_run_expanded_frames_the_loop_iterations_and_the_condition() {
 #[test]
 fn a_nested_run_collapsed_shows_one_node_per_group_with_its_worst_status() {
     let run = nested_run();
-    let collapsed: HashSet<NodeId> = [run.find("for-loop-2").unwrap(), run.find("condition-3").unwrap()]
-        .into_iter()
-        .collect();
+    let collapsed: HashSet<NodeId> = [
+        run.find("for-loop-2").unwrap(),
+        run.find("condition-3").unwrap(),
+    ]
+    .into_iter()
+    .collect();
     let visible = run.visible(&collapsed);
     let looped = visible.node(run.find("for-loop-2").unwrap()).unwrap();
     assert_eq!(looped.group, Some(GroupState::Collapsed { children: 2 }));
@@ -266,7 +290,10 @@ fn a_nested_run_collapsed_shows_one_node_per_group_with_its_worst_status() {
 
 #[test]
 fn the_kfp_example_pipeline_with_after_reads_from_its_yaml() {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/specs/kfp/examples/pipeline_with_after.yaml");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../shared/specs/kfp/examples/pipeline_with_after.yaml"
+    );
     let text = std::fs::read_to_string(path).unwrap();
     let spec: Value = serde_norway::from_str(&text).unwrap();
     let mut run = RunGraph::from_spec(&spec).unwrap();
@@ -305,7 +332,11 @@ fn panning_draws_only_the_viewport_and_the_selection_is_highlighted() {
     for y in 0..12 {
         for x in 0..40 {
             if !(area.x..area.right()).contains(&x) || !(area.y..area.bottom()).contains(&y) {
-                assert_eq!(buf[(x, y)].symbol(), "X", "({x},{y}) drawn outside the area");
+                assert_eq!(
+                    buf[(x, y)].symbol(),
+                    "X",
+                    "({x},{y}) drawn outside the area"
+                );
             }
         }
     }
@@ -328,8 +359,15 @@ fn neighbours_are_found_by_geometry_and_cells_map_back_to_nodes() {
     let below_a = layout.next_node(id("a"), Direction::Down).unwrap();
     assert!(below_a == id("b") || below_a == id("c"));
     let (left, right) = {
-        let (rb, rc) = (layout.rect_of(id("b")).unwrap(), layout.rect_of(id("c")).unwrap());
-        if rb.x < rc.x { (id("b"), id("c")) } else { (id("c"), id("b")) }
+        let (rb, rc) = (
+            layout.rect_of(id("b")).unwrap(),
+            layout.rect_of(id("c")).unwrap(),
+        );
+        if rb.x < rc.x {
+            (id("b"), id("c"))
+        } else {
+            (id("c"), id("b"))
+        }
     };
     assert_eq!(layout.next_node(left, Direction::Right), Some(right));
     assert_eq!(layout.next_node(right, Direction::Left), Some(left));
@@ -382,7 +420,11 @@ fn check_layout(graph: &VisibleGraph, layout: &Layout) -> Result<(), String> {
         }
     }
     if layout.edges.len() != graph.edges.len() {
-        return Err(format!("{} edges routed of {}", layout.edges.len(), graph.edges.len()));
+        return Err(format!(
+            "{} edges routed of {}",
+            layout.edges.len(),
+            graph.edges.len()
+        ));
     }
     let adjacent = |a: (u16, u16), b: (u16, u16)| a.0.abs_diff(b.0) + a.1.abs_diff(b.1) == 1;
     let mut owners: HashMap<(u16, u16), Vec<usize>> = HashMap::new();
@@ -411,9 +453,17 @@ fn check_layout(graph: &VisibleGraph, layout: &Layout) -> Result<(), String> {
             // Inside a group frame only when both ends are, and never on the frame itself.
             for g in &layout.groups {
                 let ours = g.id != edge.from && g.id != edge.to && contains(g.rect, from);
-                let interior = Rect::new(g.rect.x + 1, g.rect.y + 1, g.rect.width - 2, g.rect.height - 2);
+                let interior = Rect::new(
+                    g.rect.x + 1,
+                    g.rect.y + 1,
+                    g.rect.width - 2,
+                    g.rect.height - 2,
+                );
                 if (ours && !inside(interior, x, y)) || (!ours && inside(g.rect, x, y)) {
-                    return Err(format!("{name} crosses the frame of {:?} at ({x},{y})", g.id));
+                    return Err(format!(
+                        "{name} crosses the frame of {:?} at ({x},{y})",
+                        g.id
+                    ));
                 }
             }
             owners.entry((x, y)).or_default().push(e);
@@ -428,7 +478,11 @@ fn check_layout(graph: &VisibleGraph, layout: &Layout) -> Result<(), String> {
         for &e in list {
             let path = &layout.edges[e].path;
             let i = path.iter().position(|&c| c == (x, y)).unwrap_or(0);
-            let prev = if i == 0 { (x, y.wrapping_sub(1)) } else { path[i - 1] };
+            let prev = if i == 0 {
+                (x, y.wrapping_sub(1))
+            } else {
+                path[i - 1]
+            };
             let next = path.get(i + 1).copied().unwrap_or((x, y + 1));
             let vertical = prev.0 == x && next.0 == x;
             let horizontal = prev.1 == y && next.1 == y;
@@ -527,29 +581,5 @@ proptest! {
         if let Err(e) = check_layout(&visible, &layout) {
             prop_assert!(false, "{}", e);
         }
-    }
-}
-
-#[test]
-#[ignore]
-fn debug_case() {
-    let case: Value = serde_json::from_str(&std::fs::read_to_string("/tmp/case.json").unwrap()).unwrap();
-    let deps: Vec<Vec<usize>> = serde_json::from_value(case["deps"].clone()).unwrap();
-    let names: Vec<usize> = serde_json::from_value(case["names"].clone()).unwrap();
-    let spec = random_spec(&deps, &names, &[]);
-    let run = RunGraph::from_spec(&spec).unwrap();
-    let visible = run.visible(&HashSet::new());
-    let layout = Layout::compute(&visible);
-    let err = check_layout(&visible, &layout);
-    eprintln!("{err:?}");
-    let mut buf = Buffer::empty(Rect::new(0, 0, layout.width, layout.height));
-    graph::render(&visible, &layout, buf.area, &mut buf, &GraphView::default(), &Theme::dark(), now());
-    let (cx, cy): (u16, u16) = std::env::var("AT").ok().and_then(|s| { let (a, b) = s.split_once(',')?; Some((a.parse().ok()?, b.parse().ok()?)) }).unwrap_or((0, 0));
-    for y in cy.saturating_sub(12)..(cy + 12).min(layout.height) {
-        let row: String = (cx.saturating_sub(60)..(cx + 60).min(layout.width)).map(|x| buf[(x, y)].symbol().to_string()).collect();
-        eprintln!("{y:4} {row}");
-    }
-    for (i, e) in layout.edges.iter().enumerate() {
-        if e.path.contains(&(cx, cy)) { eprintln!("edge {i}: {:?}", e.path); }
     }
 }

@@ -578,6 +578,9 @@ async fn a_failing_task_fails_the_run_and_its_downstream_tasks_never_start() {
         RuntimeState::Succeeded
     );
     assert!(run.task("export-model").is_none());
+    let (_, log) = pod_log(&sim, run.task("check-thresholds").unwrap());
+    assert!(log.contains("< min_auc 0.85: FAILED"), "{log}");
+    assert!(log.contains("is below min_auc 0.85"), "{log}");
     assert!(run.error.unwrap().message.contains("check-thresholds"));
 }
 

@@ -147,6 +147,13 @@ fn tick(
         if launch.is_empty() {
             break;
         }
+        // The pods' program looks their tasks up: store the tasks before the pods exist.
+        let created = exec.tasks.clone();
+        kfp.update_runs(|s| {
+            if let Some(r) = s.run_mut(run_id) {
+                r.tasks = created;
+            }
+        });
         for node in launch {
             let Some(kube) = kube else {
                 exec.pod_lost(

@@ -25,6 +25,7 @@ mod runs_json;
 mod scenario;
 mod task_output;
 mod task_pod;
+mod tasks;
 
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 

@@ -8,20 +8,14 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use axum::body::Bytes;
-use axum::extract::{Path, State};
-use axum::http::Uri;
-use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 
 use super::errors::{Code, RpcError};
-use super::execution::{self, Ids, Knobs, RuntimeState, StateChange, StoredTask};
-use super::experiments::{list_json, new_id, ok, param, query_of, read_body, StoredExperiment};
-use super::filter::{self, Key, Keys, Kind, ListQuery, Listed};
+use super::execution::{Ids, Knobs, RuntimeState, StateChange, StoredTask};
+use super::experiments::StoredExperiment;
+use super::filter::{Key, Keys, Kind, Listed};
 use super::plan::Plan;
-use super::runs_json::run_json;
-use super::KfpHandle;
 
 /// Default profile namespace: where runs (and their task pods) go.
 pub const DEFAULT_PROFILE_NAMESPACE: &str = "kubeflow-user-example-com";

@@ -17,6 +17,7 @@ pub fn lines(keymap: &KeyMap, theme: &Theme) -> Vec<Line<'static>> {
         Group::Navigation,
         Group::Actions,
         Group::Logs,
+        Group::Graph,
     ] {
         if !out.is_empty() {
             out.push(Line::raw(""));
@@ -76,7 +77,10 @@ pub fn render(frame: &mut Frame, area: Rect, keymap: &KeyMap, scroll: u16, theme
         .borders(Borders::ALL)
         .border_type(BorderType::Double)
         .border_style(theme.border_focused)
-        .title(Span::styled(" Help: keys ", theme.title));
+        .title(Span::styled(
+            " Help: keys (j/k scroll, esc closes) ",
+            theme.title,
+        ));
     let max_scroll = height.saturating_sub(rect.height);
     frame.render_widget(
         Paragraph::new(text)

@@ -1,6 +1,7 @@
 //! One file per pane: its state (if any) and a pure render function.
 
 pub mod empty;
+pub mod graph;
 pub mod logs;
 pub mod prs;
 

@@ -1,0 +1,247 @@
+//! The reducer part for the run graph pane: which run it shows, live updates, node selection,
+//! folding, panning, the run picker, and opening a task's pod logs.
+
+use std::time::Duration;
+
+use crossterm::event::{KeyCode, KeyEvent};
+
+use super::app::{App, Level, PaneId};
+use super::keys::Action;
+use super::layout::Areas;
+use super::msg::{Command, LoadedRun};
+use super::panes::graph::RunPicker;
+use super::update_logs::open_stream;
+use crate::backends::kfp::Run;
+use crate::backends::BackendError;
+use crate::domain::PodRef;
+use crate::graph::Direction;
+
+/// How often a run that is not final (and not reported by a running action) is reloaded.
+pub const RUN_REFRESH: Duration = Duration::from_secs(2);
+
+/// Shows a run of a PR in the pane, loading it (with its spec).
+pub fn show_run(app: &mut App, pr: u64, run_id: &str) -> Vec<Command> {
+    app.graph.show(pr, run_id);
+    app.graph.loading = true;
+    vec![Command::LoadRun {
+        run_id: run_id.to_string(),
+        spec: true,
+        after: None,
+    }]
+}
+
+/// When the graph pane is focused on a PR it is not showing: show the PR's last run.
+pub fn on_focus(app: &mut App) -> Vec<Command> {
+    let Some(pr) = app.prs.selected_pr().cloned() else {
+        return Vec::new();
+    };
+    if app.graph.pr == Some(pr.number) || app.graph.picker.is_some() {
+        return Vec::new();
+    }
+    match &pr.last_run_id {
+        Some(run_id) => show_run(app, pr.number, run_id),
+        None => {
+            app.graph.pr = Some(pr.number);
+            app.say(
+                Level::Info,
+                format!(
+                    "#{}: no completed run yet; p lists its runs, r starts one",
+                    pr.number
+                ),
+            );
+            Vec::new()
+        }
+    }
+}
+
+/// A loaded run: build the graph (first time), apply the tasks, and keep it live.
+pub fn on_run_loaded(
+    app: &mut App,
+    run_id: String,
+    result: Result<LoadedRun, BackendError>,
+) -> Vec<Command> {
+    if app.graph.run_id().is_some_and(|id| id != run_id)
+        || (app.graph.run.is_none() && !app.graph.loading)
+    {
+        return Vec::new(); // the pane moved on to another run
+    }
+    app.graph.loading = false;
+    match result {
+        Err(e) => {
+            app.graph.error = Some(e.to_string());
+            app.say(Level::Error, e.to_string());
+            Vec::new()
+        }
+        Ok(LoadedRun { run, spec }) => {
+            if let Some((version, spec)) = spec {
+                app.graph.set_spec(&version, &spec);
+            }
+            let live = !run.state.is_final();
+            app.graph.set_run(run);
+            let reported_by_action = app.graph.pr.is_some_and(|pr| app.actions.contains_key(&pr));
+            if live && !reported_by_action {
+                vec![Command::LoadRun {
+                    run_id,
+                    spec: app.graph.graph.is_none(),
+                    after: Some(RUN_REFRESH),
+                }]
+            } else {
+                Vec::new()
+            }
+        }
+    }
+}
+
+/// A running action started a run: show it.
+pub fn on_run_started(app: &mut App, pr: u64, run_id: &str) -> Vec<Command> {
+    show_run(app, pr, run_id)
+}
+
+/// A running action reported its run.
+pub fn on_run_progress(app: &mut App, run: Box<Run>) -> Vec<Command> {
+    if app.graph.run_id().is_some_and(|id| id != run.run_id) {
+        return Vec::new();
+    }
+    let needs_spec = app.graph.graph.is_none() && !app.graph.loading;
+    let run_id = run.run_id.clone();
+    app.graph.set_run(run);
+    if needs_spec {
+        app.graph.loading = true;
+        return vec![Command::LoadRun {
+            run_id,
+            spec: true,
+            after: None,
+        }];
+    }
+    Vec::new()
+}
+
+/// The PR's runs arrived for the picker.
+pub fn on_runs_listed(
+    app: &mut App,
+    pr: u64,
+    result: Result<Vec<Run>, BackendError>,
+) -> Vec<Command> {
+    let Some(picker) = &mut app.graph.picker else {
+        return Vec::new();
+    };
+    if picker.pr != pr {
+        return Vec::new();
+    }
+    picker.loading = false;
+    match result {
+        Ok(runs) => {
+            // Select the run shown, if listed.
+            let shown = app.graph.run.as_ref().map(|r| r.run_id.clone());
+            picker.selected = runs
+                .iter()
+                .position(|r| Some(&r.run_id) == shown.as_ref())
+                .unwrap_or(0);
+            picker.runs = runs;
+        }
+        Err(e) => {
+            app.graph.picker = None;
+            app.say(Level::Error, e.to_string());
+        }
+    }
+    Vec::new()
+}
+
+/// Keys while the run picker is open; `None` when the picker is closed.
+pub fn on_picker_key(app: &mut App, key: &KeyEvent) -> Option<Vec<Command>> {
+    let picker = app.graph.picker.as_mut()?;
+    let action = app.keymap.action_for(key);
+    match (key.code, action) {
+        (KeyCode::Esc, _) | (_, Some(Action::GraphRuns)) => app.graph.picker = None,
+        (_, Some(Action::Down)) => {
+            picker.selected = (picker.selected + 1).min(picker.runs.len().saturating_sub(1))
+        }
+        (_, Some(Action::Up)) => picker.selected = picker.selected.saturating_sub(1),
+        (KeyCode::Enter, _) => {
+            let pr = picker.pr;
+            let chosen = picker.runs.get(picker.selected).map(|r| r.run_id.clone());
+            app.graph.picker = None;
+            if let Some(run_id) = chosen {
+                return Some(show_run(app, pr, &run_id));
+            }
+        }
+        (_, Some(Action::Quit)) => app.should_quit = true,
+        _ => {}
+    }
+    Some(Vec::new())
+}
+
+/// Actions while the graph pane is focused; `None` for actions it does not handle.
+pub fn on_graph_action(app: &mut App, action: Action) -> Option<Vec<Command>> {
+    let area = Areas::of_app(app).graph;
+    let pane = &mut app.graph;
+    match action {
+        Action::Up => pane.move_selection(Direction::Up, area),
+        Action::Down => pane.move_selection(Direction::Down, area),
+        Action::Left => pane.move_selection(Direction::Left, area),
+        Action::Right => pane.move_selection(Direction::Right, area),
+        Action::GraphPanLeft => pane.pan(-8, 0, area),
+        Action::GraphPanRight => pane.pan(8, 0, area),
+        Action::GraphPanUp => pane.pan(0, -4, area),
+        Action::GraphPanDown => pane.pan(0, 4, area),
+        Action::GraphAscii => pane.view.ascii = !pane.view.ascii,
+        Action::GraphToggleGroup => {
+            if !pane.toggle_group() {
+                app.say(Level::Info, "the selected task is not a sub-DAG or loop");
+            }
+        }
+        Action::GraphOpen => return Some(open_task(app)),
+        _ => return None,
+    }
+    Some(Vec::new())
+}
+
+/// `p`: the run picker of the selected PR (from the PR or graph pane).
+pub fn open_picker(app: &mut App) -> Vec<Command> {
+    let Some(pr) = app.prs.selected_pr().map(|p| p.number) else {
+        app.say(Level::Error, "no PR selected");
+        return Vec::new();
+    };
+    app.focus = PaneId::Graph;
+    app.graph.picker = Some(RunPicker {
+        pr,
+        runs: Vec::new(),
+        selected: 0,
+        loading: true,
+    });
+    vec![Command::ListRuns { pr }]
+}
+
+/// Enter on a task: its details, and its pod's log in the logs pane.
+fn open_task(app: &mut App) -> Vec<Command> {
+    app.graph.details = true;
+    let Some(task) = app.graph.selected_task() else {
+        return Vec::new();
+    };
+    let Some(pod_name) = task.pod_name.clone() else {
+        let name = task.display_name.clone();
+        app.say(
+            Level::Info,
+            format!("{name}: no pod (not started, or a sub-DAG)"),
+        );
+        return Vec::new();
+    };
+    let title = task.display_name.clone();
+    let group = app
+        .graph
+        .run_id()
+        .map(|id| format!("run {}", crate::tui::format::short_id(id)))
+        .unwrap_or_default();
+    let pod = PodRef {
+        namespace: app.kfp_namespace.clone(),
+        name: pod_name,
+        container: Some("main".into()),
+    };
+    let mut commands = open_stream(app, pod.clone(), title, group.clone());
+    app.logs.show_group(&group);
+    if commands.is_empty() {
+        // Already open: show it again from the start.
+        commands.push(Command::FollowLogs { pod });
+    }
+    commands
+}
