@@ -5,5 +5,6 @@ pub mod cluster;
 pub mod error;
 pub mod github;
 pub mod kfp;
+pub mod kserve;
 
 pub use error::BackendError;

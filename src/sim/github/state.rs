@@ -13,6 +13,8 @@ const FIRST_COMMENT_ID: u64 = 2_431_500_001;
 const FIRST_LABEL_ID: u64 = 7_612_300_001;
 /// Pull request ids are this plus the PR number.
 const PULL_ID_BASE: u64 = 2_205_400_000;
+/// Issue ids of pull requests are this plus the PR number.
+const ISSUE_ID_BASE: u64 = 3_118_700_000;
 
 /// The whole state of the simulated GitHub.
 #[derive(Debug, Clone)]
@@ -24,6 +26,10 @@ pub struct GithubState {
     pub repo: RepositoryScenario,
     pub users: Vec<UserScenario>,
     pub labels: Vec<Label>,
+    /// Id the next created label gets.
+    pub next_label_id: u64,
+    /// Earlier tips of the default branch, oldest first (each merge pushes the tip it replaced).
+    pub base_history: Vec<String>,
     /// Files on the default branch: path -> text.
     pub files: BTreeMap<String, String>,
     pub pulls: BTreeMap<u64, Pull>,
@@ -73,12 +79,24 @@ pub struct Pull {
     pub merged_at: Option<DateTime<Utc>>,
     pub merged_by: Option<String>,
     pub merge_commit_sha: Option<String>,
+    /// Who closed it (the merger for a merged PR).
+    pub closed_by: Option<String>,
 }
 
 impl Pull {
     /// GitHub's numeric id of the pull request.
     pub fn id(&self) -> u64 {
         PULL_ID_BASE + self.number
+    }
+
+    /// GitHub's numeric id of the pull request's issue (the issues API shows this one).
+    pub fn issue_id(&self) -> u64 {
+        ISSUE_ID_BASE + self.number
+    }
+
+    /// Whether it has been merged.
+    pub fn is_merged(&self) -> bool {
+        self.merged_at.is_some()
     }
 }
 
@@ -96,7 +114,7 @@ pub struct IssueComment {
 impl GithubState {
     /// The starting state described by a scenario. Comment ids follow creation time.
     pub fn from_scenario(scenario: &GithubScenario) -> GithubState {
-        let labels = scenario
+        let labels: Vec<Label> = scenario
             .labels
             .iter()
             .zip(FIRST_LABEL_ID..)
@@ -134,6 +152,10 @@ impl GithubState {
                     merged_at: p.merged_at,
                     merged_by: p.merged_by.clone(),
                     merge_commit_sha: p.merge_commit_sha.clone(),
+                    closed_by: match p.state {
+                        PullStatus::Closed => p.merged_by.clone(),
+                        PullStatus::Open => None,
+                    },
                 };
                 (p.number, pull)
             })
@@ -167,6 +189,8 @@ impl GithubState {
             viewer: scenario.viewer.clone(),
             repo: scenario.repository.clone(),
             users: scenario.users.clone(),
+            next_label_id: FIRST_LABEL_ID + labels.len() as u64,
+            base_history: Vec::new(),
             labels,
             files: scenario.files.clone(),
             pulls,

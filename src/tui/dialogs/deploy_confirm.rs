@@ -1,0 +1,268 @@
+//! The production deploy confirmation: always asked, default No. When the PR is behind its
+//! base, the operator must type `force` (tui-textarea) to go on; Esc or anything else cancels
+//! and nothing is sent.
+
+use crossterm::event::{KeyCode, KeyEvent};
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph};
+use ratatui::Frame;
+use tui_textarea::TextArea;
+
+use crate::chatops::DeployTarget;
+use crate::tui::layout::centered;
+use crate::tui::theme::Theme;
+
+/// The word to type to deploy a PR that is behind its base.
+pub const FORCE_WORD: &str = "force";
+
+/// An open confirmation.
+#[derive(Debug)]
+pub struct DeployConfirm {
+    pub pr: u64,
+    pub title: String,
+    pub target: DeployTarget,
+    /// The run to deploy (`None`: none known; the engine reads the PR's comments).
+    pub run_id: Option<String>,
+    /// Whether the run was named explicitly (`--run-id`), to pass it on.
+    pub explicit_run: bool,
+    pub namespace: String,
+    /// What the target serves now, in words.
+    pub current: String,
+    /// Commits the PR is behind its base, as last seen.
+    pub behind_by: Option<u64>,
+    /// "Yes" is highlighted (the default is No).
+    pub yes: bool,
+    /// Where the operator types `force` (only used when the PR is behind).
+    pub input: TextArea<'static>,
+}
+
+/// What a key did to the dialog.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Still open.
+    Open,
+    Cancelled,
+    /// Deploy; `force` when the PR is behind and `force` was typed.
+    Confirmed {
+        force: bool,
+    },
+}
+
+impl DeployConfirm {
+    pub fn new(pr: u64, title: String, target: DeployTarget, namespace: String) -> DeployConfirm {
+        let mut input = TextArea::default();
+        input.set_cursor_line_style(ratatui::style::Style::default());
+        input.set_placeholder_text(format!("type {FORCE_WORD} to deploy anyway"));
+        DeployConfirm {
+            pr,
+            title,
+            target,
+            run_id: None,
+            explicit_run: false,
+            namespace,
+            current: "nothing".into(),
+            behind_by: None,
+            yes: false,
+            input,
+        }
+    }
+
+    /// The PR is behind its base: typing `force` is required.
+    pub fn needs_force(&self) -> bool {
+        self.behind_by.is_some_and(|b| b > 0)
+    }
+
+    /// Handles a key.
+    pub fn key(&mut self, key: KeyEvent) -> Outcome {
+        if key.code == KeyCode::Esc {
+            return Outcome::Cancelled;
+        }
+        if self.needs_force() {
+            return match key.code {
+                KeyCode::Enter if self.input.lines().join("").trim() == FORCE_WORD => {
+                    Outcome::Confirmed { force: true }
+                }
+                KeyCode::Enter => Outcome::Cancelled,
+                KeyCode::Char(_)
+                | KeyCode::Backspace
+                | KeyCode::Left
+                | KeyCode::Right
+                | KeyCode::Delete => {
+                    self.input.input(key);
+                    Outcome::Open
+                }
+                _ => Outcome::Cancelled,
+            };
+        }
+        match key.code {
+            KeyCode::Char('y') | KeyCode::Char('Y') => Outcome::Confirmed { force: false },
+            KeyCode::Left
+            | KeyCode::Right
+            | KeyCode::Tab
+            | KeyCode::BackTab
+            | KeyCode::Char('h')
+            | KeyCode::Char('l') => {
+                self.yes = !self.yes;
+                Outcome::Open
+            }
+            KeyCode::Enter if self.yes => Outcome::Confirmed { force: false },
+            _ => Outcome::Cancelled,
+        }
+    }
+}
+
+/// Draws the dialog centred on `area`.
+pub fn render(frame: &mut Frame, area: Rect, d: &DeployConfirm, theme: &Theme) {
+    let place = match d.target {
+        DeployTarget::Production => "PRODUCTION",
+        DeployTarget::Staging => "staging",
+    };
+    let height = if d.needs_force() { 14 } else { 12 };
+    let rect = centered(area, 78, height);
+    frame.render_widget(Clear, rect);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_type(BorderType::Double)
+        .border_style(if d.needs_force() {
+            theme.error
+        } else {
+            theme.border_focused
+        })
+        .title(Span::styled(format!(" Deploy to {place}? "), theme.title));
+    let inner = block.inner(rect);
+    frame.render_widget(block, rect);
+    let field = |k: &str, v: String| {
+        Line::from(vec![
+            Span::styled(format!("{k:<12}"), theme.dim),
+            Span::raw(v),
+        ])
+    };
+    let mut lines = vec![
+        field("PR", format!("#{} {}", d.pr, d.title)),
+        field(
+            "run",
+            d.run_id
+                .clone()
+                .unwrap_or_else(|| "the PR's last run (from its comments)".into()),
+        ),
+        field(
+            "target",
+            format!("{} (namespace {})", place.to_lowercase(), d.namespace),
+        ),
+        field("serving now", d.current.clone()),
+        Line::raw(""),
+    ];
+    if d.needs_force() {
+        let behind = d.behind_by.unwrap_or_default();
+        lines.push(Line::from(Span::styled(
+            format!("⚠ #{} is {behind} commit(s) behind its base branch.", d.pr),
+            theme.error,
+        )));
+        lines.push(Line::from(Span::styled(
+            format!("Type {FORCE_WORD} and Enter to deploy anyway; Esc or anything else cancels."),
+            theme.warn,
+        )));
+    } else {
+        lines.push(Line::from(Span::styled(
+            "A production deploy merges the PR into its base branch and closes it.",
+            theme.warn,
+        )));
+        let (no, yes) = if d.yes {
+            (theme.dim, theme.selected)
+        } else {
+            (theme.selected, theme.dim)
+        };
+        lines.push(Line::from(vec![
+            Span::raw("          "),
+            Span::styled("[ No ]", no),
+            Span::raw("    "),
+            Span::styled("[ Yes ]", yes),
+            Span::styled("    y: yes · ←/→: choose · Enter · Esc cancels", theme.dim),
+        ]));
+    }
+    let text_height = u16::try_from(lines.len()).unwrap_or(u16::MAX);
+    frame.render_widget(
+        Paragraph::new(lines),
+        Rect::new(
+            inner.x + 1,
+            inner.y,
+            inner.width.saturating_sub(2),
+            text_height.min(inner.height),
+        ),
+    );
+    if d.needs_force() && inner.height > text_height + 1 {
+        let input = Rect::new(
+            inner.x + 1,
+            inner.y + text_height + 1,
+            30.min(inner.width.saturating_sub(2)),
+            1,
+        );
+        frame.render_widget(&d.input, input);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crossterm::event::KeyModifiers;
+
+    fn k(code: KeyCode) -> KeyEvent {
+        KeyEvent::new(code, KeyModifiers::NONE)
+    }
+
+    fn dialog(behind: u64) -> DeployConfirm {
+        let mut d = DeployConfirm::new(
+            42,
+            "t".into(),
+            DeployTarget::Production,
+            "production".into(),
+        );
+        d.behind_by = Some(behind);
+        d
+    }
+
+    #[test]
+    fn default_is_no() {
+        assert_eq!(dialog(0).key(k(KeyCode::Enter)), Outcome::Cancelled);
+        let mut d = dialog(0);
+        assert_eq!(d.key(k(KeyCode::Right)), Outcome::Open);
+        assert_eq!(
+            d.key(k(KeyCode::Enter)),
+            Outcome::Confirmed { force: false }
+        );
+        assert_eq!(
+            dialog(0).key(k(KeyCode::Char('y'))),
+            Outcome::Confirmed { force: false }
+        );
+        assert_eq!(
+            dialog(0).key(k(KeyCode::Char('x'))),
+            Outcome::Cancelled,
+            "anything else cancels"
+        );
+    }
+
+    #[test]
+    fn behind_requires_typing_force() {
+        let mut d = dialog(3);
+        assert_eq!(
+            d.key(k(KeyCode::Char('y'))),
+            Outcome::Open,
+            "y is just a letter here"
+        );
+        let mut d = dialog(3);
+        for c in "force".chars() {
+            assert_eq!(d.key(k(KeyCode::Char(c))), Outcome::Open);
+        }
+        assert_eq!(d.key(k(KeyCode::Enter)), Outcome::Confirmed { force: true });
+        let mut d = dialog(3);
+        for c in "forc".chars() {
+            d.key(k(KeyCode::Char(c)));
+        }
+        assert_eq!(d.key(k(KeyCode::Enter)), Outcome::Cancelled);
+        let mut d = dialog(3);
+        d.key(k(KeyCode::Char('f')));
+        assert_eq!(d.key(k(KeyCode::Esc)), Outcome::Cancelled);
+        assert_eq!(dialog(3).key(k(KeyCode::Tab)), Outcome::Cancelled);
+    }
+}
