@@ -93,6 +93,26 @@ pub enum CliCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Deploy a PR's model like /deploy (production) or /staging_deploy (--staging): the run
+    /// from --run-id or the PR's last KFOPS_RUN_ID. Production refuses a PR behind its base
+    /// without --force, asks on a terminal unless --yes, then merges and closes the PR.
+    Deploy {
+        /// The pull request number.
+        #[arg(long, value_name = "N")]
+        pr: u64,
+        /// Deploy to staging instead of production.
+        #[arg(long)]
+        staging: bool,
+        /// The run whose model to deploy (default: the PR's last completed run).
+        #[arg(long, value_name = "ID")]
+        run_id: Option<String>,
+        /// Deploy to production even when the PR is behind its base branch.
+        #[arg(long)]
+        force: bool,
+        /// Do not ask (needed for production when not on a terminal).
+        #[arg(long, short = 'y')]
+        yes: bool,
+    },
     /// Print the build logs of a PR's pods (the newest build), like stern: one coloured prefix
     /// per image. Colour only on a terminal.
     Logs {

@@ -61,6 +61,12 @@ pub fn console(cfg: &Config, read_only: bool, source: &str) -> Result<Console, U
     let mut app = App::new(github.repo_slug(), source, keymap);
     app.read_only = read_only || cfg.read_only;
     app.kfp_namespace = cfg.kfp.namespace.clone();
+    app.production_namespace = cfg.deployment.production.namespace.clone();
+    app.targets = crate::tui::panes::targets::TargetsPane::new(
+        &cfg.deployment.inference_service_name,
+        &cfg.deployment.staging.namespace,
+        &cfg.deployment.production.namespace,
+    );
     app.theme = Theme::named(&cfg.ui.theme, no_color());
     app.logs.store = crate::logs::LogStore::new(cfg.ui.scrollback);
     Ok(Console {
@@ -152,6 +158,18 @@ pub async fn headless_run(
     };
     let mut out = std::io::stdout();
     Ok(crate::headless::run::run(&backends, cfg, pr, options, &mut out).await)
+}
+
+/// `kfops deploy --pr N`: `Err((exit code, message))` for refusals and connection failures.
+pub async fn headless_deploy(
+    cfg: &Config,
+    pr: u64,
+    req: crate::engine::deploy::DeployRequest,
+    yes: bool,
+) -> Result<bool, (u8, String)> {
+    let backends = backends(cfg).await.map_err(|e| (1, e.to_string()))?;
+    let mut out = std::io::stdout();
+    crate::headless::deploy::run(&backends, cfg, pr, req, yes, &mut out).await
 }
 
 /// `kfops build-run --pr N`.

@@ -57,6 +57,41 @@ fn main() -> ExitCode {
                 Box::pin(launch::headless_build_run(cfg, pr))
             })
         }
+        Some(CliCommand::Deploy {
+            pr,
+            staging,
+            ref run_id,
+            force,
+            yes,
+        }) => {
+            let req = kfops_console::engine::deploy::DeployRequest {
+                target: if staging {
+                    kfops_console::chatops::DeployTarget::Staging
+                } else {
+                    kfops_console::chatops::DeployTarget::Production
+                },
+                run_id: run_id.clone(),
+                force,
+            };
+            let cfg = match load_config(&cli) {
+                Ok(cfg) => cfg,
+                Err(code) => return code,
+            };
+            if cli.read_only || cfg.read_only {
+                eprintln!(
+                    "kfops: read-only: deploy of #{pr} not sent (--read-only or read_only = true)"
+                );
+                return ExitCode::from(2);
+            }
+            return match runtime.block_on(launch::headless_deploy(&cfg, pr, req, yes)) {
+                Ok(true) => ExitCode::SUCCESS,
+                Ok(false) => ExitCode::FAILURE,
+                Err((code, message)) => {
+                    eprintln!("kfops: {message}");
+                    ExitCode::from(code)
+                }
+            };
+        }
         Some(CliCommand::Runs { pr, json }) => {
             return headless(&cli, &runtime, false, "runs", pr, |cfg| {
                 Box::pin(launch::headless_runs(cfg, pr, json))

@@ -3,9 +3,10 @@
 //! InferenceService comes from the repository's template with
 //! `storageUri: s3://trained-models/<run_id>/`; the first deploy creates it, later ones replace
 //! it with the new revision at 0% traffic, send the sample input to that revision and only on
-//! HTTP 200 move all traffic to it; then wait for Ready. On success: a comment, the
-//! `Deployed-to-*` label moved to this PR, and for production the merge (with the head SHA) and
-//! the close. Any failure: a comment naming the step, no label moved, no merge.
+//! HTTP 200 move all traffic to it; then wait for Ready. Production then merges the PR (with
+//! the head SHA, so a moved head is refused) and closes it. Only then the success comment and
+//! the `Deployed-to-*` label moved to this PR. Any failure: a comment naming the step, no label
+//! moved, no merge.
 
 use std::time::Duration;
 
@@ -133,8 +134,13 @@ async fn run_steps(
         .file_at(template_path, &head_sha)
         .await
         .map_err(ActionError::backend("read the InferenceService template"))?;
-    let mut desired = inference_service(&template, &name, &namespace, &run_id, pr)
-        .map_err(|e| ActionError::new("read the InferenceService template", format!("{template_path}: {e}")))?;
+    let mut desired =
+        inference_service(&template, &name, &namespace, &run_id, pr).map_err(|e| {
+            ActionError::new(
+                "read the InferenceService template",
+                format!("{template_path}: {e}"),
+            )
+        })?;
 
     let timeout = Duration::from_secs(cfg.deployment.ready_timeout_seconds.max(1));
     let cluster = &b.cluster;
@@ -152,27 +158,58 @@ async fn run_steps(
         }
         Some(current) => {
             let previous = ServiceState::of(&current).latest_ready;
-            step(format!("replacing {namespace}/{name} with the new revision at 0% traffic"));
+            step(format!(
+                "replacing {namespace}/{name} with the new revision at 0% traffic"
+            ));
             desired.metadata.resource_version = current.metadata.resource_version.clone();
             desired.data["spec"]["predictor"]["canaryTrafficPercent"] = json!(0);
             kserve::replace(cluster, &namespace, &desired)
                 .await
                 .map_err(ActionError::backend("replace the InferenceService"))?;
-            let ready = wait_ready(b, &namespace, &name, timeout, previous.as_deref(), &step).await?;
+            let ready =
+                wait_ready(b, &namespace, &name, timeout, previous.as_deref(), &step).await?;
             sample_test(b, cfg, &head_sha, &ready, &step).await?;
             step("sample test passed; moving all traffic to the new revision".into());
-            kserve::merge_patch(cluster, &namespace, &name, &json!({"spec": {"predictor": {"canaryTrafficPercent": 100}}}))
-                .await
-                .map_err(ActionError::backend("move the traffic"))?;
+            kserve::merge_patch(
+                cluster,
+                &namespace,
+                &name,
+                &json!({"spec": {"predictor": {"canaryTrafficPercent": 100}}}),
+            )
+            .await
+            .map_err(ActionError::backend("move the traffic"))?;
             let ready = wait_ready(b, &namespace, &name, timeout, None, &step).await?;
             ServiceState::of(&ready).url
         }
     };
 
+    let merge_sha = if req.target == DeployTarget::Production {
+        step(format!("merging #{pr} into its base branch"));
+        let sha = b
+            .github
+            .merge(pr, &head_sha, &format!("Deploy #{pr} to production (run {run_id})"))
+            .await
+            .map_err(|e| {
+                ActionError::new(
+                    "merge the PR",
+                    format!("{e}; the model of run {run_id} now serves in {namespace}/{name}, but #{pr} was not merged and no label moved"),
+                )
+            })?;
+        b.github
+            .close(pr)
+            .await
+            .map_err(ActionError::backend("close the PR"))?;
+        Some(sha)
+    } else {
+        None
+    };
     step("commenting and moving the label".into());
     let label = label_of(req.target);
     b.github
-        .post_comment(pr, &deployed_comment(req.target, &run_id, &namespace, &name, url.as_deref()))
+        .post_comment(
+            pr,
+            &deployed_comment(req.target, &run_id, &namespace, &name, url.as_deref()),
+        )
         .await
         .map_err(ActionError::backend("post the deploy comment"))?;
     b.github
@@ -197,21 +234,6 @@ async fn run_steps(
         .await
         .map_err(ActionError::backend("move the label"))?;
 
-    let merge_sha = if req.target == DeployTarget::Production {
-        step(format!("merging #{pr} into its base branch"));
-        let sha = b
-            .github
-            .merge(pr, &head_sha, &format!("Deploy #{pr} to production (run {run_id})"))
-            .await
-            .map_err(ActionError::backend("merge the PR"))?;
-        b.github
-            .close(pr)
-            .await
-            .map_err(ActionError::backend("close the PR"))?;
-        Some(sha)
-    } else {
-        None
-    };
     Ok(DeployOutput {
         run_id,
         namespace,
@@ -228,19 +250,34 @@ fn label_color(target: DeployTarget) -> &'static str {
     }
 }
 
-fn deployed_comment(target: DeployTarget, run_id: &str, namespace: &str, name: &str, url: Option<&str>) -> String {
+fn deployed_comment(
+    target: DeployTarget,
+    run_id: &str,
+    namespace: &str,
+    name: &str,
+    url: Option<&str>,
+) -> String {
     let place = match target {
         DeployTarget::Production => "production",
         DeployTarget::Staging => "staging",
     };
-    let url = url.map(|u| format!(" It serves at {u}.")).unwrap_or_default();
+    let url = url
+        .map(|u| format!(" It serves at {u}."))
+        .unwrap_or_default();
     format!("\nModel of run {run_id} deployed to {place} as InferenceService <code>{namespace}/{name}</code>.{url}\n")
 }
 
 /// The InferenceService from the template: name, namespace, the model's storage URI and the
 /// annotations that say which run and PR it serves.
-pub fn inference_service(template: &[u8], name: &str, namespace: &str, run_id: &str, pr: u64) -> Result<DynamicObject, String> {
-    let mut value: Value = serde_norway::from_slice(template).map_err(|e| format!("not valid YAML: {e}"))?;
+pub fn inference_service(
+    template: &[u8],
+    name: &str,
+    namespace: &str,
+    run_id: &str,
+    pr: u64,
+) -> Result<DynamicObject, String> {
+    let mut value: Value =
+        serde_norway::from_slice(template).map_err(|e| format!("not valid YAML: {e}"))?;
     if value["kind"] != "InferenceService" {
         return Err("kind is not InferenceService".into());
     }
@@ -256,7 +293,10 @@ pub fn inference_service(template: &[u8], name: &str, namespace: &str, run_id: &
         set = true;
     } else {
         for framework in predictor.values_mut() {
-            if let Some(f) = framework.as_object_mut().filter(|f| f.contains_key("storageUri")) {
+            if let Some(f) = framework
+                .as_object_mut()
+                .filter(|f| f.contains_key("storageUri"))
+            {
                 f.insert("storageUri".into(), json!(uri));
                 set = true;
             }
@@ -266,10 +306,14 @@ pub fn inference_service(template: &[u8], name: &str, namespace: &str, run_id: &
         predictor.insert("model".into(), json!({"storageUri": uri}));
     }
     predictor.remove("canaryTrafficPercent");
-    let mut obj: DynamicObject = serde_json::from_value(value).map_err(|e| format!("not an object: {e}"))?;
+    let mut obj: DynamicObject =
+        serde_json::from_value(value).map_err(|e| format!("not an object: {e}"))?;
     obj.metadata.name = Some(name.to_string());
     obj.metadata.namespace = Some(namespace.to_string());
-    let annotations = obj.metadata.annotations.get_or_insert_with(Default::default);
+    let annotations = obj
+        .metadata
+        .annotations
+        .get_or_insert_with(Default::default);
     annotations.insert("kfops.io/run-id".into(), run_id.to_string());
     annotations.insert("kfops.io/pr".into(), pr.to_string());
     Ok(obj)
@@ -283,10 +327,13 @@ async fn wait_ready(
     name: &str,
     timeout: Duration,
     previous: Option<&str>,
-    step: &dyn Fn(String),
+    step: &(dyn Fn(String) + Sync),
 ) -> Result<DynamicObject, ActionError> {
     let what = "wait for the InferenceService to be ready";
-    step(format!("waiting for {namespace}/{name} to be ready (up to {}s)", timeout.as_secs()));
+    step(format!(
+        "waiting for {namespace}/{name} to be ready (up to {}s)",
+        timeout.as_secs()
+    ));
     let deadline = tokio::time::Instant::now() + timeout;
     let mut last_state = ServiceState::default();
     loop {
@@ -295,15 +342,19 @@ async fn wait_ready(
             .map_err(ActionError::backend(what))?
         {
             let s = ServiceState::of(&obj);
-            let new_revision = previous.is_none() || (s.latest_ready.is_some() && s.latest_ready.as_deref() != previous);
-            let settled = s.observed_generation >= s.generation && s.latest_ready == s.latest_created;
+            let new_revision = previous.is_none()
+                || (s.latest_ready.is_some() && s.latest_ready.as_deref() != previous);
+            let settled =
+                s.observed_generation >= s.generation && s.latest_ready == s.latest_created;
             if s.ready == Some(true) && new_revision && settled {
                 return Ok(obj);
             }
             last_state = s;
         }
         if tokio::time::Instant::now() >= deadline {
-            let why = last_state.reason.unwrap_or_else(|| "no Ready condition".into());
+            let why = last_state
+                .reason
+                .unwrap_or_else(|| "no Ready condition".into());
             return Err(ActionError::new(
                 what,
                 format!("{namespace}/{name} did not become ready within {}s ({why}); traffic stays on the previous revision", timeout.as_secs()),
@@ -319,7 +370,7 @@ async fn sample_test(
     cfg: &Config,
     head_sha: &str,
     ready: &DynamicObject,
-    step: &dyn Fn(String),
+    step: &(dyn Fn(String) + Sync),
 ) -> Result<(), ActionError> {
     let what = "test the new revision with the sample input";
     let path = &cfg.deployment.sample_input_path;
@@ -376,18 +427,32 @@ mod tests {
         let obj = inference_service(TEMPLATE.as_bytes(), "churn", "staging", "r-1", 44).unwrap();
         assert_eq!(obj.metadata.name.as_deref(), Some("churn"));
         assert_eq!(obj.metadata.namespace.as_deref(), Some("staging"));
-        assert_eq!(obj.data["spec"]["predictor"]["model"]["storageUri"], "s3://trained-models/r-1/");
-        assert!(obj.data["spec"]["predictor"].get("canaryTrafficPercent").is_none());
+        assert_eq!(
+            obj.data["spec"]["predictor"]["model"]["storageUri"],
+            "s3://trained-models/r-1/"
+        );
+        assert!(obj.data["spec"]["predictor"]
+            .get("canaryTrafficPercent")
+            .is_none());
         assert_eq!(obj.metadata.annotations.unwrap()["kfops.io/run-id"], "r-1");
         let old_form = "apiVersion: serving.kserve.io/v1beta1\nkind: InferenceService\nspec:\n  predictor:\n    sklearn:\n      storageUri: gs://x\n";
         let obj = inference_service(old_form.as_bytes(), "c", "p", "r-2", 1).unwrap();
-        assert_eq!(obj.data["spec"]["predictor"]["sklearn"]["storageUri"], "s3://trained-models/r-2/");
+        assert_eq!(
+            obj.data["spec"]["predictor"]["sklearn"]["storageUri"],
+            "s3://trained-models/r-2/"
+        );
         assert!(inference_service(b"kind: Pod\n", "c", "p", "r", 1).is_err());
     }
 
     #[test]
     fn prediction_urls() {
-        assert_eq!(predict_url("http://h/", "m", br#"{"instances":[[1]]}"#), "http://h/v1/models/m:predict");
-        assert_eq!(predict_url("http://h", "m", br#"{"inputs":[]}"#), "http://h/v2/models/m/infer");
+        assert_eq!(
+            predict_url("http://h/", "m", br#"{"instances":[[1]]}"#),
+            "http://h/v1/models/m:predict"
+        );
+        assert_eq!(
+            predict_url("http://h", "m", br#"{"inputs":[]}"#),
+            "http://h/v2/models/m/infer"
+        );
     }
 }

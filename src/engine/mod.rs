@@ -4,6 +4,7 @@
 
 pub mod build;
 pub mod comments;
+pub mod deploy;
 pub mod events;
 pub mod in_flight;
 pub mod kaniko;
@@ -75,9 +76,26 @@ pub async fn perform(
                 )
             })
         }
-        other => Err(ActionError::new(
-            "start",
-            format!("{other} is not available yet in this version of kfops-console"),
-        )),
+        ChatCommand::Deploy {
+            target,
+            run_id,
+            force,
+        } => {
+            let req = deploy::DeployRequest {
+                target: *target,
+                run_id: run_id.clone(),
+                force: *force,
+            };
+            deploy::deploy(b, cfg, pr, &req, emit).await.map(|o| {
+                let merged = o
+                    .merge_sha
+                    .map(|s| format!("; merged as {s}"))
+                    .unwrap_or_default();
+                format!(
+                    "run {} serves in {}/{}{merged}",
+                    o.run_id, o.namespace, o.name
+                )
+            })
+        }
     }
 }

@@ -3,6 +3,7 @@
 //! pipe: colour only on a terminal (and never with `--no-color` or `NO_COLOR`).
 
 pub mod build;
+pub mod deploy;
 pub mod logs;
 pub mod run;
 

@@ -2,12 +2,14 @@
 //! Kubeflow Pipelines) served on one loopback port, so tests and `kfops demo` run the real
 //! clients against it.
 //!
-//! One axum [`Router`] per service, merged in [`app`]: GitHub under `/github`, Kubernetes and
-//! KFP at the root (their paths, `/api`, `/apis/...`, do not collide). A recording middleware
+//! One axum [`Router`] per service, merged in [`app`]: GitHub under `/github`, Kubernetes,
+//! KFP and KServe at the root (their paths, `/api`, `/apis/...`, do not collide; KServe's
+//! predictors are under `/kserve`). A recording middleware
 //! wraps them all.
 
 pub mod github;
 pub mod kfp;
+pub mod kserve;
 pub mod kube;
 pub mod record;
 pub mod scenario;
@@ -22,6 +24,7 @@ use tokio::task::JoinHandle;
 
 pub use self::github::GithubHandle;
 pub use self::kfp::KfpHandle;
+pub use self::kserve::KserveHandle;
 pub use self::kube::KubeHandle;
 pub use self::record::{RecordedRequest, RequestLog};
 pub use self::scenario::{Scenario, ScenarioError};
@@ -36,6 +39,7 @@ pub struct Simulator {
     github: GithubHandle,
     kfp: KfpHandle,
     kube: KubeHandle,
+    kserve: KserveHandle,
     log: RequestLog,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
@@ -52,8 +56,14 @@ impl Simulator {
         let kube = KubeHandle::new(&scenario.kube, github.clone());
         // KFP runs their tasks as pods in the simulated cluster.
         kfp.connect_kube(&kube);
+        let kserve = KserveHandle::new(
+            &scenario.kserve,
+            &scenario.github,
+            kube.clone(),
+            Some(format!("http://{addr}/kserve")),
+        );
         let log = RequestLog::default();
-        let app = app(&github, &kfp, &kube, &log);
+        let app = app(&github, &kfp, &kube, &kserve, &log);
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
             let served = axum::serve(listener, app)
@@ -72,6 +82,7 @@ impl Simulator {
             github,
             kfp,
             kube,
+            kserve,
             log,
             stop: Some(stop),
             task: Some(task),
@@ -98,6 +109,13 @@ impl Simulator {
         format!("http://{}", self.addr)
     }
 
+    /// URL prefix of the simulated KServe predictors: `{prefix}/{namespace}/{name}` stands for
+    /// an InferenceService's host, `{prefix}/{namespace}/{name}/latest` (or `/prev`, or a
+    /// revision name) for a tagged revision's; see [`KserveHandle::predictor_url`].
+    pub fn predictor_url(&self) -> String {
+        format!("http://{}/kserve", self.addr)
+    }
+
     /// Every request answered so far, oldest first.
     pub fn requests(&self) -> Vec<RecordedRequest> {
         self.log.snapshot()
@@ -121,6 +139,11 @@ impl Simulator {
     /// Reads and changes the simulated Kubernetes cluster's state.
     pub fn kube(&self) -> &KubeHandle {
         &self.kube
+    }
+
+    /// Reads and changes the simulated KServe's state (InferenceServices, predictors).
+    pub fn kserve(&self) -> &KserveHandle {
+        &self.kserve
     }
 
     /// Stops accepting connections, lets open ones finish (for a few seconds at most), and
@@ -149,11 +172,18 @@ impl Drop for Simulator {
 }
 
 /// All services on one router, every request recorded.
-fn app(github: &GithubHandle, kfp: &KfpHandle, kube: &KubeHandle, log: &RequestLog) -> Router {
+fn app(
+    github: &GithubHandle,
+    kfp: &KfpHandle,
+    kube: &KubeHandle,
+    kserve: &KserveHandle,
+    log: &RequestLog,
+) -> Router {
     Router::new()
         .nest("/github", github::router(github.clone()))
         .merge(kfp::router(kfp.clone()))
         .merge(kube::router(kube.clone()))
+        .merge(kserve::router(kserve.clone()))
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(
             log.clone(),

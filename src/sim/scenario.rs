@@ -60,6 +60,9 @@ pub struct Scenario {
     /// The simulated Kubernetes cluster.
     #[serde(default)]
     pub kube: crate::sim::kube::KubeScenario,
+    /// The simulated KServe (InferenceServices and their predictors).
+    #[serde(default)]
+    pub kserve: crate::sim::kserve::KserveScenario,
 }
 
 /// What the simulated GitHub holds.
@@ -265,6 +268,9 @@ impl Scenario {
         if let Some(problem) = scenario.kube.problem() {
             return Err(ScenarioError::Invalid(problem));
         }
+        if let Some(problem) = scenario.kserve.problem(&scenario) {
+            return Err(ScenarioError::Invalid(problem));
+        }
         Ok(scenario)
     }
 }
@@ -374,7 +380,7 @@ impl GithubScenario {
 }
 
 /// TOML date-times (`2026-11-02T10:01:37Z`, unquoted or quoted) as UTC instants.
-mod time {
+pub(crate) mod time {
     use chrono::{DateTime, Utc};
     use serde::{de::Error, Deserialize, Deserializer};
 

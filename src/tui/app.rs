@@ -6,10 +6,12 @@ use chrono::{DateTime, Utc};
 use ratatui::layout::Rect;
 
 use super::dialogs::command_line::CommandLine;
+use super::dialogs::deploy_confirm::DeployConfirm;
 use super::keys::KeyMap;
 use super::panes::graph::GraphPane;
 use super::panes::logs::LogsPane;
 use super::panes::prs::PrPane;
+use super::panes::targets::TargetsPane;
 use super::theme::Theme;
 use crate::engine::ActionKind;
 
@@ -53,6 +55,8 @@ pub enum Overlay {
     /// The help overlay, scrolled by this many lines.
     Help(u16),
     Command(Box<CommandLine>),
+    /// The production deploy confirmation.
+    Deploy(Box<DeployConfirm>),
 }
 
 /// How serious a status-bar message is.
@@ -103,8 +107,12 @@ pub struct App {
     pub logs: LogsPane,
     /// The run graph pane.
     pub graph: GraphPane,
+    /// The deployment targets pane (its namespaces and the InferenceService name too).
+    pub targets: TargetsPane,
     /// The Kubeflow profile namespace where pipeline task pods run (for their logs).
     pub kfp_namespace: String,
+    /// `[deployment.production] namespace`.
+    pub production_namespace: String,
     pub status: Status,
     pub keymap: KeyMap,
     pub theme: Theme,
@@ -142,7 +150,9 @@ impl App {
             prs: PrPane::default(),
             logs,
             graph: GraphPane::default(),
+            targets: TargetsPane::default(),
             kfp_namespace: String::new(),
+            production_namespace: "production".into(),
             status: Status::default(),
             keymap,
             theme: Theme::default(),
@@ -152,6 +162,12 @@ impl App {
             actions: BTreeMap::new(),
             should_quit: false,
         }
+    }
+
+    /// What a deployment target serves now, in words (for the confirmation dialog).
+    pub fn serving_now(&self, target: crate::chatops::DeployTarget) -> String {
+        let _ = target;
+        "unknown (the deployment targets are not loaded)".into()
     }
 
     /// Puts an info/warn/error message in the status bar.

@@ -9,6 +9,7 @@ use crate::chatops::ChatCommand;
 use crate::domain::{PodRef, PullRequest};
 use crate::engine::ActionEvent;
 use crate::logs::{BuildInfo, LogEvent};
+use crate::tui::update_targets::TargetEvent;
 
 /// Everything that can happen to the console.
 #[derive(Debug, Clone)]
@@ -48,6 +49,8 @@ pub enum Msg {
         pr: u64,
         result: Result<Vec<BuildInfo>, BackendError>,
     },
+    /// What the deployment targets' watch saw (from [`Command::WatchTargets`]).
+    Target(TargetEvent),
 }
 
 /// Effects the runner carries out; their results come back as [`Msg`]s.
@@ -76,6 +79,13 @@ pub enum Command {
     /// Perform a Kfops action on a PR (the same rules and comments as the chat command);
     /// progress comes back as [`Msg::Action`]s ending with `ActionEvent::Done`.
     StartAction { pr: u64, cmd: ChatCommand },
+    /// Watch the InferenceService `service_name` in both target namespaces until the console
+    /// quits, as [`Msg::Target`]s (errors too; the watch is retried).
+    WatchTargets {
+        service_name: String,
+        staging_namespace: String,
+        production_namespace: String,
+    },
 }
 
 /// A run as loaded for the graph pane.

@@ -19,13 +19,16 @@ use super::view::draw;
 use crate::backends::cluster::Cluster;
 use crate::backends::error::Service;
 use crate::backends::github::GitHub;
+use crate::backends::kserve;
 use crate::backends::BackendError;
+use crate::chatops::DeployTarget;
 use crate::config::Config;
 use crate::domain::{build_labels, PodRef};
 use crate::engine::{self, ActionError, ActionEvent, ActionKind, Backends, InFlight};
 use crate::logs::builds::builds_from_pods;
 use crate::logs::follow::{self, StreamStatus};
 use crate::logs::{BuildInfo, LogEvent};
+use crate::tui::update_targets::{TargetChange, TargetEvent};
 
 /// The services the console's effects use.
 #[derive(Debug, Clone)]
@@ -50,9 +53,12 @@ pub struct Engine {
 }
 
 /// The log followers running, by pod: a stream opened again restarts its follower, a
-/// stream closed stops it.
+/// stream closed stops it. Also the deployment targets' watch (one; a new one replaces it).
 #[derive(Debug, Default)]
-struct Followers(HashMap<PodRef, tokio::task::AbortHandle>);
+struct Followers(
+    HashMap<PodRef, tokio::task::AbortHandle>,
+    Option<tokio::task::AbortHandle>,
+);
 
 impl Followers {
     fn stop(&mut self, pod: &PodRef) {
@@ -204,6 +210,12 @@ fn spawn_all(
                 let handle = spawn(command, services.clone(), tx.clone());
                 followers.start(pod, handle.abort_handle());
             }
+            Command::WatchTargets { .. } => {
+                let handle = spawn(command, services.clone(), tx.clone());
+                if let Some(old) = followers.1.replace(handle.abort_handle()) {
+                    old.abort();
+                }
+            }
             _ => {
                 spawn(command, services.clone(), tx.clone());
             }
@@ -239,6 +251,20 @@ pub fn spawn(
                 };
                 let done = perform(pr, &cmd, &services, &emit).await;
                 let _ = tx.send(Msg::Action(done));
+            }
+            Command::WatchTargets {
+                service_name,
+                staging_namespace,
+                production_namespace,
+            } => {
+                let namespaces = [
+                    (DeployTarget::Staging, staging_namespace),
+                    (DeployTarget::Production, production_namespace),
+                ];
+                watch_targets(&service_name, namespaces, false, &services, &|ev| {
+                    let _ = tx.send(Msg::Target(ev));
+                })
+                .await
             }
             other => {
                 let msg = execute(other, &services).await;
@@ -339,6 +365,84 @@ fn no_cluster(what: &str) -> BackendError {
         .with_hint("check [cluster] in the config; the reason is in the status bar at start")
 }
 
+/// Longest wait before a failed targets watch starts over.
+const WATCH_BACKOFF_MAX: Duration = Duration::from_secs(30);
+
+/// Watches the InferenceService `name` in each target's namespace (concurrently, on this
+/// task), handing every change and error to `sink`. With `once`, each stops after its first
+/// list (or error); else they run until the task is aborted.
+async fn watch_targets(
+    name: &str,
+    namespaces: [(DeployTarget, String); 2],
+    once: bool,
+    services: &Services,
+    sink: &(dyn Fn(TargetEvent) + Send + Sync),
+) {
+    let Some(cluster) = services.cluster.clone() else {
+        let reason = no_cluster("watch InferenceServices").to_string();
+        for (target, _) in namespaces {
+            sink(TargetEvent::Change {
+                target,
+                at: Utc::now(),
+                change: TargetChange::Unavailable(reason.clone()),
+            });
+        }
+        return;
+    };
+    let [(a, a_ns), (b, b_ns)] = namespaces;
+    futures::join!(
+        watch_target(&cluster, a, &a_ns, name, once, sink),
+        watch_target(&cluster, b, &b_ns, name, once, sink),
+    );
+}
+
+/// One target's watch. After an error the watch starts over from a fresh list (after a
+/// backoff) rather than letting kube's watcher resume silently: the relist (`Init` …
+/// `InitDone`) tells the pane the stream is healthy again, and catches up on anything missed.
+async fn watch_target(
+    cluster: &Cluster,
+    target: DeployTarget,
+    namespace: &str,
+    name: &str,
+    once: bool,
+    sink: &(dyn Fn(TargetEvent) + Send + Sync),
+) {
+    let emit = |change| {
+        sink(TargetEvent::Change {
+            target,
+            at: Utc::now(),
+            change,
+        })
+    };
+    let mut delay = Duration::from_secs(1);
+    loop {
+        let mut stream = std::pin::pin!(kserve::watch(cluster, namespace));
+        while let Some(event) = stream.next().await {
+            match event {
+                Ok(event) => {
+                    delay = Duration::from_secs(1);
+                    let done = matches!(event, kube::runtime::watcher::Event::InitDone);
+                    if let Some(change) = TargetChange::of_watch(event, name) {
+                        emit(change);
+                    }
+                    if once && done {
+                        return;
+                    }
+                }
+                Err(e) => {
+                    emit(TargetChange::Error(e.to_string()));
+                    break;
+                }
+            }
+        }
+        if once {
+            return;
+        }
+        tokio::time::sleep(delay).await;
+        delay = (delay * 2).min(WATCH_BACKOFF_MAX);
+    }
+}
+
 /// A PR's builds: its build pods grouped by build, newest first.
 async fn list_builds(services: &Services, pr: u64) -> Result<Vec<BuildInfo>, BackendError> {
     let cluster = services
@@ -400,6 +504,25 @@ pub async fn execute(command: Command, services: &Services) -> Msg {
         },
         // The whole action, answered with its final event only.
         Command::StartAction { pr, cmd } => Msg::Action(perform(pr, &cmd, services, &|_| {}).await),
+        // One answer: both targets listed once (or their errors), as a batch.
+        Command::WatchTargets {
+            service_name,
+            staging_namespace,
+            production_namespace,
+        } => {
+            let events = std::sync::Mutex::new(Vec::new());
+            let namespaces = [
+                (DeployTarget::Staging, staging_namespace),
+                (DeployTarget::Production, production_namespace),
+            ];
+            watch_targets(&service_name, namespaces, true, services, &|ev| {
+                if let Ok(mut events) = events.lock() {
+                    events.push(ev);
+                }
+            })
+            .await;
+            Msg::Target(TargetEvent::Batch(events.into_inner().unwrap_or_default()))
+        }
         // Nothing to answer: followers are stopped by the runner loop.
         Command::StopLogs { .. } => Msg::Log(LogEvent::Batch(Vec::new())),
     }

@@ -12,9 +12,11 @@ use super::panes::prs::{LoadState, PrPane};
 use super::update_logs::{on_builds_listed, on_log_event, on_logs_action, on_picker_key};
 use crate::chatops::{ChatCommand, DeployTarget};
 
-/// The first effects when the console starts: load the PRs.
+/// The first effects when the console starts: load the PRs, watch the deployment targets.
 pub fn init(app: &mut App) -> Vec<Command> {
-    request_prs(app)
+    let mut commands = request_prs(app);
+    commands.extend(super::update_targets::watch(app));
+    commands
 }
 
 /// Applies one message to the state and returns the effects to carry out.
@@ -83,6 +85,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Command> {
             super::update_graph::on_run_loaded(app, run_id, result)
         }
         Msg::RunsListed { pr, result } => super::update_graph::on_runs_listed(app, pr, result),
+        Msg::Target(ev) => super::update_targets::on_event(app, ev),
     }
 }
 
@@ -119,6 +122,27 @@ fn on_key(app: &mut App, key: KeyEvent) -> Vec<Command> {
                 Vec::new()
             }
         },
+        Overlay::Deploy(dialog) => {
+            use super::dialogs::deploy_confirm::Outcome;
+            match dialog.key(key) {
+                Outcome::Open => Vec::new(),
+                Outcome::Cancelled => {
+                    let pr = dialog.pr;
+                    app.overlay = Overlay::None;
+                    app.say(
+                        super::app::Level::Info,
+                        format!("/deploy on #{pr} cancelled; nothing was sent"),
+                    );
+                    Vec::new()
+                }
+                Outcome::Confirmed { force } => {
+                    let Overlay::Deploy(dialog) = std::mem::take(&mut app.overlay) else {
+                        return Vec::new();
+                    };
+                    super::update_actions::confirmed_deploy(app, &dialog, force)
+                }
+            }
+        }
         Overlay::Help(scroll) => {
             match app.keymap.action_for(&key) {
                 Some(Action::Quit) => app.should_quit = true,
@@ -168,6 +192,11 @@ fn on_entered(app: &mut App, entered: Entered) -> Vec<Command> {
 fn on_action(app: &mut App, action: Action) -> Vec<Command> {
     if app.focus == PaneId::Graph {
         if let Some(commands) = super::update_graph::on_graph_action(app, action) {
+            return commands;
+        }
+    }
+    if app.focus == PaneId::Targets {
+        if let Some(commands) = super::update_targets::on_action(app, action) {
             return commands;
         }
     }

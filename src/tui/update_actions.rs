@@ -1,11 +1,12 @@
 //! The reducer part for Kfops actions: starting one on the selected PR (with the console's
 //! safety rules) and following its progress.
 
-use super::app::{App, Level, RunningAction};
+use super::app::{App, Level, Overlay, RunningAction};
+use super::dialogs::deploy_confirm::DeployConfirm;
 use super::format::age;
 use super::msg::Command;
 use super::update_logs::open_stream;
-use crate::chatops::ChatCommand;
+use crate::chatops::{ChatCommand, DeployTarget};
 use crate::engine::{ActionEvent, ActionKind};
 
 /// Actions the engine performs in this version; the others say so and send nothing.
@@ -49,6 +50,61 @@ pub fn start(app: &mut App, cmd: ChatCommand) -> Vec<Command> {
         );
         return Vec::new();
     }
+    if let ChatCommand::Deploy {
+        target: DeployTarget::Production,
+        run_id,
+        ..
+    } = &cmd
+    {
+        // Production always asks first (default No); nothing is sent before the answer.
+        open_confirm(app, pr, run_id.clone());
+        return Vec::new();
+    }
+    begin(app, pr, cmd)
+}
+
+/// Opens the production deploy confirmation for a PR.
+fn open_confirm(app: &mut App, pr: u64, run_id: Option<String>) {
+    let Some(p) = app.prs.items.iter().find(|p| p.number == pr) else {
+        return;
+    };
+    let mut d = DeployConfirm::new(
+        pr,
+        p.title.clone(),
+        DeployTarget::Production,
+        app.production_namespace.clone(),
+    );
+    d.explicit_run = run_id.is_some();
+    d.run_id = run_id.or_else(|| p.last_run_id.clone());
+    d.behind_by = p.behind_by;
+    d.current = serving_now(app, DeployTarget::Production);
+    app.overlay = Overlay::Deploy(Box::new(d));
+}
+
+/// "run 1a2b3c4d from #40 (ready)": what a target serves now, from the targets pane.
+fn serving_now(app: &App, target: DeployTarget) -> String {
+    app.serving_now(target)
+}
+
+/// The operator confirmed the production deploy.
+pub fn confirmed_deploy(app: &mut App, d: &DeployConfirm, force: bool) -> Vec<Command> {
+    let cmd = ChatCommand::Deploy {
+        target: d.target,
+        run_id: d.run_id.clone().filter(|_| d.explicit_run),
+        force,
+    };
+    if app.actions.contains_key(&d.pr) {
+        app.say(
+            Level::Warn,
+            format!("an action is already running on #{}; {cmd} not sent", d.pr),
+        );
+        return Vec::new();
+    }
+    begin(app, d.pr, cmd)
+}
+
+/// Marks the PR busy and starts the action.
+fn begin(app: &mut App, pr: u64, cmd: ChatCommand) -> Vec<Command> {
     app.actions.insert(
         pr,
         RunningAction {

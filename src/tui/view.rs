@@ -3,9 +3,10 @@
 use ratatui::Frame;
 
 use super::app::{App, Overlay, PaneId};
-use super::dialogs::{command_line, help};
+use super::dialogs::{command_line, deploy_confirm, help};
 use super::layout::Areas;
-use super::panes::{empty, graph, logs, prs};
+use super::panes::prs::LoadState;
+use super::panes::{graph, logs, prs, targets};
 use super::status_bar;
 
 /// Draws every pane, the status bar and any overlay.
@@ -38,10 +39,13 @@ pub fn draw(frame: &mut Frame, app: &App) {
         app.focus == PaneId::Graph,
         theme,
     );
-    empty::render(
+    let prs = (app.prs.load == LoadState::Loaded).then_some(app.prs.items.as_slice());
+    targets::render(
         frame,
         areas.targets,
-        PaneId::Targets,
+        &app.targets,
+        prs,
+        app.now,
         app.focus == PaneId::Targets,
         theme,
     );
@@ -50,5 +54,6 @@ pub fn draw(frame: &mut Frame, app: &App) {
         Overlay::None => {}
         Overlay::Help(scroll) => help::render(frame, frame.area(), &app.keymap, *scroll, theme),
         Overlay::Command(line) => command_line::render(frame, frame.area(), line, theme),
+        Overlay::Deploy(dialog) => deploy_confirm::render(frame, frame.area(), dialog, theme),
     }
 }

@@ -10,7 +10,10 @@ use serde_json::{json, Value};
 use crate::support::openapi::Spec;
 
 mod demo_scenario;
+mod deploy_client;
+mod labels_merge;
 mod lists;
+mod merge_flow;
 mod octocrab_client;
 mod repo_refs;
 
@@ -49,8 +52,13 @@ async fn send(method: Method, url: &str, body: Option<Value>) -> Answer {
     let status = response.status();
     let headers = response.headers().clone();
     let text = response.text().await.unwrap();
-    let body = serde_json::from_str(&text)
-        .unwrap_or_else(|e| panic!("{url} answered {status} with non-JSON ({e}): {text}"));
+    // A 204 has no body at all.
+    let body = if text.is_empty() && status == StatusCode::NO_CONTENT {
+        Value::Null
+    } else {
+        serde_json::from_str(&text)
+            .unwrap_or_else(|e| panic!("{url} answered {status} with non-JSON ({e}): {text}"))
+    };
     Answer {
         status,
         headers,

@@ -72,6 +72,15 @@ impl GithubState {
                 sha: self.repo.head_sha.clone(),
             });
         }
+        // Earlier tips of the default branch (before merges) stay reachable by SHA.
+        if let Some(back) = self.base_history.iter().rev().position(|sha| is_sha(sha)) {
+            return Some(Tip {
+                pull: None,
+                fork: MAIN_DEPTH - 1 - back as u64,
+                own: 0,
+                sha: self.base_history[self.base_history.len() - 1 - back].clone(),
+            });
+        }
         // Several PRs may share a head ref over time: prefer the open one.
         let mut candidates: Vec<_> = self
             .pulls
@@ -92,12 +101,21 @@ impl GithubState {
         if position >= MAIN_DEPTH {
             return self.repo.head_sha.clone();
         }
+        // The tips that merges replaced sit right below the current one.
+        let back = MAIN_DEPTH - position;
+        let merges = self.base_history.len() as u64;
+        if back <= merges {
+            if let Some(sha) = self.base_history.get((merges - back) as usize) {
+                return sha.clone();
+            }
+        }
         // A PR with no own commits has its head on the default branch.
         self.pulls
             .values()
             .find(|p| p.ahead_by == 0 && MAIN_DEPTH.saturating_sub(p.behind_by) == position)
             .map_or_else(
-                || fake_sha(&format!("main:{position}")),
+                // Offset by the merges so older commits keep their SHAs as the branch grows.
+                || fake_sha(&format!("main:{}", position + merges)),
                 |p| p.head_sha.clone(),
             )
     }
@@ -184,7 +202,8 @@ pub async fn compare(
         let (Some(base), Some(head)) = (s.resolve_ref(base_spec), s.resolve_ref(head_spec)) else {
             return Err(ApiError::not_found(DOC));
         };
-        let same_branch = base.pull == head.pull;
+        // Tips of the default branch (current or earlier) all lie on one line.
+        let same_branch = base.pull.is_some() && base.pull == head.pull;
         let merge_base = if same_branch {
             None
         } else {

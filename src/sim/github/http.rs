@@ -7,6 +7,8 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{json, Value};
 
+use super::state::GithubState;
+
 /// Documentation URL GitHub puts in errors that are not tied to one operation.
 pub const DOCS: &str = "https://docs.github.com/rest";
 
@@ -51,6 +53,63 @@ impl ApiError {
     /// 401 for a token that does not match the scenario's.
     pub fn bad_credentials() -> ApiError {
         ApiError::message(StatusCode::UNAUTHORIZED, "Bad credentials", DOCS)
+    }
+
+    /// 422 for a body that fails the operation's JSON schema, as GitHub words it:
+    /// `Invalid request.\n\n{detail}`.
+    pub fn invalid_request(detail: &str, documentation_url: &str) -> ApiError {
+        ApiError::message(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &format!("Invalid request.\n\n{detail}"),
+            documentation_url,
+        )
+    }
+}
+
+/// A request body as JSON: an empty body is `null`; unparseable JSON is GitHub's 400.
+pub fn json_body(raw: &[u8], documentation_url: &str) -> Result<Value, ApiError> {
+    if raw.iter().all(u8::is_ascii_whitespace) {
+        return Ok(Value::Null);
+    }
+    serde_json::from_slice(raw).map_err(|_| {
+        ApiError::message(
+            StatusCode::BAD_REQUEST,
+            "Problems parsing JSON",
+            documentation_url,
+        )
+    })
+}
+
+/// A bodiless 204.
+pub fn no_content() -> Response {
+    StatusCode::NO_CONTENT.into_response()
+}
+
+/// The number of the pull request `/issues/{n}` or `/pulls/{n}` names, if the repository
+/// and the PR exist (404 with `doc` otherwise).
+pub fn find_pull(
+    s: &GithubState,
+    owner: &str,
+    repo: &str,
+    number: &str,
+    doc: &str,
+) -> Result<u64, ApiError> {
+    if !s.is_repo(owner, repo) {
+        return Err(ApiError::not_found(DOCS));
+    }
+    number
+        .parse::<u64>()
+        .ok()
+        .filter(|n| s.pulls.contains_key(n))
+        .ok_or_else(|| ApiError::not_found(doc))
+}
+
+/// 404 unless `owner/repo` is the simulated repository.
+pub fn check_repo(s: &GithubState, owner: &str, repo: &str) -> Result<(), ApiError> {
+    if s.is_repo(owner, repo) {
+        Ok(())
+    } else {
+        Err(ApiError::not_found(DOCS))
     }
 }
 

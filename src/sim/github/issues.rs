@@ -1,171 +1,282 @@
-//! Issue comments and labels of pull requests (GitHub serves both under `/issues`), and the
-//! repository's labels.
+//! Pull requests seen through the issues API, as GitHub shows them (schema `issue` with a
+//! `pull_request` key): list with filters, get, and update (title, body, state, labels).
+//! The simulated repository has no plain issues.
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::{DateTime, Utc};
-use serde_json::Value;
+use serde_json::{json, Map, Value};
 
-use super::http::{json_response, paginate, ApiError, Req, DOCS};
-use super::render::Render;
-use super::state::GithubState;
+use super::http::{check_repo, find_pull, json_body, json_response, paginate, ApiError, Req};
+use super::render::{time, Render};
+use super::state::{now_secs, Pull};
 use super::GithubHandle;
+use crate::sim::scenario::PullStatus;
 
-const LIST_COMMENTS_DOC: &str = "https://docs.github.com/rest/issues/comments#list-issue-comments";
-const CREATE_COMMENT_DOC: &str =
-    "https://docs.github.com/rest/issues/comments#create-an-issue-comment";
-const ISSUE_LABELS_DOC: &str =
-    "https://docs.github.com/rest/issues/labels#list-labels-for-an-issue";
-const GET_LABEL_DOC: &str = "https://docs.github.com/rest/issues/labels#get-a-label";
+const LIST_DOC: &str = "https://docs.github.com/rest/issues/issues#list-repository-issues";
+const GET_DOC: &str = "https://docs.github.com/rest/issues/issues#get-an-issue";
+const UPDATE_DOC: &str = "https://docs.github.com/rest/issues/issues#update-an-issue";
 
-/// The PR number of `/issues/{issue_number}` if the repository and the PR exist.
-fn issue(
-    s: &GithubState,
-    owner: &str,
-    repo: &str,
-    number: &str,
-    doc: &str,
-) -> Result<u64, ApiError> {
-    if !s.is_repo(owner, repo) {
-        return Err(ApiError::not_found(DOCS));
+impl Render<'_> {
+    /// `issue` for a pull request. `closed_by` is only in single-issue answers, like on GitHub.
+    pub fn issue(&self, pull: &Pull, single: bool) -> Value {
+        let api = self.repo_api();
+        let web = self.repo_web();
+        let n = pull.number;
+        let mut value = json!({
+            "url": format!("{api}/issues/{n}"),
+            "repository_url": api,
+            "labels_url": format!("{api}/issues/{n}/labels{{/name}}"),
+            "comments_url": format!("{api}/issues/{n}/comments"),
+            "events_url": format!("{api}/issues/{n}/events"),
+            "html_url": format!("{web}/pull/{n}"),
+            "id": pull.issue_id(),
+            "node_id": format!("PR_kwDOK{}", pull.id()),
+            "number": n,
+            "title": pull.title,
+            "user": self.user(&pull.author),
+            "labels": self.labels_of(pull),
+            "state": pull.state.as_str(),
+            "locked": false,
+            "assignee": null,
+            "assignees": [],
+            "milestone": null,
+            "comments": self.state.comments_of(n).count(),
+            "created_at": time(&pull.created_at),
+            "updated_at": time(&pull.updated_at),
+            "closed_at": pull.closed_at.as_ref().map(time),
+            "author_association": self.association(&pull.author),
+            "active_lock_reason": null,
+            "draft": pull.draft,
+            "pull_request": {
+                "url": format!("{api}/pulls/{n}"),
+                "html_url": format!("{web}/pull/{n}"),
+                "diff_url": format!("{web}/pull/{n}.diff"),
+                "patch_url": format!("{web}/pull/{n}.patch"),
+                "merged_at": pull.merged_at.as_ref().map(time),
+            },
+            "body": pull.body,
+            "reactions": {
+                "url": format!("{api}/issues/{n}/reactions"),
+                "total_count": 0, "+1": 0, "-1": 0, "laugh": 0, "hooray": 0,
+                "confused": 0, "heart": 0, "rocket": 0, "eyes": 0,
+            },
+            "timeline_url": format!("{api}/issues/{n}/timeline"),
+            "performed_via_github_app": null,
+            "state_reason": null,
+        });
+        if single {
+            value["closed_by"] = pull
+                .closed_by
+                .as_deref()
+                .map_or(Value::Null, |login| self.user(login));
+        }
+        value
     }
-    number
-        .parse::<u64>()
-        .ok()
-        .filter(|n| s.pulls.contains_key(n))
-        .ok_or_else(|| ApiError::not_found(doc))
 }
 
-/// `issues/list-comments`: oldest first, `since` keeps comments updated at or after it.
-pub async fn list_comments(
+/// How the list is ordered.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Sort {
+    Created,
+    Updated,
+    Comments,
+}
+
+/// `issues/list-for-repo`: `state`, `labels` (all of them, comma-separated), `creator`,
+/// `since`, `sort`, `direction`, pagination. `assignee`/`milestone` other than `none` match
+/// nothing: no PR has either.
+pub async fn list(
     State(gh): State<GithubHandle>,
-    Path((owner, repo, number)): Path<(String, String, String)>,
+    Path((owner, repo)): Path<(String, String)>,
     req: Req,
 ) -> Result<Response, ApiError> {
-    // GitHub ignores a `since` it cannot read rather than failing the request.
+    let invalid = |field: &str| ApiError::invalid_field("Issue", field, "invalid", LIST_DOC);
+    let wanted_state = match req.param("state").unwrap_or("open") {
+        "open" => Some(PullStatus::Open),
+        "closed" => Some(PullStatus::Closed),
+        "all" => None,
+        _ => return Err(invalid("state")),
+    };
+    let sort = match req.param("sort").unwrap_or("created") {
+        "created" => Sort::Created,
+        "updated" => Sort::Updated,
+        "comments" => Sort::Comments,
+        _ => return Err(invalid("sort")),
+    };
+    let descending = match req.param("direction").unwrap_or("desc") {
+        "desc" => true,
+        "asc" => false,
+        _ => return Err(invalid("direction")),
+    };
+    // GitHub ignores a `since` it cannot read.
     let since = req
         .param("since")
         .and_then(|v| DateTime::parse_from_rfc3339(v).ok())
         .map(|t| t.with_timezone(&Utc));
+    let labels: Vec<&str> = req
+        .param("labels")
+        .map(|l| {
+            l.split(',')
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .collect()
+        })
+        .unwrap_or_default();
+    let unassigned = |param: &str| req.param(param).is_none_or(|v| v == "none");
+    let matches_nothing = !unassigned("assignee") || !unassigned("milestone");
     gh.read(|s| {
-        let number = issue(s, &owner, &repo, &number, LIST_COMMENTS_DOC)?;
-        let comments: Vec<_> = s
-            .comments_of(number)
-            .filter(|c| since.is_none_or(|t| c.updated_at >= t))
+        check_repo(s, &owner, &repo)?;
+        let mut pulls: Vec<&Pull> = s
+            .pulls
+            .values()
+            .filter(|_| !matches_nothing)
+            .filter(|p| wanted_state.is_none_or(|st| p.state == st))
+            .filter(|p| {
+                labels
+                    .iter()
+                    .all(|want| p.labels.iter().any(|l| l.eq_ignore_ascii_case(want)))
+            })
+            .filter(|p| {
+                req.param("creator")
+                    .is_none_or(|c| p.author.eq_ignore_ascii_case(c))
+            })
+            .filter(|p| since.is_none_or(|t| p.updated_at >= t))
             .collect();
+        let comments = |p: &Pull| s.comments_of(p.number).count();
+        pulls.sort_by(|a, b| {
+            let order = match sort {
+                Sort::Created => a.created_at.cmp(&b.created_at),
+                Sort::Updated => a.updated_at.cmp(&b.updated_at),
+                Sort::Comments => comments(a).cmp(&comments(b)),
+            };
+            let order = order.then(a.number.cmp(&b.number));
+            if descending {
+                order.reverse()
+            } else {
+                order
+            }
+        });
         let render = Render::new(s, req.api());
-        Ok(paginate(comments, &req, 30).into_response(|c| render.comment(c)))
+        Ok(paginate(pulls, &req, 30).into_response(|p| render.issue(p, false)))
     })
 }
 
-/// `issues/create-comment`: `{"body": "..."}` -> 201 with the comment and a `Location`.
-pub async fn create_comment(
+/// `issues/get`.
+pub async fn get(
+    State(gh): State<GithubHandle>,
+    Path((owner, repo, number)): Path<(String, String, String)>,
+    req: Req,
+) -> Result<Response, ApiError> {
+    gh.read(|s| {
+        let number = find_pull(s, &owner, &repo, &number, GET_DOC)?;
+        let pull = s
+            .pulls
+            .get(&number)
+            .ok_or_else(|| ApiError::not_found(GET_DOC))?;
+        Ok(json_response(
+            StatusCode::OK,
+            &Render::new(s, req.api()).issue(pull, true),
+        ))
+    })
+}
+
+/// `issues/update`: `title`, `body`, `state` (closing a PR here closes the PR) and `labels`
+/// (replacing them); other fields are accepted and ignored.
+pub async fn update(
     State(gh): State<GithubHandle>,
     Path((owner, repo, number)): Path<(String, String, String)>,
     req: Req,
     body: Bytes,
 ) -> Result<Response, ApiError> {
     gh.update(|s| {
-        let number = issue(s, &owner, &repo, &number, CREATE_COMMENT_DOC)?;
-        let text = comment_body(&body)?;
-        let viewer = s.viewer.clone();
-        let comment = s
-            .add_comment(number, &viewer, &text)
-            .ok_or_else(|| ApiError::not_found(CREATE_COMMENT_DOC))?;
-        let value = Render::new(s, req.api()).comment(&comment);
-        let mut response = json_response(StatusCode::CREATED, &value);
-        if let Some(location) = value
-            .get("url")
-            .and_then(Value::as_str)
-            .and_then(|u| HeaderValue::from_str(u).ok())
-        {
-            response.headers_mut().insert(header::LOCATION, location);
+        let number = find_pull(s, &owner, &repo, &number, UPDATE_DOC)?;
+        let body = json_body(&body, UPDATE_DOC)?;
+        let empty = Map::new();
+        let fields = match &body {
+            Value::Object(map) => map,
+            Value::Null => &empty,
+            _ => {
+                return Err(ApiError::invalid_request(
+                    "The request body is not an object.",
+                    UPDATE_DOC,
+                ))
+            }
+        };
+        let invalid = |key: &str, value: &Value, what: &str| {
+            ApiError::invalid_request(
+                &format!("For 'properties/{key}', {value} is not {what}."),
+                UPDATE_DOC,
+            )
+        };
+        let title = match fields.get("title") {
+            None | Some(Value::Null) => None,
+            Some(Value::String(t)) if t.trim().is_empty() => {
+                return Err(ApiError::invalid_field(
+                    "Issue",
+                    "title",
+                    "missing_field",
+                    UPDATE_DOC,
+                ))
+            }
+            Some(Value::String(t)) => Some(t.clone()),
+            Some(Value::Number(n)) if n.is_i64() || n.is_u64() => Some(n.to_string()),
+            Some(other) => return Err(invalid("title", other, "a string or an integer")),
+        };
+        let text = match fields.get("body") {
+            None => None,
+            Some(Value::Null) => Some(None),
+            Some(Value::String(t)) => Some(Some(t.clone())),
+            Some(other) => return Err(invalid("body", other, "a string")),
+        };
+        let state = match fields.get("state") {
+            None => None,
+            Some(Value::String(st)) if st == "open" => Some(PullStatus::Open),
+            Some(Value::String(st)) if st == "closed" => Some(PullStatus::Closed),
+            Some(other) => return Err(invalid("state", other, "one of [\"open\", \"closed\"]")),
+        };
+        let labels = match fields.get("labels") {
+            None => None,
+            Some(Value::Array(items)) => Some(
+                items
+                    .iter()
+                    .map(|item| match item {
+                        Value::String(name) => Ok(name.clone()),
+                        Value::Object(o) => match o.get("name") {
+                            Some(Value::String(name)) => Ok(name.clone()),
+                            _ => Err(invalid("labels", item, "a label name")),
+                        },
+                        _ => Err(invalid("labels", item, "a label name")),
+                    })
+                    .collect::<Result<Vec<String>, ApiError>>()?,
+            ),
+            Some(other) => return Err(invalid("labels", other, "an array")),
+        };
+        if let Some(state) = state {
+            s.set_pull_state(number, state)
+                .map_err(|code| ApiError::invalid_field("Issue", "state", code, UPDATE_DOC))?;
         }
-        Ok(response)
-    })
-}
-
-/// The `body` of a create-comment request, or GitHub's error for it.
-fn comment_body(raw: &[u8]) -> Result<String, ApiError> {
-    let value: Value = serde_json::from_slice(raw).map_err(|_| {
-        ApiError::message(
-            StatusCode::BAD_REQUEST,
-            "Problems parsing JSON",
-            CREATE_COMMENT_DOC,
-        )
-    })?;
-    match value.get("body") {
-        None | Some(Value::Null) => Err(ApiError::message(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "Invalid request.\n\n\"body\" wasn't supplied.",
-            CREATE_COMMENT_DOC,
-        )),
-        Some(Value::String(text)) if text.trim().is_empty() => Err(ApiError::invalid_field(
-            "IssueComment",
-            "body",
-            "missing_field",
-            CREATE_COMMENT_DOC,
-        )),
-        Some(Value::String(text)) => Ok(text.clone()),
-        Some(_) => Err(ApiError::message(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "Invalid request.\n\nFor 'properties/body', is not a string.",
-            CREATE_COMMENT_DOC,
-        )),
-    }
-}
-
-/// `issues/list-labels-on-issue`.
-pub async fn list_issue_labels(
-    State(gh): State<GithubHandle>,
-    Path((owner, repo, number)): Path<(String, String, String)>,
-    req: Req,
-) -> Result<Response, ApiError> {
-    gh.read(|s| {
-        let number = issue(s, &owner, &repo, &number, ISSUE_LABELS_DOC)?;
-        let render = Render::new(s, req.api());
-        let labels = s
+        if let Some(labels) = labels {
+            s.set_labels(number, &labels);
+        }
+        if let Some(pull) = s.pulls.get_mut(&number) {
+            if let Some(title) = title {
+                pull.title = title;
+            }
+            if let Some(text) = text {
+                pull.body = text;
+            }
+            pull.updated_at = now_secs();
+        }
+        let pull = s
             .pulls
             .get(&number)
-            .map(|p| render.labels_of(p))
-            .unwrap_or_default();
-        Ok(paginate(labels, &req, 30).into_response(Value::clone))
-    })
-}
-
-/// `issues/list-labels-for-repo`.
-pub async fn list_repo_labels(
-    State(gh): State<GithubHandle>,
-    Path((owner, repo)): Path<(String, String)>,
-    req: Req,
-) -> Result<Response, ApiError> {
-    gh.read(|s| {
-        if !s.is_repo(&owner, &repo) {
-            return Err(ApiError::not_found(DOCS));
-        }
-        let render = Render::new(s, req.api());
-        Ok(paginate(s.labels.iter().collect(), &req, 30).into_response(|l| render.label(l)))
-    })
-}
-
-/// `issues/get-label`.
-pub async fn get_label(
-    State(gh): State<GithubHandle>,
-    Path((owner, repo, name)): Path<(String, String, String)>,
-    req: Req,
-) -> Result<Response, ApiError> {
-    gh.read(|s| {
-        if !s.is_repo(&owner, &repo) {
-            return Err(ApiError::not_found(DOCS));
-        }
-        let label = s
-            .label(&name)
-            .ok_or_else(|| ApiError::not_found(GET_LABEL_DOC))?;
+            .ok_or_else(|| ApiError::not_found(UPDATE_DOC))?;
         Ok(json_response(
             StatusCode::OK,
-            &Render::new(s, req.api()).label(label),
+            &Render::new(s, req.api()).issue(pull, true),
         ))
     })
 }

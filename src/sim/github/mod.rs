@@ -4,10 +4,14 @@
 //! (`shared/specs/github/api.github.com.trimmed.json`); tests validate every response body
 //! against it. Responses carry GitHub's headers (API version, rate limit).
 
+mod comments;
 mod compare;
 mod contents;
 mod http;
+mod issue_labels;
 mod issues;
+mod labels;
+mod merge;
 mod pulls;
 mod render;
 mod state;
@@ -15,16 +19,16 @@ mod state;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use axum::extract::{Request, State};
-use axum::http::{header, HeaderMap, HeaderName, HeaderValue};
+use axum::http::{header, HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, put};
 use axum::Router;
 
 pub use self::compare::Tip;
 use self::http::{ApiError, DOCS};
 pub use self::state::{fake_sha, GithubState, IssueComment, Label, Pull};
-use crate::sim::scenario::GithubScenario;
+use crate::sim::scenario::{GithubScenario, PullStatus};
 
 /// Shared access to the simulated GitHub's state, for the handlers and for tests.
 ///
@@ -85,6 +89,32 @@ impl GithubHandle {
             .is_some()
     }
 
+    /// Moves a PR's head to `sha`, as a push to its branch would; `false` if there is no such PR.
+    pub fn set_head_sha(&self, number: u64, sha: &str) -> bool {
+        self.update(|s| {
+            s.pulls.get_mut(&number).map(|p| {
+                p.head_sha = sha.to_owned();
+                p.updated_at = state::now_secs();
+            })
+        })
+        .is_some()
+    }
+
+    /// Whether a PR has been merged (`false` if there is no such PR).
+    pub fn is_merged(&self, number: u64) -> bool {
+        self.read(|s| s.pulls.get(&number).is_some_and(Pull::is_merged))
+    }
+
+    /// Whether a PR is open or closed; `None` if there is no such PR.
+    pub fn state_of(&self, number: u64) -> Option<PullStatus> {
+        self.read(|s| s.pulls.get(&number).map(|p| p.state))
+    }
+
+    /// The default branch's tip (it moves when a PR is merged).
+    pub fn base_sha(&self) -> String {
+        self.read(|s| s.repo.head_sha.clone())
+    }
+
     /// Sets `mergeable` (`None`: still computing) and `mergeable_state`.
     pub fn set_mergeable(&self, number: u64, mergeable: Option<bool>, state: &str) -> bool {
         self.update(|s| {
@@ -100,23 +130,46 @@ impl GithubHandle {
 /// The GitHub routes, to be nested under `/github`.
 pub fn router(handle: GithubHandle) -> Router {
     let repo = "/repos/{owner}/{repo}";
+    let pull = format!("{repo}/pulls/{{pull_number}}");
+    let issue = format!("{repo}/issues/{{issue_number}}");
     Router::new()
         .route(&format!("{repo}/pulls"), get(pulls::list))
-        .route(&format!("{repo}/pulls/{{pull_number}}"), get(pulls::get))
+        .route(&pull, get(pulls::get).patch(pulls::update))
+        .route(
+            &format!("{pull}/merge"),
+            put(merge::merge).get(merge::check),
+        )
         .route(
             &format!("{repo}/compare/{{*basehead}}"),
             get(compare::compare),
         )
+        .route(&format!("{repo}/issues"), get(issues::list))
+        .route(&issue, get(issues::get).patch(issues::update))
         .route(
-            &format!("{repo}/issues/{{issue_number}}/comments"),
-            get(issues::list_comments).post(issues::create_comment),
+            &format!("{issue}/comments"),
+            get(comments::list_comments).post(comments::create_comment),
         )
         .route(
-            &format!("{repo}/issues/{{issue_number}}/labels"),
-            get(issues::list_issue_labels),
+            &format!("{issue}/labels"),
+            get(issue_labels::list)
+                .post(issue_labels::add)
+                .put(issue_labels::set)
+                .delete(issue_labels::remove_all),
         )
-        .route(&format!("{repo}/labels"), get(issues::list_repo_labels))
-        .route(&format!("{repo}/labels/{{name}}"), get(issues::get_label))
+        .route(
+            &format!("{issue}/labels/{{name}}"),
+            axum::routing::delete(issue_labels::remove),
+        )
+        .route(
+            &format!("{repo}/labels"),
+            get(labels::list).post(labels::create),
+        )
+        .route(
+            &format!("{repo}/labels/{{name}}"),
+            get(labels::get)
+                .patch(labels::update)
+                .delete(labels::delete),
+        )
         .route(&format!("{repo}/contents"), get(contents::get_root))
         .route(&format!("{repo}/contents/{{*path}}"), get(contents::get))
         // GitHub answers unknown paths and unsupported methods alike with 404.
@@ -142,6 +195,7 @@ async fn github_layer(State(gh): State<GithubHandle>, req: Request, next: Next) 
     } else {
         ApiError::bad_credentials().into_response()
     };
+    let status = response.status();
     let headers = response.headers_mut();
     let limit: u64 = 5000;
     let mut set = |name: &'static str, value: String| {
@@ -160,9 +214,11 @@ async fn github_layer(State(gh): State<GithubHandle>, req: Request, next: Next) 
     set("x-ratelimit-resource", "core".to_owned());
     set("x-github-media-type", "github.v3; format=json".to_owned());
     set("x-github-request-id", format!("5A1D:{used:06X}:{reset:X}"));
-    headers
-        .entry(header::CONTENT_TYPE)
-        .or_insert(HeaderValue::from_static("application/json; charset=utf-8"));
+    if status != StatusCode::NO_CONTENT {
+        headers
+            .entry(header::CONTENT_TYPE)
+            .or_insert(HeaderValue::from_static("application/json; charset=utf-8"));
+    }
     response
 }
 

@@ -16,11 +16,11 @@ mod logs;
 mod pods;
 mod run_output;
 mod scenario;
-mod select;
-mod status;
+pub(crate) mod select;
+pub(crate) mod status;
 mod store;
-mod table;
-mod watch;
+pub(crate) mod table;
+pub(crate) mod watch;
 
 use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard, Weak};

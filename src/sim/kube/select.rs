@@ -69,6 +69,9 @@ const POD_FIELDS: &[&str] = &[
 /// Fields namespaces can be selected by.
 const NAMESPACE_FIELDS: &[&str] = &["metadata.name", "status.phase"];
 
+/// Fields every custom resource can be selected by.
+const OBJECT_FIELDS: &[&str] = &["metadata.name", "metadata.namespace"];
+
 impl Selector {
     /// The selectors of a pod list or watch.
     pub fn for_pods(params: &Params) -> Result<Selector, KubeError> {
@@ -78,6 +81,11 @@ impl Selector {
     /// The selectors of a namespace list.
     pub fn for_namespaces(params: &Params) -> Result<Selector, KubeError> {
         Selector::parse(params, NAMESPACE_FIELDS)
+    }
+
+    /// The selectors of a custom resource list or watch.
+    pub fn for_objects(params: &Params) -> Result<Selector, KubeError> {
+        Selector::parse(params, OBJECT_FIELDS)
     }
 
     fn parse(params: &Params, supported: &[&str]) -> Result<Selector, KubeError> {
@@ -134,6 +142,18 @@ impl Selector {
             .unwrap_or_default()
         };
         self.matches(ns.metadata.labels.as_ref(), field)
+    }
+
+    /// Whether a custom resource (as JSON) matches both selectors.
+    pub fn matches_object(&self, object: &serde_json::Value) -> bool {
+        let metadata = &object["metadata"];
+        let labels: Option<BTreeMap<String, String>> =
+            serde_json::from_value(metadata["labels"].clone()).ok();
+        let field = |name: &str| -> String {
+            let key = name.strip_prefix("metadata.").unwrap_or(name);
+            metadata[key].as_str().unwrap_or_default().to_owned()
+        };
+        self.matches(labels.as_ref(), field)
     }
 
     fn matches(

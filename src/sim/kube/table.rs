@@ -13,7 +13,8 @@ use super::status::json_as;
 
 const TABLE_CONTENT_TYPE: &str = "application/json;as=Table;v=v1;g=meta.k8s.io";
 
-const NAME_DOC: &str = "Name must be unique within a namespace. Is required when creating \
+pub(crate) const NAME_DOC: &str =
+    "Name must be unique within a namespace. Is required when creating \
 resources, although some resources may allow a client to request the generation of an \
 appropriate name automatically. Name is primarily intended for creation idempotence and \
 configuration definition. Cannot be updated. More info: \
@@ -25,7 +26,7 @@ separate operations. Clients may not set this value. It is represented in RFC333
 in UTC.\n\nPopulated by the system. Read-only. Null for lists. More info: \
 https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata";
 
-fn column(name: &str, format: &str, priority: i32, description: &str) -> Value {
+pub(crate) fn column(name: &str, format: &str, priority: i32, description: &str) -> Value {
     json!({
         "name": name,
         "type": "string",
@@ -35,7 +36,7 @@ fn column(name: &str, format: &str, priority: i32, description: &str) -> Value {
     })
 }
 
-fn table(columns: Vec<Value>, rows: Vec<Value>, metadata: ListMeta) -> Value {
+pub(crate) fn table(columns: Vec<Value>, rows: Vec<Value>, metadata: ListMeta) -> Value {
     json!({
         "kind": "Table",
         "apiVersion": "meta.k8s.io/v1",
@@ -45,12 +46,12 @@ fn table(columns: Vec<Value>, rows: Vec<Value>, metadata: ListMeta) -> Value {
     })
 }
 
-fn respond(table: &Value) -> Response {
+pub(crate) fn respond(table: &Value) -> Response {
     json_as(StatusCode::OK, table, TABLE_CONTENT_TYPE)
 }
 
 /// The row's object: the metadata only (`includeObject=Metadata`, kubectl's default).
-fn partial(metadata: &ObjectMeta) -> Value {
+pub(crate) fn partial(metadata: &ObjectMeta) -> Value {
     json!({
         "kind": "PartialObjectMetadata",
         "apiVersion": "meta.k8s.io/v1",
@@ -58,7 +59,7 @@ fn partial(metadata: &ObjectMeta) -> Value {
     })
 }
 
-fn age(created: Option<&Time>, now: DateTime<Utc>) -> String {
+pub(crate) fn age(created: Option<&Time>, now: DateTime<Utc>) -> String {
     match created {
         Some(t) => {
             let secs = now.timestamp() - t.0.as_second();

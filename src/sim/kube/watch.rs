@@ -37,11 +37,84 @@ struct Watch {
     /// The resourceVersion events are sent after.
     cursor: u64,
     initial: Vec<Pod>,
-    initial_end_bookmark: bool,
-    bookmarks: bool,
+    options: WatchOptions,
+}
+
+/// The options of a watch request any resource's watch honours, parsed and checked as the
+/// API server does.
+#[derive(Debug, Clone)]
+pub(crate) struct WatchOptions {
+    /// `resourceVersion` (absent, empty or `"0"`: `None`, start with the current objects).
+    pub requested: Option<u64>,
+    /// `sendInitialEvents=true`: ADDED for every object, then an initial-events-end BOOKMARK.
+    pub send_initial: bool,
+    /// `allowWatchBookmarks`.
+    pub bookmarks: bool,
     /// Objects as one-row Tables (`kubectl get -w`).
-    table: bool,
-    deadline: Instant,
+    pub table: bool,
+    /// When the response ends (`timeoutSeconds`, default 30 minutes).
+    pub deadline: Instant,
+}
+
+impl WatchOptions {
+    /// Reads and checks the watch parameters of a list request.
+    pub(crate) fn parse(params: &Params) -> Result<WatchOptions, KubeError> {
+        let bookmarks = params.flag("allowWatchBookmarks")?;
+        let send_initial = params.flag("sendInitialEvents")?;
+        if send_initial && !bookmarks {
+            return Err(KubeError::invalid(
+                "ListOptions.meta.k8s.io",
+                "",
+                vec![FieldError {
+                    field: "allowWatchBookmarks".to_owned(),
+                    reason: "FieldValueRequired",
+                    message: "Required value: allowWatchBookmarks must be set to true when \
+                              sendInitialEvents is set to true"
+                        .to_owned(),
+                }],
+            ));
+        }
+        let timeout = params
+            .int("timeoutSeconds")?
+            .filter(|s| *s > 0)
+            .map_or(DEFAULT_TIMEOUT, |s| {
+                Duration::from_secs(u64::try_from(s).unwrap_or(u64::MAX))
+            });
+        let requested = match params.get("resourceVersion").unwrap_or_default() {
+            "" | "0" => None,
+            text => Some(text.parse::<u64>().map_err(|_| {
+                KubeError::bad_request(format!("invalid resource version: \"{text}\""))
+            })?),
+        };
+        Ok(WatchOptions {
+            requested,
+            send_initial,
+            bookmarks,
+            table: params.wants_table(),
+            deadline: Instant::now() + timeout,
+        })
+    }
+
+    /// Whether the watch starts with the current objects (rather than resuming after
+    /// `resourceVersion`).
+    pub(crate) fn lists_first(&self) -> bool {
+        self.requested.is_none() || self.send_initial
+    }
+}
+
+/// One running watch of any resource, as [`stream`] serves it.
+pub(crate) struct Feed {
+    /// Changes whenever the watched store does.
+    pub changes: tokio::sync::watch::Receiver<u64>,
+    pub options: WatchOptions,
+    /// The ADDED lines of the objects the watch starts with.
+    pub initial: Vec<Bytes>,
+    /// The resourceVersion changes are sent after.
+    pub cursor: u64,
+    /// `kind` and `apiVersion` of the BOOKMARK objects.
+    pub kind: (&'static str, &'static str),
+    /// Time between two BOOKMARKs (when asked for).
+    pub bookmark_every: Duration,
 }
 
 /// Starts a watch of the pods of `namespace` (`None`: all namespaces).
@@ -51,35 +124,9 @@ pub fn pods(
     params: &Params,
 ) -> Result<Response, KubeError> {
     let selector = Selector::for_pods(params)?;
-    let bookmarks = params.flag("allowWatchBookmarks")?;
-    let send_initial = params.flag("sendInitialEvents")?;
-    if send_initial && !bookmarks {
-        return Err(KubeError::invalid(
-            "ListOptions.meta.k8s.io",
-            "",
-            vec![FieldError {
-                field: "allowWatchBookmarks".to_owned(),
-                reason: "FieldValueRequired",
-                message: "Required value: allowWatchBookmarks must be set to true when \
-                          sendInitialEvents is set to true"
-                    .to_owned(),
-            }],
-        ));
-    }
-    let timeout = params
-        .int("timeoutSeconds")?
-        .filter(|s| *s > 0)
-        .map_or(DEFAULT_TIMEOUT, |s| {
-            Duration::from_secs(u64::try_from(s).unwrap_or(u64::MAX))
-        });
-    let requested = match params.get("resourceVersion").unwrap_or_default() {
-        "" | "0" => None,
-        text => Some(text.parse::<u64>().map_err(|_| {
-            KubeError::bad_request(format!("invalid resource version: \"{text}\""))
-        })?),
-    };
-    let (cursor, initial) = kube.read(|s| match requested {
-        Some(rv) if !send_initial => (rv, Vec::new()),
+    let options = WatchOptions::parse(params)?;
+    let (cursor, initial) = kube.read(|s| match options.requested {
+        Some(rv) if !options.send_initial => (rv, Vec::new()),
         _ => {
             let pods = s
                 .pods(namespace.as_deref())
@@ -94,17 +141,15 @@ pub fn pods(
         selector,
         cursor,
         initial,
-        initial_end_bookmark: send_initial,
-        bookmarks,
-        table: params.wants_table(),
-        deadline: Instant::now() + timeout,
+        options,
     };
     let (tx, response) = streaming("application/json;stream=watch");
     tokio::spawn(run(kube, watch, tx));
     Ok(response)
 }
 
-fn line(value: &serde_json::Value) -> Bytes {
+/// One line of a watch stream.
+pub(crate) fn line(value: &serde_json::Value) -> Bytes {
     let mut bytes = value.to_string().into_bytes();
     bytes.push(b'\n');
     Bytes::from(bytes)
@@ -118,14 +163,14 @@ fn event_line(kind: &str, pod: &Pod, table: bool) -> Bytes {
     line(&json!({"type": kind, "object": pod}))
 }
 
-fn bookmark_line(rv: u64, initial_events_end: bool) -> Bytes {
+fn bookmark_line(kind: (&str, &str), rv: u64, initial_events_end: bool) -> Bytes {
     let mut metadata = json!({"resourceVersion": rv.to_string()});
     if initial_events_end {
         metadata["annotations"] = json!({"k8s.io/initial-events-end": "true"});
     }
     line(&json!({
         "type": "BOOKMARK",
-        "object": {"kind": "Pod", "apiVersion": "v1", "metadata": metadata},
+        "object": {"kind": kind.0, "apiVersion": kind.1, "metadata": metadata},
     }))
 }
 
@@ -159,38 +204,75 @@ fn visible<'a>(
 }
 
 async fn run(kube: KubeHandle, watch: Watch, tx: mpsc::Sender<Bytes>) {
-    let mut changes = kube.subscribe();
-    for pod in &watch.initial {
-        if tx
-            .send(event_line("ADDED", pod, watch.table))
-            .await
-            .is_err()
-        {
+    let table = watch.options.table;
+    let feed = Feed {
+        changes: kube.subscribe(),
+        initial: watch
+            .initial
+            .iter()
+            .map(|pod| event_line("ADDED", pod, table))
+            .collect(),
+        cursor: watch.cursor,
+        options: watch.options,
+        kind: ("Pod", "v1"),
+        bookmark_every: Duration::from_millis(kube.scenario().bookmark_ms.max(1)),
+    };
+    let namespace = watch.namespace;
+    let selector = watch.selector;
+    let poll = |cursor: u64| {
+        let events = kube
+            .read(|s| s.events_after(cursor))
+            .map_err(|e| e.status)?;
+        let mut after = cursor;
+        let mut lines = Vec::new();
+        for event in &events {
+            after = after.max(event.resource_version);
+            if let Some((kind, pod)) = visible(event, namespace.as_deref(), &selector) {
+                lines.push(event_line(kind, pod, table));
+            }
+        }
+        Ok((after, lines))
+    };
+    stream(feed, poll, tx).await;
+}
+
+/// Serves a watch: the initial lines, then whatever `poll` makes of the changes after the
+/// cursor each time the store changes (`poll(cursor)` returns the new cursor and the lines to
+/// send, or the `Status` of an ERROR event that ends the watch), BOOKMARKs when asked for,
+/// until the deadline or the client leaves.
+pub(crate) async fn stream<P>(feed: Feed, mut poll: P, tx: mpsc::Sender<Bytes>)
+where
+    P: FnMut(u64) -> Result<(u64, Vec<Bytes>), Box<Status>>,
+{
+    let Feed {
+        mut changes,
+        options,
+        initial,
+        mut cursor,
+        kind,
+        bookmark_every,
+    } = feed;
+    for added in initial {
+        if tx.send(added).await.is_err() {
             return;
         }
     }
-    let mut cursor = watch.cursor;
-    if watch.initial_end_bookmark && tx.send(bookmark_line(cursor, true)).await.is_err() {
+    if options.send_initial && tx.send(bookmark_line(kind, cursor, true)).await.is_err() {
         return;
     }
-    let interval = Duration::from_millis(kube.scenario().bookmark_ms.max(1));
-    let mut next_bookmark = Instant::now() + interval;
+    let mut next_bookmark = Instant::now() + bookmark_every;
     loop {
         changes.borrow_and_update();
-        let events = kube.read(|s| s.events_after(cursor));
-        match events {
+        match poll(cursor) {
             Err(expired) => {
-                let _ = tx.send(error_line(&expired.status)).await;
+                let _ = tx.send(error_line(&expired)).await;
                 return;
             }
-            Ok(events) => {
-                for event in &events {
-                    cursor = cursor.max(event.resource_version);
-                    let seen = visible(event, watch.namespace.as_deref(), &watch.selector);
-                    if let Some((kind, pod)) = seen {
-                        if tx.send(event_line(kind, pod, watch.table)).await.is_err() {
-                            return;
-                        }
+            Ok((after, lines)) => {
+                cursor = after;
+                for line in lines {
+                    if tx.send(line).await.is_err() {
+                        return;
                     }
                 }
             }
@@ -201,11 +283,11 @@ async fn run(kube: KubeHandle, watch: Watch, tx: mpsc::Sender<Bytes>) {
                     return;
                 }
             }
-            () = tokio::time::sleep_until(watch.deadline) => return,
+            () = tokio::time::sleep_until(options.deadline) => return,
             () = tx.closed() => return,
-            () = tokio::time::sleep_until(next_bookmark), if watch.bookmarks => {
-                next_bookmark = Instant::now() + interval;
-                if tx.send(bookmark_line(cursor, false)).await.is_err() {
+            () = tokio::time::sleep_until(next_bookmark), if options.bookmarks => {
+                next_bookmark = Instant::now() + bookmark_every;
+                if tx.send(bookmark_line(kind, cursor, false)).await.is_err() {
                     return;
                 }
             }

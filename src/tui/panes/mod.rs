@@ -4,6 +4,7 @@ pub mod empty;
 pub mod graph;
 pub mod logs;
 pub mod prs;
+pub mod targets;
 
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};

@@ -21,6 +21,11 @@ fn links(header: Option<&str>) -> BTreeMap<String, String> {
         .unwrap_or_default()
 }
 
+/// The `next` URL of a `Link` header.
+pub(super) fn next_link(header: Option<&str>) -> Option<String> {
+    links(header).get("next").cloned()
+}
+
 #[tokio::test]
 async fn pull_list_paginates_with_link_headers() {
     let spec = Spec::github();

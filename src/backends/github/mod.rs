@@ -1,5 +1,7 @@
 //! GitHub through octocrab: the open pull requests of the model repository and the Kfops
-//! facts read from their comments.
+//! facts read from their comments; `writes` holds what a deploy changes (labels, merge, close).
+
+mod writes;
 
 use std::time::Duration;
 

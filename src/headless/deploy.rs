@@ -1,0 +1,127 @@
+//! `kfops deploy --pr N [--staging] [--run-id ID] [--force] [--yes]`: the same deploy as the
+//! console. Production asks on a terminal (default No) unless `--yes`, and refuses without a
+//! terminal and without `--yes`; a PR behind its base is refused without `--force`.
+
+use std::io::{BufRead, IsTerminal, Write};
+
+use crate::chatops::DeployTarget;
+use crate::config::Config;
+use crate::engine::deploy::{deploy, namespace_of, DeployRequest};
+use crate::engine::{ActionEvent, Backends};
+
+/// Whether the operator agreed to a production deploy (asked on the terminal).
+pub fn ask(
+    pr: u64,
+    req: &DeployRequest,
+    cfg: &Config,
+    input: &mut dyn BufRead,
+    out: &mut dyn Write,
+) -> bool {
+    let run = req
+        .run_id
+        .clone()
+        .unwrap_or_else(|| "the PR's last run".into());
+    let _ = write!(
+        out,
+        "Deploy #{pr} ({run}) to PRODUCTION (namespace {})?\nThis merges the PR into its base branch and closes it. [y/N] ",
+        namespace_of(cfg, DeployTarget::Production)
+    );
+    let _ = out.flush();
+    let mut answer = String::new();
+    if input.read_line(&mut answer).is_err() {
+        return false;
+    }
+    matches!(answer.trim(), "y" | "Y" | "yes" | "YES" | "Yes")
+}
+
+/// Runs the deploy, printing progress; `Ok(true)` on success, `Ok(false)` on failure, `Err`
+/// with the exit code for refusals before anything was sent.
+pub async fn run(
+    b: &Backends,
+    cfg: &Config,
+    pr: u64,
+    req: DeployRequest,
+    yes: bool,
+    out: &mut (dyn Write + Send),
+) -> Result<bool, (u8, String)> {
+    if req.target == DeployTarget::Production && !yes {
+        if !std::io::stdin().is_terminal() {
+            return Err((
+                2,
+                "a production deploy asks first: pass --yes when not on a terminal".into(),
+            ));
+        }
+        let stdin = std::io::stdin();
+        let mut lock = stdin.lock();
+        let mut stderr = std::io::stderr();
+        if !ask(pr, &req, cfg, &mut lock, &mut stderr) {
+            return Err((1, format!("/deploy on #{pr} cancelled; nothing was sent")));
+        }
+    }
+    let name = match req.target {
+        DeployTarget::Production => "/deploy",
+        DeployTarget::Staging => "/staging_deploy",
+    };
+    let _ = writeln!(
+        out,
+        "kfops deploy: {name} of PR #{pr} of {}/{}",
+        cfg.repository.owner, cfg.repository.name
+    );
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<ActionEvent>();
+    let emit = move |ev: ActionEvent| {
+        let _ = tx.send(ev);
+    };
+    let work = deploy(b, cfg, pr, &req, &emit);
+    tokio::pin!(work);
+    let result = loop {
+        tokio::select! {
+            Some(ev) = rx.recv() => super::build::print_event(out, &ev),
+            result = &mut work => break result,
+        }
+    };
+    while let Ok(ev) = rx.try_recv() {
+        super::build::print_event(out, &ev);
+    }
+    match result {
+        Ok(o) => {
+            let merged = o
+                .merge_sha
+                .map(|s| format!("; merged as {s}"))
+                .unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "✓ {name} on #{pr} succeeded: run {} serves in {}/{}{merged}",
+                o.run_id, o.namespace, o.name
+            );
+            Ok(true)
+        }
+        Err(e) => {
+            let _ = writeln!(
+                out,
+                "✗ {name} on #{pr} failed at step \"{}\": {}",
+                e.step, e.message
+            );
+            Ok(false)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn asking_defaults_to_no() {
+        let cfg = Config::for_repository("o", "r");
+        let req = DeployRequest {
+            target: DeployTarget::Production,
+            run_id: None,
+            force: false,
+        };
+        let mut out = Vec::new();
+        assert!(!ask(1, &req, &cfg, &mut "\n".as_bytes(), &mut out));
+        assert!(!ask(1, &req, &cfg, &mut "nope\n".as_bytes(), &mut out));
+        assert!(ask(1, &req, &cfg, &mut "y\n".as_bytes(), &mut out));
+        assert!(String::from_utf8_lossy(&out).contains("[y/N]"));
+    }
+}

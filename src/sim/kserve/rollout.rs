@@ -1,0 +1,396 @@
+//! The rollout of one InferenceService on the simulated clock: its predictor revisions
+//! (`{name}-predictor-0000N`), what the route sends where, and which revision was last rolled
+//! out, following KServe's serverless reconciler.
+//!
+//! - A spec change that touches anything but `canaryTrafficPercent` creates a revision; it is
+//!   Pending until the change settles `ready_ms` later, then Ready (or Failed for a
+//!   `never_ready` name). A change of `canaryTrafficPercent` alone settles after a fifth of
+//!   that, without a revision.
+//! - The route follows the *settled* spec: with `canaryTrafficPercent` N and a rolled-out
+//!   revision, `{latestRevision: true, percent: N, tag: latest}` plus `{revisionName:
+//!   rolled-out, percent: 100-N, tag: prev}`; otherwise 100% to `latestRevision` (tagged
+//!   `latest`). As in Knative, `latestRevision` resolves to the latest *Ready* revision, so
+//!   a revision that never becomes Ready never gets traffic.
+//! - `latestRolledoutRevision` moves to the latest Ready revision once it has 100% (the old
+//!   one becomes `previousRolledoutRevision`); a canary split over one revision rolls back to
+//!   the previous one (KServe's `PropagateStatus`).
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Duration, Utc};
+use serde_json::Value;
+
+/// Where a revision stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RevisionState {
+    /// Created, not Ready yet.
+    Pending,
+    Ready,
+    /// Never became Ready (a `never_ready` name).
+    Failed,
+}
+
+impl RevisionState {
+    /// `Pending`, `Ready` or `Failed`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RevisionState::Pending => "Pending",
+            RevisionState::Ready => "Ready",
+            RevisionState::Failed => "Failed",
+        }
+    }
+}
+
+/// One predictor revision (a Knative Revision).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Revision {
+    /// `{isvc}-predictor-0000N`.
+    pub name: String,
+    /// N.
+    pub number: u32,
+    pub state: RevisionState,
+    /// The model it serves (`spec.predictor.model.storageUri` when it was created).
+    pub storage_uri: Option<String>,
+    pub created: DateTime<Utc>,
+    /// When it became Ready or Failed.
+    pub settled: Option<DateTime<Utc>>,
+}
+
+/// One entry of `status.components.predictor.traffic`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrafficTarget {
+    pub revision_name: String,
+    pub percent: i64,
+    pub latest_revision: bool,
+    /// `latest` or `prev`.
+    pub tag: Option<String>,
+}
+
+/// A spec change waiting to be observed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Due {
+    pub generation: i64,
+    pub at: DateTime<Utc>,
+}
+
+/// The revisions and routing of one InferenceService.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Rollout {
+    pub revisions: Vec<Revision>,
+    /// `canaryTrafficPercent` the route follows (of the last settled spec).
+    pub applied_canary: Option<i64>,
+    pub latest_rolled_out: Option<String>,
+    pub previous_rolled_out: Option<String>,
+    pub observed_generation: Option<i64>,
+    pub due: Option<Due>,
+    /// The route's traffic, resolved to revision names.
+    pub traffic: Vec<TrafficTarget>,
+}
+
+/// The name of revision `number` of InferenceService `name`.
+pub fn revision_name(name: &str, number: u32) -> String {
+    format!("{name}-predictor-{number:05}")
+}
+
+/// `spec.predictor.canaryTrafficPercent`, clamped to 0..=100.
+pub fn canary_of(spec: &Value) -> Option<i64> {
+    spec["predictor"]["canaryTrafficPercent"]
+        .as_i64()
+        .map(|n| n.clamp(0, 100))
+}
+
+/// The model a predictor spec serves: `model.storageUri`, else the first framework's.
+pub fn storage_uri_of(spec: &Value) -> Option<String> {
+    let predictor = spec["predictor"].as_object()?;
+    let model = predictor
+        .get("model")
+        .and_then(|m| m["storageUri"].as_str());
+    model
+        .or_else(|| predictor.values().find_map(|v| v["storageUri"].as_str()))
+        .map(str::to_owned)
+}
+
+/// The spec without what only changes the route (a change elsewhere makes a revision).
+fn template_of(spec: &Value) -> Value {
+    let mut template = spec.clone();
+    if let Some(predictor) = template.get_mut("predictor").and_then(Value::as_object_mut) {
+        predictor.remove("canaryTrafficPercent");
+    }
+    template
+}
+
+impl Rollout {
+    /// An InferenceService already rolled out at revision `number` (older ones Ready too),
+    /// for the scenario's starting world.
+    pub fn rolled_out(
+        name: &str,
+        number: u32,
+        storage_uri: Option<String>,
+        at: DateTime<Utc>,
+    ) -> Rollout {
+        let number = number.max(1);
+        let revisions = (1..=number)
+            .map(|n| {
+                let created = at - Duration::days(i64::from(number - n) * 7);
+                Revision {
+                    name: revision_name(name, n),
+                    number: n,
+                    state: RevisionState::Ready,
+                    storage_uri: (n == number).then(|| storage_uri.clone()).flatten(),
+                    created,
+                    settled: Some(created),
+                }
+            })
+            .collect();
+        let mut rollout = Rollout {
+            revisions,
+            latest_rolled_out: (number > 1).then(|| revision_name(name, number - 1)),
+            observed_generation: Some(i64::from(number)),
+            ..Rollout::default()
+        };
+        rollout.reconcile();
+        rollout
+    }
+
+    /// The last revision created.
+    pub fn latest_created(&self) -> Option<&Revision> {
+        self.revisions.last()
+    }
+
+    /// The last revision that became Ready.
+    pub fn latest_ready(&self) -> Option<&Revision> {
+        self.revisions
+            .iter()
+            .rev()
+            .find(|r| r.state == RevisionState::Ready)
+    }
+
+    /// The revision with this name.
+    pub fn revision(&self, name: &str) -> Option<&Revision> {
+        self.revisions.iter().find(|r| r.name == name)
+    }
+
+    /// Records a spec change (`old` is `None` on creation) at `generation`: a new Pending
+    /// revision when more than the canary percentage changed. Returns when it settles.
+    pub fn spec_changed(
+        &mut self,
+        name: &str,
+        old: Option<&Value>,
+        new: &Value,
+        generation: i64,
+        now: DateTime<Utc>,
+        ready_ms: u64,
+    ) -> Due {
+        let new_revision = old.is_none_or(|old| template_of(old) != template_of(new));
+        let delay = if new_revision {
+            let number = self.latest_created().map_or(1, |r| r.number + 1);
+            self.revisions.push(Revision {
+                name: revision_name(name, number),
+                number,
+                state: RevisionState::Pending,
+                storage_uri: storage_uri_of(new),
+                created: now,
+                settled: None,
+            });
+            ready_ms
+        } else {
+            ready_ms / 5
+        };
+        let due = Due {
+            generation,
+            at: now + Duration::milliseconds(i64::try_from(delay).unwrap_or(i64::MAX / 2)),
+        };
+        self.due = Some(due);
+        due
+    }
+
+    /// The change to `generation` settles: pending revisions become Ready (or Failed when
+    /// `never_ready` says so), the route follows `canary`. `false` if a later change is due.
+    pub fn settle(
+        &mut self,
+        generation: i64,
+        canary: Option<i64>,
+        never_ready: impl Fn(&str) -> bool,
+        now: DateTime<Utc>,
+    ) -> bool {
+        if self.due.is_none_or(|d| d.generation != generation) {
+            return false;
+        }
+        for revision in &mut self.revisions {
+            if revision.state == RevisionState::Pending {
+                revision.state = if never_ready(&revision.name) {
+                    RevisionState::Failed
+                } else {
+                    RevisionState::Ready
+                };
+                revision.settled = Some(now);
+            }
+        }
+        self.due = None;
+        self.observed_generation = Some(generation);
+        self.applied_canary = canary;
+        self.reconcile();
+        true
+    }
+
+    /// The route for the settled spec, and what KServe then records as rolled out, until
+    /// neither changes (KServe reconciles again after each status change).
+    pub fn reconcile(&mut self) {
+        for _ in 0..4 {
+            let before = (
+                self.latest_rolled_out.clone(),
+                self.previous_rolled_out.clone(),
+            );
+            self.traffic = self.route();
+            self.propagate();
+            if before
+                == (
+                    self.latest_rolled_out.clone(),
+                    self.previous_rolled_out.clone(),
+                )
+            {
+                break;
+            }
+        }
+    }
+
+    /// The route's traffic, resolved: `latestRevision` goes to the latest Ready revision;
+    /// nothing routes until one is Ready.
+    fn route(&self) -> Vec<TrafficTarget> {
+        let Some(ready) = self.latest_ready().map(|r| r.name.clone()) else {
+            return Vec::new();
+        };
+        let latest = |percent| TrafficTarget {
+            revision_name: ready.clone(),
+            percent,
+            latest_revision: true,
+            tag: Some("latest".to_owned()),
+        };
+        match (self.applied_canary, &self.latest_rolled_out) {
+            (Some(n), Some(prev)) if n < 100 => vec![
+                latest(n),
+                TrafficTarget {
+                    revision_name: prev.clone(),
+                    percent: 100 - n,
+                    latest_revision: false,
+                    tag: Some("prev".to_owned()),
+                },
+            ],
+            _ => vec![latest(100)],
+        }
+    }
+
+    /// KServe's `PropagateStatus` for the rolled-out revisions.
+    fn propagate(&mut self) {
+        let ready = self.latest_ready().map(|r| r.name.clone());
+        let created = self.latest_created().map(|r| r.name.clone());
+        let mut per_revision: BTreeMap<&str, i64> = BTreeMap::new();
+        for t in &self.traffic {
+            *per_revision.entry(t.revision_name.as_str()).or_default() += t.percent;
+        }
+        let mut latest = self.latest_rolled_out.clone();
+        let mut previous = self.previous_rolled_out.clone();
+        for t in &self.traffic {
+            if !t.latest_revision || ready.as_deref() != Some(t.revision_name.as_str()) {
+                continue;
+            }
+            if latest != ready {
+                if t.percent == 100 {
+                    previous = latest.take();
+                    latest = ready.clone();
+                }
+            } else if ready == created
+                && t.percent < 100
+                && per_revision.get(t.revision_name.as_str()) == Some(&100)
+                && previous.is_some()
+            {
+                // A canary split over the rolled-out revision itself: roll back.
+                latest = previous.clone();
+            }
+        }
+        self.latest_rolled_out = latest;
+        self.previous_rolled_out = previous;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn spec(uri: &str, canary: Option<i64>) -> Value {
+        let mut spec = json!({"predictor": {"model": {"storageUri": uri}}});
+        if let Some(n) = canary {
+            spec["predictor"]["canaryTrafficPercent"] = json!(n);
+        }
+        spec
+    }
+
+    fn split(r: &Rollout) -> Vec<(String, i64, Option<String>)> {
+        r.traffic
+            .iter()
+            .map(|t| (t.revision_name.clone(), t.percent, t.tag.clone()))
+            .collect()
+    }
+
+    #[test]
+    fn a_canary_splits_then_promotes_and_a_failed_revision_gets_nothing() {
+        let now = Utc::now();
+        let mut r = Rollout::default();
+        let v1 = spec("s3://m/1/", None);
+        r.spec_changed("m", None, &v1, 1, now, 10);
+        assert!(r.traffic.is_empty());
+        assert!(r.settle(1, None, |_| false, now));
+        assert_eq!(
+            split(&r),
+            [("m-predictor-00001".into(), 100, Some("latest".into()))]
+        );
+        assert_eq!(r.latest_rolled_out.as_deref(), Some("m-predictor-00001"));
+
+        let v2 = spec("s3://m/2/", Some(0));
+        r.spec_changed("m", Some(&v1), &v2, 2, now, 10);
+        assert!(!r.settle(1, Some(0), |_| false, now), "a stale change");
+        assert!(r.settle(2, Some(0), |_| false, now));
+        assert_eq!(
+            split(&r),
+            [
+                ("m-predictor-00002".into(), 0, Some("latest".into())),
+                ("m-predictor-00001".into(), 100, Some("prev".into())),
+            ]
+        );
+        let v2_full = spec("s3://m/2/", Some(100));
+        r.spec_changed("m", Some(&v2), &v2_full, 3, now, 10);
+        assert_eq!(r.revisions.len(), 2, "a traffic change makes no revision");
+        r.settle(3, Some(100), |_| false, now);
+        assert_eq!(r.latest_rolled_out.as_deref(), Some("m-predictor-00002"));
+        assert_eq!(r.previous_rolled_out.as_deref(), Some("m-predictor-00001"));
+
+        let v3 = spec("s3://m/3/", None);
+        r.spec_changed("m", Some(&v2_full), &v3, 4, now, 10);
+        r.settle(4, None, |rev| rev.ends_with("00003"), now);
+        assert_eq!(r.latest_created().unwrap().state, RevisionState::Failed);
+        assert_eq!(
+            split(&r),
+            [("m-predictor-00002".into(), 100, Some("latest".into()))]
+        );
+        assert_eq!(r.latest_rolled_out.as_deref(), Some("m-predictor-00002"));
+    }
+
+    #[test]
+    fn a_canary_over_the_rolled_out_revision_rolls_back_to_the_previous_one() {
+        let now = Utc::now();
+        let mut r = Rollout::rolled_out("m", 2, None, now);
+        assert_eq!(r.latest_rolled_out.as_deref(), Some("m-predictor-00002"));
+        assert_eq!(r.previous_rolled_out.as_deref(), Some("m-predictor-00001"));
+        let base = spec("s3://m/2/", None);
+        r.spec_changed("m", Some(&base), &spec("s3://m/2/", Some(10)), 3, now, 10);
+        r.settle(3, Some(10), |_| false, now);
+        assert_eq!(
+            split(&r),
+            [
+                ("m-predictor-00002".into(), 10, Some("latest".into())),
+                ("m-predictor-00001".into(), 90, Some("prev".into())),
+            ]
+        );
+    }
+}

@@ -1,0 +1,605 @@
+//! The deployment targets pane: the staging and production InferenceServices, live from a
+//! watch of their namespaces (readiness, URL, traffic split, revisions, canary, the deployed
+//! run, and the PR carrying the deployment label). State + pure render.
+
+use chrono::{DateTime, Utc};
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph};
+use ratatui::Frame;
+use unicode_width::UnicodeWidthStr;
+
+use super::pane_block;
+use crate::backends::kserve::ServiceState;
+use crate::chatops::DeployTarget;
+use crate::config::EnvironmentConfig;
+use crate::domain::{PullRequest, LABEL_PRODUCTION, LABEL_STAGING};
+use crate::tui::app::PaneId;
+use crate::tui::format::{age, ellipsize, short_id};
+use crate::tui::theme::Theme;
+use crate::tui::update_targets::TargetChange;
+
+/// The targets in the order they are drawn (and selected with Up/Down).
+pub const TARGETS: [DeployTarget; 2] = [DeployTarget::Staging, DeployTarget::Production];
+
+/// `staging` / `production`.
+pub fn target_name(target: DeployTarget) -> &'static str {
+    match target {
+        DeployTarget::Staging => "staging",
+        DeployTarget::Production => "production",
+    }
+}
+
+/// The PR label that marks what a target runs.
+pub fn target_label(target: DeployTarget) -> &'static str {
+    match target {
+        DeployTarget::Staging => LABEL_STAGING,
+        DeployTarget::Production => LABEL_PRODUCTION,
+    }
+}
+
+/// How the watch of a target's namespace is doing.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum StreamState {
+    /// Not listed yet.
+    #[default]
+    Connecting,
+    Watching,
+    /// The watch fails and is retried; the last good state stays on screen.
+    Failing {
+        error: String,
+        since: DateTime<Utc>,
+        count: u32,
+    },
+    /// It cannot be watched at all (no cluster): not retried.
+    Unavailable(String),
+}
+
+/// What the pane knows about one target.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Target {
+    pub namespace: String,
+    /// The last good state; `None` is "not deployed" once `listed`.
+    pub state: Option<ServiceState>,
+    /// A list of the namespace has completed at least once.
+    pub listed: bool,
+    /// What a relist (`Init` … `InitDone`) has seen so far; it replaces `state` at `InitDone`.
+    resync: Option<Option<ServiceState>>,
+    /// When `state` last changed.
+    pub changed_at: Option<DateTime<Utc>>,
+    pub stream: StreamState,
+}
+
+impl Target {
+    fn new(namespace: &str) -> Target {
+        Target {
+            namespace: namespace.to_string(),
+            ..Target::default()
+        }
+    }
+
+    fn set_state(&mut self, state: Option<ServiceState>, at: DateTime<Utc>) {
+        if self.state != state || !self.listed {
+            self.changed_at = Some(at);
+        }
+        self.state = state;
+        self.listed = true;
+    }
+
+    /// Applies one change from the watch.
+    pub fn apply(&mut self, change: TargetChange, at: DateTime<Utc>) {
+        match change {
+            TargetChange::Init => {
+                self.resync = Some(None);
+                self.stream = StreamState::Watching;
+            }
+            TargetChange::InitApply(state) => match &mut self.resync {
+                Some(seen) => *seen = Some(*state),
+                None => self.set_state(Some(*state), at),
+            },
+            TargetChange::InitDone => {
+                // Without its `Init` (a relist cut short by an error) it completes nothing.
+                if let Some(seen) = self.resync.take() {
+                    self.set_state(seen, at);
+                    self.stream = StreamState::Watching;
+                }
+            }
+            TargetChange::Apply(state) => {
+                self.set_state(Some(*state), at);
+                self.stream = StreamState::Watching;
+            }
+            TargetChange::Deleted => {
+                self.set_state(None, at);
+                self.stream = StreamState::Watching;
+            }
+            TargetChange::Error(error) => {
+                // A relist cut short is dropped; the watch starts over with a new one.
+                self.resync = None;
+                self.stream = match std::mem::take(&mut self.stream) {
+                    StreamState::Failing { since, count, .. } => StreamState::Failing {
+                        error,
+                        since,
+                        count: count + 1,
+                    },
+                    _ => StreamState::Failing {
+                        error,
+                        since: at,
+                        count: 1,
+                    },
+                };
+            }
+            TargetChange::Unavailable(reason) => {
+                self.resync = None;
+                self.stream = StreamState::Unavailable(reason);
+            }
+        }
+    }
+}
+
+/// State of the deployment targets pane.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TargetsPane {
+    /// The InferenceService name (`deployment.inference_service_name`), the same in both.
+    pub service_name: String,
+    pub staging: Target,
+    pub production: Target,
+    selected: DeployTarget,
+}
+
+impl Default for TargetsPane {
+    fn default() -> Self {
+        TargetsPane::new(
+            "",
+            &EnvironmentConfig::staging().namespace,
+            &EnvironmentConfig::production().namespace,
+        )
+    }
+}
+
+impl TargetsPane {
+    pub fn new(service_name: &str, staging_namespace: &str, production_namespace: &str) -> Self {
+        TargetsPane {
+            service_name: service_name.to_string(),
+            staging: Target::new(staging_namespace),
+            production: Target::new(production_namespace),
+            selected: DeployTarget::Staging,
+        }
+    }
+
+    pub fn target(&self, target: DeployTarget) -> &Target {
+        match target {
+            DeployTarget::Staging => &self.staging,
+            DeployTarget::Production => &self.production,
+        }
+    }
+
+    pub fn target_mut(&mut self, target: DeployTarget) -> &mut Target {
+        match target {
+            DeployTarget::Staging => &mut self.staging,
+            DeployTarget::Production => &mut self.production,
+        }
+    }
+
+    /// The namespace of a target's InferenceService.
+    pub fn namespace(&self, target: DeployTarget) -> &str {
+        &self.target(target).namespace
+    }
+
+    /// What is deployed on a target now, as last seen (`None`: not deployed or not known yet).
+    pub fn state(&self, target: DeployTarget) -> Option<&ServiceState> {
+        self.target(target).state.as_ref()
+    }
+
+    /// The highlighted target.
+    pub fn selected_target(&self) -> DeployTarget {
+        self.selected
+    }
+
+    pub fn select(&mut self, target: DeployTarget) {
+        self.selected = target;
+    }
+
+    /// Applies a change seen by a target's watch, at `at`.
+    pub fn apply(&mut self, target: DeployTarget, change: TargetChange, at: DateTime<Utc>) {
+        self.target_mut(target).apply(change, at);
+    }
+}
+
+/// A PR that carries a target's deployment label, or deployed what it runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LabelHolder {
+    pub pr: u64,
+    /// Whether the PR is open (`None` while the PR list is not loaded).
+    pub open: Option<bool>,
+    /// Seen with the label in the open PR list (else known only from the service's
+    /// `kfops.io/pr` annotation: a merged production PR is no longer listed).
+    pub labelled: bool,
+}
+
+/// Who carries `target`'s label: the open PRs with it, then the PR named by the deployed
+/// service (when it is not one of those). `prs` is `None` while the list is not loaded.
+pub fn label_holders(
+    target: DeployTarget,
+    prs: Option<&[PullRequest]>,
+    state: Option<&ServiceState>,
+) -> Vec<LabelHolder> {
+    let label = target_label(target);
+    let mut holders: Vec<LabelHolder> = prs
+        .unwrap_or_default()
+        .iter()
+        .filter(|p| p.labels.iter().any(|l| l == label))
+        .map(|p| LabelHolder {
+            pr: p.number,
+            open: Some(true),
+            labelled: true,
+        })
+        .collect();
+    if let Some(number) = state.and_then(|s| s.pr) {
+        if !holders.iter().any(|h| h.pr == number) {
+            holders.push(LabelHolder {
+                pr: number,
+                open: prs.map(|items| items.iter().any(|p| p.number == number)),
+                labelled: false,
+            });
+        }
+    }
+    holders
+}
+
+/// `churn-model-predictor-00002` → `00002` (the revision's number is what tells them apart).
+fn short_revision(name: &str) -> &str {
+    match name.rsplit_once('-') {
+        Some((_, n)) if !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()) => n,
+        _ => name,
+    }
+}
+
+/// Spans cut to `width` columns, the last one ending with `…` when cut.
+fn fit(spans: Vec<Span<'static>>, width: usize) -> Line<'static> {
+    let mut out = Vec::new();
+    let mut used = 0;
+    for span in spans {
+        let w = span.content.width();
+        if used + w <= width {
+            used += w;
+            out.push(span);
+            continue;
+        }
+        let room = width.saturating_sub(used);
+        if room > 0 {
+            out.push(Span::styled(ellipsize(&span.content, room), span.style));
+        }
+        break;
+    }
+    Line::from(out)
+}
+
+/// Width of the dim key column (`traffic `).
+const KEY: usize = 8;
+
+fn keyed(key: &str, value: Vec<Span<'static>>, theme: &Theme) -> Vec<Span<'static>> {
+    let mut spans = vec![Span::styled(format!("  {key:<w$}", w = KEY - 2), theme.dim)];
+    spans.extend(value);
+    spans
+}
+
+/// The traffic split in the longest form that fits `width`: `latest 00002 10% │ prev 00001
+/// 90%`, then without tags, then percentages only.
+fn traffic_text(state: &ServiceState, width: usize) -> String {
+    let forms: [&dyn Fn(&(String, i64, Option<String>)) -> String; 3] = [
+        &|(rev, pct, tag)| match tag {
+            Some(tag) => format!("{tag} {} {pct}%", short_revision(rev)),
+            None => format!("{} {pct}%", short_revision(rev)),
+        },
+        &|(rev, pct, _)| format!("{} {pct}%", short_revision(rev)),
+        &|(_, pct, _)| format!("{pct}%"),
+    ];
+    let mut text = String::new();
+    for form in forms {
+        text = state
+            .traffic
+            .iter()
+            .map(form)
+            .collect::<Vec<_>>()
+            .join(" │ ");
+        if text.width() <= width {
+            break;
+        }
+    }
+    text
+}
+
+/// A bar of the traffic split, one fill character per traffic target.
+fn traffic_bar(state: &ServiceState, width: usize, theme: &Theme) -> Vec<Span<'static>> {
+    const FILLS: [&str; 4] = ["█", "░", "▒", "▓"];
+    let total: i64 = state.traffic.iter().map(|t| t.1.max(0)).sum();
+    if total <= 0 || width == 0 {
+        return Vec::new();
+    }
+    let mut spans = Vec::new();
+    let mut drawn = 0usize;
+    let mut cumulative = 0i64;
+    for (i, (_, pct, _)) in state.traffic.iter().enumerate() {
+        cumulative += pct.max(&0);
+        // Cumulative rounding, so the cells always add up to `width`.
+        let end = usize::try_from(cumulative * i64::try_from(width).unwrap_or(0) / total)
+            .unwrap_or(0)
+            .min(width);
+        let cells = end.saturating_sub(drawn);
+        drawn = end.max(drawn);
+        let style = if i == 0 { theme.key } else { theme.dim };
+        spans.push(Span::styled(FILLS[i % FILLS.len()].repeat(cells), style));
+    }
+    spans
+}
+
+/// One line of a card with how important it is (0 = kept longest on a short pane).
+type CardLine = (u8, Line<'static>);
+
+/// The lines of one target's card, each already fitted to `width`.
+fn card(
+    target: DeployTarget,
+    pane: &TargetsPane,
+    prs: Option<&[PullRequest]>,
+    now: DateTime<Utc>,
+    focused: bool,
+    width: usize,
+    theme: &Theme,
+) -> Vec<CardLine> {
+    let t = pane.target(target);
+    let selected = pane.selected == target;
+    let mut lines: Vec<CardLine> = Vec::new();
+
+    let header_style = if selected && focused {
+        theme.selected
+    } else {
+        theme.title
+    };
+    let header = vec![
+        Span::styled(if selected { "▶ " } else { "  " }, theme.key),
+        Span::styled(format!("{:<11}", target_name(target)), header_style),
+        Span::styled(format!("{}/{}", t.namespace, pane.service_name), theme.dim),
+    ];
+    lines.push((0, fit(header, width)));
+
+    // Readiness (and why not), rollout in progress.
+    let (readiness, reason): (Vec<Span<'static>>, Option<String>) = match &t.state {
+        None if t.listed => (vec![Span::styled("— not deployed", theme.dim)], None),
+        None if matches!(t.stream, StreamState::Connecting) => {
+            (vec![Span::styled("… loading", theme.dim)], None)
+        }
+        None => (vec![Span::styled("◌ Unknown", theme.warn)], None),
+        Some(s) => {
+            let mut spans = match s.ready {
+                Some(true) => vec![Span::styled("● Ready", theme.ok)],
+                Some(false) => vec![Span::styled("○ Not ready", theme.error)],
+                None => vec![Span::styled("◌ Unknown", theme.warn)],
+            };
+            if s.generation.is_some() && s.observed_generation < s.generation {
+                spans.push(Span::styled(" ⟳ rolling out", theme.warn));
+            }
+            let reason = s.reason.clone().filter(|_| s.ready != Some(true));
+            (spans, reason)
+        }
+    };
+    let mut ready_line = vec![Span::raw("  ")];
+    ready_line.extend(readiness);
+    let ready_width: usize = ready_line.iter().map(|s| s.content.width()).sum();
+    match reason {
+        // On one line when it fits, else the reason gets its own line.
+        Some(r) if ready_width + 2 + r.width() <= width => {
+            let style = ready_line.last().map(|s| s.style).unwrap_or(theme.error);
+            ready_line.push(Span::styled(format!(": {r}"), style));
+            lines.push((1, fit(ready_line, width)));
+        }
+        Some(r) => {
+            lines.push((1, fit(ready_line, width)));
+            lines.push((
+                2,
+                fit(vec![Span::styled(format!("    {r}"), theme.error)], width),
+            ));
+        }
+        None => lines.push((1, fit(ready_line, width))),
+    }
+
+    // The watch's trouble, with since when.
+    match &t.stream {
+        StreamState::Failing {
+            error,
+            since,
+            count,
+        } => {
+            let times = if *count > 1 {
+                format!(", {count}×")
+            } else {
+                String::new()
+            };
+            let text = format!(
+                "  ⚠ reconnecting (failing for {}{times}; last good state shown): {error}",
+                age(*since, now)
+            );
+            lines.push((1, fit(vec![Span::styled(text, theme.error)], width)));
+        }
+        StreamState::Unavailable(reason) => {
+            let text = format!("  ⚠ not watched: {reason}");
+            lines.push((1, fit(vec![Span::styled(text, theme.warn)], width)));
+        }
+        StreamState::Connecting | StreamState::Watching => {}
+    }
+
+    if let Some(s) = &t.state {
+        if let Some(url) = &s.url {
+            let value = vec![Span::raw(url.clone())];
+            lines.push((5, fit(keyed("url", value, theme), width)));
+        }
+        if !s.traffic.is_empty() {
+            let text = traffic_text(s, width.saturating_sub(KEY));
+            let value = vec![Span::raw(text)];
+            lines.push((3, fit(keyed("traffic", value, theme), width)));
+            if s.traffic.len() > 1 {
+                let bar = traffic_bar(s, width.saturating_sub(KEY).min(40), theme);
+                lines.push((7, fit(keyed("", bar, theme), width)));
+            }
+        }
+        let revision =
+            |r: &Option<String>| r.as_deref().map(short_revision).unwrap_or("-").to_string();
+        let mut rev = vec![
+            Span::styled("created ", theme.dim),
+            Span::raw(revision(&s.latest_created)),
+            Span::styled(" ready ", theme.dim),
+            Span::raw(revision(&s.latest_ready)),
+        ];
+        if let Some(canary) = s.canary_percent {
+            rev.push(Span::styled(" canary ", theme.dim));
+            rev.push(Span::styled(format!("{canary}%"), theme.warn));
+        }
+        lines.push((6, fit(keyed("rev", rev, theme), width)));
+        let run = match &s.run_id {
+            Some(id) => Span::raw(short_id(id)),
+            None => Span::styled("-", theme.dim),
+        };
+        lines.push((3, fit(keyed("run", vec![run], theme), width)));
+    }
+
+    // The PR carrying the label.
+    let holders = label_holders(target, prs, t.state.as_ref());
+    if !holders.is_empty() || t.state.is_some() {
+        let mut value = Vec::new();
+        for (i, h) in holders.iter().enumerate() {
+            if i > 0 {
+                value.push(Span::styled(" · ", theme.dim));
+            }
+            value.push(Span::styled(format!("#{}", h.pr), theme.title));
+            let (text, style) = match h.open {
+                Some(true) => (" open", theme.ok),
+                Some(false) => (" closed", theme.dim),
+                None => ("", theme.dim),
+            };
+            value.push(Span::styled(text, style));
+            if !h.labelled {
+                value.push(Span::styled(" (deployed by)", theme.dim));
+            }
+        }
+        if holders.is_empty() {
+            value.push(Span::styled("no PR has the label", theme.dim));
+        }
+        lines.push((2, fit(keyed("PR", value, theme), width)));
+    }
+    lines
+}
+
+/// Drops the least important lines (the later one first on a tie) until `lines` fit `height`.
+fn shrink(lines: &mut Vec<CardLine>, height: usize) {
+    while lines.len() > height {
+        let Some(drop) = lines
+            .iter()
+            .enumerate()
+            .max_by_key(|(i, (prio, _))| (*prio, *i))
+            .map(|(i, _)| i)
+        else {
+            break;
+        };
+        lines.remove(drop);
+    }
+}
+
+/// The watch state of the pane as a whole, for its title.
+fn title_status(pane: &TargetsPane, theme: &Theme) -> Span<'static> {
+    let streams = [&pane.staging.stream, &pane.production.stream];
+    if streams
+        .iter()
+        .any(|s| matches!(s, StreamState::Failing { .. }))
+    {
+        Span::styled(" ⚠ reconnecting", theme.error)
+    } else if streams
+        .iter()
+        .any(|s| matches!(s, StreamState::Unavailable(_)))
+    {
+        Span::styled(" ⚠ not watched", theme.warn)
+    } else if streams.iter().any(|s| matches!(s, StreamState::Connecting)) {
+        Span::styled(" … connecting", theme.dim)
+    } else {
+        Span::styled(" ● live", theme.ok)
+    }
+}
+
+/// Inner widths from which the two cards stand side by side (the zoomed pane).
+const SIDE_BY_SIDE: u16 = 90;
+
+/// Draws the deployment targets pane. `prs` is the open PR list (`None` while not loaded).
+pub fn render(
+    frame: &mut Frame,
+    area: Rect,
+    pane: &TargetsPane,
+    prs: Option<&[PullRequest]>,
+    now: DateTime<Utc>,
+    focused: bool,
+    theme: &Theme,
+) {
+    let block = pane_block(
+        PaneId::Targets,
+        vec![title_status(pane, theme)],
+        focused,
+        theme,
+    );
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    if inner.width == 0 || inner.height == 0 {
+        return;
+    }
+    let card_of =
+        |target, width: u16| card(target, pane, prs, now, focused, usize::from(width), theme);
+    if inner.width >= SIDE_BY_SIDE {
+        let [left, right] =
+            Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)])
+                .areas(inner);
+        let right_block = Block::default()
+            .borders(Borders::LEFT)
+            .border_style(theme.border);
+        let right_inner = right_block.inner(right);
+        frame.render_widget(right_block, right);
+        for (target, rect) in [(TARGETS[0], left), (TARGETS[1], right_inner)] {
+            let mut lines = card_of(target, rect.width);
+            shrink(&mut lines, usize::from(rect.height));
+            let text: Vec<Line> = lines.into_iter().map(|(_, l)| l).collect();
+            frame.render_widget(Paragraph::new(text), rect);
+        }
+        return;
+    }
+    // Stacked, with a blank line between the cards when there is room.
+    let height = usize::from(inner.height);
+    let mut first = card_of(TARGETS[0], inner.width);
+    let mut second = card_of(TARGETS[1], inner.width);
+    let gap = usize::from(first.len() + second.len() < height);
+    let mut all: Vec<(bool, CardLine)> = first
+        .drain(..)
+        .map(|l| (false, l))
+        .chain(second.drain(..).map(|l| (true, l)))
+        .collect();
+    // Shrink both cards together, so neither loses its important lines to the other.
+    while all.len() + gap > height {
+        let Some(drop) = all
+            .iter()
+            .enumerate()
+            .max_by_key(|(i, (_, (prio, _)))| (*prio, *i))
+            .map(|(i, _)| i)
+        else {
+            break;
+        };
+        all.remove(drop);
+    }
+    let mut text: Vec<Line> = Vec::new();
+    let mut in_second = false;
+    for (second, (_, line)) in all {
+        if second && !in_second && gap == 1 {
+            text.push(Line::raw(""));
+        }
+        in_second = second;
+        text.push(line);
+    }
+    frame.render_widget(Paragraph::new(text), inner);
+}
+
+#[cfg(test)]
+#[path = "targets_tests.rs"]
+mod tests;

@@ -1,0 +1,323 @@
+//! Deploy end to end against the simulator with the real clients, one test per Kfops rule.
+
+use kfops_console::backends::kserve::{self, ServiceState};
+use kfops_console::chatops::{read_var, DeployTarget, VAR_RUN_ID};
+use kfops_console::config::Config;
+use kfops_console::domain::{LABEL_PRODUCTION, LABEL_STAGING};
+use kfops_console::engine::deploy::{deploy, DeployRequest};
+use kfops_console::engine::Backends;
+use kfops_console::sim::{Scenario, Simulator};
+
+use crate::build_flow::{fast_scenario, setup};
+
+/// The run of PR #41 the demo comments name (its last KFOPS_RUN_ID).
+fn last_run(sim: &Simulator, pr: u64) -> String {
+    let comments = sim.github().comments(pr);
+    read_var(comments.iter().map(|c| c.body.as_str()), VAR_RUN_ID).unwrap()
+}
+
+fn fast() -> Scenario {
+    let mut s = fast_scenario();
+    s.kserve.ready_ms = 30;
+    s
+}
+
+fn req(target: DeployTarget, run_id: Option<String>, force: bool) -> DeployRequest {
+    DeployRequest {
+        target,
+        run_id,
+        force,
+    }
+}
+
+async fn state(b: &Backends, cfg: &Config, ns: &str) -> ServiceState {
+    let obj = kserve::get(&b.cluster, ns, &cfg.deployment.inference_service_name)
+        .await
+        .unwrap()
+        .expect("the InferenceService exists");
+    ServiceState::of(&obj)
+}
+
+fn success_comments(sim: &Simulator, pr: u64) -> usize {
+    sim.github()
+        .comments(pr)
+        .iter()
+        .filter(|c| c.body.contains("deployed to"))
+        .count()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn production_refuses_a_pr_behind_its_base_then_deploys_it_with_force() {
+    let (sim, cfg, b) = setup(fast()).await;
+    let run = last_run(&sim, 41);
+    let before = state(&b, &cfg, "production").await;
+    let err = deploy(
+        &b,
+        &cfg,
+        42,
+        &req(DeployTarget::Production, Some(run.clone()), false),
+        &|_| {},
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(err.step, "check the PR");
+    assert!(err.message.contains("3 commit(s) behind"), "{err}");
+    assert_eq!(
+        state(&b, &cfg, "production").await.run_id,
+        before.run_id,
+        "nothing deployed"
+    );
+    assert!(!sim.github().is_merged(42));
+    assert!(!sim
+        .github()
+        .labels_of(42)
+        .contains(&LABEL_PRODUCTION.to_string()));
+
+    let out = deploy(
+        &b,
+        &cfg,
+        42,
+        &req(DeployTarget::Production, Some(run.clone()), true),
+        &|_| {},
+    )
+    .await
+    .unwrap();
+    assert_eq!(out.run_id, run);
+    let after = state(&b, &cfg, "production").await;
+    assert_eq!(after.run_id.as_deref(), Some(run.as_str()));
+    assert_eq!(after.ready, Some(true));
+    assert!(sim.github().is_merged(42));
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn staging_moves_the_label_from_the_old_pr_to_the_new_one_and_does_not_merge() {
+    let (sim, cfg, b) = setup(fast()).await;
+    assert!(sim
+        .github()
+        .labels_of(44)
+        .contains(&LABEL_STAGING.to_string()));
+    deploy(
+        &b,
+        &cfg,
+        41,
+        &req(DeployTarget::Staging, None, false),
+        &|_| {},
+    )
+    .await
+    .unwrap();
+    assert!(sim
+        .github()
+        .labels_of(41)
+        .contains(&LABEL_STAGING.to_string()));
+    assert!(
+        !sim.github()
+            .labels_of(44)
+            .contains(&LABEL_STAGING.to_string()),
+        "removed from the old PR"
+    );
+    assert!(!sim.github().is_merged(41), "staging does not merge");
+    assert_eq!(
+        sim.github()
+            .state_of(41)
+            .map(|s| s.as_str().to_string())
+            .as_deref(),
+        Some("open")
+    );
+    let s = state(&b, &cfg, "staging").await;
+    assert_eq!(s.run_id, Some(last_run(&sim, 41)));
+    assert_eq!(
+        s.storage_uri,
+        Some(format!("s3://trained-models/{}/", last_run(&sim, 41)))
+    );
+    // Canary rollout ended with all traffic on the new revision.
+    assert_eq!(s.traffic.iter().map(|t| t.1).sum::<i64>(), 100);
+    assert!(
+        s.traffic
+            .iter()
+            .any(|t| t.1 == 100 && Some(&t.0) == s.latest_ready.as_ref()),
+        "{s:?}"
+    );
+    assert_eq!(success_comments(&sim, 41), 1);
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn production_merges_and_closes_the_pr_and_takes_the_label_from_the_closed_one() {
+    let (sim, cfg, b) = setup(fast()).await;
+    assert!(
+        sim.github()
+            .labels_of(40)
+            .contains(&LABEL_PRODUCTION.to_string()),
+        "the merged #40 has it"
+    );
+    let out = deploy(
+        &b,
+        &cfg,
+        41,
+        &req(DeployTarget::Production, None, false),
+        &|_| {},
+    )
+    .await
+    .unwrap();
+    assert!(out.merge_sha.is_some());
+    assert!(sim.github().is_merged(41));
+    assert_eq!(
+        sim.github()
+            .state_of(41)
+            .map(|s| s.as_str().to_string())
+            .as_deref(),
+        Some("closed")
+    );
+    assert!(sim
+        .github()
+        .labels_of(41)
+        .contains(&LABEL_PRODUCTION.to_string()));
+    assert!(
+        !sim.github()
+            .labels_of(40)
+            .contains(&LABEL_PRODUCTION.to_string()),
+        "state=all found the closed PR"
+    );
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_sample_request_leaves_traffic_on_the_old_revision_and_moves_no_label() {
+    let mut scenario = fast();
+    scenario.kserve.fail_sample = vec!["churn-model".into()];
+    let (sim, cfg, b) = setup(scenario).await;
+    let before = state(&b, &cfg, "staging").await;
+    let err = deploy(
+        &b,
+        &cfg,
+        41,
+        &req(DeployTarget::Staging, None, false),
+        &|_| {},
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(err.step, "test the new revision with the sample input");
+    assert!(err.message.contains("500"), "{err}");
+    let after = state(&b, &cfg, "staging").await;
+    // All traffic still goes to the revision that served before.
+    let serving: Vec<_> = after.traffic.iter().filter(|t| t.1 > 0).collect();
+    assert_eq!(serving.len(), 1, "{after:?}");
+    assert_eq!(
+        Some(&serving[0].0),
+        before.latest_ready.as_ref(),
+        "{after:?}"
+    );
+    assert!(
+        sim.github()
+            .labels_of(44)
+            .contains(&LABEL_STAGING.to_string()),
+        "label not moved"
+    );
+    assert!(!sim
+        .github()
+        .labels_of(41)
+        .contains(&LABEL_STAGING.to_string()));
+    assert_eq!(success_comments(&sim, 41), 0);
+    assert!(sim
+        .github()
+        .comments(41)
+        .last()
+        .unwrap()
+        .body
+        .contains("test the new revision"));
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_service_that_never_becomes_ready_times_out_with_a_clear_message() {
+    let mut scenario = fast();
+    scenario.kserve.never_ready = vec!["churn-model".into()];
+    let (sim, mut cfg, b) = setup(scenario).await;
+    cfg.deployment.ready_timeout_seconds = 1;
+    let err = deploy(
+        &b,
+        &cfg,
+        41,
+        &req(DeployTarget::Staging, None, false),
+        &|_| {},
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(err.step, "wait for the InferenceService to be ready");
+    assert!(
+        err.message.contains("did not become ready within 1s"),
+        "{err}"
+    );
+    assert!(!sim
+        .github()
+        .labels_of(41)
+        .contains(&LABEL_STAGING.to_string()));
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_merge_refused_with_405_is_reported_and_no_label_moves() {
+    let (sim, cfg, b) = setup(fast()).await;
+    // #43 is not mergeable (conflicts) and 1 commit behind: forced past the behind check.
+    let run = last_run(&sim, 41);
+    let err = deploy(
+        &b,
+        &cfg,
+        43,
+        &req(DeployTarget::Production, Some(run), true),
+        &|_| {},
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(err.step, "merge the PR");
+    assert!(err.message.contains("405"), "{err}");
+    assert!(!sim.github().is_merged(43));
+    assert_eq!(
+        sim.github()
+            .state_of(43)
+            .map(|s| s.as_str().to_string())
+            .as_deref(),
+        Some("open")
+    );
+    assert!(!sim
+        .github()
+        .labels_of(43)
+        .contains(&LABEL_PRODUCTION.to_string()));
+    assert!(
+        sim.github()
+            .labels_of(40)
+            .contains(&LABEL_PRODUCTION.to_string()),
+        "label stays where it was"
+    );
+    assert_eq!(success_comments(&sim, 43), 0);
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_moved_head_refuses_the_merge_with_409() {
+    let (sim, cfg, b) = setup(fast()).await;
+    let run = last_run(&sim, 41);
+    // Someone pushes to the PR just before the merge: the head SHA the deploy checked is stale.
+    let gh = sim.github().clone();
+    let emit = move |ev: kfops_console::engine::ActionEvent| {
+        if let kfops_console::engine::ActionEvent::Step { text, .. } = &ev {
+            if text.starts_with("merging") {
+                gh.set_head_sha(41, &"f".repeat(40));
+            }
+        }
+    };
+    let err = deploy(
+        &b,
+        &cfg,
+        41,
+        &req(DeployTarget::Production, Some(run), false),
+        &emit,
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(err.step, "merge the PR");
+    assert!(err.message.contains("409"), "{err}");
+    assert!(!sim.github().is_merged(41));
+    sim.shutdown().await;
+}
