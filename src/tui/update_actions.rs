@@ -9,14 +9,6 @@ use super::update_logs::open_stream;
 use crate::chatops::{ChatCommand, DeployTarget};
 use crate::engine::{ActionEvent, ActionKind};
 
-/// Actions the engine performs in this version; the others say so and send nothing.
-fn available(cmd: &ChatCommand) -> bool {
-    matches!(
-        cmd,
-        ChatCommand::Build | ChatCommand::Run | ChatCommand::BuildRun
-    )
-}
-
 /// A Kfops action on the selected PR, from a key or the command line. Nothing is sent in
 /// read-only mode, or when an action is already running on the PR.
 pub fn start(app: &mut App, cmd: ChatCommand) -> Vec<Command> {
@@ -40,13 +32,6 @@ pub fn start(app: &mut App, cmd: ChatCommand) -> Vec<Command> {
                 running.step,
                 age(running.started, app.now)
             ),
-        );
-        return Vec::new();
-    }
-    if !available(&cmd) {
-        app.say(
-            Level::Warn,
-            format!("{cmd} on #{pr}: not available yet in this version of kfops-console; nothing was sent"),
         );
         return Vec::new();
     }

@@ -165,6 +165,35 @@ pub fn on_picker_key(app: &mut App, key: &KeyEvent) -> Option<Vec<Command>> {
                 return Some(show_run(app, pr, &run_id));
             }
         }
+        // Rollback / redeploy: deploy the chosen run, with the same confirmations.
+        (_, Some(action @ (Action::Deploy | Action::StagingDeploy))) => {
+            let chosen = picker.runs.get(picker.selected).cloned();
+            let Some(run) = chosen else {
+                return Some(Vec::new());
+            };
+            if run.state != crate::backends::kfp::RuntimeState::Succeeded {
+                app.say(
+                    Level::Warn,
+                    format!(
+                        "run {} is {}: only a succeeded run can be deployed",
+                        run.run_id, run.state
+                    ),
+                );
+                return Some(Vec::new());
+            }
+            app.graph.picker = None;
+            let target = if action == Action::Deploy {
+                crate::chatops::DeployTarget::Production
+            } else {
+                crate::chatops::DeployTarget::Staging
+            };
+            let cmd = crate::chatops::ChatCommand::Deploy {
+                target,
+                run_id: Some(run.run_id),
+                force: false,
+            };
+            return Some(super::update_actions::start(app, cmd));
+        }
         (_, Some(Action::Quit)) => app.should_quit = true,
         _ => {}
     }

@@ -258,15 +258,27 @@ fn command_line_parses_chat_syntax_and_reports_errors_in_place() {
         update(&mut app, key(c));
     }
     let cmds = update(&mut app, code(KeyCode::Enter));
-    assert!(cmds.is_empty(), "nothing is sent");
-    assert!(matches!(app.overlay, Overlay::None));
-    let msg = app.status.message.clone().unwrap();
-    assert!(
-        msg.text.contains("/deploy --run-id=abc --force on #1"),
-        "{}",
-        msg.text
+    assert!(cmds.is_empty(), "nothing is sent before the confirmation");
+    match &app.overlay {
+        Overlay::Deploy(d) => {
+            assert_eq!(d.pr, 1);
+            assert_eq!(d.run_id.as_deref(), Some("abc"));
+        }
+        other => panic!("no confirmation: {other:?}"),
+    }
+    // Confirming sends the deploy with the typed run ID.
+    assert_eq!(
+        update(&mut app, key('y')),
+        vec![Command::StartAction {
+            pr: 1,
+            cmd: ChatCommand::Deploy {
+                target: DeployTarget::Production,
+                run_id: Some("abc".into()),
+                force: false
+            }
+        }]
     );
-    assert!(msg.text.contains("not available yet"), "{}", msg.text);
+    assert!(app.actions.contains_key(&1));
 }
 
 #[test]
@@ -300,7 +312,7 @@ fn build_key_starts_one_build_per_pr_and_other_actions_are_not_available_yet() {
         assert!(update(&mut app, key(c)).is_empty());
     }
     app.actions.clear();
-    // /run and /build_run start; the deploys are not available yet and send nothing.
+    // /run and /build_run start.
     assert_eq!(
         update(&mut app, key('r')),
         vec![Command::StartAction {
@@ -317,11 +329,24 @@ fn build_key_starts_one_build_per_pr_and_other_actions_are_not_available_yet() {
         }]
     );
     app.actions.clear();
-    for c in ['d', 's'] {
-        assert!(update(&mut app, key(c)).is_empty());
-        let text = &app.status.message.as_ref().unwrap().text;
-        assert!(text.contains("not available yet"), "{text}");
-    }
+    // Staging deploys at once; production asks first and sends nothing before the answer.
+    assert_eq!(
+        update(&mut app, key('s')),
+        vec![Command::StartAction {
+            pr: 1,
+            cmd: ChatCommand::Deploy {
+                target: DeployTarget::Staging,
+                run_id: None,
+                force: false
+            }
+        }]
+    );
+    app.actions.clear();
+    assert!(update(&mut app, key('d')).is_empty());
+    assert!(matches!(app.overlay, Overlay::Deploy(_)));
+    assert!(update(&mut app, code(KeyCode::Esc)).is_empty());
+    assert!(matches!(app.overlay, Overlay::None));
+    assert!(app.actions.is_empty());
 }
 
 #[test]

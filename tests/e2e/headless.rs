@@ -210,3 +210,69 @@ async fn headless_run_waits_for_the_run_and_runs_lists_it() {
     assert_eq!(sim.requests().len(), requests, "no request at all");
     sim.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn headless_deploy_asks_refuses_behind_prs_and_deploys_staging() {
+    let mut scenario = fast_scenario();
+    scenario.kserve.ready_ms = 30;
+    let sim = Simulator::start(([127, 0, 0, 1], 0).into(), scenario)
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let config = config_for(&sim, dir.path());
+    let mutating = |sim: &Simulator| {
+        sim.requests()
+            .iter()
+            .filter(|r| r.method != http::Method::GET)
+            .count()
+    };
+
+    // Production without a terminal and without --yes: refused before anything is sent.
+    let before = mutating(&sim);
+    let out = kfops(&["deploy", "--pr", "41"], &config).await;
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--yes"));
+    assert_eq!(mutating(&sim), before);
+
+    // A PR behind its base is refused without --force.
+    let run41 = sim
+        .kfp()
+        .runs()
+        .into_iter()
+        .filter(|r| r.display_name.contains("-pr41-"))
+        .max_by_key(|r| r.created_at)
+        .unwrap()
+        .id;
+    let out = kfops(
+        &["deploy", "--pr", "42", "--run-id", &run41, "--yes"],
+        &config,
+    )
+    .await;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains("3 commit(s) behind") && stdout.contains("--force"),
+        "{stdout}"
+    );
+    assert!(!sim.github().is_merged(42));
+
+    // Staging needs no confirmation.
+    let out = kfops(&["deploy", "--pr", "41", "--staging"], &config).await;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("✓ /staging_deploy on #41 succeeded"),
+        "{stdout}"
+    );
+    assert!(sim
+        .github()
+        .labels_of(41)
+        .iter()
+        .any(|l| l == "Deployed-to-staging"));
+    sim.shutdown().await;
+}

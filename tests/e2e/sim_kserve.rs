@@ -300,8 +300,21 @@ async fn a_never_ready_revision_keeps_traffic_on_the_previous_one_and_samples_ca
         (Some("False"), Some("ContainerHealthCheckFailed"))
     );
     assert!(why["message"].as_str().unwrap().contains(&rev(2)), "{why}");
-    assert_eq!(traffic(&failed), [(rev(1), 100, "latest".to_owned())]);
+    // As in Knative, `latestRevision` resolves to the latest *Ready* revision: both targets
+    // of the 0% canary are the old revision.
+    assert_eq!(
+        traffic(&failed),
+        [
+            (rev(1), 0, "latest".to_owned()),
+            (rev(1), 100, "prev".to_owned())
+        ]
+    );
     assert_eq!(predictor(&failed)["latestReadyRevision"], rev(1).as_str());
+    assert_eq!(predictor(&failed)["latestCreatedRevision"], rev(2).as_str());
+    assert_eq!(
+        predictor(&failed)["latestRolledoutRevision"],
+        rev(1).as_str()
+    );
     assert_eq!(
         failed.data["status"]["modelStatus"]["transitionStatus"],
         "BlockedByFailedLoad"

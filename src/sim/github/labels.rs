@@ -122,9 +122,9 @@ pub async fn create(
     req: Req,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let fields = Fields::parse(&json_body(&body, CREATE_DOC)?, "name", CREATE_DOC)?;
     gh.update(|s| {
         check_repo(s, &owner, &repo)?;
+        let fields = Fields::parse(&json_body(&body, CREATE_DOC)?, "name", CREATE_DOC)?;
         let name = fields
             .name
             .ok_or_else(|| ApiError::invalid_request("\"name\" wasn't supplied.", CREATE_DOC))?;
@@ -159,9 +159,9 @@ pub async fn update(
     req: Req,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let fields = Fields::parse(&json_body(&body, UPDATE_DOC)?, "new_name", UPDATE_DOC)?;
     gh.update(|s| {
         check_repo(s, &owner, &repo)?;
+        let fields = Fields::parse(&json_body(&body, UPDATE_DOC)?, "new_name", UPDATE_DOC)?;
         let index = s
             .labels
             .iter()

@@ -4,6 +4,7 @@
 
 use chrono::{DateTime, Utc};
 use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 use ratatui::Frame;
@@ -274,11 +275,14 @@ fn fit(spans: Vec<Span<'static>>, width: usize) -> Line<'static> {
     Line::from(out)
 }
 
-/// Width of the dim key column (`traffic `).
-const KEY: usize = 8;
+/// Width of the dim key column (`  traffic `).
+const KEY: usize = 10;
 
 fn keyed(key: &str, value: Vec<Span<'static>>, theme: &Theme) -> Vec<Span<'static>> {
-    let mut spans = vec![Span::styled(format!("  {key:<w$}", w = KEY - 2), theme.dim)];
+    let mut spans = vec![Span::styled(
+        format!("  {key:<w$} ", w = KEY - 3),
+        theme.dim,
+    )];
     spans.extend(value);
     spans
 }
@@ -332,6 +336,46 @@ fn traffic_bar(state: &ServiceState, width: usize, theme: &Theme) -> Vec<Span<'s
     }
     spans
 }
+
+/// `text` word-wrapped to `width` columns after `indent`, in at most `max` lines (the last
+/// cut with `…`), each with `priority`.
+fn wrapped(
+    text: &str,
+    indent: &str,
+    width: usize,
+    max: usize,
+    priority: u8,
+    style: Style,
+) -> Vec<CardLine> {
+    let room = width.saturating_sub(indent.width()).max(1);
+    let mut rows: Vec<String> = Vec::new();
+    let mut current = String::new();
+    for word in text.split_whitespace() {
+        if !current.is_empty() && current.width() + 1 + word.width() > room {
+            rows.push(std::mem::take(&mut current));
+        }
+        if !current.is_empty() {
+            current.push(' ');
+        }
+        current.push_str(word);
+    }
+    if !current.is_empty() {
+        rows.push(current);
+    }
+    if rows.len() > max {
+        let rest = rows.split_off(max.saturating_sub(1)).join(" ");
+        rows.push(ellipsize(&rest, room));
+    }
+    rows.into_iter()
+        .map(|row| {
+            let line = vec![Span::styled(format!("{indent}{row}"), style)];
+            (priority, fit(line, width))
+        })
+        .collect()
+}
+
+/// Lines kept for a message that must be read (why not ready, the watch's error).
+const MESSAGE_LINES: usize = 2;
 
 /// One line of a card with how important it is (0 = kept longest on a short pane).
 type CardLine = (u8, Line<'static>);
@@ -394,10 +438,7 @@ fn card(
         }
         Some(r) => {
             lines.push((1, fit(ready_line, width)));
-            lines.push((
-                2,
-                fit(vec![Span::styled(format!("    {r}"), theme.error)], width),
-            ));
+            lines.extend(wrapped(&r, "    ", width, MESSAGE_LINES, 2, theme.error));
         }
         None => lines.push((1, fit(ready_line, width))),
     }
@@ -410,19 +451,19 @@ fn card(
             count,
         } => {
             let times = if *count > 1 {
-                format!(", {count}×")
+                format!(" ({count}×)")
             } else {
                 String::new()
             };
             let text = format!(
-                "  ⚠ reconnecting (failing for {}{times}; last good state shown): {error}",
+                "⚠ failing for {}{times}, retrying: {error}",
                 age(*since, now)
             );
-            lines.push((1, fit(vec![Span::styled(text, theme.error)], width)));
+            lines.extend(wrapped(&text, "  ", width, MESSAGE_LINES, 1, theme.error));
         }
         StreamState::Unavailable(reason) => {
-            let text = format!("  ⚠ not watched: {reason}");
-            lines.push((1, fit(vec![Span::styled(text, theme.warn)], width)));
+            let text = format!("⚠ not watched: {reason}");
+            lines.extend(wrapped(&text, "  ", width, MESSAGE_LINES, 1, theme.warn));
         }
         StreamState::Connecting | StreamState::Watching => {}
     }
@@ -476,8 +517,9 @@ fn card(
                 None => ("", theme.dim),
             };
             value.push(Span::styled(text, style));
-            if !h.labelled {
-                value.push(Span::styled(" (deployed by)", theme.dim));
+            if !h.labelled && h.open == Some(true) {
+                // The service names an open PR that lacks the label.
+                value.push(Span::styled(" (no label)", theme.warn));
             }
         }
         if holders.is_empty() {

@@ -1,0 +1,212 @@
+//! Keyboard deploys in the console (the runner's `Driver` against the simulator): the
+//! production confirmation, typing `force` for a PR behind its base, Esc sending nothing, one
+//! action per PR, and a rollback to an earlier run from the run picker.
+
+use std::time::Duration;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use kfops_console::domain::LABEL_STAGING;
+use kfops_console::launch;
+use kfops_console::sim::{Scenario, Simulator};
+use kfops_console::tui::app::Overlay;
+use kfops_console::tui::runner::Driver;
+use kfops_console::tui::{view, Msg};
+use ratatui::backend::TestBackend;
+use ratatui::Terminal;
+
+use crate::build_flow::{fast_scenario, POLL};
+
+fn key(c: char) -> Msg {
+    Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE))
+}
+
+fn code(c: KeyCode) -> Msg {
+    Msg::Key(KeyEvent::new(c, KeyModifiers::NONE))
+}
+
+fn typed(driver: &mut Driver, text: &str) {
+    for c in text.chars() {
+        driver.handle(key(c));
+    }
+}
+
+fn fast() -> Scenario {
+    let mut s = fast_scenario();
+    s.kserve.ready_ms = 30;
+    s
+}
+
+async fn driver_on(sim: &Simulator) -> Driver {
+    let cfg = launch::demo_config(sim).unwrap();
+    let mut console = launch::console(&cfg, false, "demo").unwrap();
+    launch::connect_cluster(&cfg, &mut console).await;
+    if let Some(engine) = &mut console.services.engine {
+        engine.run_poll = POLL;
+    }
+    let mut driver = Driver::new(console.app, console.services);
+    driver.app.size = ratatui::layout::Rect::new(0, 0, 160, 45);
+    driver.start();
+    assert!(
+        driver
+            .run_until(Duration::from_secs(30), |app| !app.prs.items.is_empty())
+            .await
+    );
+    driver
+}
+
+fn select_pr(driver: &mut Driver, number: u64) {
+    driver.handle(key('1'));
+    driver.handle(key('g'));
+    let target = driver
+        .app
+        .prs
+        .items
+        .iter()
+        .position(|p| p.number == number)
+        .unwrap();
+    for _ in 0..target {
+        driver.handle(key('j'));
+    }
+}
+
+fn dialog_text(driver: &Driver) -> String {
+    let mut terminal = Terminal::new(TestBackend::new(100, 24)).unwrap();
+    terminal.draw(|f| view::draw(f, &driver.app)).unwrap();
+    terminal.backend().to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn d_then_esc_sends_nothing_and_d_on_a_behind_pr_needs_force_typed() {
+    let sim = Simulator::start(([127, 0, 0, 1], 0).into(), fast())
+        .await
+        .unwrap();
+    let mut driver = driver_on(&sim).await;
+    // Let the targets watch settle so the request count only moves for actions.
+    let _ = driver
+        .run_until(Duration::from_millis(300), |_| false)
+        .await;
+
+    // d on #41 → the confirmation (default No) → Esc: nothing reaches the simulator.
+    select_pr(&mut driver, 41);
+    let before = sim
+        .requests()
+        .iter()
+        .filter(|r| r.method != http::Method::GET)
+        .count();
+    driver.handle(key('d'));
+    assert!(matches!(driver.app.overlay, Overlay::Deploy(_)));
+    let text = dialog_text(&driver);
+    assert!(
+        text.contains("Deploy to PRODUCTION?") && text.contains("[ No ]"),
+        "{text}"
+    );
+    driver.handle(code(KeyCode::Esc));
+    assert!(matches!(driver.app.overlay, Overlay::None));
+    assert!(driver.app.actions.is_empty());
+    let _ = driver
+        .run_until(Duration::from_millis(200), |_| false)
+        .await;
+    let after = sim
+        .requests()
+        .iter()
+        .filter(|r| r.method != http::Method::GET)
+        .count();
+    assert_eq!(after, before, "no mutating request after Esc");
+    assert!(!sim.github().is_merged(41));
+
+    // Enter on the default (No) cancels too.
+    driver.handle(key('d'));
+    driver.handle(code(KeyCode::Enter));
+    assert!(matches!(driver.app.overlay, Overlay::None) && driver.app.actions.is_empty());
+
+    // #42 is 3 commits behind: the dialog says so and wants `force` typed.
+    select_pr(&mut driver, 42);
+    let run41 = sim
+        .kfp()
+        .runs()
+        .into_iter()
+        .filter(|r| r.display_name.contains("-pr41-"))
+        .max_by_key(|r| r.created_at)
+        .unwrap()
+        .id;
+    driver.handle(key(':'));
+    typed(&mut driver, &format!("/deploy --run-id={run41}"));
+    driver.handle(code(KeyCode::Enter));
+    let text = dialog_text(&driver);
+    assert!(text.contains("3 commit(s) behind"), "{text}");
+    insta::assert_snapshot!("force_dialog", text);
+    typed(&mut driver, "y"); // not `force`: just text
+    driver.handle(code(KeyCode::Enter));
+    assert!(
+        matches!(driver.app.overlay, Overlay::None) && driver.app.actions.is_empty(),
+        "a wrong word cancels"
+    );
+    driver.handle(key(':'));
+    typed(&mut driver, &format!("/deploy --run-id={run41}"));
+    driver.handle(code(KeyCode::Enter));
+    typed(&mut driver, "force");
+    driver.handle(code(KeyCode::Enter));
+    assert!(driver.app.actions.contains_key(&42));
+    // A second d while the deploy runs does nothing.
+    driver.handle(key('d'));
+    assert!(matches!(driver.app.overlay, Overlay::None));
+    assert!(driver
+        .app
+        .status
+        .message
+        .as_ref()
+        .unwrap()
+        .text
+        .contains("already running"));
+    assert!(
+        driver
+            .run_until(Duration::from_secs(60), |app| app.actions.is_empty())
+            .await
+    );
+    let msg = driver.app.status.message.clone().unwrap();
+    assert!(msg.text.starts_with("✓ /deploy"), "{}", msg.text);
+    assert!(sim.github().is_merged(42));
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rollback_deploys_an_earlier_run_chosen_in_the_run_picker() {
+    let sim = Simulator::start(([127, 0, 0, 1], 0).into(), fast())
+        .await
+        .unwrap();
+    let mut driver = driver_on(&sim).await;
+    select_pr(&mut driver, 41);
+    driver.handle(key('p'));
+    assert!(
+        driver
+            .run_until(Duration::from_secs(30), |app| app
+                .graph
+                .picker
+                .as_ref()
+                .is_some_and(|p| !p.loading))
+            .await
+    );
+    driver.handle(key('j'));
+    let older = driver.app.graph.picker.as_ref().unwrap().runs[1]
+        .run_id
+        .clone();
+    driver.handle(key('s'));
+    assert!(driver.app.actions.contains_key(&41));
+    assert!(
+        driver
+            .run_until(Duration::from_secs(60), |app| app.actions.is_empty())
+            .await
+    );
+    let msg = driver.app.status.message.clone().unwrap();
+    assert!(msg.text.starts_with("✓ /staging_deploy"), "{}", msg.text);
+    let isvc = sim.kserve().get("staging", "churn-model").unwrap();
+    assert_eq!(
+        isvc["metadata"]["annotations"]["kfops.io/run-id"],
+        older.as_str()
+    );
+    assert!(sim
+        .github()
+        .labels_of(41)
+        .contains(&LABEL_STAGING.to_string()));
+    sim.shutdown().await;
+}
