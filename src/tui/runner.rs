@@ -365,6 +365,14 @@ fn no_cluster(what: &str) -> BackendError {
         .with_hint("check [cluster] in the config; the reason is in the status bar at start")
 }
 
+/// An error as the targets pane shows it: the pane already says what and where.
+fn pane_text(e: &BackendError) -> String {
+    match &e.hint {
+        Some(hint) => format!("{} ({hint})", e.message),
+        None => e.message.clone(),
+    }
+}
+
 /// Longest wait before a failed targets watch starts over.
 const WATCH_BACKOFF_MAX: Duration = Duration::from_secs(30);
 
@@ -379,7 +387,7 @@ async fn watch_targets(
     sink: &(dyn Fn(TargetEvent) + Send + Sync),
 ) {
     let Some(cluster) = services.cluster.clone() else {
-        let reason = no_cluster("watch InferenceServices").to_string();
+        let reason = pane_text(&no_cluster("watch InferenceServices"));
         for (target, _) in namespaces {
             sink(TargetEvent::Change {
                 target,
@@ -430,7 +438,7 @@ async fn watch_target(
                     }
                 }
                 Err(e) => {
-                    emit(TargetChange::Error(e.to_string()));
+                    emit(TargetChange::Error(pane_text(&e)));
                     break;
                 }
             }

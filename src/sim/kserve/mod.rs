@@ -12,6 +12,8 @@
 //!
 //! Spec: `shared/specs/kserve/serving.kserve.io_inferenceservices.yaml` (the CRD).
 
+mod admit;
+mod controller;
 pub mod isvc;
 mod patch;
 mod predictor;
@@ -24,19 +26,17 @@ mod watch;
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use axum::routing::{any, get};
 use axum::Router;
-use chrono::Utc;
 use serde_json::Value;
 
 pub use self::isvc::Part;
-use self::rollout::{Due, Rollout};
 pub use self::rollout::{Revision, RevisionState, TrafficTarget};
 pub use self::scenario::{KserveScenario, ServiceScenario};
-use self::store::{listed, name_of, KserveState};
-use crate::sim::kube::{KubeError, KubeHandle};
+use self::store::KserveState;
+use crate::sim::kube::KubeHandle;
 use crate::sim::scenario::GithubScenario;
 
 /// Shared access to the simulated KServe, for the handlers, tests and `kfops demo`.
@@ -100,45 +100,13 @@ impl KserveHandle {
         handle
     }
 
-    /// Stores a scenario InferenceService, already rolled out.
-    fn seed(&self, service: &ServiceScenario, github: &GithubScenario) -> Result<(), String> {
-        let manifest = service.manifest(github)?;
-        let base = self.inner.predictor_base.clone();
-        self.update(|s| {
-            let serial = s.next_serial();
-            let mut object =
-                isvc::admit_create(&service.namespace, manifest, serial, service.created_at)
-                    .map_err(|e| e.status.message.clone().unwrap_or_default())?;
-            let (namespace, name) = name_of(&object);
-            let revision = service.revision.max(1);
-            object["metadata"]["generation"] = Value::from(revision);
-            let rollout = Rollout::rolled_out(
-                &name,
-                revision,
-                Some(service.storage_uri()),
-                service.deployed_at,
-            );
-            object["status"] = status::render(
-                &name,
-                &namespace,
-                &rollout,
-                &Value::Null,
-                service.deployed_at,
-                base.as_deref(),
-            );
-            s.insert(object, rollout)
-                .map(|_| ())
-                .map_err(|e| e.status.message.clone().unwrap_or_default())
-        })
-    }
-
     fn lock(&self) -> MutexGuard<'_, KserveState> {
         // A panic in another holder leaves the data usable: keep serving.
         self.inner.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Runs `f` on the state.
-    pub fn read<R>(&self, f: impl FnOnce(&KserveState) -> R) -> R {
+    pub(crate) fn read<R>(&self, f: impl FnOnce(&KserveState) -> R) -> R {
         f(&self.lock())
     }
 
@@ -235,163 +203,6 @@ impl KserveHandle {
         } else {
             format!("{root}/v1/models/{name}:predict")
         }
-    }
-
-    /// Creates an InferenceService as `POST .../inferenceservices` does (`dry_run`: checks
-    /// and returns it without storing it). Its first revision rolls out on the clock.
-    pub fn create_object(
-        &self,
-        namespace: &str,
-        object: Value,
-        dry_run: bool,
-    ) -> Result<Value, KubeError> {
-        if !self.inner.kube.namespaces().iter().any(|n| n == namespace) {
-            return Err(KubeError::not_found("namespaces", namespace));
-        }
-        let now = Utc::now();
-        let ready_ms = self.inner.ready_ms;
-        let base = self.inner.predictor_base.clone();
-        let (created, due) = self.update(|s| {
-            let serial = s.next_serial();
-            let mut object = isvc::admit_create(namespace, object, serial, now)?;
-            let (_, name) = name_of(&object);
-            if s.entry(namespace, &name).is_some() {
-                return Err(isvc::already_exists(&name));
-            }
-            if dry_run {
-                return Ok((object, None));
-            }
-            let mut rollout = Rollout::default();
-            let due = rollout.spec_changed(&name, None, &object["spec"], 1, now, ready_ms);
-            object["status"] = status::render(
-                &name,
-                namespace,
-                &rollout,
-                &Value::Null,
-                now,
-                base.as_deref(),
-            );
-            Ok((s.insert(object, rollout)?, Some(due)))
-        })?;
-        if let Some(due) = due {
-            self.schedule(&created, due);
-        }
-        Ok(created)
-    }
-
-    /// Writes an InferenceService: `edit` turns the stored object into the one to store
-    /// (checked with [`isvc::admit_update`]); a spec change starts a rollout.
-    pub(crate) fn write(
-        &self,
-        namespace: &str,
-        name: &str,
-        part: Part,
-        dry_run: bool,
-        edit: impl FnOnce(&Value) -> Result<(Value, bool), KubeError>,
-    ) -> Result<Value, KubeError> {
-        let now = Utc::now();
-        let ready_ms = self.inner.ready_ms;
-        let base = self.inner.predictor_base.clone();
-        let (written, due) = self.update(|s| {
-            let entry = s
-                .entry(namespace, name)
-                .ok_or_else(|| isvc::not_found(name))?;
-            let current = entry.object.clone();
-            let mut rollout = entry.rollout.clone();
-            let (mut object, spec_changed) = edit(&current)?;
-            if dry_run {
-                return Ok((object, None));
-            }
-            let mut due = None;
-            if spec_changed && part == Part::Main {
-                let generation = object["metadata"]["generation"].as_i64().unwrap_or(1);
-                let old = Some(&current["spec"]);
-                due = Some(rollout.spec_changed(
-                    name,
-                    old,
-                    &object["spec"],
-                    generation,
-                    now,
-                    ready_ms,
-                ));
-                object["status"] = status::render(
-                    name,
-                    namespace,
-                    &rollout,
-                    &current["status"],
-                    now,
-                    base.as_deref(),
-                );
-            }
-            let stored = s
-                .update(namespace, name, object, rollout)
-                .ok_or_else(|| isvc::not_found(name))?;
-            Ok((stored, due))
-        })?;
-        if let Some(due) = due {
-            self.schedule(&written, due);
-        }
-        Ok(written)
-    }
-
-    /// Deletes an InferenceService at once; its predictor stops answering.
-    pub fn delete(&self, namespace: &str, name: &str) -> Result<Value, KubeError> {
-        self.update(|s| s.delete(namespace, name))
-            .ok_or_else(|| isvc::not_found(name))
-    }
-
-    /// Settles the change `due` describes when its time comes (needs a tokio runtime;
-    /// without one the rollout stays in progress).
-    fn schedule(&self, object: &Value, due: Due) {
-        let (namespace, name) = name_of(object);
-        let uid = object["metadata"]["uid"]
-            .as_str()
-            .unwrap_or_default()
-            .to_owned();
-        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
-            tracing::warn!(%name, "no tokio runtime: the InferenceService stays in progress");
-            return;
-        };
-        let weak: Weak<Inner> = Arc::downgrade(&self.inner);
-        runtime.spawn(async move {
-            let wait = (due.at - Utc::now()).to_std().unwrap_or_default();
-            tokio::time::sleep(wait).await;
-            if let Some(inner) = weak.upgrade() {
-                KserveHandle { inner }.settle(&namespace, &name, &uid, due.generation);
-            }
-        });
-    }
-
-    /// The controller's reconcile once a change settled: revisions Ready or Failed, traffic
-    /// and status updated (if the object is still the same one and no later change is due).
-    fn settle(&self, namespace: &str, name: &str, uid: &str, generation: i64) {
-        let now = Utc::now();
-        let base = self.inner.predictor_base.clone();
-        self.update(|s| {
-            let never_ready = s.never_ready.clone();
-            let Some(entry) = s.entry(namespace, name) else {
-                return;
-            };
-            if entry.object["metadata"]["uid"] != uid {
-                return;
-            }
-            let mut rollout = entry.rollout.clone();
-            let canary = rollout::canary_of(&entry.object["spec"]);
-            let failing = |revision: &str| listed(&never_ready, namespace, name, Some(revision));
-            if !rollout.settle(generation, canary, failing, now) {
-                return;
-            }
-            let mut object = entry.object.clone();
-            object["status"] = status::render(
-                name,
-                namespace,
-                &rollout,
-                &entry.object["status"],
-                now,
-                base.as_deref(),
-            );
-            s.update(namespace, name, object, rollout);
-        });
     }
 }
 

@@ -10,6 +10,9 @@
 //! - `timeoutSeconds`: the response ends after that long (default 30 minutes).
 //! - Selectors apply to both sides of a change: a pod that stops matching is DELETED from
 //!   the watch, one that starts matching is ADDED.
+//!
+//! [`WatchOptions`] and [`stream`] serve other resources' watches too (the KServe
+//! simulator's InferenceServices).
 
 use std::time::Duration;
 

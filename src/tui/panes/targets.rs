@@ -191,6 +191,35 @@ impl TargetsPane {
         self.target(target).state.as_ref()
     }
 
+    /// What a target serves now, in words for a dialog: `run 1a2b3c4d from #40 (ready)`,
+    /// `nothing (not deployed)`, or `unknown (…)` while it is not listed.
+    pub fn serving_now(&self, target: DeployTarget) -> String {
+        let t = self.target(target);
+        let Some(s) = &t.state else {
+            return if t.listed {
+                "nothing (not deployed)".to_string()
+            } else {
+                match &t.stream {
+                    StreamState::Failing { error, .. } | StreamState::Unavailable(error) => {
+                        format!("unknown ({error})")
+                    }
+                    _ => "unknown (not listed yet)".to_string(),
+                }
+            };
+        };
+        let run = match &s.run_id {
+            Some(id) => format!("run {}", short_id(id)),
+            None => "an unknown run".to_string(),
+        };
+        let from = s.pr.map(|pr| format!(" from #{pr}")).unwrap_or_default();
+        let ready = match s.ready {
+            Some(true) => "ready",
+            Some(false) => "not ready",
+            None => "readiness unknown",
+        };
+        format!("{run}{from} ({ready})")
+    }
+
     /// The highlighted target.
     pub fn selected_target(&self) -> DeployTarget {
         self.selected
@@ -496,6 +525,8 @@ fn card(
         }
         lines.push((6, fit(keyed("rev", rev, theme), width)));
         let run = match &s.run_id {
+            // In full when it fits (to copy into `/deploy --run-id=…`).
+            Some(id) if width >= KEY + id.width() + 8 => Span::raw(id.clone()),
             Some(id) => Span::raw(short_id(id)),
             None => Span::styled("-", theme.dim),
         };

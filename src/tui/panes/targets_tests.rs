@@ -277,3 +277,36 @@ fn the_bar_cells_add_up_to_the_width() {
         assert_eq!(cells, width);
     }
 }
+
+#[test]
+fn serving_now_in_words() {
+    let mut pane = TargetsPane::new("m", "staging", "production");
+    assert_eq!(
+        pane.serving_now(DeployTarget::Production),
+        "unknown (not listed yet)"
+    );
+    pane.apply(
+        DeployTarget::Production,
+        TargetChange::Unavailable("no cluster".into()),
+        t(1),
+    );
+    assert_eq!(
+        pane.serving_now(DeployTarget::Production),
+        "unknown (no cluster)"
+    );
+    pane.apply(DeployTarget::Production, TargetChange::Init, t(1));
+    pane.apply(DeployTarget::Production, TargetChange::InitDone, t(1));
+    assert_eq!(
+        pane.serving_now(DeployTarget::Production),
+        "nothing (not deployed)"
+    );
+    pane.apply(
+        DeployTarget::Production,
+        TargetChange::Apply(svc("1a2b3c4d-5e6f", None, Some(40))),
+        t(2),
+    );
+    assert_eq!(
+        pane.serving_now(DeployTarget::Production),
+        "run 1a2b3c4d from #40 (ready)"
+    );
+}
