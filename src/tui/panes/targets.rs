@@ -319,7 +319,8 @@ fn keyed(key: &str, value: Vec<Span<'static>>, theme: &Theme) -> Vec<Span<'stati
 /// The traffic split in the longest form that fits `width`: `latest 00002 10% │ prev 00001
 /// 90%`, then without tags, then percentages only.
 fn traffic_text(state: &ServiceState, width: usize) -> String {
-    let forms: [&dyn Fn(&(String, i64, Option<String>)) -> String; 3] = [
+    type Form<'a> = &'a dyn Fn(&(String, i64, Option<String>)) -> String;
+    let forms: [Form; 3] = [
         &|(rev, pct, tag)| match tag {
             Some(tag) => format!("{tag} {} {pct}%", short_revision(rev)),
             None => format!("{} {pct}%", short_revision(rev)),
