@@ -166,8 +166,7 @@ impl App {
 
     /// What a deployment target serves now, in words (for the confirmation dialog).
     pub fn serving_now(&self, target: crate::chatops::DeployTarget) -> String {
-        let _ = target;
-        "unknown (the deployment targets are not loaded)".into()
+        self.targets.serving_now(target)
     }
 
     /// Puts an info/warn/error message in the status bar.

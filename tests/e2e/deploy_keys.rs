@@ -5,6 +5,7 @@
 use std::time::Duration;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use kfops_console::chatops::DeployTarget;
 use kfops_console::domain::LABEL_STAGING;
 use kfops_console::launch;
 use kfops_console::sim::{Scenario, Simulator};
@@ -81,10 +82,14 @@ async fn d_then_esc_sends_nothing_and_d_on_a_behind_pr_needs_force_typed() {
         .await
         .unwrap();
     let mut driver = driver_on(&sim).await;
-    // Let the targets watch settle so the request count only moves for actions.
-    let _ = driver
-        .run_until(Duration::from_millis(300), |_| false)
-        .await;
+    // The targets watch has listed production (the dialog says what serves there now).
+    assert!(
+        driver
+            .run_until(Duration::from_secs(30), |app| {
+                app.targets.state(DeployTarget::Production).is_some()
+            })
+            .await
+    );
 
     // d on #41 → the confirmation (default No) → Esc: nothing reaches the simulator.
     select_pr(&mut driver, 41);
@@ -134,7 +139,22 @@ async fn d_then_esc_sends_nothing_and_d_on_a_behind_pr_needs_force_typed() {
     driver.handle(code(KeyCode::Enter));
     let text = dialog_text(&driver);
     assert!(text.contains("3 commit(s) behind"), "{text}");
-    insta::assert_snapshot!("force_dialog", text);
+    let Overlay::Deploy(dialog) = &driver.app.overlay else {
+        panic!("no dialog");
+    };
+    let mut terminal = Terminal::new(TestBackend::new(84, 16)).unwrap();
+    terminal
+        .draw(|f| {
+            kfops_console::tui::dialogs::deploy_confirm::render(
+                f,
+                f.area(),
+                dialog,
+                &driver.app.theme,
+            )
+        })
+        .unwrap();
+    insta::assert_snapshot!("force_dialog", terminal.backend());
+    assert!(text.contains("serving now run 1944c4b2 from #40"), "{text}");
     typed(&mut driver, "y"); // not `force`: just text
     driver.handle(code(KeyCode::Enter));
     assert!(

@@ -2,7 +2,9 @@
 
 use chrono::TimeZone;
 
+use super::render::{short_revision, traffic_bar, traffic_text};
 use super::*;
+use crate::tui::theme::Theme;
 
 fn t(s: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 25, 12, 0, s).unwrap()
