@@ -4,70 +4,23 @@
 
 use std::time::Duration;
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::KeyCode;
 use kfops_console::chatops::DeployTarget;
 use kfops_console::domain::LABEL_STAGING;
-use kfops_console::launch;
 use kfops_console::sim::{Scenario, Simulator};
 use kfops_console::tui::app::Overlay;
 use kfops_console::tui::runner::Driver;
-use kfops_console::tui::{view, Msg};
+use kfops_console::tui::view;
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 
-use crate::build_flow::{fast_scenario, POLL};
-
-fn key(c: char) -> Msg {
-    Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE))
-}
-
-fn code(c: KeyCode) -> Msg {
-    Msg::Key(KeyEvent::new(c, KeyModifiers::NONE))
-}
-
-fn typed(driver: &mut Driver, text: &str) {
-    for c in text.chars() {
-        driver.handle(key(c));
-    }
-}
+use crate::build_flow::fast_scenario;
+use crate::support::console::{code, driver_on, key, select_pr, typed};
 
 fn fast() -> Scenario {
     let mut s = fast_scenario();
     s.kserve.ready_ms = 30;
     s
-}
-
-async fn driver_on(sim: &Simulator) -> Driver {
-    let cfg = launch::demo_config(sim).unwrap();
-    let mut console = launch::console(&cfg, false, "demo").unwrap();
-    launch::connect_cluster(&cfg, &mut console).await;
-    if let Some(engine) = &mut console.services.engine {
-        engine.run_poll = POLL;
-    }
-    let mut driver = Driver::new(console.app, console.services);
-    driver.app.size = ratatui::layout::Rect::new(0, 0, 160, 45);
-    driver.start();
-    assert!(
-        driver
-            .run_until(Duration::from_secs(30), |app| !app.prs.items.is_empty())
-            .await
-    );
-    driver
-}
-
-fn select_pr(driver: &mut Driver, number: u64) {
-    driver.handle(key('1'));
-    driver.handle(key('g'));
-    let target = driver
-        .app
-        .prs
-        .items
-        .iter()
-        .position(|p| p.number == number)
-        .unwrap();
-    for _ in 0..target {
-        driver.handle(key('j'));
-    }
 }
 
 fn dialog_text(driver: &Driver) -> String {
@@ -81,7 +34,7 @@ async fn d_then_esc_sends_nothing_and_d_on_a_behind_pr_needs_force_typed() {
     let sim = Simulator::start(([127, 0, 0, 1], 0).into(), fast())
         .await
         .unwrap();
-    let mut driver = driver_on(&sim).await;
+    let mut driver = driver_on(&sim, 160, 45).await;
     // The targets watch has listed production (the dialog says what serves there now).
     assert!(
         driver
@@ -194,7 +147,7 @@ async fn rollback_deploys_an_earlier_run_chosen_in_the_run_picker() {
     let sim = Simulator::start(([127, 0, 0, 1], 0).into(), fast())
         .await
         .unwrap();
-    let mut driver = driver_on(&sim).await;
+    let mut driver = driver_on(&sim, 160, 45).await;
     select_pr(&mut driver, 41);
     driver.handle(key('p'));
     assert!(

@@ -5,72 +5,23 @@
 use std::time::Duration;
 
 use chrono::{TimeZone, Utc};
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::KeyCode;
 use kfops_console::backends::kfp::RuntimeState;
-use kfops_console::launch;
 use kfops_console::sim::Simulator;
 use kfops_console::tui::app::PaneId;
-use kfops_console::tui::runner::Driver;
-use kfops_console::tui::{view, Msg};
+use kfops_console::tui::view;
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 
-use crate::build_flow::{fast_scenario, POLL};
-
-fn key(c: char) -> Msg {
-    Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE))
-}
-
-fn code(c: KeyCode) -> Msg {
-    Msg::Key(KeyEvent::new(c, KeyModifiers::NONE))
-}
-
-fn screen(driver: &Driver, width: u16, height: u16) -> String {
-    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
-    terminal.draw(|f| view::draw(f, &driver.app)).unwrap();
-    terminal.backend().to_string()
-}
-
-async fn driver_on(sim: &Simulator) -> Driver {
-    let cfg = launch::demo_config(sim).unwrap();
-    let mut console = launch::console(&cfg, false, "demo").unwrap();
-    launch::connect_cluster(&cfg, &mut console).await;
-    if let Some(engine) = &mut console.services.engine {
-        engine.run_poll = POLL;
-    }
-    let mut driver = Driver::new(console.app, console.services);
-    driver.app.size = ratatui::layout::Rect::new(0, 0, 200, 60);
-    driver.start();
-    assert!(
-        driver
-            .run_until(Duration::from_secs(30), |app| !app.prs.items.is_empty())
-            .await
-    );
-    driver
-}
-
-fn select_pr(driver: &mut Driver, number: u64) {
-    driver.handle(key('1'));
-    driver.handle(key('g'));
-    let target = driver
-        .app
-        .prs
-        .items
-        .iter()
-        .position(|p| p.number == number)
-        .unwrap();
-    for _ in 0..target {
-        driver.handle(key('j'));
-    }
-    assert_eq!(driver.app.prs.selected_pr().map(|p| p.number), Some(number));
-}
+use crate::build_flow::fast_scenario;
+use crate::support::console::{code, driver_on, key, screen, select_pr};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn focusing_the_graph_shows_the_last_run_and_p_lists_the_prs_runs() {
     let sim = Simulator::start(([127, 0, 0, 1], 0).into(), fast_scenario())
         .await
         .unwrap();
-    let mut driver = driver_on(&sim).await;
+    let mut driver = driver_on(&sim, 200, 60).await;
     select_pr(&mut driver, 41);
     let last_run = driver
         .app
@@ -182,7 +133,7 @@ async fn r_runs_the_pr_and_the_graph_follows_it_live_then_enter_opens_a_task_log
     let sim = Simulator::start(([127, 0, 0, 1], 0).into(), fast_scenario())
         .await
         .unwrap();
-    let mut driver = driver_on(&sim).await;
+    let mut driver = driver_on(&sim, 200, 60).await;
     select_pr(&mut driver, 44);
     driver.handle(key('r'));
     assert!(driver.app.actions.contains_key(&44));

@@ -2,5 +2,6 @@
 // Each test module uses a different part of the support code.
 #![allow(dead_code)]
 
+pub mod console;
 pub mod openapi;
 pub mod swagger;

@@ -1,0 +1,76 @@
+//! Driving the console without a terminal: the runner's `Driver` on the demo simulator, keys
+//! as messages, the screen as text.
+
+use std::time::Duration;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use kfops_console::launch;
+use kfops_console::sim::Simulator;
+use kfops_console::tui::runner::Driver;
+use kfops_console::tui::{view, Msg};
+use ratatui::backend::TestBackend;
+use ratatui::Terminal;
+
+use crate::build_flow::POLL;
+
+/// A key press of a character.
+pub fn key(c: char) -> Msg {
+    Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE))
+}
+
+/// A key press of a non-character key.
+pub fn code(c: KeyCode) -> Msg {
+    Msg::Key(KeyEvent::new(c, KeyModifiers::NONE))
+}
+
+/// Types a text key by key.
+pub fn typed(driver: &mut Driver, text: &str) {
+    for c in text.chars() {
+        driver.handle(key(c));
+    }
+}
+
+/// The whole console drawn at `width`×`height`.
+pub fn screen(driver: &Driver, width: u16, height: u16) -> String {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("test terminal");
+    terminal.draw(|f| view::draw(f, &driver.app)).expect("draw");
+    terminal.backend().to_string()
+}
+
+/// The console on the simulator (demo config, real backends, fast run polling), with its PRs
+/// loaded, on a `width`×`height` screen.
+pub async fn driver_on(sim: &Simulator, width: u16, height: u16) -> Driver {
+    let cfg = launch::demo_config(sim).expect("demo config");
+    let mut console = launch::console(&cfg, false, "demo").expect("console");
+    launch::connect_cluster(&cfg, &mut console).await;
+    if let Some(engine) = &mut console.services.engine {
+        engine.run_poll = POLL;
+    }
+    let mut driver = Driver::new(console.app, console.services);
+    driver.app.size = ratatui::layout::Rect::new(0, 0, width, height);
+    driver.start();
+    assert!(
+        driver
+            .run_until(Duration::from_secs(30), |app| !app.prs.items.is_empty())
+            .await,
+        "the PRs did not load"
+    );
+    driver
+}
+
+/// Focuses the PR pane and selects PR `number` with the keys.
+pub fn select_pr(driver: &mut Driver, number: u64) {
+    driver.handle(key('1'));
+    driver.handle(key('g'));
+    let target = driver
+        .app
+        .prs
+        .items
+        .iter()
+        .position(|p| p.number == number)
+        .expect("the PR is listed");
+    for _ in 0..target {
+        driver.handle(key('j'));
+    }
+    assert_eq!(driver.app.prs.selected_pr().map(|p| p.number), Some(number));
+}
