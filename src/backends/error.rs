@@ -72,3 +72,22 @@ pub fn hint_for_status(service: Service, status: u16) -> Option<String> {
     };
     Some(hint.to_string())
 }
+
+/// An error and its sources on one line (the first line of each; no backtraces).
+pub fn flatten(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut out = err.to_string();
+    if let Some(pos) = out.find('\n') {
+        out.truncate(pos);
+    }
+    let mut source = err.source();
+    while let Some(s) = source {
+        let text = s.to_string();
+        let text = text.lines().next().unwrap_or_default();
+        if !out.contains(text) {
+            out.push_str(": ");
+            out.push_str(text);
+        }
+        source = s.source();
+    }
+    out
+}

@@ -18,6 +18,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
+use super::error::flatten;
 use super::error::{hint_for_status, BackendError, Service};
 use crate::config::Secret;
 
@@ -650,21 +651,6 @@ fn snippet(body: &[u8]) -> String {
         cut.push('…');
     }
     cut
-}
-
-/// The error and its sources on one line.
-fn flatten(err: &(dyn std::error::Error + 'static)) -> String {
-    let mut out = err.to_string();
-    let mut source = err.source();
-    while let Some(s) = source {
-        let text = s.to_string();
-        if !out.contains(&text) {
-            out.push_str(": ");
-            out.push_str(&text);
-        }
-        source = s.source();
-    }
-    out
 }
 
 #[cfg(test)]

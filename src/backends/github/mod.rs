@@ -8,6 +8,7 @@ use std::time::Duration;
 use futures::{stream, StreamExt, TryStreamExt};
 use octocrab::{params, Octocrab};
 
+use super::error::flatten;
 use super::error::{hint_for_status, BackendError, Service};
 use crate::chatops::{read_var, VAR_RUN_ID, VAR_VERSION_ID};
 use crate::config::Secret;
@@ -258,22 +259,4 @@ fn map_err(what: &str, err: octocrab::Error) -> BackendError {
         other => BackendError::new(Service::GitHub, what, flatten(&other))
             .with_hint("check [github] api_url and the network"),
     }
-}
-
-/// The error and its sources on one line, without octocrab's backtrace.
-fn flatten(err: &(dyn std::error::Error + 'static)) -> String {
-    let mut out = err.to_string();
-    if let Some(pos) = out.find("\n") {
-        out.truncate(pos);
-    }
-    let mut source = err.source();
-    while let Some(s) = source {
-        let text = s.to_string();
-        if !out.contains(&text) {
-            out.push_str(": ");
-            out.push_str(&text);
-        }
-        source = s.source();
-    }
-    out
 }
