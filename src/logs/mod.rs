@@ -2,6 +2,7 @@
 //! [`merge`]d order of several streams, the [`follow`]er that streams a pod's log and resumes
 //! it without loss or repeats ([`dedupe`]), and a PR's [`builds`] found in the cluster.
 
+pub mod ansi;
 pub mod builds;
 pub mod dedupe;
 pub mod follow;

@@ -23,7 +23,8 @@ pub struct StoredLine {
     /// Sort key of the merged view: the time in nanoseconds, never less than the key of the
     /// line before it in the same stream (so every stream is sorted by key).
     pub key: i64,
-    /// The text, with terminal control sequences removed and tabs expanded.
+    /// The text as received (escape sequences, `\r` and tabs included): the pane shows it
+    /// through [`crate::logs::ansi::display_line`].
     pub text: Box<str>,
 }
 
@@ -109,7 +110,7 @@ impl LogStore {
             buf.lines.push_back(StoredLine {
                 time: line.time,
                 key,
-                text: clean(line.text),
+                text: line.text.into_boxed_str(),
             });
         }
         let added = buf.lines.len() - before;
@@ -209,40 +210,6 @@ impl LogStore {
     }
 }
 
-/// Makes a line safe to draw: drops ANSI escape sequences and control characters, expands
-/// tabs. Allocates only when the line needs it.
-fn clean(text: String) -> Box<str> {
-    if !text.chars().any(char::is_control) {
-        return text.into_boxed_str();
-    }
-    let mut out = String::with_capacity(text.len());
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '\t' => {
-                let pad = 8 - out.chars().count() % 8;
-                out.extend(std::iter::repeat_n(' ', pad));
-            }
-            '\u{1b}' => {
-                // CSI (`ESC [ ... final`) and two-character escapes.
-                if chars.peek() == Some(&'[') {
-                    chars.next();
-                    for c in chars.by_ref() {
-                        if ('@'..='~').contains(&c) {
-                            break;
-                        }
-                    }
-                } else {
-                    chars.next();
-                }
-            }
-            c if c.is_control() => {}
-            c => out.push(c),
-        }
-    }
-    out.into_boxed_str()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -332,11 +299,10 @@ mod tests {
     }
 
     #[test]
-    fn control_sequences_are_removed_and_tabs_expanded() {
-        assert_eq!(
-            &*clean("\u{1b}[32mINFO\u{1b}[0m\tok\r".into()),
-            "INFO    ok"
-        );
-        assert_eq!(&*clean("plain".into()), "plain");
+    fn text_is_kept_as_received() {
+        let mut store = LogStore::new(10);
+        let id = store.add_stream();
+        store.push(id, line(1, "\u{1b}[32mINFO\u{1b}[0m\tok\r"));
+        assert_eq!(texts(&store, id), ["\u{1b}[32mINFO\u{1b}[0m\tok\r"]);
     }
 }

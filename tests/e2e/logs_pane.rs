@@ -207,3 +207,46 @@ fn console_draws_the_logs_pane_instead_of_the_empty_placeholder() {
     assert!(find(buf, "build b7f3a9c1 · grid").is_some());
     assert!(find(buf, "trainer · Failed").is_some());
 }
+
+#[test]
+fn ansi_colours_are_drawn_as_styles_and_no_escape_reaches_the_screen() {
+    let mut pane = LogsPane::new(1000);
+    pane.tz = FixedOffset::east_opt(0).unwrap();
+    pane.open_stream(pod("p"), "trainer".into(), "b1".into());
+    let lines = [
+        "\u{1b}[31mREDTEXT\u{1b}[0m plain after",
+        "\u{1b}]0;title\u{7}\u{1b}[2Kdownloading 50%\r\u{1b}[1;32mdownloading 100%\u{1b}[m\r",
+    ];
+    pane.append(
+        &pod("p"),
+        lines
+            .iter()
+            .enumerate()
+            .map(|(i, text)| LogLine {
+                time: Some(t(i as i64)),
+                text: (*text).into(),
+            })
+            .collect(),
+    );
+    for wrap in [false, true] {
+        pane.wrap = wrap;
+        let terminal = draw(&pane, &Theme::default());
+        let buf = terminal.backend().buffer();
+        let (x, y) = find(buf, "REDTEXT").expect("the red text is drawn");
+        for dx in 0..7 {
+            assert_eq!(buf[(x + dx, y)].fg, ratatui::style::Color::Red);
+        }
+        let (x, y) = find(buf, " plain after").expect("the reset text is drawn");
+        assert_eq!(buf[(x + 1, y)].fg, ratatui::style::Color::Reset);
+        let (x, y) = find(buf, "downloading 100%").expect("the last progress state is drawn");
+        assert_eq!(buf[(x, y)].fg, ratatui::style::Color::Green);
+        assert!(find(buf, "50%").is_none() && find(buf, "title").is_none());
+        for cell in buf.content() {
+            let s = cell.symbol();
+            assert!(!s.contains('\u{1b}') && !s.contains('\r'), "{cell:?}");
+        }
+        for raw in ["[31m", "[0m", "[1;32m", "[m", "]0;", "[2K"] {
+            assert!(find(buf, raw).is_none(), "{raw} is drawn");
+        }
+    }
+}

@@ -337,13 +337,16 @@ impl LogsPane {
             .min(MERGED_TITLE_MAX)
     }
 
-    /// Screen rows a line takes at `width` columns after a prefix of `prefix` columns.
+    /// Screen rows a (raw, stored) line takes at `width` columns after a prefix of `prefix`
+    /// columns.
     pub fn rows_of(&self, text: &str, width: usize, prefix: usize) -> usize {
         if !self.wrap {
             return 1;
         }
         let room = width.saturating_sub(prefix).max(1);
-        text.width().div_ceil(room).max(1)
+        // The width of what is shown: escapes dropped, `\r` applied, cut at the display cap.
+        let shown = crate::logs::ansi::display_text(text, crate::logs::ansi::DISPLAY_MAX_CHARS);
+        shown.width().div_ceil(room).max(1)
     }
 }
 

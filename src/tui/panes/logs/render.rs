@@ -9,7 +9,7 @@ use ratatui::Frame;
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 use super::{inner, picker, LogLayout, LogsPane, Scroll, Viewport, TIMESTAMP_WIDTH};
-use crate::logs::merge;
+use crate::logs::{ansi, merge};
 use crate::logs::{StoredLine, StreamId, StreamStatus};
 use crate::tui::app::PaneId;
 use crate::tui::format::ellipsize;
@@ -155,21 +155,27 @@ fn push_rows(
     }
     let used: usize = lead.iter().map(|s| s.content.width()).sum();
     let room = width.saturating_sub(used).max(1);
-    let style = text_style(&line.text, theme);
+    // What a terminal would show: SGR styles kept, other escapes dropped, `\r` applied, cut
+    // at the display cap. Widths are those of this text, not of the raw line.
+    let shown = ansi::display_line(&line.text, ansi::DISPLAY_MAX_CHARS);
+    let text = ansi::plain(&shown);
+    let style = text_style(&text, theme);
     if pane.wrap {
-        for (n, piece) in chunks(&line.text, room).into_iter().enumerate() {
+        let mut start = 0;
+        for (n, piece) in chunks(&text, room).into_iter().enumerate() {
             let mut spans = if n == 0 {
                 lead.clone()
             } else {
                 blank_lead.clone()
             };
-            spans.push(Span::styled(piece.to_string(), style));
+            spans.extend(ansi::slice_spans(&shown, start, start + piece.len(), style));
+            start += piece.len();
             out.push(Line::from(spans));
         }
     } else {
-        let (cut, more) = truncate(&line.text, room);
+        let (cut, more) = truncate(&text, room);
         let mut spans = lead;
-        spans.push(Span::styled(cut.to_string(), style));
+        spans.extend(ansi::slice_spans(&shown, 0, cut.len(), style));
         if more {
             spans.push(Span::styled("…", theme.dim));
         }
