@@ -16,7 +16,6 @@ use super::{table, KserveHandle};
 use crate::sim::kube::select::Selector;
 use crate::sim::kube::status::{streaming, KubeError, Params};
 use crate::sim::kube::watch::{line, stream, Feed, WatchOptions};
-use crate::sim::kube::EventType;
 
 fn event_line(kind: &str, object: &Value, as_table: bool) -> Bytes {
     if as_table {
@@ -41,14 +40,7 @@ fn visible<'a>(
         .previous
         .as_ref()
         .is_some_and(|o| selector.matches_object(o));
-    let kind = match (event.event, before, now) {
-        (EventType::Added, _, true) => "ADDED",
-        (EventType::Modified, true, true) => "MODIFIED",
-        (EventType::Modified, false, true) => "ADDED",
-        (EventType::Modified, true, false) => "DELETED",
-        (EventType::Deleted, true, _) | (EventType::Deleted, _, true) => "DELETED",
-        _ => return None,
-    };
+    let kind = crate::sim::kube::watch::event_kind(event.event, before, now)?;
     Some((kind, &event.object))
 }
 

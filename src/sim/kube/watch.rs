@@ -182,6 +182,20 @@ fn error_line(status: &Status) -> Bytes {
 }
 
 /// What a watcher with these selectors sees of one change, if anything.
+/// The watch event a selector-filtered watcher sees for a change, given whether the object
+/// matched the selector before and after it (a change out of the selection is a DELETED, into
+/// it an ADDED, as the API server does); `None` when the watcher sees nothing.
+pub(crate) fn event_kind(event: EventType, before: bool, now: bool) -> Option<&'static str> {
+    Some(match (event, before, now) {
+        (EventType::Added, _, true) => "ADDED",
+        (EventType::Modified, true, true) => "MODIFIED",
+        (EventType::Modified, false, true) => "ADDED",
+        (EventType::Modified, true, false) => "DELETED",
+        (EventType::Deleted, true, _) | (EventType::Deleted, _, true) => "DELETED",
+        _ => return None,
+    })
+}
+
 fn visible<'a>(
     event: &'a PodEvent,
     namespace: Option<&str>,
@@ -195,14 +209,7 @@ fn visible<'a>(
         .previous
         .as_ref()
         .is_some_and(|p| selector.matches_pod(p));
-    let kind = match (event.event, before, now) {
-        (EventType::Added, _, true) => "ADDED",
-        (EventType::Modified, true, true) => "MODIFIED",
-        (EventType::Modified, false, true) => "ADDED",
-        (EventType::Modified, true, false) => "DELETED",
-        (EventType::Deleted, true, _) | (EventType::Deleted, _, true) => "DELETED",
-        _ => return None,
-    };
+    let kind = event_kind(event.event, before, now)?;
     Some((kind, &event.pod))
 }
 
