@@ -219,6 +219,15 @@ pub fn display_text(raw: &str, max_chars: usize) -> String {
     plain(&display_line(raw, max_chars))
 }
 
+/// What a terminal would show of `raw`, unstyled and uncut: the text a search looks at.
+pub fn search_text(raw: &str) -> std::borrow::Cow<'_, str> {
+    if raw.chars().any(char::is_control) {
+        std::borrow::Cow::Owned(display_text(raw, usize::MAX))
+    } else {
+        std::borrow::Cow::Borrowed(raw)
+    }
+}
+
 /// The spans of `line` between byte offsets `start..end` of its [`plain`] text, each span's
 /// style patched over `base`. Offsets not on a character boundary are moved down to one.
 pub fn slice_spans(line: &Line<'_>, start: usize, end: usize, base: Style) -> Vec<Span<'static>> {

@@ -1,9 +1,15 @@
-//! The log store: one line buffer per stream, and one cap on the lines kept across all streams
+//! The log store: line buffers per stream, and one cap on the lines kept across all streams
 //! (`[ui] scrollback`). When the cap is reached the oldest line received is dropped and
 //! counted, so the pane can say how much scrollback was lost.
 //!
 //! Lines are addressed by an *absolute* index per stream (0 = the first line ever received),
 //! so a scroll position stays valid while older lines are dropped in front of it.
+//!
+//! Storage is compact: a stream's lines live in chunks, each one `String` holding the texts
+//! back to back (every line followed by `\n`) with parallel arrays of line ends, times and
+//! sort keys — about 21 bytes per line besides the text, no allocation per line. A chunk is
+//! freed once the cap has dropped all its lines. The chunk's joined text is what
+//! [`super::search`] runs its regex over, so a search does not visit lines one by one.
 
 use std::collections::VecDeque;
 use std::ops::Range;
@@ -15,9 +21,16 @@ use crate::backends::cluster::LogLine;
 /// A stream in the store (never reused, even after the stream is removed).
 pub type StreamId = u32;
 
-/// One stored log line.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StoredLine {
+/// The first chunk of a stream holds this many bytes of text; each next one twice as much as
+/// the one before, up to [`CHUNK_MAX`] (small streams stay small, big ones allocate rarely).
+const CHUNK_MIN: usize = 4 * 1024;
+const CHUNK_MAX: usize = 256 * 1024;
+/// `times[i]` of a line the server sent without a timestamp.
+const NO_TIME: i64 = i64::MIN;
+
+/// One stored log line, borrowed from the store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StoredLine<'a> {
     /// The container runtime's timestamp, when the server sent one.
     pub time: Option<DateTime<Utc>>,
     /// Sort key of the merged view: the time in nanoseconds, never less than the key of the
@@ -25,24 +38,205 @@ pub struct StoredLine {
     pub key: i64,
     /// The text as received (escape sequences, `\r` and tabs included): the pane shows it
     /// through [`crate::logs::ansi::display_line`].
-    pub text: Box<str>,
+    pub text: &'a str,
+}
+
+/// Lines of one stream stored back to back.
+#[derive(Debug)]
+struct Chunk {
+    /// Absolute index of the chunk's line 0.
+    base: u64,
+    /// Every line's text followed by `\n`.
+    text: String,
+    /// Byte offset of the end of each line's text (its `\n`).
+    ends: Vec<u32>,
+    times: Vec<i64>,
+    keys: Vec<i64>,
+    /// No line of the chunk has a control character (escape, `\r`, tab…): the text is what
+    /// a terminal shows, so it can be searched as it is.
+    plain: bool,
+}
+
+impl Chunk {
+    fn new(base: u64, capacity: usize) -> Chunk {
+        Chunk {
+            base,
+            text: String::with_capacity(capacity),
+            ends: Vec::new(),
+            times: Vec::new(),
+            keys: Vec::new(),
+            plain: true,
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// Room for `bytes` more bytes without growing the text.
+    fn fits(&self, bytes: usize) -> bool {
+        self.text.capacity() - self.text.len() >= bytes
+            && self.text.len() + bytes <= u32::MAX as usize
+    }
+
+    fn start_of(&self, i: usize) -> usize {
+        match i {
+            0 => 0,
+            _ => self.ends[i - 1] as usize + 1,
+        }
+    }
+
+    fn line(&self, i: usize) -> StoredLine<'_> {
+        let t = self.times[i];
+        StoredLine {
+            time: (t != NO_TIME).then(|| DateTime::from_timestamp_nanos(t)),
+            key: self.keys[i],
+            text: &self.text[self.start_of(i)..self.ends[i] as usize],
+        }
+    }
+
+    fn push(&mut self, time: i64, key: i64, text: &str) {
+        self.plain &= is_plain(text);
+        self.text.push_str(text);
+        // Fits in u32: `fits` was checked before.
+        self.ends
+            .push(u32::try_from(self.text.len()).unwrap_or(u32::MAX));
+        self.text.push('\n');
+        self.times.push(time);
+        self.keys.push(key);
+    }
+
+    /// Gives back the spare capacity of the arrays once no line will be added.
+    fn seal(&mut self) {
+        self.ends.shrink_to_fit();
+        self.times.shrink_to_fit();
+        self.keys.shrink_to_fit();
+    }
+
+    fn memory(&self) -> usize {
+        std::mem::size_of::<Chunk>()
+            + self.text.capacity()
+            + self.ends.capacity() * 4
+            + (self.times.capacity() + self.keys.capacity()) * 8
+    }
+}
+
+/// No control character: shown by a terminal exactly as stored.
+fn is_plain(text: &str) -> bool {
+    // C0 controls and DEL are bytes below 0x20 / 0x7f; C1 controls are U+0080..U+009F,
+    // encoded 0xC2 0x80..0x9F.
+    let bytes = text.as_bytes();
+    !bytes.iter().enumerate().any(|(i, &b)| {
+        b < 0x20 || b == 0x7f || (b == 0xc2 && bytes.get(i + 1).is_some_and(|n| *n < 0xa0))
+    })
+}
+
+/// A stretch of one stream's lines stored back to back: what a search scans.
+#[derive(Debug, Clone, Copy)]
+pub struct Segment<'a> {
+    /// Absolute index of the first line of the segment.
+    pub first: u64,
+    /// The lines' texts, each followed by `\n` (starting at the first line of the segment).
+    pub text: &'a str,
+    /// No line has a control character: the text is what a terminal shows.
+    pub plain: bool,
+    /// Offset of `text` in the chunk (subtracted from `ends`).
+    offset: usize,
+    ends: &'a [u32],
+}
+
+impl<'a> Segment<'a> {
+    /// Lines in the segment.
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    /// The byte range of line `i` (relative to the segment) in `text`, without its `\n`.
+    pub fn line_range(&self, i: usize) -> Range<usize> {
+        let start = match i {
+            0 => 0,
+            _ => self.ends[i - 1] as usize + 1 - self.offset,
+        };
+        start..self.ends[i] as usize - self.offset
+    }
+
+    /// The line (relative to the segment) holding byte `at` of `text` (a `\n` belongs to the
+    /// line it ends).
+    pub fn line_at(&self, at: usize) -> usize {
+        let at = at + self.offset;
+        self.ends.partition_point(|&end| (end as usize) < at)
+    }
 }
 
 #[derive(Debug, Default)]
 struct Buffer {
-    lines: VecDeque<StoredLine>,
-    /// Absolute index of `lines[0]`: how many lines of this stream the cap dropped.
+    chunks: VecDeque<Chunk>,
+    /// Absolute index of the first line still held (lines before it were dropped by the cap).
     first: u64,
+    /// Absolute index after the last line.
+    end: u64,
     last_key: Option<i64>,
     removed: bool,
+}
+
+impl Buffer {
+    /// The chunk holding absolute index `index` (which must be in `first..end`).
+    fn chunk_of(&self, index: u64) -> Option<(&Chunk, usize)> {
+        if index < self.first || index >= self.end {
+            return None;
+        }
+        let c = self
+            .chunks
+            .partition_point(|c| c.base <= index)
+            .checked_sub(1)?;
+        let chunk = &self.chunks[c];
+        Some((chunk, usize::try_from(index - chunk.base).ok()?))
+    }
+
+    fn push(&mut self, time: i64, key: i64, text: &str) {
+        let need = text.len() + 1;
+        if !self.chunks.back().is_some_and(|c| c.fits(need)) {
+            let grown = self
+                .chunks
+                .back()
+                .map_or(CHUNK_MIN, |c| (c.text.capacity() * 2).min(CHUNK_MAX));
+            if let Some(last) = self.chunks.back_mut() {
+                last.seal();
+            }
+            self.chunks.push_back(Chunk::new(self.end, grown.max(need)));
+        }
+        if let Some(chunk) = self.chunks.back_mut() {
+            chunk.push(time, key, text);
+            self.end += 1;
+        }
+    }
+
+    /// Drops the oldest line; frees its chunk when it was the chunk's last one held.
+    fn drop_first(&mut self) -> bool {
+        if self.first >= self.end {
+            return false;
+        }
+        self.first += 1;
+        if let Some(front) = self.chunks.front() {
+            if front.base + front.len() as u64 <= self.first {
+                self.chunks.pop_front();
+            }
+        }
+        true
+    }
 }
 
 /// Line buffers of every stream under one cap.
 #[derive(Debug)]
 pub struct LogStore {
     buffers: Vec<Buffer>,
-    /// The stream of every stored line, oldest received first: what the cap drops next.
-    arrival: VecDeque<StreamId>,
+    /// The stream of every stored line, oldest received first: what the cap drops next
+    /// (run-length encoded: a batch of one stream is one entry).
+    arrival: VecDeque<(StreamId, u32)>,
     cap: usize,
     total: usize,
     dropped: u64,
@@ -81,14 +275,14 @@ impl LogStore {
         let Some(buf) = self.buffer_mut(id) else {
             return;
         };
-        let n = buf.lines.len();
+        let n = usize::try_from(buf.end - buf.first).unwrap_or(usize::MAX);
         *buf = Buffer {
             removed: true,
             ..Buffer::default()
         };
         self.total -= n;
         if n > 0 {
-            self.arrival.retain(|s| *s != id);
+            self.arrival.retain(|(s, _)| *s != id);
         }
     }
 
@@ -98,7 +292,7 @@ impl LogStore {
         let Some(buf) = self.buffer_mut(id) else {
             return 0;
         };
-        let before = buf.lines.len();
+        let before = buf.end;
         for line in lines {
             let nanos = line.time.and_then(|t| t.timestamp_nanos_opt());
             let key = match (nanos, buf.last_key) {
@@ -107,14 +301,18 @@ impl LogStore {
                 (None, last) => last.unwrap_or(i64::MIN),
             };
             buf.last_key = Some(key);
-            buf.lines.push_back(StoredLine {
-                time: line.time,
-                key,
-                text: line.text.into_boxed_str(),
-            });
+            buf.push(nanos.unwrap_or(NO_TIME), key, &line.text);
         }
-        let added = buf.lines.len() - before;
-        self.arrival.extend(std::iter::repeat_n(id, added));
+        let added = usize::try_from(buf.end - before).unwrap_or(usize::MAX);
+        let mut left = added;
+        while left > 0 {
+            let run = u32::try_from(left).unwrap_or(u32::MAX);
+            match self.arrival.back_mut() {
+                Some((s, n)) if *s == id && n.checked_add(run).is_some() => *n += run,
+                _ => self.arrival.push_back((id, run)),
+            }
+            left -= run as usize;
+        }
         self.total += added;
         self.enforce_cap();
         added
@@ -127,12 +325,16 @@ impl LogStore {
 
     fn enforce_cap(&mut self) {
         while self.total > self.cap {
-            let Some(id) = self.arrival.pop_front() else {
+            let Some((id, n)) = self.arrival.front_mut() else {
                 break;
             };
+            let id = *id;
+            *n -= 1;
+            if *n == 0 {
+                self.arrival.pop_front();
+            }
             if let Some(buf) = self.buffers.get_mut(id as usize) {
-                if buf.lines.pop_front().is_some() {
-                    buf.first += 1;
+                if buf.drop_first() {
                     self.total -= 1;
                     self.dropped += 1;
                 }
@@ -166,14 +368,16 @@ impl LogStore {
     /// Absolute indices of the lines a stream still holds.
     pub fn range(&self, id: StreamId) -> Range<u64> {
         match self.buffer(id) {
-            Some(b) => b.first..b.first + b.lines.len() as u64,
+            Some(b) => b.first..b.end,
             None => 0..0,
         }
     }
 
     /// Lines a stream still holds.
     pub fn len(&self, id: StreamId) -> usize {
-        self.buffer(id).map_or(0, |b| b.lines.len())
+        self.buffer(id).map_or(0, |b| {
+            usize::try_from(b.end - b.first).unwrap_or(usize::MAX)
+        })
     }
 
     pub fn is_empty(&self, id: StreamId) -> bool {
@@ -181,10 +385,43 @@ impl LogStore {
     }
 
     /// The line at an absolute index, if still held.
-    pub fn get(&self, id: StreamId, index: u64) -> Option<&StoredLine> {
-        let b = self.buffer(id)?;
-        let i = index.checked_sub(b.first)?;
-        b.lines.get(usize::try_from(i).ok()?)
+    pub fn get(&self, id: StreamId, index: u64) -> Option<StoredLine<'_>> {
+        let (chunk, i) = self.buffer(id)?.chunk_of(index)?;
+        Some(chunk.line(i))
+    }
+
+    /// The stream's lines from absolute index `from` on, as segments of lines stored back to
+    /// back (oldest first).
+    pub fn segments(&self, id: StreamId, from: u64) -> impl Iterator<Item = Segment<'_>> + '_ {
+        let buf = self.buffer(id);
+        let from = buf.map_or(from, |b| from.max(b.first));
+        buf.into_iter()
+            .flat_map(|b| b.chunks.iter())
+            .filter(move |c| c.base + c.len() as u64 > from)
+            .map(move |c| {
+                let skip = usize::try_from(from.saturating_sub(c.base)).unwrap_or(0);
+                let offset = c.start_of(skip);
+                Segment {
+                    first: c.base + skip as u64,
+                    text: &c.text[offset..],
+                    plain: c.plain,
+                    offset,
+                    ends: &c.ends[skip..],
+                }
+            })
+    }
+
+    /// Bytes of heap the store uses for its lines (chunks and bookkeeping).
+    pub fn memory_bytes(&self) -> usize {
+        let chunks: usize = self
+            .buffers
+            .iter()
+            .flat_map(|b| b.chunks.iter())
+            .map(Chunk::memory)
+            .sum();
+        chunks
+            + self.buffers.capacity() * std::mem::size_of::<Buffer>()
+            + self.arrival.capacity() * std::mem::size_of::<(StreamId, u32)>()
     }
 
     /// The absolute index of the first line for which `before` is false, assuming `before`
@@ -192,21 +429,24 @@ impl LogStore {
     pub fn partition_point(
         &self,
         id: StreamId,
-        mut before: impl FnMut(u64, &StoredLine) -> bool,
+        mut before: impl FnMut(u64, StoredLine<'_>) -> bool,
     ) -> u64 {
         let Some(b) = self.buffer(id) else {
             return 0;
         };
-        let (mut lo, mut hi) = (0usize, b.lines.len());
+        let (mut lo, mut hi) = (b.first, b.end);
         while lo < hi {
             let mid = lo + (hi - lo) / 2;
-            if before(b.first + mid as u64, &b.lines[mid]) {
+            let Some((chunk, i)) = b.chunk_of(mid) else {
+                break;
+            };
+            if before(mid, chunk.line(i)) {
                 lo = mid + 1;
             } else {
                 hi = mid;
             }
         }
-        b.first + lo as u64
+        lo
     }
 }
 
@@ -248,7 +488,7 @@ mod tests {
         assert_eq!(store.stream_dropped(b), 0);
         // Absolute indices survive the drop.
         assert_eq!(store.range(a), 2..3);
-        assert_eq!(store.get(a, 2).map(|l| &*l.text), Some("a2"));
+        assert_eq!(store.get(a, 2).map(|l| l.text), Some("a2"));
         assert!(store.get(a, 0).is_none());
         // One big batch beyond the cap keeps only its newest lines.
         store.extend(a, (10..20).map(|s| line(s, &format!("a{s}"))));
@@ -304,5 +544,105 @@ mod tests {
         let id = store.add_stream();
         store.push(id, line(1, "\u{1b}[32mINFO\u{1b}[0m\tok\r"));
         assert_eq!(texts(&store, id), ["\u{1b}[32mINFO\u{1b}[0m\tok\r"]);
+    }
+
+    /// A model of the store: every line ever pushed with its stream, minus the oldest ones.
+    fn model_kept(pushed: &[(usize, String)], cap: usize, stream: usize) -> Vec<String> {
+        let kept = &pushed[pushed.len().saturating_sub(cap)..];
+        kept.iter()
+            .filter(|(s, _)| *s == stream)
+            .map(|(_, t)| t.clone())
+            .collect()
+    }
+
+    proptest::proptest! {
+        /// Random batches of random lengths into 3 streams under a random cap: every stream
+        /// keeps exactly the newest lines the model keeps, the dropped count is what went,
+        /// and the segments a search scans give the same lines.
+        #[test]
+        fn store_matches_a_model(
+            cap in 1usize..200,
+            batches in proptest::collection::vec(
+                (0usize..3, proptest::collection::vec(
+                    proptest::prop_oneof![
+                        4 => "[a-z\u{1b}\\[0-9m]{0,40}",
+                        1 => proptest::strategy::Just("x".repeat(5_000)),
+                    ],
+                    0..20,
+                )),
+                0..30,
+            ),
+        ) {
+            let mut store = LogStore::new(cap);
+            let ids: Vec<StreamId> = (0..3).map(|_| store.add_stream()).collect();
+            let mut pushed = Vec::new();
+            for (n, (stream, texts)) in batches.iter().enumerate() {
+                let lines: Vec<LogLine> = texts
+                    .iter()
+                    .map(|t| line((n % 60) as u32, t))
+                    .collect();
+                let added = store.extend(ids[*stream], lines);
+                proptest::prop_assert_eq!(added, texts.len());
+                pushed.extend(texts.iter().map(|t| (*stream, t.clone())));
+            }
+            proptest::prop_assert_eq!(store.total_lines(), pushed.len().min(cap));
+            proptest::prop_assert_eq!(store.dropped() as usize, pushed.len().saturating_sub(cap));
+            for (s, &id) in ids.iter().enumerate() {
+                let want = model_kept(&pushed, cap, s);
+                proptest::prop_assert_eq!(texts(&store, id), want.clone());
+                let total = pushed.iter().filter(|(t, _)| *t == s).count() as u64;
+                proptest::prop_assert_eq!(store.range(id).end, total);
+                proptest::prop_assert_eq!(store.stream_dropped(id), total - want.len() as u64);
+                // Segments from the first kept line and from a later one.
+                for from in [0, store.range(id).start + 1] {
+                    let mut seen = Vec::new();
+                    let mut next = store.range(id).start.max(from);
+                    for seg in store.segments(id, from) {
+                        proptest::prop_assert_eq!(seg.first, next);
+                        for i in 0..seg.len() {
+                            let r = seg.line_range(i);
+                            proptest::prop_assert_eq!(seg.line_at(r.start), i);
+                            proptest::prop_assert_eq!(seg.line_at(r.end), i);
+                            seen.push(seg.text[r].to_string());
+                        }
+                        next += seg.len() as u64;
+                    }
+                    let skip = usize::try_from(from.saturating_sub(store.range(id).start)).unwrap();
+                    proptest::prop_assert_eq!(seen, want.iter().skip(skip).cloned().collect::<Vec<_>>());
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn plain_chunks_are_told_apart_from_ones_with_escapes() {
+        assert!(is_plain("INFO all good — ünïcode"));
+        assert!(!is_plain("\u{1b}[32mINFO"));
+        assert!(!is_plain("50%\r100%"));
+        assert!(!is_plain("a\tb"));
+        assert!(!is_plain("c1 \u{9b} csi"));
+        let mut store = LogStore::new(10);
+        let id = store.add_stream();
+        store.push(id, line(1, "plain"));
+        assert!(store.segments(id, 0).all(|s| s.plain));
+        store.push(id, line(2, "\u{1b}[1mbold"));
+        assert!(!store.segments(id, 0).all(|s| s.plain));
+    }
+
+    #[test]
+    fn memory_per_line_is_the_text_plus_a_small_fixed_cost() {
+        let mut store = LogStore::new(1_000_000);
+        let id = store.add_stream();
+        let text = "x".repeat(80);
+        for n in 0..100_000 {
+            store.push(id, line(n % 60, &text));
+        }
+        let per_line = store.memory_bytes() as f64 / 100_000.0;
+        // 80 bytes of text, `\n`, an end offset, a time and a key, plus the spare room of the
+        // chunk being filled.
+        assert!(
+            per_line < 80.0 + 1.0 + 20.0 + 8.0,
+            "{per_line} bytes per line"
+        );
     }
 }

@@ -132,7 +132,7 @@ struct Prefix<'a> {
 fn push_rows(
     out: &mut Vec<Line<'static>>,
     pane: &LogsPane,
-    line: &StoredLine,
+    line: StoredLine<'_>,
     width: usize,
     prefix: Option<&Prefix>,
     theme: &Theme,
@@ -157,7 +157,7 @@ fn push_rows(
     let room = width.saturating_sub(used).max(1);
     // What a terminal would show: SGR styles kept, other escapes dropped, `\r` applied, cut
     // at the display cap. Widths are those of this text, not of the raw line.
-    let shown = ansi::display_line(&line.text, ansi::DISPLAY_MAX_CHARS);
+    let shown = ansi::display_line(line.text, ansi::DISPLAY_MAX_CHARS);
     let text = ansi::plain(&shown);
     let style = text_style(&text, theme);
     if pane.wrap {

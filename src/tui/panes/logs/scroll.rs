@@ -16,7 +16,7 @@ impl LogsPane {
         let mut top = range.end;
         while top > range.start && rows < vp.height {
             top -= 1;
-            let text = self.store.get(s.id, top).map_or("", |l| &l.text);
+            let text = self.store.get(s.id, top).map_or("", |l| l.text);
             rows += self.rows_of(text, vp.width, prefix);
         }
         top
@@ -46,7 +46,7 @@ impl LogsPane {
             if rows >= vp.height && top.is_some() {
                 break;
             }
-            let text = self.store.get(p.stream, p.index).map_or("", |l| &l.text);
+            let text = self.store.get(p.stream, p.index).map_or("", |l| l.text);
             rows += self.rows_of(text, vp.width, prefix);
             top = Some(*p);
         }

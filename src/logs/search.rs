@@ -1,0 +1,371 @@
+//! Search over the stored lines of several streams: which lines a regex matches, kept up to
+//! date as lines arrive and as the cap drops old ones, and the next/previous match in the
+//! merged order (what `n`/`N` jump to).
+//!
+//! A line matches when the regex finds something in *what a terminal shows* of it (escape
+//! sequences dropped, `\r` applied, tabs expanded; see [`super::ansi`]), so a search for a
+//! coloured word finds it. Lines without control characters are searched where they are
+//! stored: the regex runs over a whole chunk of lines at once (see
+//! [`super::store::Segment`]) instead of line by line.
+//!
+//! The pattern is a Rust `regex` with smart case (no capital letter: case-insensitive) and
+//! `^`/`$` matching at the start and end of each line.
+
+use std::ops::Range;
+
+use regex::{Regex, RegexBuilder};
+
+use super::ansi;
+use super::merge::MergedPos;
+use super::store::{LogStore, Segment, StreamId};
+
+/// Which way to look for the next match.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    Forward,
+    Backward,
+}
+
+/// The lines one stream has that match.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct StreamHits {
+    id: StreamId,
+    /// Absolute indices of matching lines, ascending.
+    hits: Vec<u64>,
+    /// Lines before this absolute index have been searched.
+    searched_to: u64,
+}
+
+/// A search: its regex and the matching lines of the streams searched so far.
+#[derive(Debug, Clone)]
+pub struct Search {
+    pattern: String,
+    regex: Regex,
+    streams: Vec<StreamHits>,
+}
+
+/// Compiles a search pattern: smart case, `^`/`$` per line. The error is regex's own message
+/// (it points at the offending part of the pattern).
+pub fn compile(pattern: &str) -> Result<Regex, String> {
+    let insensitive = !pattern.chars().any(char::is_uppercase);
+    RegexBuilder::new(pattern)
+        .case_insensitive(insensitive)
+        .multi_line(true)
+        .build()
+        .map_err(|e| e.to_string())
+}
+
+impl Search {
+    /// A search for `pattern` that has not looked at any line yet.
+    pub fn new(pattern: &str) -> Result<Search, String> {
+        Ok(Search {
+            pattern: pattern.to_string(),
+            regex: compile(pattern)?,
+            streams: Vec::new(),
+        })
+    }
+
+    pub fn pattern(&self) -> &str {
+        &self.pattern
+    }
+
+    pub fn regex(&self) -> &Regex {
+        &self.regex
+    }
+
+    /// Searches what `streams` received since the last update (everything, the first time),
+    /// forgets matches the cap dropped, and forgets streams not listed any more.
+    pub fn update(&mut self, store: &LogStore, streams: &[StreamId]) {
+        self.streams.retain(|s| streams.contains(&s.id));
+        for &id in streams {
+            let range = store.range(id);
+            let i = match self.streams.iter().position(|s| s.id == id) {
+                Some(i) => i,
+                None => {
+                    self.streams.push(StreamHits {
+                        id,
+                        hits: Vec::new(),
+                        searched_to: range.start,
+                    });
+                    self.streams.len() - 1
+                }
+            };
+            let entry = &mut self.streams[i];
+            // Lines the cap dropped are no longer hits.
+            let gone = entry.hits.partition_point(|&h| h < range.start);
+            entry.hits.drain(..gone);
+            if entry.searched_to < range.end {
+                for segment in store.segments(id, entry.searched_to) {
+                    find_lines(&self.regex, segment, &mut entry.hits);
+                }
+                entry.searched_to = range.end;
+            }
+        }
+    }
+
+    /// Matching lines of a stream (absolute indices, ascending).
+    pub fn hits(&self, id: StreamId) -> &[u64] {
+        self.streams
+            .iter()
+            .find(|s| s.id == id)
+            .map_or(&[], |s| s.hits.as_slice())
+    }
+
+    /// Matching lines across the streams searched.
+    pub fn count(&self) -> usize {
+        self.streams.iter().map(|s| s.hits.len()).sum()
+    }
+
+    /// Whether a line matches (as of the last update).
+    pub fn is_hit(&self, id: StreamId, index: u64) -> bool {
+        self.hits(id).binary_search(&index).is_ok()
+    }
+
+    /// The next matching line of one stream after (or before) `index`.
+    pub fn next_in_stream(&self, id: StreamId, index: u64, dir: Direction) -> Option<u64> {
+        let hits = self.hits(id);
+        match dir {
+            Direction::Forward => {
+                let i = hits.partition_point(|&h| h <= index);
+                hits.get(i).copied()
+            }
+            Direction::Backward => {
+                let i = hits.partition_point(|&h| h < index);
+                i.checked_sub(1).map(|i| hits[i])
+            }
+        }
+    }
+
+    /// The next match in merged order after (or before) `from`, among `streams`; `None` =
+    /// from the start (forward) or the end (backward).
+    pub fn next_merged(
+        &self,
+        store: &LogStore,
+        streams: &[StreamId],
+        from: Option<MergedPos>,
+        dir: Direction,
+    ) -> Option<MergedPos> {
+        let candidates = streams.iter().filter_map(|&id| {
+            let hits = self.hits(id);
+            let pos_of = |index: u64| {
+                store.get(id, index).map(|l| MergedPos {
+                    key: l.key,
+                    stream: id,
+                    index,
+                })
+            };
+            let pos_at = |i: usize| hits.get(i).and_then(|&index| pos_of(index));
+            match (dir, from) {
+                (Direction::Forward, None) => pos_at(0),
+                (Direction::Backward, None) => pos_at(hits.len().checked_sub(1)?),
+                (Direction::Forward, Some(at)) => {
+                    let i = hits.partition_point(|&h| pos_of(h).is_some_and(|p| p <= at));
+                    pos_at(i)
+                }
+                (Direction::Backward, Some(at)) => {
+                    let i = hits.partition_point(|&h| pos_of(h).is_some_and(|p| p < at));
+                    pos_at(i.checked_sub(1)?)
+                }
+            }
+        });
+        match dir {
+            Direction::Forward => candidates.min(),
+            Direction::Backward => candidates.max(),
+        }
+    }
+
+    /// Byte ranges of the matches in `shown`, the text a terminal shows of a line (what the
+    /// pane highlights).
+    pub fn highlights(&self, shown: &str) -> Vec<Range<usize>> {
+        self.regex
+            .find_iter(shown)
+            .filter(|m| !m.is_empty())
+            .map(|m| m.range())
+            .collect()
+    }
+}
+
+/// Appends the absolute indices of the segment's lines that match.
+fn find_lines(regex: &Regex, segment: Segment<'_>, out: &mut Vec<u64>) {
+    if !segment.plain {
+        for i in 0..segment.len() {
+            let raw = &segment.text[segment.line_range(i)];
+            if regex.is_match(&ansi::search_text(raw)) {
+                out.push(segment.first + i as u64);
+            }
+        }
+        return;
+    }
+    let text = segment.text;
+    let mut at = 0;
+    while at < text.len() {
+        let Some(m) = regex.find_at(text, at) else {
+            break;
+        };
+        let line = segment.line_at(m.start());
+        let range = segment.line_range(line);
+        // A match running over a line's end (a class that takes `\n`) is not a match of that
+        // line: ask again about the line alone.
+        if m.end() <= range.end || regex.is_match(&text[range.clone()]) {
+            out.push(segment.first + line as u64);
+        }
+        at = range.end + 1;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::backends::cluster::LogLine;
+    use chrono::{TimeZone, Utc};
+    use proptest::prelude::*;
+
+    fn line(ms: i64, text: &str) -> LogLine {
+        LogLine {
+            time: Some(
+                Utc.with_ymd_and_hms(2026, 11, 25, 10, 0, 0).unwrap()
+                    + chrono::Duration::milliseconds(ms),
+            ),
+            text: text.to_string(),
+        }
+    }
+
+    fn store_of(streams: &[&[&str]]) -> (LogStore, Vec<StreamId>) {
+        let mut store = LogStore::new(1_000);
+        let mut ids = Vec::new();
+        for (s, lines) in streams.iter().enumerate() {
+            let id = store.add_stream();
+            store.extend(
+                id,
+                lines
+                    .iter()
+                    .enumerate()
+                    .map(|(i, t)| line((i * 10 + s) as i64, t)),
+            );
+            ids.push(id);
+        }
+        (store, ids)
+    }
+
+    #[test]
+    fn finds_lines_by_what_a_terminal_shows_with_smart_case() {
+        let (store, ids) = store_of(&[
+            &[
+                "INFO[0001] Retrieving image",
+                "\u{1b}[31mERROR\u{1b}[0m: pull failed",
+                "step 3/9 : RUN pip install",
+                "10%\r55%\rdone 100%",
+                "warning: error budget",
+            ],
+            &["error in stream two", "Error: capital"],
+        ]);
+        let mut search = Search::new("error").unwrap();
+        search.update(&store, &ids);
+        assert_eq!(search.hits(ids[0]), [1, 4]);
+        assert_eq!(search.hits(ids[1]), [0, 1]);
+        assert_eq!(search.count(), 4);
+        // A capital letter makes it case-sensitive.
+        let mut capital = Search::new("Error").unwrap();
+        capital.update(&store, &ids);
+        assert_eq!(capital.hits(ids[1]), [1]);
+        assert_eq!(capital.hits(ids[0]), [] as [u64; 0]);
+        // `\r` applied: only the last state of the progress line is there.
+        let mut progress = Search::new("^done").unwrap();
+        progress.update(&store, &ids);
+        assert_eq!(progress.hits(ids[0]), [3]);
+        let mut gone = Search::new("55%").unwrap();
+        gone.update(&store, &ids);
+        assert_eq!(gone.count(), 0);
+        // Anchors are per line; a class that takes `\n` does not join two lines.
+        let mut anchored = Search::new(r"image$").unwrap();
+        anchored.update(&store, &ids);
+        assert_eq!(anchored.hits(ids[0]), [0]);
+        let mut across = Search::new(r"image\s+\S+").unwrap();
+        across.update(&store, &ids);
+        assert_eq!(across.count(), 0);
+        assert!(Search::new("(unclosed").is_err());
+    }
+
+    #[test]
+    fn updates_search_only_new_lines_and_forget_dropped_ones() {
+        let mut store = LogStore::new(4);
+        let a = store.add_stream();
+        store.extend(a, [line(0, "hit 0"), line(1, "miss"), line(2, "hit 2")]);
+        let mut search = Search::new("hit").unwrap();
+        search.update(&store, &[a]);
+        assert_eq!(search.hits(a), [0, 2]);
+        store.extend(a, [line(3, "hit 3"), line(4, "hit 4")]);
+        search.update(&store, &[a]);
+        // Line 0 was dropped by the cap.
+        assert_eq!(search.hits(a), [2, 3, 4]);
+        assert!(search.is_hit(a, 3));
+        assert!(!search.is_hit(a, 1));
+        // A stream no longer shown is forgotten.
+        search.update(&store, &[]);
+        assert_eq!(search.count(), 0);
+    }
+
+    #[test]
+    fn next_and_previous_follow_the_merged_order_across_streams() {
+        // Stream a at 0,10,20,30 ms; stream b at 1,11,21 ms.
+        let (store, ids) = store_of(&[&["x", "-", "x", "x"], &["x", "x", "-"]]);
+        let mut search = Search::new("x").unwrap();
+        search.update(&store, &ids);
+        let order: Vec<(StreamId, u64)> = std::iter::successors(
+            search.next_merged(&store, &ids, None, Direction::Forward),
+            |p| search.next_merged(&store, &ids, Some(*p), Direction::Forward),
+        )
+        .map(|p| (p.stream, p.index))
+        .collect();
+        assert_eq!(order, [(0, 0), (1, 0), (1, 1), (0, 2), (0, 3)]);
+        let back: Vec<(StreamId, u64)> = std::iter::successors(
+            search.next_merged(&store, &ids, None, Direction::Backward),
+            |p| search.next_merged(&store, &ids, Some(*p), Direction::Backward),
+        )
+        .map(|p| (p.stream, p.index))
+        .collect();
+        assert_eq!(back, [(0, 3), (0, 2), (1, 1), (1, 0), (0, 0)]);
+        assert_eq!(
+            search.next_in_stream(ids[0], 0, Direction::Forward),
+            Some(2)
+        );
+        assert_eq!(
+            search.next_in_stream(ids[0], 2, Direction::Backward),
+            Some(0)
+        );
+        assert_eq!(search.next_in_stream(ids[0], 3, Direction::Forward), None);
+    }
+
+    #[test]
+    fn highlights_are_the_non_empty_matches_of_the_shown_text() {
+        let search = Search::new("o+").unwrap();
+        assert_eq!(search.highlights("foo boo x"), [1..3, 5..7]);
+        let empty = Search::new("z*").unwrap();
+        assert!(empty.highlights("abc").is_empty());
+    }
+
+    proptest! {
+        /// Whatever the lines and the pattern, the hits are exactly the lines whose shown
+        /// text the regex matches, one line at a time.
+        #[test]
+        fn hits_equal_a_line_by_line_search(
+            lines in proptest::collection::vec("[ab \u{1b}\\[0-9m\r\t-]{0,12}", 0..60),
+            pattern in "[ab]{1,2}|\\^a|b\\$|a\\s+b|[ab]-|\\\\t",
+            cap in 1usize..80,
+        ) {
+            let mut store = LogStore::new(cap);
+            let id = store.add_stream();
+            let mut search = Search::new(&pattern).unwrap();
+            for (n, chunk) in lines.chunks(7).enumerate() {
+                store.extend(id, chunk.iter().map(|t| line(n as i64, t)));
+                search.update(&store, &[id]);
+            }
+            let regex = compile(&pattern).unwrap();
+            let want: Vec<u64> = store
+                .range(id)
+                .filter(|&i| regex.is_match(&ansi::search_text(store.get(id, i).unwrap().text)))
+                .collect();
+            prop_assert_eq!(search.hits(id), want.as_slice());
+        }
+    }
+}
