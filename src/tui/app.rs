@@ -125,6 +125,9 @@ pub struct App {
     /// Kfops actions running, by PR: a second action on a PR is refused until it ends.
     pub actions: BTreeMap<u64, RunningAction>,
     pub should_quit: bool,
+    /// Something on screen may have changed since the last frame (set by the reducer,
+    /// cleared by the runner when it draws).
+    pub dirty: bool,
 }
 
 /// A Kfops action the console started and that has not ended yet.
@@ -161,6 +164,7 @@ impl App {
             prs_generation: 0,
             actions: BTreeMap::new(),
             should_quit: false,
+            dirty: true,
         }
     }
 

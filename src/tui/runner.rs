@@ -3,12 +3,15 @@
 //! The UI task never awaits network I/O.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::Utc;
 use crossterm::event::{Event, EventStream};
-use futures::StreamExt;
+use futures::{Stream, StreamExt};
+use ratatui::backend::Backend;
+use ratatui::Terminal;
 use tokio::sync::mpsc;
 
 use super::app::App;
@@ -76,7 +79,7 @@ impl Followers {
 
 /// At most this many queued messages are applied before a frame is drawn, so a flood of
 /// answers never starves key handling or drawing.
-const BATCH: usize = 256;
+pub const BATCH: usize = 256;
 
 /// The console without a terminal: the state, the effects in flight and the channel their
 /// answers come back on. The runner drives it from terminal events; tests drive it directly.
@@ -86,6 +89,8 @@ pub struct Driver {
     tx: mpsc::UnboundedSender<Msg>,
     rx: mpsc::UnboundedReceiver<Msg>,
     followers: Followers,
+    /// What the event loop did (see [`run_loop`]).
+    pub stats: Arc<LoopStats>,
 }
 
 impl Driver {
@@ -97,6 +102,7 @@ impl Driver {
             tx,
             rx,
             followers: Followers::default(),
+            stats: Arc::default(),
         }
     }
 
@@ -116,10 +122,18 @@ impl Driver {
     pub fn drain(&mut self) {
         for _ in 0..BATCH {
             match self.rx.try_recv() {
-                Ok(msg) => self.handle(msg),
+                Ok(msg) => {
+                    LoopStats::bump(&self.stats.answers);
+                    self.handle(msg);
+                }
                 Err(_) => break,
             }
         }
+    }
+
+    /// A sender for answers, as effects have (tests inject messages with it).
+    pub fn sender(&self) -> mpsc::UnboundedSender<Msg> {
+        self.tx.clone()
     }
 
     /// Waits for the next answer of an effect.
@@ -148,41 +162,137 @@ impl Driver {
     }
 }
 
+/// Frames are drawn at most this often: a flood of answers is shown at about 60 frames a
+/// second, not once per message. Input is handled as it comes, between frames.
+pub const FRAME: Duration = Duration::from_millis(16);
+
+/// What the event loop did, readable while it runs: for tests of responsiveness and of "no
+/// redraw without a change".
+#[derive(Debug, Default)]
+pub struct LoopStats {
+    /// Terminal events (keys, mouse, resizes) handled.
+    pub input: AtomicU64,
+    /// Answers of effects handled (log batches, PR loads…).
+    pub answers: AtomicU64,
+    /// Frames drawn.
+    pub frames: AtomicU64,
+    /// For each input event after the first, the answers handled since the one before it
+    /// (kept only when `record_gaps` is set).
+    pub gaps: Mutex<Vec<u64>>,
+    pub record_gaps: AtomicBool,
+}
+
+impl LoopStats {
+    pub fn input(&self) -> u64 {
+        self.input.load(Ordering::Relaxed)
+    }
+
+    pub fn answers(&self) -> u64 {
+        self.answers.load(Ordering::Relaxed)
+    }
+
+    pub fn frames(&self) -> u64 {
+        self.frames.load(Ordering::Relaxed)
+    }
+
+    pub fn gaps(&self) -> Vec<u64> {
+        self.gaps.lock().map(|g| g.clone()).unwrap_or_default()
+    }
+
+    fn bump(counter: &AtomicU64) {
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Counts an input event; `since` is the answers handled since the previous one.
+    fn input_after(&self, since: Option<u64>) {
+        Self::bump(&self.input);
+        if let (Some(gap), true) = (since, self.record_gaps.load(Ordering::Relaxed)) {
+            if let Ok(mut gaps) = self.gaps.lock() {
+                gaps.push(gap);
+            }
+        }
+    }
+}
+
 /// Runs the console until the user quits.
 pub async fn run(app: App, services: Services, refresh: Duration) -> color_eyre::Result<()> {
     let mut guard = TerminalGuard::enter()?;
     let mut driver = Driver::new(app, services);
     let size = guard.terminal.size()?;
     driver.app.size = ratatui::layout::Rect::new(0, 0, size.width, size.height);
-    driver.app.now = Utc::now();
+    run_loop(
+        &mut guard.terminal,
+        &mut driver,
+        EventStream::new(),
+        refresh,
+    )
+    .await
+}
 
-    let mut events = EventStream::new();
+/// The event loop, on any terminal backend and input stream (tests use ratatui's
+/// `TestBackend` and a channel). Input comes first: between two input events at most one
+/// batch of [`BATCH`] answers is applied. A frame is drawn only when the state is dirty,
+/// at most once per [`FRAME`].
+pub async fn run_loop<B, S>(
+    terminal: &mut Terminal<B>,
+    driver: &mut Driver,
+    mut input: S,
+    refresh: Duration,
+) -> color_eyre::Result<()>
+where
+    B: Backend,
+    S: Stream<Item = std::io::Result<Event>> + Unpin,
+{
+    driver.app.now = Utc::now();
     let mut timer = tokio::time::interval_at(tokio::time::Instant::now() + refresh, refresh);
     timer.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-
     driver.start();
-    let mut dirty = true;
+    let mut next_frame = tokio::time::Instant::now();
+    let mut since_input: Option<u64> = None;
     while !driver.app.should_quit {
-        if dirty {
-            guard.terminal.draw(|f| draw(f, &driver.app))?;
-            dirty = false;
+        let now = tokio::time::Instant::now();
+        if driver.app.dirty && now >= next_frame {
+            terminal.draw(|f| draw(f, &driver.app))?;
+            driver.app.dirty = false;
+            LoopStats::bump(&driver.stats.frames);
+            next_frame = now + FRAME;
         }
+        let dirty = driver.app.dirty;
+        let frame_due = async move {
+            if dirty {
+                tokio::time::sleep_until(next_frame).await;
+            } else {
+                std::future::pending::<()>().await;
+            }
+        };
+        let answers_before = driver.stats.answers();
         let msg = tokio::select! {
-            ev = events.next() => match ev {
+            biased;
+            ev = input.next() => match ev {
                 Some(Ok(ev)) => match to_msg(ev) {
-                    Some(m) => m,
+                    Some(m) => {
+                        driver.stats.input_after(since_input);
+                        since_input = Some(0);
+                        m
+                    }
                     None => continue,
                 },
                 Some(Err(e)) => return Err(e.into()),
                 None => break,
             },
-            Some(msg) = driver.rx.recv() => msg,
+            () = frame_due => continue,
+            Some(msg) = driver.rx.recv() => {
+                LoopStats::bump(&driver.stats.answers);
+                msg
+            }
             _ = timer.tick() => Msg::RefreshDue { now: Utc::now() },
         };
         driver.app.now = driver.app.now.max(Utc::now());
         driver.handle(msg);
         driver.drain();
-        dirty = true;
+        if let Some(n) = since_input.as_mut() {
+            *n += driver.stats.answers() - answers_before;
+        }
     }
     Ok(())
 }

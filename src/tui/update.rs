@@ -11,6 +11,7 @@ use super::msg::{Command, Msg};
 use super::panes::prs::{LoadState, PrPane};
 use super::update_logs::{on_builds_listed, on_log_event, on_logs_action, on_picker_key};
 use crate::chatops::{ChatCommand, DeployTarget};
+use crate::logs::LogEvent;
 
 /// The first effects when the console starts: load the PRs, watch the deployment targets.
 pub fn init(app: &mut App) -> Vec<Command> {
@@ -19,8 +20,38 @@ pub fn init(app: &mut App) -> Vec<Command> {
     commands
 }
 
-/// Applies one message to the state and returns the effects to carry out.
+/// Applies one message to the state and returns the effects to carry out; marks the app
+/// dirty when the message can have changed what is on screen.
 pub fn update(app: &mut App, msg: Msg) -> Vec<Command> {
+    let visible = can_show(app, &msg);
+    let dropped = app.logs.store.dropped();
+    let commands = dispatch(app, msg);
+    // Lines of a build not shown can still push shown lines out of the scrollback.
+    if visible || app.logs.store.dropped() != dropped {
+        app.dirty = true;
+    }
+    commands
+}
+
+/// Whether a message can change the screen. Key releases and lines for streams of a build
+/// that is not shown (or of no stream at all) cannot; anything else is assumed to.
+fn can_show(app: &App, msg: &Msg) -> bool {
+    fn log_event(app: &App, ev: &LogEvent) -> bool {
+        match ev {
+            LogEvent::Batch(events) => events.iter().any(|e| log_event(app, e)),
+            LogEvent::Lines { pod, .. } => app.logs.is_shown(pod),
+            // Statuses and phases also show in the earlier-builds picker.
+            LogEvent::Status { .. } | LogEvent::Phase { .. } => true,
+        }
+    }
+    match msg {
+        Msg::Key(key) => key.kind != KeyEventKind::Release,
+        Msg::Log(ev) => log_event(app, ev),
+        _ => true,
+    }
+}
+
+fn dispatch(app: &mut App, msg: Msg) -> Vec<Command> {
     match msg {
         Msg::Key(key) if key.kind != KeyEventKind::Release => on_key(app, key),
         Msg::Key(_) => Vec::new(),

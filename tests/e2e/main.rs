@@ -6,6 +6,7 @@ mod build_keys;
 mod chatops_props;
 mod cli;
 mod config_files;
+mod console_loop;
 mod console_prs;
 mod crate_hygiene;
 mod deploy_flow;

@@ -366,5 +366,6 @@ pub(super) fn builtin_programs() -> Vec<Arc<dyn PodProgram>> {
     vec![
         Arc::new(GenericProgram),
         Arc::new(super::kaniko::KanikoProgram),
+        Arc::new(super::flood::FloodProgram),
     ]
 }

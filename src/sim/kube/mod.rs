@@ -9,6 +9,7 @@
 
 mod admission;
 mod discovery;
+pub mod flood;
 mod kaniko;
 mod kaniko_output;
 mod lifecycle;

@@ -227,6 +227,12 @@ impl LogsPane {
         self.streams.iter_mut().find(|s| &s.pod == pod)
     }
 
+    /// Whether the pod's stream belongs to the shown build (its lines can be on screen).
+    pub fn is_shown(&self, pod: &PodRef) -> bool {
+        self.stream(pod)
+            .is_some_and(|s| self.shown.as_deref() == Some(s.group.as_str()))
+    }
+
     /// The streams of the shown build, in the order they were opened.
     pub fn shown_streams(&self) -> Vec<&LogStream> {
         match &self.shown {
