@@ -55,6 +55,20 @@ async fn settle(stats: &kfops_console::tui::runner::LoopStats) {
     panic!("the console never settled");
 }
 
+/// A log line for a pod the console has no stream for (an answer that changes nothing).
+fn lines_of(pod: &str, n: u64) -> Msg {
+    let pod = PodRef {
+        namespace: NS.into(),
+        name: pod.into(),
+        container: None,
+    };
+    let lines = vec![LogLine {
+        time: None,
+        text: format!("line {n}"),
+    }];
+    Msg::Log(LogEvent::Lines { pod, lines })
+}
+
 fn quiet_scenario() -> Scenario {
     let mut s = Scenario::demo();
     s.kube.pod_start_ms = 50;
@@ -79,18 +93,7 @@ async fn nothing_is_drawn_without_a_visible_change() {
         // Lines for a pod the console does not show: 200 answers, no frame.
         let before = stats.answers();
         for n in 0..200 {
-            let pod = PodRef {
-                namespace: NS.into(),
-                name: "not-shown".into(),
-                container: None,
-            };
-            let lines = vec![LogLine {
-                time: None,
-                text: format!("line {n}"),
-            }];
-            answers
-                .send(Msg::Log(LogEvent::Lines { pod, lines }))
-                .unwrap();
+            answers.send(lines_of("not-shown", n)).unwrap();
         }
         wait_for("the answers are handled", Duration::from_secs(10), || {
             stats.answers() >= before + 200
@@ -208,18 +211,7 @@ async fn keys_are_handled_between_batches_while_eight_streams_flood() {
         .await;
         let before_backlog = stats.answers();
         for n in 0..BACKLOG {
-            let pod = PodRef {
-                namespace: NS.into(),
-                name: "elsewhere".into(),
-                container: None,
-            };
-            let lines = vec![LogLine {
-                time: None,
-                text: format!("backlog {n}"),
-            }];
-            answers
-                .send(Msg::Log(LogEvent::Lines { pod, lines }))
-                .unwrap();
+            answers.send(lines_of("elsewhere", n)).unwrap();
         }
         for n in 0..KEYS {
             keys.unbounded_send(press(if n % 2 == 0 { 'j' } else { 'k' }))
