@@ -221,11 +221,67 @@ pub fn display_text(raw: &str, max_chars: usize) -> String {
 
 /// What a terminal would show of `raw`, unstyled and uncut: the text a search looks at.
 pub fn search_text(raw: &str) -> std::borrow::Cow<'_, str> {
-    if raw.chars().any(char::is_control) {
-        std::borrow::Cow::Owned(display_text(raw, usize::MAX))
-    } else {
-        std::borrow::Cow::Borrowed(raw)
+    if !has_control(raw) {
+        return std::borrow::Cow::Borrowed(raw);
     }
+    let mut out = String::with_capacity(raw.len());
+    push_search_text(raw, &mut out);
+    std::borrow::Cow::Owned(out)
+}
+
+/// Appends [`search_text`]`(raw)` to `out` (no allocation for lines whose only escapes are
+/// colours).
+pub fn push_search_text(raw: &str, out: &mut String) {
+    let mark = out.len();
+    if !push_without_sgr(raw, out) {
+        out.truncate(mark);
+        out.push_str(&display_text(raw, usize::MAX));
+    }
+}
+
+/// Whether `text` has a control character (C0, DEL or C1), checked on bytes.
+pub fn has_control(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    bytes.iter().enumerate().any(|(i, &b)| {
+        b < 0x20 || b == 0x7f || (b == 0xc2 && bytes.get(i + 1).is_some_and(|n| *n < 0xa0))
+    })
+}
+
+/// Appends `raw` without its SGR sequences (`ESC [ digits;… m`) when those are its only
+/// control characters: what the terminal shows, found without running the terminal.
+/// `false` (with `out` partly written) for anything else (other escapes, `\r`, tabs…).
+fn push_without_sgr(raw: &str, out: &mut String) -> bool {
+    let bytes = raw.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let next = bytes[i..]
+            .iter()
+            .position(|&b| b == 0x1b)
+            .map_or(bytes.len(), |p| i + p);
+        let run = &raw[i..next];
+        if has_control(run) {
+            return false;
+        }
+        out.push_str(run);
+        if next == bytes.len() {
+            break;
+        }
+        // ESC [ params m
+        if bytes.get(next + 1) != Some(&b'[') {
+            return false;
+        }
+        let Some(params) = bytes[next + 2..]
+            .iter()
+            .position(|b| !(b.is_ascii_digit() || *b == b';'))
+        else {
+            return false;
+        };
+        if bytes.get(next + 2 + params) != Some(&b'm') {
+            return false;
+        }
+        i = next + 3 + params;
+    }
+    true
 }
 
 /// The spans of `line` between byte offsets `start..end` of its [`plain`] text, each span's
@@ -409,6 +465,21 @@ mod tests {
             // The last segment is on top.
             let last = segments.last().map_or("", String::as_str);
             prop_assert!(shown.starts_with(last));
+        }
+    }
+
+    proptest! {
+        /// The fast way to the searched text agrees with the terminal wherever it applies.
+        #[test]
+        fn stripping_sgr_agrees_with_the_terminal(raw in "([a-z \u{e9}]{0,6}(\u{1b}\\[[0-9;]{0,6}m)?){0,6}") {
+            let mut fast = String::new();
+            prop_assert!(push_without_sgr(&raw, &mut fast), "only SGR escapes: {raw:?}");
+            prop_assert_eq!(fast, display_text(&raw, usize::MAX));
+        }
+
+        #[test]
+        fn search_text_is_the_shown_text(raw in "[a-z\u{1b}\\[0-9;mK\r\t ]{0,30}") {
+            prop_assert_eq!(search_text(&raw).into_owned(), display_text(&raw, usize::MAX));
         }
     }
 }

@@ -188,11 +188,16 @@ impl Search {
 /// Appends the absolute indices of the segment's lines that match.
 fn find_lines(regex: &Regex, segment: Segment<'_>, out: &mut Vec<u64>) {
     if !segment.plain {
+        // Lay out what a terminal shows of each line the same way, and search that.
+        let mut text = String::with_capacity(segment.text.len());
+        let mut ends = Vec::with_capacity(segment.len());
         for i in 0..segment.len() {
-            let raw = &segment.text[segment.line_range(i)];
-            if regex.is_match(&ansi::search_text(raw)) {
-                out.push(segment.first + i as u64);
-            }
+            ansi::push_search_text(&segment.text[segment.line_range(i)], &mut text);
+            ends.push(u32::try_from(text.len()).unwrap_or(u32::MAX));
+            text.push('\n');
+        }
+        if text.len() <= u32::MAX as usize {
+            find_lines(regex, Segment::plain_text(segment.first, &text, &ends), out);
         }
         return;
     }

@@ -123,12 +123,7 @@ impl Chunk {
 
 /// No control character: shown by a terminal exactly as stored.
 fn is_plain(text: &str) -> bool {
-    // C0 controls and DEL are bytes below 0x20 / 0x7f; C1 controls are U+0080..U+009F,
-    // encoded 0xC2 0x80..0x9F.
-    let bytes = text.as_bytes();
-    !bytes.iter().enumerate().any(|(i, &b)| {
-        b < 0x20 || b == 0x7f || (b == 0xc2 && bytes.get(i + 1).is_some_and(|n| *n < 0xa0))
-    })
+    !super::ansi::has_control(text)
 }
 
 /// A stretch of one stream's lines stored back to back: what a search scans.
@@ -146,6 +141,18 @@ pub struct Segment<'a> {
 }
 
 impl<'a> Segment<'a> {
+    /// A plain segment over `text` (lines each followed by `\n`) whose line `i` ends at byte
+    /// `ends[i]`: how a search lays out the shown text of lines with escapes.
+    pub fn plain_text(first: u64, text: &'a str, ends: &'a [u32]) -> Segment<'a> {
+        Segment {
+            first,
+            text,
+            plain: true,
+            offset: 0,
+            ends,
+        }
+    }
+
     /// Lines in the segment.
     pub fn len(&self) -> usize {
         self.ends.len()
