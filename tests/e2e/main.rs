@@ -14,6 +14,7 @@ mod graph_keys;
 mod graph_layout;
 mod headless;
 mod kubectl;
+mod log_cuts;
 mod log_follow;
 mod logs_pane;
 mod run_flow;
