@@ -16,6 +16,7 @@ mod headless;
 mod kubectl;
 mod log_cuts;
 mod log_follow;
+mod log_restarts;
 mod logs_pane;
 mod run_flow;
 mod sim_github_spec;
