@@ -1,5 +1,5 @@
 //! Kubernetes through kube-rs: the build pods of the workflow namespace, their watch and their
-//! logs. Every error becomes a [`BackendError`] with a hint.
+//! logs (a restarted container's previous instance too). Every error becomes a [`BackendError`] with a hint.
 
 use std::time::Duration;
 
@@ -193,10 +193,40 @@ impl Cluster {
             since_time: since.and_then(to_jiff),
             ..LogParams::default()
         };
-        let what = format!("logs of pod {pod}");
+        self.log_stream(pod, &params, format!("logs of pod {pod}"))
+            .await
+    }
+
+    /// The log of the previous instance of a restarted container (`previous=true`), whole or
+    /// `since` a time; a 400 error when the container never restarted.
+    pub async fn previous_log_lines(
+        &self,
+        pod: &str,
+        container: Option<&str>,
+        since: Option<DateTime<Utc>>,
+    ) -> Result<impl Stream<Item = Result<LogLine, BackendError>> + Send + 'static, BackendError>
+    {
+        let params = LogParams {
+            container: container.map(str::to_string),
+            previous: true,
+            timestamps: true,
+            since_time: since.and_then(to_jiff),
+            ..LogParams::default()
+        };
+        self.log_stream(pod, &params, format!("previous logs of pod {pod}"))
+            .await
+    }
+
+    async fn log_stream(
+        &self,
+        pod: &str,
+        params: &LogParams,
+        what: String,
+    ) -> Result<impl Stream<Item = Result<LogLine, BackendError>> + Send + 'static, BackendError>
+    {
         let reader = self
             .pods()
-            .log_stream(pod, &params)
+            .log_stream(pod, params)
             .await
             .map_err(|e| map_err(&what, e))?;
         Ok(reader

@@ -96,7 +96,9 @@ pub async fn run(
                         .map(|(_, i)| i.as_str())
                         .unwrap_or(&pod.name);
                     match status {
-                        StreamStatus::Reconnecting { .. } | StreamStatus::Failed(_) => {
+                        StreamStatus::Reconnecting { .. }
+                        | StreamStatus::Restarted { .. }
+                        | StreamStatus::Failed(_) => {
                             let _ = writeln!(err, "# {image}: {}", status.label());
                         }
                         _ => {}

@@ -1,7 +1,8 @@
 //! The log follower: streams one pod's log through [`Cluster::log_lines`], hands lines over in
 //! batches, and resumes a broken stream from the last line's timestamp without losing or
-//! repeating a line (see [`super::dedupe`]). It knows nothing about terminals: the console
-//! forwards its [`LogEvent`]s as messages.
+//! repeating a line (see [`super::dedupe`]). It follows a restarted container from one
+//! instance to the next (see [`super::restarts`]). It knows nothing about terminals: the
+//! console forwards its [`LogEvent`]s as messages.
 
 use std::time::Duration;
 
@@ -10,6 +11,7 @@ use tokio::time::Instant;
 
 use super::builds::is_terminal_phase;
 use super::dedupe::Dedupe;
+use super::restarts::{awaits_restart, restart_count, switch, Instances, Opened};
 use crate::backends::cluster::{Cluster, LogLine};
 use crate::backends::BackendError;
 use crate::domain::PodRef;
@@ -26,6 +28,10 @@ pub enum StreamStatus {
         attempt: u32,
         reason: String,
     },
+    /// The container restarted (`count`: its restart count); the new instance's lines follow.
+    Restarted {
+        count: i32,
+    },
     /// The whole log was received.
     Finished,
     /// Given up; the text says why.
@@ -33,12 +39,14 @@ pub enum StreamStatus {
 }
 
 impl StreamStatus {
-    /// `connecting`, `streaming`, `reconnecting (2)`, `finished`, `failed: reason`.
+    /// `connecting`, `streaming`, `reconnecting (2)`, `restarted (1)`, `finished`,
+    /// `failed: reason`.
     pub fn label(&self) -> String {
         match self {
             StreamStatus::Connecting => "connecting".into(),
             StreamStatus::Streaming => "streaming".into(),
             StreamStatus::Reconnecting { attempt, .. } => format!("reconnecting ({attempt})"),
+            StreamStatus::Restarted { count } => format!("restarted ({count})"),
             StreamStatus::Finished => "finished".into(),
             StreamStatus::Failed(reason) => format!("failed: {reason}"),
         }
@@ -131,14 +139,14 @@ pub async fn fetch(cluster: Cluster, pod: PodRef, sink: impl FnMut(LogEvent) + S
 }
 
 /// Sends a follower's events for one pod, and status changes only when the status changes.
-struct Reporter<F> {
-    pod: PodRef,
+pub(super) struct Reporter<F> {
+    pub(super) pod: PodRef,
     status: StreamStatus,
     sink: F,
 }
 
 impl<F: FnMut(LogEvent) + Send> Reporter<F> {
-    fn set(&mut self, status: StreamStatus) {
+    pub(super) fn set(&mut self, status: StreamStatus) {
         if status != self.status {
             self.status = status.clone();
             (self.sink)(LogEvent::Status {
@@ -191,23 +199,74 @@ pub async fn follow_with(
         status: StreamStatus::Connecting,
         sink,
     };
+    let name = out.pod.name.clone();
+    let container = out.pod.container.clone();
+    let container = container.as_deref();
     let mut dedupe = Dedupe::default();
     // Consecutive failures without a new line, and waits for a pod that has not started.
     let mut attempt = 0u32;
     let mut waits = 0u32;
+    // Which container instance (by restart count) the delivered lines come from.
+    let mut instances = Instances::default();
     loop {
+        if options.follow && instances.observed.is_none() {
+            match cluster.get_pod(&name).await {
+                Ok(p) => instances.observed = Some(restart_count(&p, container)),
+                Err(e) if e.status == Some(404) => {
+                    return out.finish(StreamStatus::Failed("the pod was deleted".into()));
+                }
+                Err(_) => {} // the log request tells what is wrong
+            }
+        }
         dedupe.reconnect();
-        let name = out.pod.name.clone();
         let opened = cluster
-            .log_lines(
-                &name,
-                out.pod.container.as_deref(),
-                options.follow,
-                dedupe.since(),
-            )
+            .log_lines(&name, container, options.follow, dedupe.since())
             .await;
         let reason = match opened {
             Ok(stream) => {
+                if options.follow {
+                    // Which instance the stream belongs to: restarts show in the pod.
+                    let seen = match cluster.get_pod(&name).await {
+                        Ok(p) => instances.opened(restart_count(&p, container)),
+                        Err(e) if e.status == Some(404) => {
+                            return out.finish(StreamStatus::Failed("the pod was deleted".into()));
+                        }
+                        Err(e) => Opened::Unknown(e.to_string()),
+                    };
+                    match seen {
+                        Opened::Same => {}
+                        Opened::Ambiguous => continue,
+                        Opened::Unknown(reason) => {
+                            drop(stream);
+                            attempt += 1;
+                            if attempt > options.max_attempts {
+                                return out.finish(StreamStatus::Failed(reason));
+                            }
+                            out.set(StreamStatus::Reconnecting { attempt, reason });
+                            tokio::time::sleep(options.backoff(attempt)).await;
+                            continue;
+                        }
+                        Opened::Restarted { from, to } => {
+                            // The stream broke before the old instance's end: read its rest.
+                            drop(stream);
+                            let moved = (from, to, false);
+                            let switched = switch(
+                                &cluster,
+                                &mut instances,
+                                moved,
+                                &mut dedupe,
+                                &options,
+                                &mut out,
+                            )
+                            .await;
+                            if let Err(reason) = switched {
+                                return out.finish(StreamStatus::Failed(reason));
+                            }
+                            attempt = 0;
+                            continue;
+                        }
+                    }
+                }
                 // A resumed connection streams at once; a first one when its first line comes.
                 if matches!(out.status, StreamStatus::Reconnecting { .. }) {
                     out.set(StreamStatus::Streaming);
@@ -222,14 +281,38 @@ pub async fn follow_with(
                     Ok(()) if !options.follow => return out.finish(StreamStatus::Finished),
                     Ok(()) => match cluster.get_pod(&name).await {
                         Ok(p) => {
+                            let count = restart_count(&p, container);
+                            if let Some(from) = instances.ended(count) {
+                                // The followed instance ended whole; the next one starts.
+                                let moved = (from, count, true);
+                                let switched = switch(
+                                    &cluster,
+                                    &mut instances,
+                                    moved,
+                                    &mut dedupe,
+                                    &options,
+                                    &mut out,
+                                )
+                                .await;
+                                if let Err(reason) = switched {
+                                    return out.finish(StreamStatus::Failed(reason));
+                                }
+                                attempt = 0;
+                                continue;
+                            }
                             let phase = phase_of(&p);
                             out.phase(&phase);
                             if is_terminal_phase(&phase) {
                                 return out.finish(StreamStatus::Finished);
                             }
-                            if phase == "Pending" && delivered == 0 {
-                                // Not started yet (an unscheduled pod has an empty log).
-                                out.set(StreamStatus::Connecting);
+                            if (phase == "Pending" && delivered == 0)
+                                || awaits_restart(&p, container)
+                            {
+                                // Not started yet (an unscheduled pod has an empty log), or
+                                // crashed and about to be restarted.
+                                if phase == "Pending" {
+                                    out.set(StreamStatus::Connecting);
+                                }
                                 waits += 1;
                                 tokio::time::sleep(options.pending_wait(waits)).await;
                                 continue;
@@ -286,7 +369,7 @@ fn phase_of(pod: &k8s_openapi::api::core::v1::Pod) -> String {
 
 /// Reads one connection's lines, drops the ones already delivered, and sends the rest in
 /// batches. Returns how the stream ended and how many new lines it delivered.
-async fn pump<S, F>(
+pub(super) async fn pump<S, F>(
     stream: S,
     dedupe: &mut Dedupe,
     options: &FollowOptions,

@@ -1,13 +1,14 @@
 //! Build logs, independent of the terminal: the [`store`] (line buffers under one cap), the
 //! [`merge`]d order of several streams, the [`follow`]er that streams a pod's log and resumes
-//! it without loss or repeats ([`dedupe`]), the [`search`] over stored lines, and a PR's
-//! [`builds`] found in the cluster.
+//! it without loss or repeats ([`dedupe`]) and across container [`restarts`], the [`search`]
+//! over stored lines, and a PR's [`builds`] found in the cluster.
 
 pub mod ansi;
 pub mod builds;
 pub mod dedupe;
 pub mod follow;
 pub mod merge;
+pub mod restarts;
 pub mod search;
 pub mod store;
 

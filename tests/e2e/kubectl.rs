@@ -1,6 +1,7 @@
 //! The real kubectl against the simulated Kubernetes API server: discovery (kubectl asks for
 //! aggregated discovery and falls back), `get pods` printing the server's Table with STATUS,
-//! label-selected JSON, `logs` and `logs -f` of Kaniko builds, and `get ns`.
+//! label-selected JSON, `logs` and `logs -f` of Kaniko builds, `get ns`, and a restarted
+//! container (RESTARTS, `logs --previous`).
 //!
 //! Skipped (with a message) only when kubectl is not on PATH and `CI` is unset.
 
@@ -219,4 +220,46 @@ async fn kubectl_gets_pods_and_namespaces_and_reads_kaniko_logs() {
             "{namespaces}"
         );
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kubectl_shows_restarts_and_reads_the_previous_log() {
+    use crate::support::printer::{printer_pod, Printer};
+    let Some(bin) = kubectl() else { return };
+    let mut scenario = Scenario::demo();
+    scenario.kube.pod_start_ms = 10;
+    scenario.kube.crash_images = vec!["printer".into()];
+    scenario.kube.crash_after_lines = 5;
+    scenario.kube.crash_restarts = 1;
+    scenario.kube.restart_delay_ms = 20;
+    let sim = Simulator::start("127.0.0.1:0".parse().unwrap(), scenario)
+        .await
+        .unwrap();
+    let printer = Printer {
+        lines: 8,
+        burst: 1,
+        pause: Duration::from_millis(5),
+    };
+    sim.kube().register_program(std::sync::Arc::new(printer));
+    sim.kube()
+        .create_pod(NS, printer_pod("crashy", "OnFailure"))
+        .unwrap();
+    let client = Client::try_from(Config::new(sim.kube_url().parse().unwrap())).unwrap();
+    let api: Api<Pod> = Api::namespaced(client, NS);
+    wait_for(&api, "crashy", |p| phase(p) == "Succeeded").await;
+    let kubectl = Kubectl::new(bin, sim.kube_url());
+
+    let table = kubectl.run(&["get", "pods", "-n", NS]).await;
+    let row: Vec<&str> = table.lines().nth(1).unwrap().split_whitespace().collect();
+    // RESTARTS: `1 (Ns ago)`.
+    assert_eq!(&row[..4], ["crashy", "0/1", "Completed", "1"], "{table}");
+    assert!(row[4].starts_with('(') && row[5] == "ago)", "{table}");
+
+    let texts = printer.texts("crashy");
+    let previous = kubectl
+        .run(&["logs", "--previous", "-n", NS, "crashy"])
+        .await;
+    assert_eq!(previous.lines().collect::<Vec<_>>(), texts[..5]);
+    let current = kubectl.run(&["logs", "-n", NS, "crashy"]).await;
+    assert_eq!(current.lines().collect::<Vec<_>>(), texts[5..]);
 }

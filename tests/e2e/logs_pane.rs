@@ -177,6 +177,17 @@ fn failed_phase_is_drawn_in_the_error_style_and_streaming_in_ok() {
 }
 
 #[test]
+fn a_restarted_container_is_shown_in_its_title_in_the_warning_style() {
+    let theme = Theme::default();
+    let mut pane = three_streams();
+    pane.set_status(&pod("b7-server"), StreamStatus::Restarted { count: 1 });
+    let terminal = draw(&pane, &theme);
+    let buf = terminal.backend().buffer();
+    let (x, y) = find(buf, "restarted (1)").expect("the restart is in the title");
+    assert_eq!(buf[(x, y)].fg, theme.warn.fg.unwrap());
+}
+
+#[test]
 fn dropped_lines_are_counted_in_the_titles() {
     let mut pane = LogsPane::new(1000);
     pane.tz = FixedOffset::east_opt(0).unwrap();

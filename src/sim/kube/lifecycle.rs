@@ -3,8 +3,8 @@
 //! [`PodProgram`] chosen at its creation (lines on its containers' logs, then exits), and ends
 //! Succeeded or Failed. Every status change is a MODIFIED event with a new resourceVersion.
 //!
-//! Containers run to completion once: restarts (`restartPolicy` Always/OnFailure) are not
-//! simulated.
+//! Containers run to completion once, unless the scenario makes them crash (`crash_images`):
+//! then they restart as `restarts.rs` describes.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -16,6 +16,7 @@ use k8s_openapi::api::core::v1::{
     ContainerStatus, HostIP, Pod, PodCondition, PodIP,
 };
 
+use super::restarts::{self, CrashPlan};
 use super::scenario::KubeScenario;
 use super::{k8s_time, WeakKube};
 use crate::sim::github::{fake_sha, GithubHandle};
@@ -146,13 +147,23 @@ pub(super) async fn run(
     let Some(handle) = kube.upgrade() else { return };
     let env = handle.program_env();
     drop(handle);
+    let mut crashes = CrashPlan::new(&pod, &env.scenario);
     let mut steps = program.run(&pod, &env);
     while let Some(step) = steps.next().await {
         match step {
             Step::Sleep(pause) => tokio::time::sleep(pause).await,
+            Step::Line { container, .. } | Step::Exit { container, .. }
+                if crashes.is_dead(&container) => {}
             Step::Line { container, text } => {
                 let Some(handle) = kube.upgrade() else { return };
                 if !handle.append_log(&namespace, &name, &uid, &container, text) {
+                    return;
+                }
+                drop(handle);
+                if crashes.after_line(&container)
+                    && !restarts::crash(&kube, (&namespace, &name, &uid), &container, &mut crashes)
+                        .await
+                {
                     return;
                 }
             }
@@ -197,7 +208,13 @@ fn statuses(pod: &Pod) -> &[ContainerStatus] {
 }
 
 /// Sets (or replaces) a pod condition; the transition time changes only with the status.
-fn set_condition(pod: &mut Pod, now: DateTime<Utc>, kind: &str, ok: bool, reason: Option<&str>) {
+pub(super) fn set_condition(
+    pod: &mut Pod,
+    now: DateTime<Utc>,
+    kind: &str,
+    ok: bool,
+    reason: Option<&str>,
+) {
     let status = pod.status.get_or_insert_with(Default::default);
     let conditions = status.conditions.get_or_insert_with(Vec::new);
     let value = if ok { "True" } else { "False" };
@@ -307,7 +324,7 @@ fn start_containers(pod: &mut Pod, now: DateTime<Utc>, serial: u64) {
 }
 
 /// A container exits; when it was the last one, the pod's phase becomes final.
-fn exit_container(pod: &mut Pod, now: DateTime<Utc>, container: &str, code: i32) {
+pub(super) fn exit_container(pod: &mut Pod, now: DateTime<Utc>, container: &str, code: i32) {
     let status = pod.status.get_or_insert_with(Default::default);
     for c in status.container_statuses.iter_mut().flatten() {
         if c.name != container {

@@ -2,7 +2,8 @@
 //! kubelet answer.
 //!
 //! - `container` is required for pods with several containers (400 naming the choices) and
-//!   must exist (400); `previous` is always 400 (containers never restart here).
+//!   must exist (400). `previous` serves the log of a restarted container's previous
+//!   instance, whole; 400 when the container never restarted.
 //! - A pod not yet bound to a node has an empty log (200); a container still being created
 //!   is 400 `container "x" in pod "y" is waiting to start: ContainerCreating`.
 //! - `timestamps` prefixes each line with its production time, RFC 3339 with nine fraction
@@ -12,7 +13,9 @@
 //!   `sinceSeconds` keeps lines of the last N seconds; only one of the two is allowed.
 //! - `tailLines` keeps the last N lines (before the since filter, as the kubelet reads the
 //!   file); `limitBytes` cuts the output (timestamps included) after N bytes, mid-line.
-//! - `follow` streams lines as they are produced and ends when the container terminated.
+//! - `follow` streams lines as they are produced and ends when the container terminated (a
+//!   restarted container's old instance: when it crashed, with its last lines).
+//! - Any answer may be cut mid-body by the fault injector (`faults.rs`).
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -21,6 +24,8 @@ use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use k8s_openapi::api::core::v1::Pod;
 
+use super::faults;
+use super::restarts::restart_count;
 use super::status::{streaming, KubeError, Params};
 use super::store::LogLine;
 use super::KubeHandle;
@@ -40,16 +45,26 @@ struct Options {
     stderr_only: bool,
 }
 
-/// `GET .../pods/{name}/log`.
+/// `GET .../pods/{name}/log`; the answer may be cut (see `faults.rs`).
 pub async fn logs(
     State(kube): State<KubeHandle>,
     Path((namespace, name)): Path<(String, String)>,
     params: Params,
 ) -> Result<Response, KubeError> {
+    let response = serve(&kube, namespace, name, &params)?;
+    Ok(faults::cut_log_response(&kube, response))
+}
+
+fn serve(
+    kube: &KubeHandle,
+    namespace: String,
+    name: String,
+    params: &Params,
+) -> Result<Response, KubeError> {
     let pod = kube
         .pod(&namespace, &name)
         .ok_or_else(|| KubeError::not_found("pods", &name))?;
-    let opts = options(&pod, &name, &params)?;
+    let opts = options(&pod, &name, params)?;
     if pod
         .spec
         .as_ref()
@@ -60,10 +75,7 @@ pub async fn logs(
         return Ok(text(Vec::new()));
     }
     if params.flag("previous")? {
-        return Err(KubeError::bad_request(format!(
-            "previous terminated container \"{}\" in pod \"{name}\" not found",
-            opts.container
-        )));
+        return previous(kube, &namespace, &name, &opts);
     }
     if let Some(reason) = waiting_reason(&pod, &opts.container) {
         return Err(KubeError::bad_request(format!(
@@ -71,16 +83,24 @@ pub async fn logs(
             opts.container
         )));
     }
-    let lines = kube.logs_of(&namespace, &name, &opts.container);
+    // The pod and the log read together: the lines belong to the instance the pod shows.
+    let (pod, lines) = kube
+        .read(|s| {
+            let pod = s.pod(&namespace, &name)?.clone();
+            let lines = s.log(&namespace, &name, &opts.container)?.to_vec();
+            Some((pod, lines))
+        })
+        .ok_or_else(|| KubeError::not_found("pods", &name))?;
     let mut budget = opts.limit;
-    let start = opts.tail.map_or(0, |tail| lines.len().saturating_sub(tail));
-    let first = render(&lines[start..], &opts, &mut budget);
+    let first = render_tail(&lines, &opts, &mut budget);
     if !opts.follow || budget == Some(0) || terminated(&pod, &opts.container) {
         return Ok(text(first));
     }
     let (tx, response) = streaming(CONTENT_TYPE);
     let uid = pod.metadata.uid.clone().unwrap_or_default();
+    let instance = restart_count(&pod, &opts.container);
     let seen = lines.len();
+    let kube = kube.clone();
     tokio::spawn(async move {
         let mut changes = kube.subscribe();
         if !first.is_empty() && tx.send(Bytes::from(first)).await.is_err() {
@@ -93,6 +113,18 @@ pub async fn logs(
                 let pod = s
                     .pod(&namespace, &name)
                     .filter(|p| p.metadata.uid.as_deref() == Some(uid.as_str()))?;
+                let restarts = restart_count(pod, &opts.container);
+                if restarts != instance {
+                    // The followed instance ended and was replaced: the rest of its lines
+                    // are in the previous log (unless it restarted again meanwhile).
+                    let rest = match s.previous_log(&namespace, &name, &opts.container) {
+                        Some(lines) if restarts == instance + 1 => {
+                            lines.get(seen..).unwrap_or_default().to_vec()
+                        }
+                        _ => Vec::new(),
+                    };
+                    return Some((rest, true));
+                }
                 let lines = s.log(&namespace, &name, &opts.container)?;
                 Some((
                     lines.get(seen..).unwrap_or_default().to_vec(),
@@ -115,6 +147,36 @@ pub async fn logs(
         }
     });
     Ok(response)
+}
+
+/// `previous=true`: the log of the instance before the current one, whole (as `kubectl logs
+/// --previous` gets it, also with `follow`); 400 when the container never restarted.
+fn previous(
+    kube: &KubeHandle,
+    namespace: &str,
+    name: &str,
+    opts: &Options,
+) -> Result<Response, KubeError> {
+    let lines = kube.read(|s| {
+        let restarted = s
+            .pod(namespace, name)
+            .is_some_and(|p| restart_count(p, &opts.container) > 0);
+        let lines = s.previous_log(namespace, name, &opts.container);
+        lines.filter(|_| restarted).map(<[_]>::to_vec)
+    });
+    match lines {
+        Some(lines) => Ok(text(render_tail(&lines, opts, &mut opts.limit.clone()))),
+        None => Err(KubeError::bad_request(format!(
+            "previous terminated container \"{}\" in pod \"{name}\" not found",
+            opts.container
+        ))),
+    }
+}
+
+/// The lines a request gets at first: the last `tailLines` of them, rendered.
+fn render_tail(lines: &[LogLine], opts: &Options, budget: &mut Option<usize>) -> Vec<u8> {
+    let start = opts.tail.map_or(0, |tail| lines.len().saturating_sub(tail));
+    render(&lines[start..], opts, budget)
 }
 
 fn text(body: Vec<u8>) -> Response {

@@ -1,6 +1,8 @@
 //! The simulated Kubernetes API server (the subset in-cluster image builds need), served at
 //! the root of the simulator: discovery, namespaces, pods (create, get, list, watch, delete),
-//! pod logs, and a simulated kubelet running each pod's [`PodProgram`] on a clock.
+//! pod logs, and a simulated kubelet running each pod's [`PodProgram`] on a clock, restarting
+//! containers that crash (`restarts.rs`). Injected faults (log streams cut mid-body) are in
+//! `faults.rs`.
 //!
 //! Paths, status codes and bodies follow the real API server (v1.36; specs in
 //! `shared/specs/kubernetes/v1.36`): every error body is a `metav1.Status`, watches stream
@@ -9,12 +11,14 @@
 
 mod admission;
 mod discovery;
+mod faults;
 pub mod flood;
 mod kaniko;
 mod kaniko_output;
 mod lifecycle;
 mod logs;
 mod pods;
+mod restarts;
 mod run_output;
 mod scenario;
 pub(crate) mod select;
@@ -58,6 +62,7 @@ struct Inner {
     programs: Mutex<Vec<Arc<dyn PodProgram>>>,
     github: GithubHandle,
     scenario: KubeScenario,
+    faults: Mutex<faults::LogFaults>,
 }
 
 impl fmt::Debug for KubeHandle {
@@ -90,6 +95,7 @@ impl KubeHandle {
                 programs: Mutex::new(lifecycle::builtin_programs()),
                 github,
                 scenario: scenario.clone(),
+                faults: Mutex::new(faults::LogFaults::new(scenario)),
             }),
         }
     }
@@ -143,6 +149,13 @@ impl KubeHandle {
     /// What a container printed so far, each line with the time it was produced.
     pub fn logs_of(&self, namespace: &str, pod: &str, container: &str) -> Vec<LogLine> {
         self.read(|s| s.log(namespace, pod, container).map(<[_]>::to_vec))
+            .unwrap_or_default()
+    }
+
+    /// What the previous instance of a restarted container printed (empty when it never
+    /// restarted): what `previous=true` serves.
+    pub fn previous_logs_of(&self, namespace: &str, pod: &str, container: &str) -> Vec<LogLine> {
+        self.read(|s| s.previous_log(namespace, pod, container).map(<[_]>::to_vec))
             .unwrap_or_default()
     }
 

@@ -1,4 +1,5 @@
-//! `[kube]` of a scenario: the simulated cluster's namespaces and the speed of its clock.
+//! `[kube]` of a scenario: the simulated cluster's namespaces, the speed of its clock, and
+//! the faults it injects (log streams cut mid-body, containers that crash and restart).
 
 use serde::Deserialize;
 
@@ -23,6 +24,25 @@ pub struct KubeScenario {
     pub watch_window: usize,
     /// Milliseconds between two BOOKMARK events of a watch that asked for them.
     pub bookmark_ms: u64,
+    /// How many pod log responses (followed or not) to cut mid-body in total, like a dropped
+    /// connection (0: none). See `faults.rs`.
+    pub log_cuts: u32,
+    /// The smallest number of body bytes a cut response sends before it breaks.
+    pub log_cut_min_bytes: usize,
+    /// The largest number of body bytes a cut response sends before it breaks.
+    pub log_cut_max_bytes: usize,
+    /// Seed of the fault injector's random numbers (the same seed cuts at the same points).
+    pub fault_seed: u64,
+    /// Image names (last path segment of a container's image, without tag or digest) whose
+    /// container crashes (exit code 1) after `crash_after_lines` lines. With restartPolicy
+    /// OnFailure or Always it is restarted; see `restarts.rs`.
+    pub crash_images: Vec<String>,
+    /// Lines a crashing container prints in each instance before it crashes.
+    pub crash_after_lines: usize,
+    /// How many times a crashing container crashes; its next instance runs to the end.
+    pub crash_restarts: u32,
+    /// Milliseconds between a crash and the container's restart (the kubelet's back-off).
+    pub restart_delay_ms: u64,
 }
 
 impl Default for KubeScenario {
@@ -44,6 +64,14 @@ impl Default for KubeScenario {
             log_lines_scale: 1.0,
             watch_window: 1000,
             bookmark_ms: 1000,
+            log_cuts: 0,
+            log_cut_min_bytes: 1,
+            log_cut_max_bytes: 8192,
+            fault_seed: 0,
+            crash_images: Vec::new(),
+            crash_after_lines: 20,
+            crash_restarts: 1,
+            restart_delay_ms: 200,
         }
     }
 }
@@ -70,6 +98,13 @@ impl KubeScenario {
         }
         if self.bookmark_ms == 0 {
             return Some("kube.bookmark_ms is 0; use at least 1".to_owned());
+        }
+        if self.log_cut_min_bytes > self.log_cut_max_bytes {
+            return Some(format!(
+                "kube.log_cut_min_bytes ({}) is above kube.log_cut_max_bytes ({}); \
+                 the cut point is drawn between the two",
+                self.log_cut_min_bytes, self.log_cut_max_bytes
+            ));
         }
         None
     }

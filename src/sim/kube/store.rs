@@ -1,5 +1,6 @@
-//! The API server's storage: namespaces, pods, container logs, the resourceVersion counter
-//! and the window of recent pod events a watch can resume from.
+//! The API server's storage: namespaces, pods, container logs (the current instance's and,
+//! for a restarted container, the previous one's), the resourceVersion counter and the window
+//! of recent pod events a watch can resume from.
 
 use std::collections::{BTreeMap, VecDeque};
 
@@ -64,6 +65,8 @@ pub struct PodTimeline {
 struct PodEntry {
     pod: Pod,
     logs: BTreeMap<String, Vec<LogLine>>,
+    /// The log of each restarted container's previous instance (the kubelet keeps one).
+    previous: BTreeMap<String, Vec<LogLine>>,
 }
 
 /// Everything the simulated API server stores.
@@ -194,6 +197,7 @@ impl KubeState {
             PodEntry {
                 pod: pod.clone(),
                 logs,
+                previous: BTreeMap::new(),
             },
         );
         self.record(EventType::Added, rv, now, pod.clone(), None);
@@ -336,6 +340,29 @@ impl KubeState {
             }
             None => false,
         }
+    }
+
+    /// A container restarts: its log becomes the previous instance's (replacing an older
+    /// one) and the new instance's starts empty. `false` if the pod or container is gone.
+    pub fn restart_log(&mut self, namespace: &str, name: &str, container: &str) -> bool {
+        let key = (namespace.to_owned(), name.to_owned());
+        let Some(entry) = self.pods.get_mut(&key) else {
+            return false;
+        };
+        let Some(lines) = entry.logs.get_mut(container) else {
+            return false;
+        };
+        let old = std::mem::take(lines);
+        entry.previous.insert(container.to_owned(), old);
+        true
+    }
+
+    /// The previous instance's log of a restarted container.
+    pub fn previous_log(&self, namespace: &str, name: &str, container: &str) -> Option<&[LogLine]> {
+        self.pods
+            .get(&(namespace.to_owned(), name.to_owned()))
+            .and_then(|e| e.previous.get(container))
+            .map(Vec::as_slice)
     }
 
     /// A container's log lines so far.

@@ -98,7 +98,7 @@ pub fn pods_table(pods: &[Pod], metadata: ListMeta, now: DateTime<Utc>) -> Value
                     pod.metadata.name.clone().unwrap_or_default(),
                     format!("{ready}/{total}"),
                     reason,
-                    "0",
+                    restarts(pod, now),
                     age(pod.metadata.creation_timestamp.as_ref(), now),
                     status.and_then(|s| s.pod_ip.clone()).unwrap_or_else(none),
                     pod.spec.as_ref().and_then(|s| s.node_name.clone()).unwrap_or_else(none),
@@ -110,6 +110,32 @@ pub fn pods_table(pods: &[Pod], metadata: ListMeta, now: DateTime<Utc>) -> Value
         })
         .collect();
     table(columns, rows, metadata)
+}
+
+/// RESTARTS as the API server prints it: the containers' restarts, and how long ago the last
+/// restarted one last terminated (`2 (5s ago)`).
+fn restarts(pod: &Pod, now: DateTime<Utc>) -> String {
+    let statuses = pod
+        .status
+        .as_ref()
+        .and_then(|s| s.container_statuses.as_deref())
+        .unwrap_or_default();
+    let total: i32 = statuses.iter().map(|c| c.restart_count).sum();
+    let last = statuses
+        .iter()
+        .filter_map(|c| {
+            c.last_state
+                .as_ref()?
+                .terminated
+                .as_ref()?
+                .finished_at
+                .as_ref()
+        })
+        .max_by_key(|t| t.0);
+    match last {
+        Some(t) if total > 0 => format!("{total} ({} ago)", age(Some(t), now)),
+        _ => total.to_string(),
+    }
 }
 
 /// (ready containers, containers, STATUS) as kubectl prints them.

@@ -4,4 +4,5 @@
 
 pub mod console;
 pub mod openapi;
+pub mod printer;
 pub mod swagger;

@@ -52,7 +52,7 @@ pub fn status_style(status: &StreamStatus, theme: &Theme) -> Style {
     match status {
         StreamStatus::Connecting | StreamStatus::Finished => theme.dim,
         StreamStatus::Streaming => theme.ok,
-        StreamStatus::Reconnecting { .. } => theme.warn,
+        StreamStatus::Reconnecting { .. } | StreamStatus::Restarted { .. } => theme.warn,
         StreamStatus::Failed(_) => theme.error,
     }
 }
