@@ -16,6 +16,7 @@ mod headless;
 mod kubectl;
 mod log_follow;
 mod logs_pane;
+mod logs_search;
 mod run_flow;
 mod sim_github_spec;
 mod sim_kfp;

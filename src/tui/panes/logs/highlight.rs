@@ -59,7 +59,8 @@ pub fn mark_of(pane: &LogsPane, stream: StreamId, index: u64, theme: &Theme) -> 
     })
 }
 
-/// ` · /pattern/ · match 3/12` (` · FILTER /pattern/ · …` when filtering).
+/// ` /pattern/ · match 3/12 ` (` FILTER /pattern/ · … ` when filtering), for the pane's
+/// bottom border.
 pub fn search_title(pane: &LogsPane, theme: &Theme) -> Vec<Span<'static>> {
     let (Some(s), Some((i, n))) = (&pane.search, pane.match_counter()) else {
         return Vec::new();
@@ -72,12 +73,11 @@ pub fn search_title(pane: &LogsPane, theme: &Theme) -> Vec<Span<'static>> {
         (i, n) => format!("match {}/{}", thousands(i as u64), thousands(n as u64)),
     };
     vec![
-        Span::styled(" · ", theme.dim),
         Span::styled(
-            format!("{what}/{}/", ellipsize(s.search.pattern(), 24)),
+            format!(" {what}/{}/", ellipsize(s.search.pattern(), 24)),
             if s.filter { theme.warn } else { theme.key },
         ),
-        Span::styled(format!(" · {counter}"), theme.dim),
+        Span::styled(format!(" · {counter} "), theme.title),
     ]
 }
 

@@ -245,6 +245,9 @@ pub fn render(
         ),
         theme.dim,
     )];
+    if pane.filtering() {
+        extra.push(Span::styled(" · filtered", theme.warn));
+    }
     let cells = pane.grid_cells(area);
     if pane.layout == LogLayout::Grid && cells.len() < shown.len() {
         let first = cells.first().map_or(0, |c| c.0) + 1;
@@ -257,7 +260,6 @@ pub fn render(
     if pane.layout == LogLayout::Merged && pane.merged.is_paused() {
         extra.extend(paused_hint(pane, theme));
     }
-    extra.extend(search_title(pane, theme));
     if pane.store.dropped() > 0 {
         extra.push(Span::styled(
             format!(
@@ -267,7 +269,13 @@ pub fn render(
             theme.warn,
         ));
     }
-    frame.render_widget(pane_block(PaneId::Logs, extra, focused, theme), area);
+    let mut block = pane_block(PaneId::Logs, extra, focused, theme);
+    // The search on the bottom border: the top one is often full on a narrow pane.
+    let search = search_title(pane, theme);
+    if !search.is_empty() {
+        block = block.title_bottom(Line::from(search));
+    }
+    frame.render_widget(block, area);
     match pane.layout {
         LogLayout::Grid => {
             let indices: Vec<usize> = (0..pane.streams.len())
