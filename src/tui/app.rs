@@ -7,6 +7,7 @@ use ratatui::layout::Rect;
 
 use super::dialogs::command_line::CommandLine;
 use super::dialogs::deploy_confirm::DeployConfirm;
+use super::dialogs::prompt::Prompt;
 use super::keys::KeyMap;
 use super::panes::graph::GraphPane;
 use super::panes::logs::LogsPane;
@@ -57,6 +58,8 @@ pub enum Overlay {
     Command(Box<CommandLine>),
     /// The production deploy confirmation.
     Deploy(Box<DeployConfirm>),
+    /// A one-line prompt over the logs pane (search pattern, save path).
+    Prompt(Box<Prompt>),
 }
 
 /// How serious a status-bar message is.

@@ -17,6 +17,7 @@ pub mod update;
 pub mod update_actions;
 pub mod update_graph;
 pub mod update_logs;
+pub mod update_search;
 pub mod update_targets;
 pub mod view;
 

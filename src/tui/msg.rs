@@ -1,5 +1,7 @@
 //! Messages into the reducer and the effects it asks for.
 
+use std::path::PathBuf;
+
 use chrono::{DateTime, Utc};
 use crossterm::event::{KeyEvent, MouseEvent};
 
@@ -51,6 +53,14 @@ pub enum Msg {
     },
     /// What the deployment targets' watch saw (from [`Command::WatchTargets`]).
     Target(TargetEvent),
+    /// An answer to [`Command::SaveLog`]: where the text was written, or why not.
+    LogSaved {
+        /// The path asked for.
+        asked: PathBuf,
+        lines: usize,
+        /// The path written (another name when `asked` existed), or the I/O error.
+        result: Result<PathBuf, String>,
+    },
 }
 
 /// Effects the runner carries out; their results come back as [`Msg`]s.
@@ -85,6 +95,13 @@ pub enum Command {
         service_name: String,
         staging_namespace: String,
         production_namespace: String,
+    },
+    /// Write `text` (`lines` lines) to a new file at `path`, never over an existing file (a
+    /// free `NAME-1.log`, `NAME-2.log`… is taken instead); answer with [`Msg::LogSaved`].
+    SaveLog {
+        path: PathBuf,
+        text: String,
+        lines: usize,
     },
 }
 

@@ -3,6 +3,7 @@
 //! The UI task never awaits network I/O.
 
 use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -643,5 +644,51 @@ pub async fn execute(command: Command, services: &Services) -> Msg {
         }
         // Nothing to answer: followers are stopped by the runner loop.
         Command::StopLogs { .. } => Msg::Log(LogEvent::Batch(Vec::new())),
+        Command::SaveLog { path, text, lines } => Msg::LogSaved {
+            result: save_new(&path, &text).await,
+            asked: path,
+            lines,
+        },
     }
+}
+
+/// `NAME.log` → `NAME-n.log` (`NAME` → `NAME-n`).
+fn numbered(path: &Path, n: u32) -> PathBuf {
+    let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned());
+    let name = match (stem, path.extension()) {
+        (Some(stem), Some(ext)) => format!("{stem}-{n}.{}", ext.to_string_lossy()),
+        (Some(stem), None) => format!("{stem}-{n}"),
+        (None, _) => format!("kfops-{n}.log"),
+    };
+    path.with_file_name(name)
+}
+
+/// Writes `text` to a new file: `path`, or the first free `NAME-n.log` when it exists (an
+/// existing file is never overwritten). Returns the path written.
+async fn save_new(path: &Path, text: &str) -> Result<PathBuf, String> {
+    use tokio::io::AsyncWriteExt;
+    for n in 0..1000 {
+        let candidate = if n == 0 {
+            path.to_path_buf()
+        } else {
+            numbered(path, n)
+        };
+        let file = tokio::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&candidate)
+            .await;
+        match file {
+            Ok(mut f) => {
+                f.write_all(text.as_bytes())
+                    .await
+                    .map_err(|e| e.to_string())?;
+                f.flush().await.map_err(|e| e.to_string())?;
+                return Ok(candidate);
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(e.to_string()),
+        }
+    }
+    Err("it exists, and so do 999 numbered names after it".into())
 }

@@ -19,6 +19,10 @@ pub struct Theme {
     pub label_staging: Style,
     pub key: Style,
     pub status_bar: Style,
+    /// A search match in a log line (patched over the line's own colours).
+    pub search_match: Style,
+    /// The matches of the current match's line (where `n`/`N` went).
+    pub search_current: Style,
 }
 
 impl Default for Theme {
@@ -76,6 +80,11 @@ impl Theme {
                 .add_modifier(Modifier::BOLD),
             key: Style::new().fg(Color::Cyan).add_modifier(Modifier::BOLD),
             status_bar: Style::new().bg(Color::Rgb(30, 30, 30)),
+            search_match: Style::new().fg(Color::Black).bg(Color::Yellow),
+            search_current: Style::new()
+                .fg(Color::Black)
+                .bg(Color::LightRed)
+                .add_modifier(Modifier::BOLD),
         }
     }
 
@@ -103,6 +112,11 @@ impl Theme {
                 .add_modifier(Modifier::BOLD),
             key: Style::new().fg(Color::Blue).add_modifier(Modifier::BOLD),
             status_bar: Style::new().bg(Color::Rgb(225, 225, 225)),
+            search_match: Style::new().fg(Color::Black).bg(Color::Rgb(255, 225, 100)),
+            search_current: Style::new()
+                .fg(Color::Black)
+                .bg(Color::Rgb(255, 150, 60))
+                .add_modifier(Modifier::BOLD),
         }
     }
 
@@ -122,6 +136,11 @@ impl Theme {
             label_staging: Style::new()
                 .fg(Color::Black)
                 .bg(orange)
+                .add_modifier(Modifier::BOLD),
+            search_match: Style::new().fg(Color::Black).bg(Color::Rgb(240, 228, 66)),
+            search_current: Style::new()
+                .fg(Color::White)
+                .bg(blue)
                 .add_modifier(Modifier::BOLD),
             ..Theme::dark()
         }
@@ -146,6 +165,9 @@ impl Theme {
             label_staging: bold.add_modifier(Modifier::UNDERLINED),
             key: bold,
             status_bar: plain,
+            search_match: Style::new().add_modifier(Modifier::REVERSED),
+            search_current: Style::new()
+                .add_modifier(Modifier::REVERSED | Modifier::BOLD | Modifier::UNDERLINED),
         }
     }
 }

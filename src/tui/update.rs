@@ -117,6 +117,11 @@ fn dispatch(app: &mut App, msg: Msg) -> Vec<Command> {
         }
         Msg::RunsListed { pr, result } => super::update_graph::on_runs_listed(app, pr, result),
         Msg::Target(ev) => super::update_targets::on_event(app, ev),
+        Msg::LogSaved {
+            asked,
+            lines,
+            result,
+        } => super::update_search::on_saved(app, &asked, lines, result),
     }
 }
 
@@ -174,6 +179,7 @@ fn on_key(app: &mut App, key: KeyEvent) -> Vec<Command> {
                 }
             }
         }
+        Overlay::Prompt(_) => super::update_search::on_prompt_key(app, key),
         Overlay::Help(scroll) => {
             match app.keymap.action_for(&key) {
                 Some(Action::Quit) => app.should_quit = true,
@@ -289,6 +295,12 @@ fn on_global_action(app: &mut App, action: Action) -> Vec<Command> {
         | Action::LogsNextStream
         | Action::LogsPrevStream
         | Action::LogsBuilds => return on_logs_action(app, action),
+        Action::LogsSearch
+        | Action::LogsSearchNext
+        | Action::LogsSearchPrev
+        | Action::LogsFilter
+        | Action::LogsSaveView
+        | Action::LogsSaveStream => return super::update_search::on_action(app, action),
         Action::GraphRuns => return super::update_graph::open_picker(app),
         // Graph-only keys outside the graph pane do nothing.
         Action::Left

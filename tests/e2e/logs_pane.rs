@@ -4,6 +4,7 @@
 use chrono::{DateTime, FixedOffset, TimeZone, Utc};
 use kfops_console::backends::cluster::LogLine;
 use kfops_console::domain::PodRef;
+use kfops_console::logs::search::{Direction, Search};
 use kfops_console::logs::StreamStatus;
 use kfops_console::tui::keys::KeyMap;
 use kfops_console::tui::panes::logs::{self, LogLayout, LogsPane, Viewport};
@@ -12,6 +13,7 @@ use kfops_console::tui::{view, App};
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
+use ratatui::style::Modifier;
 use ratatui::Terminal;
 
 fn t(ms: i64) -> DateTime<Utc> {
@@ -260,4 +262,79 @@ fn ansi_colours_are_drawn_as_styles_and_no_escape_reaches_the_screen() {
             assert!(find(buf, raw).is_none(), "{raw} is drawn");
         }
     }
+}
+
+/// The search `step 1\d` on the three streams, its second match current.
+fn searched(layout: LogLayout) -> LogsPane {
+    let mut pane = three_streams();
+    pane.layout = layout;
+    pane.set_search(Some(Search::new(r"step 1\d").unwrap()));
+    let ids = pane.shown_ids();
+    let s = pane.search.as_mut().unwrap();
+    let first = s
+        .search
+        .next_merged(&pane.store, &ids, None, Direction::Forward);
+    s.current = s
+        .search
+        .next_merged(&pane.store, &ids, first, Direction::Forward);
+    let current = s.current.unwrap();
+    // As `n` does: the match's stream selected, scrolled to and paused.
+    pane.reveal(current, Rect::new(0, 0, 120, 30));
+    pane
+}
+
+#[test]
+fn search_matches_are_highlighted_and_counted_in_the_title() {
+    let theme = Theme::default();
+    let pane = searched(LogLayout::Merged);
+    let terminal = draw(&pane, &theme);
+    insta::assert_snapshot!("logs_merged_search_120x30", terminal.backend());
+    let buf = terminal.backend().buffer();
+    assert!(find(buf, "/step 1\\d/ · match 2/12").is_some());
+    // Every match on screen is highlighted, the current one distinctly; the rest of the
+    // line keeps its own style.
+    let (x, y) = find(buf, "step 10)").expect("a match is drawn");
+    for dx in 0..7 {
+        assert_eq!(buf[(x + dx, y)].bg, theme.search_match.bg.unwrap());
+    }
+    assert_ne!(buf[(x + 7, y)].bg, theme.search_match.bg.unwrap());
+    // The second match, the current one, is the server's step 10.
+    let (x, y) = find(buf, "server step 10)").expect("the current match is on screen");
+    assert_eq!(buf[(x + 7, y)].bg, theme.search_current.bg.unwrap());
+    // NO_COLOR: reversed.
+    let mono = draw(&pane, &Theme::mono());
+    let buf = mono.backend().buffer();
+    let (x, y) = find(buf, "step 10)").unwrap();
+    assert!(buf[(x, y)].modifier.contains(Modifier::REVERSED));
+}
+
+#[test]
+fn grid_highlights_each_cells_matches() {
+    let theme = Theme::default();
+    let mut pane = searched(LogLayout::Grid);
+    pane.wrap = true;
+    let terminal = draw(&pane, &theme);
+    insta::assert_snapshot!("logs_grid_search_wrapped_120x30", terminal.backend());
+    let buf = terminal.backend().buffer();
+    // The second match is the server's step 10: its cell is selected (thick border).
+    let (x, y) = find(buf, "(server step 10)").expect("the current match is drawn");
+    assert_eq!(buf[(x + 8, y)].bg, theme.search_current.bg.unwrap());
+    let (x, y) = find(buf, "(trainer step 10)").expect("a match is drawn");
+    assert_eq!(buf[(x + 9, y)].bg, theme.search_match.bg.unwrap());
+    assert_ne!(buf[(x, y)].bg, theme.search_match.bg.unwrap());
+}
+
+#[test]
+fn the_filter_shows_only_matching_lines_and_says_so_in_the_title() {
+    let mut pane = searched(LogLayout::Grid);
+    pane.set_search(Some(Search::new("error|Pushing").unwrap()));
+    pane.search.as_mut().unwrap().filter = true;
+    let terminal = draw(&pane, &Theme::default());
+    insta::assert_snapshot!("logs_grid_filtered_120x30", terminal.backend());
+    let buf = terminal.backend().buffer();
+    assert!(find(buf, "FILTER /error|Pushing/ · 6 matches").is_some());
+    assert!(find(buf, "Retrieving image").is_none());
+    pane.layout = LogLayout::Merged;
+    let terminal = draw(&pane, &Theme::default());
+    insta::assert_snapshot!("logs_merged_filtered_120x30", terminal.backend());
 }

@@ -19,6 +19,7 @@ mod log_cuts;
 mod log_follow;
 mod log_restarts;
 mod logs_pane;
+mod logs_search;
 mod run_flow;
 mod sim_github_spec;
 mod sim_kfp;

@@ -3,3 +3,4 @@
 pub mod command_line;
 pub mod deploy_confirm;
 pub mod help;
+pub mod prompt;

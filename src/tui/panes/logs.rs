@@ -6,9 +6,12 @@
 //! visible lines only.
 
 mod grid;
+mod highlight;
 mod picker;
 mod render;
+mod save;
 mod scroll;
+mod search;
 
 use chrono::{FixedOffset, Offset};
 use ratatui::layout::Rect;
@@ -17,6 +20,8 @@ use unicode_width::UnicodeWidthStr;
 pub use grid::cells;
 pub use picker::{BuildPicker, PickerState};
 pub use render::render;
+pub use save::{stream_text, view_text};
+pub use search::{hits_backward, hits_forward, Lines, LogSearch};
 
 use crate::backends::cluster::LogLine;
 use crate::domain::PodRef;
@@ -98,6 +103,8 @@ pub struct LogsPane {
     pub tz: FixedOffset,
     /// How the follow key is written in the `PAUSED · f to follow` hint.
     pub follow_key: String,
+    /// The search (`/`), its matches and the filter, when one is set.
+    pub search: Option<LogSearch>,
 }
 
 impl Default for LogsPane {
@@ -122,6 +129,7 @@ impl LogsPane {
             picker: None,
             tz: chrono::Local::now().offset().fix(),
             follow_key: "f".into(),
+            search: None,
         }
     }
 
@@ -147,6 +155,7 @@ impl LogsPane {
             id,
             scroll: Scroll::Follow,
         });
+        self.sync_search();
         true
     }
 
@@ -166,10 +175,14 @@ impl LogsPane {
 
     /// Appends lines to a pod's stream; returns how many were stored (0 for an unknown pod).
     pub fn append(&mut self, pod: &PodRef, lines: Vec<LogLine>) -> usize {
-        match self.stream(pod).map(|s| s.id) {
+        let added = match self.stream(pod).map(|s| s.id) {
             Some(id) => self.store.extend(id, lines),
             None => 0,
+        };
+        if added > 0 {
+            self.sync_search();
         }
+        added
     }
 
     /// Forgets a build: its streams and their lines. Returns the pods whose followers can stop.
@@ -193,6 +206,7 @@ impl LogsPane {
                 self.show_group(&last);
             }
         }
+        self.sync_search();
         removed
     }
 
@@ -205,6 +219,10 @@ impl LogsPane {
             self.shown = Some(group.to_string());
             self.selected = 0;
             self.merged = Scroll::Follow;
+            if let Some(s) = &mut self.search {
+                s.current = None;
+            }
+            self.sync_search();
         }
         true
     }
@@ -268,7 +286,8 @@ impl LogsPane {
         }
     }
 
-    fn selected_index(&self) -> Option<usize> {
+    /// The index in `streams` of the selected stream.
+    pub fn selected_index(&self) -> Option<usize> {
         let shown = self.shown_indices();
         shown
             .get(self.selected.min(shown.len().saturating_sub(1)))

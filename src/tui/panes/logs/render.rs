@@ -8,8 +8,9 @@ use ratatui::widgets::{Block, BorderType, Borders, Paragraph, Wrap};
 use ratatui::Frame;
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
+use super::highlight::{mark_of, marked_spans, search_title};
 use super::{inner, picker, LogLayout, LogsPane, Scroll, Viewport, TIMESTAMP_WIDTH};
-use crate::logs::{ansi, merge};
+use crate::logs::ansi;
 use crate::logs::{StoredLine, StreamId, StreamStatus};
 use crate::tui::app::PaneId;
 use crate::tui::format::ellipsize;
@@ -128,13 +129,14 @@ struct Prefix<'a> {
     style: Style,
 }
 
-/// Appends the screen rows of one line to `out`.
+/// Appends the screen rows of one line to `out`, its search matches marked with `mark`.
 fn push_rows(
     out: &mut Vec<Line<'static>>,
     pane: &LogsPane,
     line: StoredLine<'_>,
     width: usize,
     prefix: Option<&Prefix>,
+    mark: Option<Style>,
     theme: &Theme,
 ) {
     let mut lead: Vec<Span<'static>> = Vec::new();
@@ -160,6 +162,12 @@ fn push_rows(
     let shown = ansi::display_line(line.text, ansi::DISPLAY_MAX_CHARS);
     let text = ansi::plain(&shown);
     let style = text_style(&text, theme);
+    // Only the lines drawn are matched again, for where the matches are.
+    let (matches, mark) = match (&pane.search, mark) {
+        (Some(s), Some(mark)) => (s.search.highlights(&text), mark),
+        _ => (Vec::new(), Style::new()),
+    };
+    let slice = |a: usize, b: usize| marked_spans(&shown, a, b, style, &matches, mark);
     if pane.wrap {
         let mut start = 0;
         for (n, piece) in chunks(&text, room).into_iter().enumerate() {
@@ -168,14 +176,14 @@ fn push_rows(
             } else {
                 blank_lead.clone()
             };
-            spans.extend(ansi::slice_spans(&shown, start, start + piece.len(), style));
+            spans.extend(slice(start, start + piece.len()));
             start += piece.len();
             out.push(Line::from(spans));
         }
     } else {
         let (cut, more) = truncate(&text, room);
         let mut spans = lead;
-        spans.extend(ansi::slice_spans(&shown, 0, cut.len(), style));
+        spans.extend(slice(0, cut.len()));
         if more {
             spans.push(Span::styled("…", theme.dim));
         }
@@ -237,6 +245,9 @@ pub fn render(
         ),
         theme.dim,
     )];
+    if pane.filtering() {
+        extra.push(Span::styled(" · filtered", theme.warn));
+    }
     let cells = pane.grid_cells(area);
     if pane.layout == LogLayout::Grid && cells.len() < shown.len() {
         let first = cells.first().map_or(0, |c| c.0) + 1;
@@ -258,7 +269,13 @@ pub fn render(
             theme.warn,
         ));
     }
-    frame.render_widget(pane_block(PaneId::Logs, extra, focused, theme), area);
+    let mut block = pane_block(PaneId::Logs, extra, focused, theme);
+    // The search on the bottom border: the top one is often full on a narrow pane.
+    let search = search_title(pane, theme);
+    if !search.is_empty() {
+        block = block.title_bottom(Line::from(search));
+    }
+    frame.render_widget(block, area);
     match pane.layout {
         LogLayout::Grid => {
             let indices: Vec<usize> = (0..pane.streams.len())
@@ -360,17 +377,24 @@ fn render_cell(
         );
         return;
     }
+    let lines = pane.lines_of(i);
+    if pane.filtering() && lines.first().is_none() {
+        let text = "(no line matches)";
+        frame.render_widget(Paragraph::new(Span::styled(text, theme.dim)), area);
+        return;
+    }
     let top = pane.top_of(i, vp);
-    let end = pane.store.range(s.id).end;
     let following = matches!(s.scroll, Scroll::Follow);
     // Following, `top` is at most a screenful from the end: read to the end, keep the last rows.
     let mut rows = Vec::new();
-    let mut index = top;
-    while index < end && (following || rows.len() < vp.height) {
-        if let Some(line) = pane.store.get(s.id, index) {
-            push_rows(&mut rows, pane, line, vp.width, None, theme);
+    for index in lines.after(top) {
+        if !following && rows.len() >= vp.height {
+            break;
         }
-        index += 1;
+        if let Some(line) = pane.store.get(s.id, index) {
+            let mark = mark_of(pane, s.id, index, theme);
+            push_rows(&mut rows, pane, line, vp.width, None, mark, theme);
+        }
     }
     frame.render_widget(Paragraph::new(fit(rows, vp.height, following)), area);
 }
@@ -410,12 +434,15 @@ fn render_merged(frame: &mut Frame, area: Rect, pane: &LogsPane, theme: &Theme) 
     let list = Rect::new(inside.x, inside.y + 1, inside.width, inside.height - 1);
     let vp = pane.viewport(area);
     let width = pane.merged_title_width();
-    let ids: Vec<StreamId> = styles.iter().map(|s| s.0).collect();
     let Some(top) = pane.merged_top(vp) else {
+        if pane.filtering() {
+            let text = Span::styled("(no line matches)", theme.dim);
+            frame.render_widget(Paragraph::new(text), list);
+        }
         return;
     };
     let mut rows = Vec::new();
-    for p in merge::forward(&pane.store, &ids, Some(top), vp.height) {
+    for p in pane.merged_forward(Some(top), vp.height) {
         let (Some(line), Some((_, title, style))) = (
             pane.store.get(p.stream, p.index),
             styles.iter().find(|s| s.0 == p.stream),
@@ -427,7 +454,8 @@ fn render_merged(frame: &mut Frame, area: Rect, pane: &LogsPane, theme: &Theme) 
             width,
             style: *style,
         };
-        push_rows(&mut rows, pane, line, vp.width, Some(&prefix), theme);
+        let mark = mark_of(pane, p.stream, p.index, theme);
+        push_rows(&mut rows, pane, line, vp.width, Some(&prefix), mark, theme);
         if rows.len() >= vp.height && pane.merged.is_paused() {
             break;
         }

@@ -146,3 +146,96 @@ fn stream_selection_wraps_around() {
     assert!(pane.streams[1].scroll.is_paused());
     assert!(!pane.streams[0].scroll.is_paused());
 }
+
+mod filter {
+    use super::*;
+    use crate::logs::{ansi, merge, search::Search};
+    use proptest::prelude::*;
+
+    fn stream_lines(texts: &[(u8, String)], step: i64) -> Vec<LogLine> {
+        let t0 = Utc.with_ymd_and_hms(2026, 11, 25, 10, 0, 0).unwrap();
+        let mut ms = 0;
+        texts
+            .iter()
+            .map(|(gap, text)| {
+                ms += i64::from(*gap) * step;
+                LogLine {
+                    time: Some(t0 + chrono::Duration::milliseconds(ms)),
+                    text: text.clone(),
+                }
+            })
+            .collect()
+    }
+
+    proptest! {
+        /// In filter mode the lines shown, scrolled from the top one line at a time, are
+        /// exactly the matching lines in merged order; each grid cell shows its own matches.
+        #[test]
+        fn filtered_views_show_exactly_the_matches_in_order(
+            a in proptest::collection::vec((0u8..3, "[ab x\u{1b}\\[1m]{0,6}"), 0..40),
+            b in proptest::collection::vec((0u8..3, "[ab x]{0,6}"), 0..40),
+            pattern in prop::sample::select(vec!["a", "b", "ab", "^x", "b$"]),
+            cap in 20usize..100,
+            height in 1usize..6,
+        ) {
+            let mut pane = LogsPane::new(cap);
+            pane.open_stream(pod("a"), "a".into(), "g".into());
+            pane.open_stream(pod("b"), "b".into(), "g".into());
+            pane.set_search(Some(Search::new(pattern).unwrap()));
+            pane.append(&pod("a"), stream_lines(&a, 7));
+            pane.append(&pod("b"), stream_lines(&b, 5));
+            pane.search.as_mut().unwrap().filter = true;
+            let regex = crate::logs::search::compile(pattern).unwrap();
+            let ids = pane.shown_ids();
+            let want: Vec<MergedPos> = merge::forward(&pane.store, &ids, None, usize::MAX)
+                .into_iter()
+                .filter(|p| {
+                    let text = pane.store.get(p.stream, p.index).unwrap().text;
+                    regex.is_match(&ansi::search_text(text))
+                })
+                .collect();
+            prop_assert_eq!(&pane.merged_forward(None, usize::MAX), &want);
+            // Scrolling down from the top visits every match once, in order.
+            pane.layout = LogLayout::Merged;
+            let vp = Viewport { width: 40, height };
+            pane.scroll_to_top();
+            let mut seen = Vec::new();
+            while pane.merged.is_paused() {
+                let window = pane.merged_window(vp);
+                prop_assert!(window.iter().all(|p| want.contains(p)));
+                seen.push(window[0]);
+                pane.scroll_down(1, vp);
+            }
+            // Following: the last screenful of matches.
+            let tail = pane.merged_window(vp);
+            let start = want.len().saturating_sub(height);
+            prop_assert_eq!(&tail, &want[start..].to_vec());
+            let new: Vec<MergedPos> = tail.iter().filter(|p| !seen.contains(p)).copied().collect();
+            seen.extend(new);
+            prop_assert_eq!(&seen, &want);
+            // And back up one line at a time.
+            pane.scroll_up(0, vp);
+            let mut back = vec![pane.merged_window(vp).first().copied()];
+            for _ in 0..want.len() {
+                pane.scroll_up(1, vp);
+                back.push(pane.merged_window(vp).first().copied());
+            }
+            back.dedup();
+            back.reverse();
+            if !want.is_empty() {
+                let firsts: Vec<Option<MergedPos>> =
+                    want[..=start].iter().map(|p| Some(*p)).collect();
+                prop_assert_eq!(back, firsts);
+            }
+            // Grid: every cell shows its stream's matches, and only those.
+            pane.layout = LogLayout::Grid;
+            for (i, id) in ids.iter().enumerate() {
+                let mine: Vec<u64> = want.iter().filter(|p| p.stream == *id).map(|p| p.index).collect();
+                let shown: Vec<u64> = pane.lines_of(i).after(0).collect();
+                prop_assert_eq!(&shown, &mine);
+                let follow = pane.grid_window(i, vp);
+                prop_assert_eq!(&follow[..], &mine[mine.len().saturating_sub(height)..]);
+            }
+        }
+    }
+}
