@@ -131,6 +131,39 @@ pub enum CliCommand {
     },
     /// Print the documented example config file (every key, with comments).
     ExampleConfig,
+    /// Load harnesses (numbers for docs/PERFORMANCE.md).
+    Bench {
+        #[command(subcommand)]
+        what: BenchCommand,
+    },
+}
+
+/// What `kfops bench` measures.
+#[derive(Debug, Subcommand)]
+pub enum BenchCommand {
+    /// Flood pods in a simulator process, then read their logs with the console's ingestion
+    /// path and with `kubectl logs -f` processes; print lines/s, CPU seconds and peak memory
+    /// of each side and their ratios.
+    Logs {
+        /// Pods flooding at once.
+        #[arg(long, default_value_t = 8)]
+        streams: usize,
+        /// Lines per pod.
+        #[arg(long, default_value_t = 125_000)]
+        lines: u64,
+        /// Bytes per line.
+        #[arg(long, default_value_t = 100)]
+        line_bytes: usize,
+        /// The kubectl to compare with.
+        #[arg(long, default_value = "kubectl", value_name = "PATH")]
+        kubectl: PathBuf,
+        /// Measure the console side only.
+        #[arg(long)]
+        no_kubectl: bool,
+        /// JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[cfg(test)]

@@ -9,8 +9,10 @@
 //! - [`graph`]: a KFP run's task DAG: model, terminal layout, pure renderer.
 //! - [`sim`]: the simulated environment (GitHub, Kubernetes, KFP) on loopback.
 //! - [`tui`]: the console: pure state + update, pure views, the terminal runner.
+//! - [`bench`]: load harnesses (`kfops bench`).
 
 pub mod backends;
+pub mod bench;
 pub mod chatops;
 pub mod cli;
 pub mod config;

@@ -4,7 +4,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use kfops_console::cli::{Cli, CliCommand};
+use kfops_console::cli::{BenchCommand, Cli, CliCommand};
 use kfops_console::launch::{self, UsageError};
 use kfops_console::{config, tui};
 
@@ -33,6 +33,7 @@ fn main() -> ExitCode {
             print!("{}", config::example_text());
             Ok(())
         }
+        Some(CliCommand::Bench { ref what }) => runtime.block_on(bench(what)),
         Some(CliCommand::Sim { listen, scenario }) => launch::scenario(scenario.as_deref())
             .and_then(|s| runtime.block_on(launch::sim(listen, s))),
         Some(CliCommand::Demo { scenario }) => launch::scenario(scenario.as_deref())
@@ -209,4 +210,32 @@ fn init_tracing(path: Option<&std::path::Path>) -> std::io::Result<()> {
         .with_ansi(false)
         .init();
     Ok(())
+}
+
+/// `kfops bench …`: runs a load harness and prints its report.
+async fn bench(what: &BenchCommand) -> color_eyre::Result<()> {
+    match what {
+        BenchCommand::Logs {
+            streams,
+            lines,
+            line_bytes,
+            kubectl,
+            no_kubectl,
+            json,
+        } => {
+            let bench = kfops_console::bench::logs::LogsBench {
+                streams: *streams,
+                lines: *lines,
+                line_bytes: *line_bytes,
+                kubectl: (!no_kubectl).then(|| kubectl.clone()),
+            };
+            let report = kfops_console::bench::logs::run(&bench).await?;
+            if *json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                print!("{}", kfops_console::bench::logs::format(&report));
+            }
+            Ok(())
+        }
+    }
 }

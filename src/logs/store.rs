@@ -7,7 +7,8 @@
 //!
 //! Storage is compact: a stream's lines live in chunks, each one `String` holding the texts
 //! back to back (every line followed by `\n`) with parallel arrays of line ends, times and
-//! sort keys — about 21 bytes per line besides the text, no allocation per line. A chunk is
+//! sort keys (kept only where they differ from the times) — about 13 bytes per line besides
+//! the text, no allocation per line. A chunk is
 //! freed once the cap has dropped all its lines. The chunk's joined text is what
 //! [`super::search`] runs its regex over, so a search does not visit lines one by one.
 
@@ -51,6 +52,8 @@ struct Chunk {
     /// Byte offset of the end of each line's text (its `\n`).
     ends: Vec<u32>,
     times: Vec<i64>,
+    /// Sort keys, only once one differs from its line's time (a clock going back, a line
+    /// without a timestamp): until then a line's key is its time.
     keys: Vec<i64>,
     /// No line of the chunk has a control character (escape, `\r`, tab…): the text is what
     /// a terminal shows, so it can be searched as it is.
@@ -90,7 +93,7 @@ impl Chunk {
         let t = self.times[i];
         StoredLine {
             time: (t != NO_TIME).then(|| DateTime::from_timestamp_nanos(t)),
-            key: self.keys[i],
+            key: self.keys.get(i).copied().unwrap_or(t),
             text: &self.text[self.start_of(i)..self.ends[i] as usize],
         }
     }
@@ -103,7 +106,12 @@ impl Chunk {
             .push(u32::try_from(self.text.len()).unwrap_or(u32::MAX));
         self.text.push('\n');
         self.times.push(time);
-        self.keys.push(key);
+        if self.keys.is_empty() && key != time {
+            self.keys = self.times[..self.times.len() - 1].to_vec();
+        }
+        if !self.keys.is_empty() {
+            self.keys.push(key);
+        }
     }
 
     /// Gives back the spare capacity of the arrays once no line will be added.

@@ -24,7 +24,7 @@ fn kubectl_on_path() -> Option<PathBuf> {
 }
 
 /// kubectl, or `None` (after saying why) when the test may be skipped.
-fn kubectl() -> Option<PathBuf> {
+pub fn kubectl() -> Option<PathBuf> {
     match kubectl_on_path() {
         Some(bin) => Some(bin),
         None if std::env::var_os("CI").is_some() => {

@@ -1,6 +1,7 @@
 //! The one integration-test binary: flows against the simulator on loopback, driven through the real clients.
 #![allow(clippy::unwrap_used)]
 
+mod bench_harness;
 mod build_flow;
 mod build_keys;
 mod chatops_props;
