@@ -202,12 +202,13 @@ fn find_lines(regex: &Regex, segment: Segment<'_>, out: &mut Vec<u64>) {
         return;
     }
     let text = segment.text;
-    let mut at = 0;
+    let (mut at, mut next_line) = (0, 0);
     while at < text.len() {
         let Some(m) = regex.find_at(text, at) else {
             break;
         };
-        let line = segment.line_at(m.start());
+        let line = segment.line_at_from(m.start(), next_line);
+        next_line = line + 1;
         let range = segment.line_range(line);
         // A match running over a line's end (a class that takes `\n`) is not a match of that
         // line: ask again about the line alone.

@@ -182,8 +182,19 @@ impl<'a> Segment<'a> {
     /// The line (relative to the segment) holding byte `at` of `text` (a `\n` belongs to the
     /// line it ends).
     pub fn line_at(&self, at: usize) -> usize {
+        self.line_at_from(at, 0)
+    }
+
+    /// [`Segment::line_at`] for a byte known to be in line `from` or after: looks at the next
+    /// few lines first (a scan finds its matches in order, often close together).
+    pub fn line_at_from(&self, at: usize, from: usize) -> usize {
         let at = at + self.offset;
-        self.ends.partition_point(|&end| (end as usize) < at)
+        let from = from.min(self.ends.len());
+        let near = &self.ends[from..(from + 8).min(self.ends.len())];
+        if let Some(i) = near.iter().position(|&end| (end as usize) >= at) {
+            return from + i;
+        }
+        from + self.ends[from..].partition_point(|&end| (end as usize) < at)
     }
 }
 
@@ -618,6 +629,9 @@ mod tests {
                             let r = seg.line_range(i);
                             proptest::prop_assert_eq!(seg.line_at(r.start), i);
                             proptest::prop_assert_eq!(seg.line_at(r.end), i);
+                            for from in [0, i.saturating_sub(3), i] {
+                                proptest::prop_assert_eq!(seg.line_at_from(r.start, from), i);
+                            }
                             seen.push(seg.text[r].to_string());
                         }
                         next += seg.len() as u64;
