@@ -14,6 +14,7 @@ mod deploy_keys;
 mod graph_keys;
 mod graph_layout;
 mod headless;
+mod hostile;
 mod kubectl;
 mod log_cuts;
 mod log_follow;
