@@ -30,3 +30,4 @@ mod sim_kube;
 mod support;
 mod targets_pane;
 mod tmux_demo;
+mod tmux_restore;
