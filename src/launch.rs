@@ -1,6 +1,7 @@
 //! Wiring: from a config (or the demo) to a running console or simulator. `main.rs` only
 //! parses the command line and maps errors to exit codes.
 
+use std::io::Write;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
@@ -241,17 +242,27 @@ pub async fn sim(listen: std::net::SocketAddr, scenario: Scenario) -> color_eyre
     let sim = Simulator::start(listen, scenario)
         .await
         .wrap_err_with(|| format!("listening on {listen}"))?;
-    println!(
-        "kfops simulated environment listening on http://{}",
-        sim.addr()
-    );
-    println!("  GitHub API (octocrab base URI): {}", sim.github_url());
-    println!("  Kubernetes API server:          {}", sim.kube_url());
-    println!(
-        "  KFP API (v2beta1):              {}/apis/v2beta1",
-        sim.kfp_url()
-    );
-    println!("Press Ctrl-C to stop.");
+    // Written without `println!`: a reader that stops early (`kfops sim | head -1`, a test
+    // that found its URL) closes stdout, and the simulator must keep serving.
+    let lines = [
+        format!(
+            "kfops simulated environment listening on http://{}",
+            sim.addr()
+        ),
+        format!("  GitHub API (octocrab base URI): {}", sim.github_url()),
+        format!("  Kubernetes API server:          {}", sim.kube_url()),
+        format!(
+            "  KFP API (v2beta1):              {}/apis/v2beta1",
+            sim.kfp_url()
+        ),
+        "Press Ctrl-C to stop.".to_owned(),
+    ];
+    let mut out = std::io::stdout().lock();
+    for line in lines {
+        let _ = writeln!(out, "{line}");
+    }
+    let _ = out.flush();
+    drop(out);
     tokio::signal::ctrl_c()
         .await
         .wrap_err("waiting for Ctrl-C")?;

@@ -138,10 +138,10 @@ impl Cluster {
     }
 
     pub async fn get_pod(&self, name: &str) -> Result<Pod, BackendError> {
-        self.pods()
-            .get(name)
-            .await
-            .map_err(|e| map_err(&format!("get pod {name}"), e))
+        let what = format!("get pod {name}");
+        let pod = self.pods().get(name).await.map_err(|e| map_err(&what, e))?;
+        require_name(&what, "Pod", &pod.metadata)?;
+        Ok(pod)
     }
 
     /// Pods of the workflow namespace matching a label selector.
@@ -229,8 +229,7 @@ impl Cluster {
             .log_stream(pod, params)
             .await
             .map_err(|e| map_err(&what, e))?;
-        Ok(reader
-            .lines()
+        Ok(lossy_lines(reader)
             .map_ok(|l| LogLine::parse(&l))
             .map_err(move |e| {
                 BackendError::new(Service::Kubernetes, &what, e.to_string())
@@ -242,6 +241,31 @@ impl Cluster {
     pub const CALL_TIMEOUT: Duration = Duration::from_secs(30);
 }
 
+/// The lines of a log stream, without their `\n`. A container may print any bytes: those that
+/// are not UTF-8 become U+FFFD instead of breaking the stream (`lines()` would fail on them,
+/// and every resume would fail again on the same line). The stream ends after an error.
+fn lossy_lines<R>(reader: R) -> impl Stream<Item = std::io::Result<String>> + Send + 'static
+where
+    R: futures::AsyncBufRead + Send + 'static,
+{
+    let state = Some((Box::pin(reader), Vec::new()));
+    futures::stream::unfold(state, |state| async move {
+        let (mut reader, mut buf) = state?;
+        buf.clear();
+        match reader.read_until(b'\n', &mut buf).await {
+            Ok(0) => None,
+            Ok(_) => {
+                if buf.last() == Some(&b'\n') {
+                    buf.pop();
+                }
+                let line = String::from_utf8_lossy(&buf).into_owned();
+                Some((Ok(line), Some((reader, buf))))
+            }
+            Err(e) => Some((Err(e), None)),
+        }
+    })
+}
+
 /// chrono → jiff (kube 5's timestamps).
 pub fn to_jiff(t: DateTime<Utc>) -> Option<jiff::Timestamp> {
     jiff::Timestamp::from_nanosecond(i128::from(t.timestamp_nanos_opt()?)).ok()
@@ -251,6 +275,24 @@ pub fn to_jiff(t: DateTime<Utc>) -> Option<jiff::Timestamp> {
 pub fn from_jiff(t: jiff::Timestamp) -> Option<DateTime<Utc>> {
     let nanos = i64::try_from(t.as_nanosecond()).ok()?;
     Some(DateTime::from_timestamp_nanos(nanos))
+}
+
+/// An object the API server returned always has a name: one without it (a proxy's `{}`,
+/// another API's JSON) is not the Kubernetes API's answer.
+pub fn require_name(
+    what: &str,
+    kind: &str,
+    meta: &k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+) -> Result<(), BackendError> {
+    if meta.name.as_deref().is_some_and(|n| !n.is_empty()) {
+        return Ok(());
+    }
+    Err(BackendError::new(
+        Service::Kubernetes,
+        what,
+        format!("the answer is not a {kind} (it has no metadata.name)"),
+    )
+    .with_hint("check [cluster] server/context: it must be a Kubernetes API server"))
 }
 
 /// Turns a kube error into an operator-facing one.

@@ -320,7 +320,7 @@ impl Kfp {
                 _ => None,
             }
         }
-        self.json(&what, Method::POST, &path, Body::Package(package), hints)
+        self.object(&what, Method::POST, &path, Body::Package(package), hints)
             .await
     }
 
@@ -346,7 +346,7 @@ impl Kfp {
                 _ => None,
             }
         }
-        self.json(&what, Method::POST, &path, Body::Package(package), hints)
+        self.object(&what, Method::POST, &path, Body::Package(package), hints)
             .await
     }
 
@@ -410,7 +410,7 @@ impl Kfp {
                 "KFP has no such pipeline version; it may have been deleted (check the KFOPS_VERSION_ID)",
             )
         }
-        self.json(&what, Method::GET, &path, Body::Empty, hints)
+        self.object(&what, Method::GET, &path, Body::Empty, hints)
             .await
     }
 
@@ -459,15 +459,43 @@ impl Kfp {
                 ),
             )
             .with_status(answer.status)
-            .with_hint(match self.transport {
-                Transport::Direct { .. } => {
-                    "check that [kfp] endpoint is the KFP API server (it serves /apis/v2beta1)"
-                }
-                Transport::ServiceProxy { .. } => {
-                    "check that [kfp] proxy_service is the KFP API service (ml-pipeline:8888)"
-                }
-            })
+            .with_hint(self.not_kfp_hint())
         })
+    }
+
+    /// [`json`](Self::json) for one KFP object, which always carries its ID: an answer without
+    /// it (a proxy's `{}`, another API's JSON) is not the KFP API's.
+    async fn object<T: KfpObject>(
+        &self,
+        what: &str,
+        method: Method,
+        path: &str,
+        body: Body,
+        hints: Hints,
+    ) -> Result<T, BackendError> {
+        let object: T = self.json(what, method, path, body, hints).await?;
+        let (field, id) = object.id();
+        if id.is_empty() {
+            return Err(BackendError::new(
+                Service::Kfp,
+                what,
+                format!("the answer has no `{field}`: it is not the KFP API's JSON"),
+            )
+            .with_hint(self.not_kfp_hint()));
+        }
+        Ok(object)
+    }
+
+    /// What to check when the server's answers are not the KFP API's.
+    fn not_kfp_hint(&self) -> &'static str {
+        match self.transport {
+            Transport::Direct { .. } => {
+                "check that [kfp] endpoint is the KFP API server (it serves /apis/v2beta1)"
+            }
+            Transport::ServiceProxy { .. } => {
+                "check that [kfp] proxy_service is the KFP API service (ml-pipeline:8888)"
+            }
+        }
     }
 
     /// One request over the configured transport.
@@ -597,6 +625,36 @@ impl Kfp {
         let mut error = BackendError::new(Service::Kfp, what, message).with_status(status);
         error.hint = hint;
         error
+    }
+}
+
+/// A single KFP object (`v2beta1Pipeline`, `…PipelineVersion`, `…Run`, `…Experiment`).
+trait KfpObject: DeserializeOwned {
+    /// The name and value of its ID field.
+    fn id(&self) -> (&'static str, &str);
+}
+
+impl KfpObject for Pipeline {
+    fn id(&self) -> (&'static str, &str) {
+        ("pipeline_id", &self.pipeline_id)
+    }
+}
+
+impl KfpObject for PipelineVersion {
+    fn id(&self) -> (&'static str, &str) {
+        ("pipeline_version_id", &self.pipeline_version_id)
+    }
+}
+
+impl KfpObject for Run {
+    fn id(&self) -> (&'static str, &str) {
+        ("run_id", &self.run_id)
+    }
+}
+
+impl KfpObject for Experiment {
+    fn id(&self) -> (&'static str, &str) {
+        ("experiment_id", &self.experiment_id)
     }
 }
 

@@ -7,7 +7,7 @@ use kube::runtime::watcher;
 use kube::Api;
 use serde_json::Value;
 
-use super::cluster::{map_err, Cluster};
+use super::cluster::{map_err, require_name, Cluster};
 use super::error::{BackendError, Service};
 
 /// The InferenceService resource.
@@ -150,10 +150,15 @@ pub async fn get(
     namespace: &str,
     name: &str,
 ) -> Result<Option<DynamicObject>, BackendError> {
-    api(cluster, namespace)
+    let what = format!("get InferenceService {namespace}/{name}");
+    let obj = api(cluster, namespace)
         .get_opt(name)
         .await
-        .map_err(|e| map_err(&format!("get InferenceService {namespace}/{name}"), e))
+        .map_err(|e| map_err(&what, e))?;
+    if let Some(obj) = &obj {
+        require_name(&what, "InferenceService", &obj.metadata)?;
+    }
+    Ok(obj)
 }
 
 pub async fn create(

@@ -99,7 +99,7 @@ fn must_exist(path: &Path, what: &str, hint: &str) -> Result<PathBuf, ConfigErro
 
 /// Reads and parses the config file at `path`.
 pub fn load(path: &Path) -> Result<Config, ConfigError> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
+    let bytes = std::fs::read(path).map_err(|e| {
         let hint = match e.kind() {
             std::io::ErrorKind::NotFound => format!("check the path, or {NOT_FOUND_HINT}"),
             std::io::ErrorKind::PermissionDenied => "check the file's permissions".to_owned(),
@@ -118,7 +118,25 @@ pub fn load(path: &Path) -> Result<Config, ConfigError> {
             hint,
         )
     })?;
+    let text = String::from_utf8(bytes).map_err(|e| not_utf8(&e, path))?;
     parse(&text, path)
+}
+
+/// A file that is not UTF-8 text: the position of the first byte that is not.
+fn not_utf8(e: &std::string::FromUtf8Error, path: &Path) -> ConfigError {
+    let bytes = e.as_bytes();
+    let valid = e.utf8_error().valid_up_to();
+    let before = String::from_utf8_lossy(bytes.get(..valid).unwrap_or_default());
+    let byte = bytes.get(valid).copied().unwrap_or_default();
+    ConfigError::at(
+        ConfigErrorKind::Syntax,
+        path,
+        &before,
+        &(before.len()..before.len()),
+        &KeyPath::root(),
+        format!("the file is not UTF-8 text (byte 0x{byte:02X})"),
+        "save the config file as UTF-8 (TOML files are UTF-8)",
+    )
 }
 
 /// Parses config `text`; `path` is only used in error messages.

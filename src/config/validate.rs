@@ -378,5 +378,52 @@ fn ui(c: &Checker, config: &Config) -> Check {
             "polling GitHub faster wastes the API rate limit; the default is 30",
         );
     }
-    Ok(())
+    keys(c, &ui.keys)
+}
+
+/// `[ui.keys]`: known action names, keys that parse, no key bound to two actions (an override
+/// may clash with another override or with a default). The error points at the entry, in file
+/// order, from which on the overrides never become valid again.
+fn keys(c: &Checker, keys: &BTreeMap<String, Vec<String>>) -> Check {
+    use crate::tui::keys::KeyMap;
+    let Err(message) = KeyMap::with_overrides(keys) else {
+        return Ok(());
+    };
+    let table = c
+        .root
+        .get("ui")
+        .and_then(|ui| ui.get("keys"))
+        .and_then(|k| k.as_table_like());
+    let in_file: Vec<&str> = table
+        .map(|t| t.iter().map(|(k, _)| k).collect())
+        .unwrap_or_default();
+    let prefix_ok = |n: usize| {
+        let first: BTreeMap<String, Vec<String>> = in_file[..n]
+            .iter()
+            .filter_map(|name| keys.get_key_value(*name))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        KeyMap::with_overrides(&first).is_ok()
+    };
+    let culprit = (0..in_file.len()).rev().find(|&n| prefix_ok(n));
+    let name = culprit.and_then(|n| in_file.get(n)).copied();
+    let key = match name {
+        Some(name) => KeyPath::dotted("ui.keys").key(name),
+        None => KeyPath::dotted("ui.keys"),
+    };
+    // The key is shown before the message: drop the message's own `[ui.keys] name:` prefix.
+    let message = message
+        .strip_prefix("[ui.keys]: ")
+        .or_else(|| message.strip_prefix("[ui.keys] "))
+        .unwrap_or(&message);
+    let message = name
+        .and_then(|n| message.strip_prefix(n))
+        .and_then(|m| m.strip_prefix(": "))
+        .unwrap_or(message)
+        .to_owned();
+    c.fail(
+        &key,
+        message,
+        "bind each key to one action; the console's help (`?`) and config.example.toml list the actions and their keys",
+    )
 }

@@ -12,6 +12,7 @@ pub mod panes;
 pub mod runner;
 pub mod status_bar;
 pub mod terminal;
+pub mod test_fault;
 pub mod theme;
 pub mod update;
 pub mod update_actions;

@@ -221,13 +221,17 @@ pub async fn run(app: App, services: Services, refresh: Duration) -> color_eyre:
     let mut driver = Driver::new(app, services);
     let size = guard.terminal.size()?;
     driver.app.size = ratatui::layout::Rect::new(0, 0, size.width, size.height);
-    run_loop(
+    let looped = run_loop(
         &mut guard.terminal,
         &mut driver,
         EventStream::new(),
         refresh,
-    )
-    .await
+    );
+    tokio::select! {
+        result = looped => result,
+        // Test-only: a panic or an error while the terminal is in raw mode.
+        fault = super::test_fault::from_env() => fault,
+    }
 }
 
 /// The event loop, on any terminal backend and input stream (tests use ratatui's

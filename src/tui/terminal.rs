@@ -2,6 +2,7 @@
 //! (normal exit and `?` errors) and by the panic hook (panics), before the report is printed.
 
 use std::io::{self, Stdout};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Once;
 
 use crossterm::event::{DisableMouseCapture, EnableMouseCapture};
@@ -15,6 +16,12 @@ use ratatui::Terminal;
 pub type Tui = Terminal<CrosstermBackend<Stdout>>;
 
 static PANIC_HOOK: Once = Once::new();
+
+/// Whether the console has the terminal (raw mode, maybe the alternate screen). [`restore`]
+/// acts only once per [`TerminalGuard::enter`]: leaving the alternate screen a second time
+/// would move the cursor back to where it was when the console started, and the next output
+/// (e.g. the guard's drop after the panic hook printed the report) would overwrite the report.
+static ENTERED: AtomicBool = AtomicBool::new(false);
 
 /// Installs color-eyre's report hooks, with a panic hook that restores the terminal first.
 pub fn install_hooks() -> color_eyre::Result<()> {
@@ -41,6 +48,7 @@ impl TerminalGuard {
     /// Raw mode, alternate screen, mouse capture.
     pub fn enter() -> io::Result<TerminalGuard> {
         enable_raw_mode()?;
+        ENTERED.store(true, Ordering::SeqCst);
         let mut stdout = io::stdout();
         if let Err(e) = execute!(stdout, EnterAlternateScreen, EnableMouseCapture) {
             restore();
@@ -60,12 +68,15 @@ impl TerminalGuard {
 impl Drop for TerminalGuard {
     fn drop(&mut self) {
         restore();
-        let _ = self.terminal.show_cursor();
     }
 }
 
-/// Leaves raw mode, the alternate screen and mouse capture. Safe to call more than once.
+/// Leaves raw mode, the alternate screen and mouse capture. Safe to call more than once: only
+/// the first call after [`TerminalGuard::enter`] does anything.
 pub fn restore() {
+    if !ENTERED.swap(false, Ordering::SeqCst) {
+        return;
+    }
     let _ = execute!(io::stdout(), DisableMouseCapture, LeaveAlternateScreen);
     let _ = disable_raw_mode();
     let _ = execute!(io::stdout(), crossterm::cursor::Show);

@@ -8,14 +8,19 @@ use std::time::{Duration, Instant};
 use kfops_console::sim::Scenario;
 
 /// A tmux server of our own (its own socket), killed on drop.
-struct Tmux {
+pub struct Tmux {
     socket: String,
     session: String,
 }
 
 impl Tmux {
-    fn start(command: &str, width: u16, height: u16) -> Tmux {
-        let id = format!("kfops-e2e-{}", std::process::id());
+    pub fn start(command: &str, width: u16, height: u16) -> Tmux {
+        Tmux::start_named("e2e", command, width, height)
+    }
+
+    /// A server whose socket is named after `name` too, so tests in parallel do not share one.
+    pub fn start_named(name: &str, command: &str, width: u16, height: u16) -> Tmux {
+        let id = format!("kfops-{name}-{}", std::process::id());
         let tmux = Tmux {
             socket: id.clone(),
             session: id,
@@ -38,7 +43,7 @@ impl Tmux {
         tmux
     }
 
-    fn send(&self, keys: &[&str]) {
+    pub fn send(&self, keys: &[&str]) {
         let status = Command::new("tmux")
             .args(["-L", &self.socket, "send-keys", "-t", &self.session])
             .args(keys)
@@ -47,7 +52,7 @@ impl Tmux {
         assert!(status.success());
     }
 
-    fn screen(&self) -> String {
+    pub fn screen(&self) -> String {
         let out = Command::new("tmux")
             .args([
                 "-L",
@@ -63,7 +68,7 @@ impl Tmux {
     }
 
     /// Waits until the screen satisfies `ok` (a bound for a hung program, not a speed check).
-    fn wait_for(&self, what: &str, ok: impl Fn(&str) -> bool) -> String {
+    pub fn wait_for(&self, what: &str, ok: impl Fn(&str) -> bool) -> String {
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
             let screen = self.screen();
@@ -79,6 +84,25 @@ impl Tmux {
     }
 }
 
+impl Tmux {
+    /// A pane format variable (`#{alternate_on}`, `#{cursor_flag}`…).
+    pub fn display(&self, format: &str) -> String {
+        let out = Command::new("tmux")
+            .args([
+                "-L",
+                &self.socket,
+                "display-message",
+                "-p",
+                "-t",
+                &self.session,
+            ])
+            .arg(format)
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).trim().to_owned()
+    }
+}
+
 impl Drop for Tmux {
     fn drop(&mut self) {
         let _ = Command::new("tmux")
@@ -91,7 +115,7 @@ impl Drop for Tmux {
 fn demo_starts_shows_prs_and_help_then_quits_restoring_the_terminal() {
     let bin = env!("CARGO_BIN_EXE_kfops");
     // After kfops exits, print its exit code and the tty mode, then linger so we can read them.
-    let script = format!("'{bin}' demo; echo KFOPS_EXIT=$?; stty -a | tr ' ' '\\n' | grep -x -e icanon -e -icanon -e echo -e -echo; sleep 120");
+    let script = format!("'{bin}' demo; echo KFOPS_EXIT=\\$?; stty -a | tr ' ' '\\n' | grep -x -e icanon -e -icanon -e echo -e -echo; sleep 120");
     let tmux = Tmux::start(&format!("sh -c \"{script}\""), 200, 50);
 
     let scenario = Scenario::demo();
@@ -114,11 +138,10 @@ fn demo_starts_shows_prs_and_help_then_quits_restoring_the_terminal() {
     );
 
     tmux.send(&["?"]);
-    let screen = tmux.wait_for("the help overlay", |s| s.contains("Help: keys"));
-    assert!(
-        screen.contains("/staging_deploy"),
-        "help lists the actions:\n{screen}"
-    );
+    // Waits for the whole overlay: a capture can catch a frame half written.
+    tmux.wait_for("the help overlay listing the actions", |s| {
+        s.contains("Help: keys") && s.contains("/staging_deploy")
+    });
     tmux.send(&["Escape"]);
     tmux.wait_for("the help to close", |s| !s.contains("Help: keys"));
 

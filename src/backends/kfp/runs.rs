@@ -137,7 +137,7 @@ impl Kfp {
                 _ => None,
             }
         }
-        self.json(
+        self.object(
             &what,
             Method::POST,
             &format!("{API}/experiments"),
@@ -173,7 +173,7 @@ impl Kfp {
                 _ => None,
             }
         }
-        self.json(
+        self.object(
             &what,
             Method::POST,
             &format!("{API}/runs"),
@@ -190,7 +190,7 @@ impl Kfp {
             (status == 404)
                 .then_some("KFP has no such run; it may have been deleted (check the KFOPS_RUN_ID)")
         }
-        self.json(
+        self.object(
             &what,
             Method::GET,
             &format!("{API}/runs/{}", encode(run_id)),

@@ -3,6 +3,7 @@
 
 use std::fs;
 use std::path::Path;
+use std::process::{Command, Stdio};
 
 use kfops_console::config::{self, ConfigErrorKind};
 
@@ -77,6 +78,19 @@ const BROKEN: &[Expected] = {
         ("bad_derived_service_name", InvalidValue, 3, Some(1), Some("repository.name"), "`Churn_Model` (the default, from repository.name) is not a valid InferenceService name"),
         ("empty_token", InvalidValue, 6, Some(1), Some("github.token"), "must not be empty"),
         ("bad_token_env_name", InvalidValue, 6, Some(14), Some("github.token_env[0]"), "`GITHUB TOKEN` is not an environment variable name"),
+        ("invalid_utf8", Syntax, 6, Some(11), None, "the file is not UTF-8 text (byte 0xE9)"),
+        ("nul_byte", Syntax, 3, Some(15), None, "TOML syntax error"),
+        ("only_comments", MissingKey, 1, Some(1), Some("repository"), "missing required table `[repository]`"),
+        ("bom_then_unknown_key", UnknownKey, 6, Some(1), Some("ui.them"), "unknown key `them`"),
+        ("crlf_bad_endpoint", InvalidValue, 6, Some(1), Some("kfp.endpoint"), "`ftp://kfp` is not an http(s) URL"),
+        ("wrong_type_in_array_of_tables", WrongType, 13, Some(1), Some("image_builder.images[1].name"), "expected a string, found integer `5`"),
+        ("wrong_type_array_item", WrongType, 7, Some(52), Some("image_builder.images[1]"), "expected a table, found string \"b\""),
+        ("negative_refresh", InvalidValue, 6, Some(1), Some("ui.refresh_seconds"), "expected a non-negative integer, found integer `-30`"),
+        ("negative_scrollback", InvalidValue, 6, Some(1), Some("ui.scrollback"), "found integer `-1000000`"),
+        ("keys_conflict", InvalidValue, 7, Some(1), Some("ui.keys.quit"), "`x` is bound to both `quit` and `help`"),
+        ("keys_conflict_with_default", InvalidValue, 6, Some(1), Some("ui.keys.quit"), "`j` is bound to both `quit` and `down`"),
+        ("keys_unknown_action", InvalidValue, 6, Some(1), Some("ui.keys.explode"), "unknown action `explode`; known actions: quit, help"),
+        ("keys_bad_key", InvalidValue, 6, Some(1), Some("ui.keys.quit"), "unknown key `hyper-meta-q`"),
     ]
 };
 
@@ -156,4 +170,99 @@ fn error_display_is_exact() {
         "{e}"
     );
     assert_eq!(e.kind, ConfigErrorKind::NotFound);
+}
+
+fn kfops() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_kfops"))
+}
+
+/// Every broken file through the real binary: exit code 2, `file:line:col: key `k`: message`
+/// and a hint on stderr, nothing on stdout (the terminal is never touched).
+#[test]
+fn every_broken_file_exits_2_through_the_binary_naming_file_line_and_key() {
+    let mut failures = Vec::new();
+    for &(name, _, line, column, key, message) in BROKEN {
+        let path = fixtures().join(format!("{name}.toml"));
+        let out = kfops()
+            .arg("--config")
+            .arg(&path)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let mut head = format!("kfops: {}:{line}:", path.display());
+        if let Some(column) = column {
+            head.push_str(&format!("{column}:"));
+        }
+        let ok = out.status.code() == Some(2)
+            && out.stdout.is_empty()
+            && stderr.starts_with(&head)
+            && key.is_none_or(|k| stderr.contains(&format!(": key `{k}`: ")))
+            && stderr.contains(message)
+            && stderr.contains("\n  hint: ");
+        if !ok {
+            failures.push(format!(
+                "{name}: exit {:?}, want {head:?} key {key:?} {message:?}, stderr:\n{stderr}",
+                out.status.code()
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    assert!(BROKEN.len() >= 20);
+}
+
+#[test]
+fn a_directory_given_as_the_config_exits_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let e = config::load(dir.path()).unwrap_err();
+    assert_eq!(e.kind, ConfigErrorKind::Io, "{e}");
+    assert!(
+        e.message.starts_with("cannot read the config file: "),
+        "{e}"
+    );
+    for via_env in [false, true] {
+        let mut cmd = kfops();
+        if via_env {
+            cmd.env("KFOPS_CONFIG", dir.path());
+        } else {
+            cmd.arg("--config")
+                .arg(dir.path())
+                .env_remove("KFOPS_CONFIG");
+        }
+        let out = cmd.stdin(Stdio::null()).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{stderr}");
+        assert!(
+            stderr.starts_with(&format!("kfops: {}: ", dir.path().display()))
+                && stderr.contains("is a directory, not a file")
+                && stderr.contains("hint: "),
+            "{stderr}"
+        );
+    }
+}
+
+#[test]
+fn an_unreadable_config_file_exits_2_with_a_permissions_hint() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("kfops.toml");
+    fs::write(&path, "[repository]\nowner = \"a\"\nname = \"b\"\n").unwrap();
+    fs::set_permissions(&path, fs::Permissions::from_mode(0o000)).unwrap();
+    if fs::File::open(&path).is_ok() {
+        // root reads anything: the permission error cannot happen here.
+        eprintln!("skipped: running as a user that ignores file permissions");
+        return;
+    }
+    let e = config::load(&path).unwrap_err();
+    assert_eq!(e.kind, ConfigErrorKind::Io);
+    assert_eq!(e.hint, "check the file's permissions");
+    let out = kfops()
+        .arg("--config")
+        .arg(&path)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("cannot read the config file"), "{stderr}");
 }
