@@ -32,8 +32,14 @@ pub fn install_hooks() -> color_eyre::Result<()> {
     let panic_hook = panic_hook.into_panic_hook();
     PANIC_HOOK.call_once(|| {
         std::panic::set_hook(Box::new(move |info| {
+            let had_terminal = ENTERED.load(Ordering::SeqCst);
             restore();
             panic_hook(info);
+            if had_terminal {
+                // A panic on any task while the console runs (not only the UI task) ends
+                // it: the terminal was just given back, the UI cannot go on drawing.
+                std::process::exit(101);
+            }
         }));
     });
     Ok(())

@@ -6,6 +6,8 @@ use std::time::Duration;
 
 /// Milliseconds after the console starts at which it panics (test-only).
 pub const PANIC_AFTER_ENV: &str = "KFOPS_TEST_PANIC_AFTER_MS";
+/// Milliseconds after the console starts at which a background task panics (test-only).
+pub const TASK_PANIC_AFTER_ENV: &str = "KFOPS_TEST_TASK_PANIC_AFTER_MS";
 /// Milliseconds after the console starts at which it returns an error (test-only).
 pub const ERROR_AFTER_ENV: &str = "KFOPS_TEST_ERROR_AFTER_MS";
 
@@ -16,6 +18,12 @@ pub async fn from_env() -> color_eyre::Result<()> {
     if let Some(after) = ms(PANIC_AFTER_ENV) {
         tokio::time::sleep(Duration::from_millis(after)).await;
         panic!("test panic asked for by {PANIC_AFTER_ENV}={after}");
+    }
+    if let Some(after) = ms(TASK_PANIC_AFTER_ENV) {
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(after)).await;
+            panic!("test task panic asked for by {TASK_PANIC_AFTER_ENV}={after}");
+        });
     }
     if let Some(after) = ms(ERROR_AFTER_ENV) {
         tokio::time::sleep(Duration::from_millis(after)).await;

@@ -7,7 +7,7 @@
 use std::thread::sleep;
 use std::time::{Duration, Instant};
 
-use kfops_console::tui::test_fault::{ERROR_AFTER_ENV, PANIC_AFTER_ENV};
+use kfops_console::tui::test_fault::{ERROR_AFTER_ENV, PANIC_AFTER_ENV, TASK_PANIC_AFTER_ENV};
 
 use crate::tmux_demo::Tmux;
 
@@ -16,7 +16,10 @@ fn die_in_tmux(name: &str, fault: &str) -> (Tmux, String) {
     let bin = env!("CARGO_BIN_EXE_kfops");
     // `sh` (no line editor of its own): if kfops left raw mode on, typed commands would not
     // echo nor run.
-    let script = format!("{fault}=2500 '{bin}' demo; echo KFOPS_EXIT=\\$?; exec sh");
+    // No backtrace (the caller's RUST_BACKTRACE would scroll the report's head away).
+    let script = format!(
+        "RUST_BACKTRACE=0 RUST_LIB_BACKTRACE=0 {fault}=2500 '{bin}' demo; echo KFOPS_EXIT=\\$?; exec sh"
+    );
     let tmux = Tmux::start_named(name, &format!("sh -c \"{script}\""), 160, 45);
     // The console is up (alternate screen, raw mode) before the fault fires.
     tmux.wait_for("the console", |s| s.contains("Pull requests"));
@@ -87,6 +90,20 @@ fn after_a_panic_the_terminal_is_restored_and_the_report_printed() {
     assert!(
         screen.contains(PANIC_AFTER_ENV),
         "the report lacks the message:\n{screen}"
+    );
+    assert_restored(&tmux, &screen);
+}
+
+#[test]
+fn a_panic_on_a_background_task_ends_the_console_with_the_terminal_restored() {
+    let (tmux, screen) = die_in_tmux("task-panic", TASK_PANIC_AFTER_ENV);
+    assert!(
+        screen.lines().any(|l| l.trim() == "KFOPS_EXIT=101"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("The application panicked") && screen.contains(TASK_PANIC_AFTER_ENV),
+        "no panic report:\n{screen}"
     );
     assert_restored(&tmux, &screen);
 }
