@@ -9,6 +9,7 @@ use serde_json::Value;
 
 use super::cluster::{map_err, Cluster};
 use super::error::{BackendError, Service};
+use super::retry;
 
 /// The InferenceService resource.
 pub fn resource() -> ApiResource {
@@ -150,10 +151,13 @@ pub async fn get(
     namespace: &str,
     name: &str,
 ) -> Result<Option<DynamicObject>, BackendError> {
-    api(cluster, namespace)
-        .get_opt(name)
-        .await
-        .map_err(|e| map_err(&format!("get InferenceService {namespace}/{name}"), e))
+    retry::read(|| async {
+        api(cluster, namespace)
+            .get_opt(name)
+            .await
+            .map_err(|e| map_err(&format!("get InferenceService {namespace}/{name}"), e))
+    })
+    .await
 }
 
 pub async fn create(
@@ -162,10 +166,13 @@ pub async fn create(
     obj: &DynamicObject,
 ) -> Result<DynamicObject, BackendError> {
     let name = obj.metadata.name.clone().unwrap_or_default();
-    api(cluster, namespace)
-        .create(&PostParams::default(), obj)
-        .await
-        .map_err(|e| map_err(&format!("create InferenceService {namespace}/{name}"), e))
+    retry::write(|| async {
+        api(cluster, namespace)
+            .create(&PostParams::default(), obj)
+            .await
+            .map_err(|e| map_err(&format!("create InferenceService {namespace}/{name}"), e))
+    })
+    .await
 }
 
 pub async fn replace(
@@ -174,10 +181,13 @@ pub async fn replace(
     obj: &DynamicObject,
 ) -> Result<DynamicObject, BackendError> {
     let name = obj.metadata.name.clone().unwrap_or_default();
-    api(cluster, namespace)
-        .replace(&name, &PostParams::default(), obj)
-        .await
-        .map_err(|e| map_err(&format!("replace InferenceService {namespace}/{name}"), e))
+    retry::write(|| async {
+        api(cluster, namespace)
+            .replace(&name, &PostParams::default(), obj)
+            .await
+            .map_err(|e| map_err(&format!("replace InferenceService {namespace}/{name}"), e))
+    })
+    .await
 }
 
 /// A JSON merge patch (RFC 7386).
@@ -187,10 +197,13 @@ pub async fn merge_patch(
     name: &str,
     patch: &Value,
 ) -> Result<DynamicObject, BackendError> {
-    api(cluster, namespace)
-        .patch(name, &PatchParams::default(), &Patch::Merge(patch))
-        .await
-        .map_err(|e| map_err(&format!("patch InferenceService {namespace}/{name}"), e))
+    retry::write(|| async {
+        api(cluster, namespace)
+            .patch(name, &PatchParams::default(), &Patch::Merge(patch))
+            .await
+            .map_err(|e| map_err(&format!("patch InferenceService {namespace}/{name}"), e))
+    })
+    .await
 }
 
 /// Watches the InferenceServices of a namespace (relists after 410, retries with backoff).
@@ -198,10 +211,8 @@ pub fn watch(
     cluster: &Cluster,
     namespace: &str,
 ) -> impl Stream<Item = Result<watcher::Event<DynamicObject>, BackendError>> + Send + 'static {
-    use kube::runtime::WatchStreamExt;
     let what = format!("watch InferenceServices in {namespace}");
-    watcher(api(cluster, namespace), watcher::Config::default())
-        .default_backoff()
+    super::cluster::relisting_watcher(api(cluster, namespace), watcher::Config::default())
         .map(move |ev| ev.map_err(|e| BackendError::new(Service::Kubernetes, &what, e.to_string())))
 }
 

@@ -11,6 +11,7 @@ mod console_prs;
 mod crate_hygiene;
 mod deploy_flow;
 mod deploy_keys;
+mod faults;
 mod graph_keys;
 mod graph_layout;
 mod headless;
