@@ -251,6 +251,10 @@ pub async fn sim(listen: std::net::SocketAddr, scenario: Scenario) -> color_eyre
         "  KFP API (v2beta1):              {}/apis/v2beta1",
         sim.kfp_url()
     );
+    println!(
+        "  Fault rules (docs/SIMULATOR.md): http://{}/_sim/faults",
+        sim.addr()
+    );
     println!("Press Ctrl-C to stop.");
     tokio::signal::ctrl_c()
         .await
