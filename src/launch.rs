@@ -255,6 +255,10 @@ pub async fn sim(listen: std::net::SocketAddr, scenario: Scenario) -> color_eyre
             "  KFP API (v2beta1):              {}/apis/v2beta1",
             sim.kfp_url()
         ),
+        format!(
+            "  Fault rules (docs/SIMULATOR.md): http://{}/_sim/faults",
+            sim.addr()
+        ),
         "Press Ctrl-C to stop.".to_owned(),
     ];
     let mut out = std::io::stdout().lock();

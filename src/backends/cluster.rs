@@ -11,7 +11,8 @@ use kube::config::KubeConfigOptions;
 use kube::runtime::watcher;
 use kube::{Api, Client};
 
-use super::error::{hint_for_status, BackendError, Service};
+use super::error::{hint_for_status, BackendError, Service, Throttle};
+use super::retry;
 use crate::config::ClusterConfig;
 
 /// A Kubernetes client bound to the workflow namespace.
@@ -89,6 +90,10 @@ impl Cluster {
                 })?
             }
         };
+        let mut config = config;
+        // Our policy (backends::retry) retries reads only; kube's default layer retries
+        // 429/503/504 of every method (creates too) up to 15 times.
+        config.default_retry = false;
         let client = Client::try_from(config)
             .map_err(|e| BackendError::new(Service::Kubernetes, "create client", e.to_string()))?;
         Ok(Cluster {
@@ -131,26 +136,33 @@ impl Cluster {
 
     pub async fn create_pod(&self, pod: &Pod) -> Result<Pod, BackendError> {
         let name = pod.metadata.name.clone().unwrap_or_default();
-        self.pods()
-            .create(&PostParams::default(), pod)
-            .await
-            .map_err(|e| map_err(&format!("create pod {name}"), e))
+        retry::write(|| async {
+            self.pods()
+                .create(&PostParams::default(), pod)
+                .await
+                .map_err(|e| map_err(&format!("create pod {name}"), e))
+        })
+        .await
     }
 
     pub async fn get_pod(&self, name: &str) -> Result<Pod, BackendError> {
         let what = format!("get pod {name}");
-        let pod = self.pods().get(name).await.map_err(|e| map_err(&what, e))?;
+        let pod =
+            retry::read(|| async { self.pods().get(name).await.map_err(|e| map_err(&what, e)) })
+                .await?;
         require_name(&what, "Pod", &pod.metadata)?;
         Ok(pod)
     }
 
     /// Pods of the workflow namespace matching a label selector.
     pub async fn list_pods(&self, selector: &str) -> Result<Vec<Pod>, BackendError> {
-        let list = self
-            .pods()
-            .list(&ListParams::default().labels(selector))
-            .await
-            .map_err(|e| map_err(&format!("list pods {selector}"), e))?;
+        let list = retry::read(|| async {
+            self.pods()
+                .list(&ListParams::default().labels(selector))
+                .await
+                .map_err(|e| map_err(&format!("list pods {selector}"), e))
+        })
+        .await?;
         Ok(list.items)
     }
 
@@ -160,20 +172,17 @@ impl Cluster {
         &self,
         selector: &str,
     ) -> impl Stream<Item = Result<PodEvent, BackendError>> + Send + 'static {
-        use kube::runtime::WatchStreamExt;
         let config = watcher::Config::default().labels(selector);
         let what = format!("watch pods {selector}");
-        watcher(self.pods(), config)
-            .default_backoff()
-            .map(move |ev| match ev {
-                Ok(watcher::Event::Apply(p)) | Ok(watcher::Event::InitApply(p)) => {
-                    Ok(PodEvent::Applied(Box::new(p)))
-                }
-                Ok(watcher::Event::Delete(p)) => Ok(PodEvent::Deleted(Box::new(p))),
-                Ok(watcher::Event::Init) => Ok(PodEvent::Resync),
-                Ok(watcher::Event::InitDone) => Ok(PodEvent::Synced),
-                Err(e) => Err(BackendError::new(Service::Kubernetes, &what, e.to_string())),
-            })
+        relisting_watcher(self.pods(), config).map(move |ev| match ev {
+            Ok(watcher::Event::Apply(p)) | Ok(watcher::Event::InitApply(p)) => {
+                Ok(PodEvent::Applied(Box::new(p)))
+            }
+            Ok(watcher::Event::Delete(p)) => Ok(PodEvent::Deleted(Box::new(p))),
+            Ok(watcher::Event::Init) => Ok(PodEvent::Resync),
+            Ok(watcher::Event::InitDone) => Ok(PodEvent::Synced),
+            Err(e) => Err(BackendError::new(Service::Kubernetes, &what, e.to_string())),
+        })
     }
 
     /// The log of a pod's container as lines, with timestamps; `follow` keeps the stream open
@@ -224,11 +233,13 @@ impl Cluster {
         what: String,
     ) -> Result<impl Stream<Item = Result<LogLine, BackendError>> + Send + 'static, BackendError>
     {
-        let reader = self
-            .pods()
-            .log_stream(pod, params)
-            .await
-            .map_err(|e| map_err(&what, e))?;
+        let reader = retry::read(|| async {
+            self.pods()
+                .log_stream(pod, params)
+                .await
+                .map_err(|e| map_err(&what, e))
+        })
+        .await?;
         Ok(lossy_lines(reader)
             .map_ok(|l| LogLine::parse(&l))
             .map_err(move |e| {
@@ -266,6 +277,35 @@ where
     })
 }
 
+/// kube-runtime's watcher (with its default backoff) that starts over from a fresh list when
+/// the server refuses a watch's `resourceVersion` with 410 Gone: kube relists by itself after
+/// a 410 `ERROR` event, but re-sends a refused watch request with the same expired version.
+pub fn relisting_watcher<K>(
+    api: Api<K>,
+    config: watcher::Config,
+) -> impl Stream<Item = Result<watcher::Event<K>, watcher::Error>> + Send + 'static
+where
+    K: kube::Resource + Clone + serde::de::DeserializeOwned + std::fmt::Debug + Send + 'static,
+{
+    use futures::stream::BoxStream;
+    use kube::runtime::WatchStreamExt;
+    let start = move || -> BoxStream<'static, _> {
+        watcher(api.clone(), config.clone())
+            .default_backoff()
+            .boxed()
+    };
+    let first = start();
+    futures::stream::unfold((first, start), |(mut stream, start)| async move {
+        let item = stream.next().await?;
+        if matches!(&item, Err(watcher::Error::WatchStartFailed(kube::Error::Api(s))) if s.code == 410)
+        {
+            tracing::debug!("watch refused with 410 Gone; relisting");
+            stream = start();
+        }
+        Some((item, (stream, start)))
+    })
+}
+
 /// chrono → jiff (kube 5's timestamps).
 pub fn to_jiff(t: DateTime<Utc>) -> Option<jiff::Timestamp> {
     jiff::Timestamp::from_nanosecond(i128::from(t.timestamp_nanos_opt()?)).ok()
@@ -300,14 +340,30 @@ pub fn map_err(what: &str, err: kube::Error) -> BackendError {
     match err {
         kube::Error::Api(status) => {
             let code = status.code;
+            // kube keeps no headers; the API server repeats Retry-After in the Status.
+            let retry_after = status
+                .details
+                .as_ref()
+                .map(|d| d.retry_after_seconds)
+                .filter(|s| *s > 0)
+                .map(|s| Duration::from_secs(u64::from(s)));
             let mut e = BackendError::new(
                 Service::Kubernetes,
                 what,
                 format!("{code} {}", status.message),
             )
-            .with_status(code);
+            .with_status(code)
+            .with_throttle(Throttle {
+                retry_after,
+                reset_at: None,
+            });
             e.hint = hint_for_status(Service::Kubernetes, code);
             e
+        }
+        other @ (kube::Error::HyperError(_) | kube::Error::Service(_)) => {
+            BackendError::new(Service::Kubernetes, what, other.to_string())
+                .with_hint("check [cluster] server/context and that the API server is reachable")
+                .transport()
         }
         other => BackendError::new(Service::Kubernetes, what, other.to_string())
             .with_hint("check [cluster] server/context and that the API server is reachable"),

@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+pub use super::retry::Throttle;
+
 /// Which service a failure came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Service {
@@ -32,6 +34,10 @@ pub struct BackendError {
     pub message: String,
     /// What the operator can do about it.
     pub hint: Option<String>,
+    /// When the server said to come back (`Retry-After`, GitHub's rate-limit reset).
+    pub throttle: Throttle,
+    /// The request got no HTTP answer (connection refused or dropped, timeout).
+    pub transport: bool,
 }
 
 impl BackendError {
@@ -42,7 +48,20 @@ impl BackendError {
             status: None,
             message: message.into(),
             hint: None,
+            throttle: Throttle::default(),
+            transport: false,
         }
+    }
+
+    /// Marks a failure without an HTTP answer (retried for reads).
+    pub fn transport(mut self) -> Self {
+        self.transport = true;
+        self
+    }
+
+    pub fn with_throttle(mut self, throttle: Throttle) -> Self {
+        self.throttle = throttle;
+        self
     }
 
     pub fn with_status(mut self, status: u16) -> Self {
@@ -66,8 +85,8 @@ pub fn hint_for_status(service: Service, status: u16) -> Option<String> {
         }
         (_, 401) | (_, 403) => "check the credentials and RBAC of the kube context",
         (_, 404) => "check the names in the config",
-        (_, 429) => "rate limited; it will be retried",
-        (_, s) if s >= 500 => "the server failed; it will be retried on the next refresh",
+        (_, 429) => "rate limited by the server",
+        (_, s) if s >= 500 => "the server failed; reads are retried, and again on the next refresh",
         _ => return None,
     };
     Some(hint.to_string())

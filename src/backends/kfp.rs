@@ -19,7 +19,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::error::flatten;
-use super::error::{hint_for_status, BackendError, Service};
+use super::error::{hint_for_status, BackendError, Service, Throttle};
+use super::retry::{Idempotency, RetryPolicy};
 use crate::config::Secret;
 
 mod run_types;
@@ -187,6 +188,7 @@ impl fmt::Debug for Kfp {
 }
 
 /// What a request carries.
+#[derive(Clone)]
 enum Body {
     Empty,
     /// A package, sent as the `uploadfile` field of a multipart form.
@@ -199,6 +201,8 @@ enum Body {
 struct Answer {
     status: u16,
     body: Vec<u8>,
+    /// `Retry-After` and rate-limit headers.
+    throttle: Throttle,
 }
 
 /// What an operation adds to the usual hints, by status.
@@ -436,8 +440,31 @@ impl Kfp {
     }
 
     /// Sends a request and decodes a 2xx JSON answer; anything else becomes a
-    /// [`BackendError`] with the server's message and a hint.
+    /// [`BackendError`] with the server's message and a hint. GETs are retried under the
+    /// shared policy ([`super::retry`]); other methods are sent once.
     async fn json<T: DeserializeOwned>(
+        &self,
+        what: &str,
+        method: Method,
+        path: &str,
+        body: Body,
+        hints: Hints,
+    ) -> Result<T, BackendError> {
+        let kind = if method == Method::GET {
+            Idempotency::Read
+        } else {
+            Idempotency::Write
+        };
+        let body = &body;
+        RetryPolicy::default()
+            .run(kind, || {
+                self.json_once(what, method.clone(), path, body.clone(), hints)
+            })
+            .await
+    }
+
+    /// One attempt of [`json`](Self::json).
+    async fn json_once<T: DeserializeOwned>(
         &self,
         what: &str,
         method: Method,
@@ -533,16 +560,19 @@ impl Kfp {
                 let response = request.send().await.map_err(|e| {
                     BackendError::new(Service::Kfp, what, flatten(&e))
                         .with_hint("check [kfp] endpoint and the network")
+                        .transport()
                 })?;
                 let status = response.status().as_u16();
+                let throttle = Throttle::from_headers(response.headers(), Utc::now());
                 let body = response.bytes().await.map_err(|e| {
                     BackendError::new(Service::Kfp, what, flatten(&e))
-                        .with_status(status)
                         .with_hint("check [kfp] endpoint and the network")
+                        .transport()
                 })?;
                 Ok(Answer {
                     status,
                     body: body.to_vec(),
+                    throttle,
                 })
             }
             Transport::ServiceProxy {
@@ -567,20 +597,24 @@ impl Kfp {
                     .body(kube::client::Body::from(body))
                     .map_err(|e| BackendError::new(Service::Kfp, what, e.to_string()))?;
                 let unreachable = |e: kube::Error| {
-                    BackendError::new(Service::Kfp, what, flatten(&e)).with_hint(
-                        "check the kube context and that the cluster is reachable ([kfp] is reached through its service proxy)",
-                    )
+                    BackendError::new(Service::Kfp, what, flatten(&e))
+                        .with_hint(
+                            "check the kube context and that the cluster is reachable ([kfp] is reached through its service proxy)",
+                        )
+                        .transport()
                 };
                 let response = client.send(request).await.map_err(unreachable)?;
                 let status = response.status().as_u16();
+                let throttle = Throttle::from_headers(response.headers(), Utc::now());
                 let body = response
                     .into_body()
                     .collect_bytes()
                     .await
-                    .map_err(|e| unreachable(e).with_status(status))?;
+                    .map_err(unreachable)?;
                 Ok(Answer {
                     status,
                     body: body.to_vec(),
+                    throttle,
                 })
             }
         }
@@ -622,7 +656,9 @@ impl Kfp {
                 .map(str::to_owned)
                 .or_else(|| hint_for_status(Service::Kfp, status))
         };
-        let mut error = BackendError::new(Service::Kfp, what, message).with_status(status);
+        let mut error = BackendError::new(Service::Kfp, what, message)
+            .with_status(status)
+            .with_throttle(answer.throttle);
         error.hint = hint;
         error
     }

@@ -9,6 +9,7 @@ use serde_json::Value;
 
 use super::cluster::{map_err, require_name, Cluster};
 use super::error::{BackendError, Service};
+use super::retry;
 
 /// The InferenceService resource.
 pub fn resource() -> ApiResource {
@@ -151,10 +152,13 @@ pub async fn get(
     name: &str,
 ) -> Result<Option<DynamicObject>, BackendError> {
     let what = format!("get InferenceService {namespace}/{name}");
-    let obj = api(cluster, namespace)
-        .get_opt(name)
-        .await
-        .map_err(|e| map_err(&what, e))?;
+    let obj = retry::read(|| async {
+        api(cluster, namespace)
+            .get_opt(name)
+            .await
+            .map_err(|e| map_err(&what, e))
+    })
+    .await?;
     if let Some(obj) = &obj {
         require_name(&what, "InferenceService", &obj.metadata)?;
     }
@@ -167,10 +171,13 @@ pub async fn create(
     obj: &DynamicObject,
 ) -> Result<DynamicObject, BackendError> {
     let name = obj.metadata.name.clone().unwrap_or_default();
-    api(cluster, namespace)
-        .create(&PostParams::default(), obj)
-        .await
-        .map_err(|e| map_err(&format!("create InferenceService {namespace}/{name}"), e))
+    retry::write(|| async {
+        api(cluster, namespace)
+            .create(&PostParams::default(), obj)
+            .await
+            .map_err(|e| map_err(&format!("create InferenceService {namespace}/{name}"), e))
+    })
+    .await
 }
 
 pub async fn replace(
@@ -179,10 +186,13 @@ pub async fn replace(
     obj: &DynamicObject,
 ) -> Result<DynamicObject, BackendError> {
     let name = obj.metadata.name.clone().unwrap_or_default();
-    api(cluster, namespace)
-        .replace(&name, &PostParams::default(), obj)
-        .await
-        .map_err(|e| map_err(&format!("replace InferenceService {namespace}/{name}"), e))
+    retry::write(|| async {
+        api(cluster, namespace)
+            .replace(&name, &PostParams::default(), obj)
+            .await
+            .map_err(|e| map_err(&format!("replace InferenceService {namespace}/{name}"), e))
+    })
+    .await
 }
 
 /// A JSON merge patch (RFC 7386).
@@ -192,10 +202,13 @@ pub async fn merge_patch(
     name: &str,
     patch: &Value,
 ) -> Result<DynamicObject, BackendError> {
-    api(cluster, namespace)
-        .patch(name, &PatchParams::default(), &Patch::Merge(patch))
-        .await
-        .map_err(|e| map_err(&format!("patch InferenceService {namespace}/{name}"), e))
+    retry::write(|| async {
+        api(cluster, namespace)
+            .patch(name, &PatchParams::default(), &Patch::Merge(patch))
+            .await
+            .map_err(|e| map_err(&format!("patch InferenceService {namespace}/{name}"), e))
+    })
+    .await
 }
 
 /// Watches the InferenceServices of a namespace (relists after 410, retries with backoff).
@@ -203,10 +216,8 @@ pub fn watch(
     cluster: &Cluster,
     namespace: &str,
 ) -> impl Stream<Item = Result<watcher::Event<DynamicObject>, BackendError>> + Send + 'static {
-    use kube::runtime::WatchStreamExt;
     let what = format!("watch InferenceServices in {namespace}");
-    watcher(api(cluster, namespace), watcher::Config::default())
-        .default_backoff()
+    super::cluster::relisting_watcher(api(cluster, namespace), watcher::Config::default())
         .map(move |ev| ev.map_err(|e| BackendError::new(Service::Kubernetes, &what, e.to_string())))
 }
 

@@ -6,5 +6,6 @@ pub mod error;
 pub mod github;
 pub mod kfp;
 pub mod kserve;
+pub mod retry;
 
 pub use error::BackendError;

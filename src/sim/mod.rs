@@ -4,9 +4,10 @@
 //!
 //! One axum [`Router`] per service, merged in [`app`]: GitHub under `/github`, Kubernetes,
 //! KFP and KServe at the root (their paths, `/api`, `/apis/...`, do not collide; KServe's
-//! predictors are under `/kserve`). A recording middleware
-//! wraps them all.
+//! predictors are under `/kserve`). A fault-injection middleware ([`faults`]) sits in front of
+//! them all, and a recording middleware wraps everything.
 
+pub mod faults;
 pub mod github;
 pub mod kfp;
 pub mod kserve;
@@ -22,6 +23,7 @@ use axum::Router;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+pub use self::faults::FaultsHandle;
 pub use self::github::GithubHandle;
 pub use self::kfp::KfpHandle;
 pub use self::kserve::KserveHandle;
@@ -40,6 +42,7 @@ pub struct Simulator {
     kfp: KfpHandle,
     kube: KubeHandle,
     kserve: KserveHandle,
+    faults: FaultsHandle,
     log: RequestLog,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
@@ -62,8 +65,13 @@ impl Simulator {
             kube.clone(),
             Some(format!("http://{addr}/kserve")),
         );
+        let faults = FaultsHandle::new(
+            &scenario.faults,
+            kserve.clone(),
+            scenario.kserve.never_ready.clone(),
+        );
         let log = RequestLog::default();
-        let app = app(&github, &kfp, &kube, &kserve, &log);
+        let app = app(&github, &kfp, &kube, &kserve, &faults, &log);
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
             let served = axum::serve(listener, app)
@@ -83,6 +91,7 @@ impl Simulator {
             kfp,
             kube,
             kserve,
+            faults,
             log,
             stop: Some(stop),
             task: Some(task),
@@ -146,6 +155,11 @@ impl Simulator {
         &self.kserve
     }
 
+    /// The fault rules in force (also at `/_sim/faults`); see docs/SIMULATOR.md.
+    pub fn faults(&self) -> &FaultsHandle {
+        &self.faults
+    }
+
     /// Stops accepting connections, lets open ones finish (for a few seconds at most), and
     /// waits for the server task to end.
     pub async fn shutdown(mut self) {
@@ -171,12 +185,14 @@ impl Drop for Simulator {
     }
 }
 
-/// All services on one router, every request recorded.
+/// All services on one router, faults injected in front of every service, every request
+/// (faulted ones too, with the status they got) recorded.
 fn app(
     github: &GithubHandle,
     kfp: &KfpHandle,
     kube: &KubeHandle,
     kserve: &KserveHandle,
+    faults: &FaultsHandle,
     log: &RequestLog,
 ) -> Router {
     Router::new()
@@ -184,7 +200,12 @@ fn app(
         .merge(kfp::router(kfp.clone()))
         .merge(kube::router(kube.clone()))
         .merge(kserve::router(kserve.clone()))
+        .merge(faults::router(faults.clone()))
         .fallback(not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            faults.clone(),
+            faults::inject,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             log.clone(),
             record::record,

@@ -63,6 +63,9 @@ pub struct Scenario {
     /// The simulated KServe (InferenceServices and their predictors).
     #[serde(default)]
     pub kserve: crate::sim::kserve::KserveScenario,
+    /// Fault rules in force from the start (off by default); see docs/SIMULATOR.md.
+    #[serde(default)]
+    pub faults: crate::sim::faults::FaultsScenario,
 }
 
 /// What the simulated GitHub holds.
@@ -269,6 +272,9 @@ impl Scenario {
             return Err(ScenarioError::Invalid(problem));
         }
         if let Some(problem) = scenario.kserve.problem(&scenario) {
+            return Err(ScenarioError::Invalid(problem));
+        }
+        if let Some(problem) = scenario.faults.problem() {
             return Err(ScenarioError::Invalid(problem));
         }
         Ok(scenario)

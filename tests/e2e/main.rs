@@ -12,6 +12,7 @@ mod console_prs;
 mod crate_hygiene;
 mod deploy_flow;
 mod deploy_keys;
+mod faults;
 mod fuzz;
 mod graph_keys;
 mod graph_layout;

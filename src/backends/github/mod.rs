@@ -9,7 +9,8 @@ use futures::{stream, StreamExt, TryStreamExt};
 use octocrab::{params, Octocrab};
 
 use super::error::flatten;
-use super::error::{hint_for_status, BackendError, Service};
+use super::error::{hint_for_status, BackendError, Service, Throttle};
+use super::retry;
 use crate::chatops::{read_var, VAR_RUN_ID, VAR_VERSION_ID};
 use crate::config::Secret;
 use crate::domain::PullRequest;
@@ -50,7 +51,10 @@ impl GitHub {
                     .with_hint("check [github] api_url")
             })?
             .set_connect_timeout(Some(Duration::from_secs(10)))
-            .set_read_timeout(Some(Duration::from_secs(30)));
+            .set_read_timeout(Some(Duration::from_secs(30)))
+            // Our policy (backends::retry) retries reads only, honouring the rate-limit
+            // headers; octocrab's default would retry writes too, and retries would multiply.
+            .add_retry_config(octocrab::service::middleware::retry::RetryConfig::None);
         if let Some(token) = token {
             builder = builder.personal_token(token.expose().to_string());
         }
@@ -73,22 +77,24 @@ impl GitHub {
     /// last Kfops version and run IDs from its comments.
     pub async fn open_pull_requests(&self) -> Result<Vec<PullRequest>, BackendError> {
         let what = "list pull requests";
-        let first = self
-            .client
-            .pulls(&self.owner, &self.repo)
-            .list()
-            .state(params::State::Open)
-            .sort(params::pulls::Sort::Updated)
-            .direction(params::Direction::Descending)
-            .per_page(100)
-            .send()
-            .await
-            .map_err(|e| map_err(what, e))?;
-        let listed = self
-            .client
-            .all_pages(first)
-            .await
-            .map_err(|e| map_err(what, e))?;
+        let listed = retry::read(|| async {
+            let first = self
+                .client
+                .pulls(&self.owner, &self.repo)
+                .list()
+                .state(params::State::Open)
+                .sort(params::pulls::Sort::Updated)
+                .direction(params::Direction::Descending)
+                .per_page(100)
+                .send()
+                .await
+                .map_err(|e| map_err(what, e))?;
+            self.client
+                .all_pages(first)
+                .await
+                .map_err(|e| map_err(what, e))
+        })
+        .await?;
         stream::iter(listed.into_iter().map(|pr| self.enrich(pr.number)))
             .buffered(CONCURRENT_PR_FETCHES)
             .try_collect()
@@ -102,12 +108,14 @@ impl GitHub {
 
     async fn enrich(&self, number: u64) -> Result<PullRequest, BackendError> {
         let what = format!("get PR #{number}");
-        let pr = self
-            .client
-            .pulls(&self.owner, &self.repo)
-            .get(number)
-            .await
-            .map_err(|e| map_err(&what, e))?;
+        let pr = retry::read(|| async {
+            self.client
+                .pulls(&self.owner, &self.repo)
+                .get(number)
+                .await
+                .map_err(|e| map_err(&what, e))
+        })
+        .await?;
         let base_ref = pr.base.ref_field.clone();
         let head_sha = pr.head.sha.clone();
         let (comparison, bodies) = futures::try_join!(
@@ -147,13 +155,15 @@ impl GitHub {
     /// `(behind_by, ahead_by)` of `head` against `base`.
     async fn compare(&self, base: &str, head: &str) -> Result<(u64, u64), BackendError> {
         let what = format!("compare {base}...{head}");
-        let cmp = self
-            .client
-            .commits(&self.owner, &self.repo)
-            .compare(base, head)
-            .send()
-            .await
-            .map_err(|e| map_err(&what, e))?;
+        let cmp = retry::read(|| async {
+            self.client
+                .commits(&self.owner, &self.repo)
+                .compare(base, head)
+                .send()
+                .await
+                .map_err(|e| map_err(&what, e))
+        })
+        .await?;
         Ok((
             u64::try_from(cmp.behind_by).unwrap_or(0),
             u64::try_from(cmp.ahead_by).unwrap_or(0),
@@ -163,19 +173,21 @@ impl GitHub {
     /// The bodies of all comments of an issue or PR, oldest first.
     pub async fn comment_bodies(&self, number: u64) -> Result<Vec<String>, BackendError> {
         let what = format!("list comments of #{number}");
-        let first = self
-            .client
-            .issues(&self.owner, &self.repo)
-            .list_comments(number)
-            .per_page(100)
-            .send()
-            .await
-            .map_err(|e| map_err(&what, e))?;
-        let all = self
-            .client
-            .all_pages(first)
-            .await
-            .map_err(|e| map_err(&what, e))?;
+        let all = retry::read(|| async {
+            let first = self
+                .client
+                .issues(&self.owner, &self.repo)
+                .list_comments(number)
+                .per_page(100)
+                .send()
+                .await
+                .map_err(|e| map_err(&what, e))?;
+            self.client
+                .all_pages(first)
+                .await
+                .map_err(|e| map_err(&what, e))
+        })
+        .await?;
         Ok(all.into_iter().filter_map(|c| c.body).collect())
     }
 }
@@ -185,15 +197,17 @@ impl GitHub {
     pub async fn file_at(&self, path: &str, git_ref: &str) -> Result<Vec<u8>, BackendError> {
         use base64::Engine;
         let what = format!("read {path} at {}", short(git_ref));
-        let items = self
-            .client
-            .repos(&self.owner, &self.repo)
-            .get_content()
-            .path(path)
-            .r#ref(git_ref)
-            .send()
-            .await
-            .map_err(|e| map_err(&what, e))?;
+        let items = retry::read(|| async {
+            self.client
+                .repos(&self.owner, &self.repo)
+                .get_content()
+                .path(path)
+                .r#ref(git_ref)
+                .send()
+                .await
+                .map_err(|e| map_err(&what, e))
+        })
+        .await?;
         let item = items.items.into_iter().next().ok_or_else(|| {
             BackendError::new(Service::GitHub, &what, "no such file")
                 .with_hint("check the path in the config")
@@ -213,12 +227,14 @@ impl GitHub {
     /// Posts a comment on a PR (the Kfops history chat users see).
     pub async fn post_comment(&self, number: u64, body: &str) -> Result<u64, BackendError> {
         let what = format!("comment on #{number}");
-        let comment = self
-            .client
-            .issues(&self.owner, &self.repo)
-            .create_comment(number, body)
-            .await
-            .map_err(|e| map_err(&what, e))?;
+        let comment = retry::write(|| async {
+            self.client
+                .issues(&self.owner, &self.repo)
+                .create_comment(number, body)
+                .await
+                .map_err(|e| map_err(&what, e))
+        })
+        .await?;
         Ok(comment.id.into_inner())
     }
 
@@ -247,14 +263,26 @@ fn map_err(what: &str, err: octocrab::Error) -> BackendError {
     match err {
         octocrab::Error::GitHub { source, .. } => {
             let status = source.status_code.as_u16();
+            let throttle = source
+                .headers
+                .as_ref()
+                .map(|h| Throttle::from_headers(h, chrono::Utc::now()))
+                .unwrap_or_default();
             let mut e = BackendError::new(
                 Service::GitHub,
                 what,
                 format!("{} {}", status, source.message),
             )
-            .with_status(status);
+            .with_status(status)
+            .with_throttle(throttle);
             e.hint = hint_for_status(Service::GitHub, status);
             e
+        }
+        // No answer (or a broken one): the connection, not GitHub, failed.
+        other @ (octocrab::Error::Hyper { .. } | octocrab::Error::Service { .. }) => {
+            BackendError::new(Service::GitHub, what, flatten(&other))
+                .with_hint("check [github] api_url and the network")
+                .transport()
         }
         other => BackendError::new(Service::GitHub, what, flatten(&other))
             .with_hint("check [github] api_url and the network"),

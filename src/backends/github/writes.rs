@@ -6,6 +6,7 @@ use octocrab::params;
 
 use super::{map_err, GitHub};
 use crate::backends::error::{BackendError, Service};
+use crate::backends::retry;
 
 /// GitHub's message when a label is not on the issue (or not defined).
 const LABEL_MISSING: &str = "Label does not exist";
@@ -32,49 +33,58 @@ impl GitHub {
         description: &str,
     ) -> Result<(), BackendError> {
         let what = format!("create label {name}");
-        match self
-            .client
-            .issues(&self.owner, &self.repo)
-            .create_label(name, color, description)
-            .await
-        {
-            Ok(_) => Ok(()),
-            Err(e) if github_error(&e).is_some_and(already_exists) => Ok(()),
-            Err(e) => Err(map_err(&what, e)),
-        }
+        retry::write(|| async {
+            match self
+                .client
+                .issues(&self.owner, &self.repo)
+                .create_label(name, color, description)
+                .await
+            {
+                Ok(_) => Ok(()),
+                Err(e) if github_error(&e).is_some_and(already_exists) => Ok(()),
+                Err(e) => Err(map_err(&what, e)),
+            }
+        })
+        .await
     }
 
     /// Puts a label on a PR (GitHub defines it if the repository lacks it).
     pub async fn add_label(&self, pr: u64, name: &str) -> Result<(), BackendError> {
         let what = format!("label #{pr} {name}");
-        self.client
-            .issues(&self.owner, &self.repo)
-            .add_labels(pr, &[name.to_owned()])
-            .await
-            .map(drop)
-            .map_err(|e| map_err(&what, e))
+        retry::write(|| async {
+            self.client
+                .issues(&self.owner, &self.repo)
+                .add_labels(pr, &[name.to_owned()])
+                .await
+                .map(drop)
+                .map_err(|e| map_err(&what, e))
+        })
+        .await
     }
 
     /// Takes a label off a PR; a PR without it (GitHub's 404 `Label does not exist`) is
     /// success. Any other 404 (wrong repository, no such PR) is an error.
     pub async fn remove_label(&self, pr: u64, name: &str) -> Result<(), BackendError> {
         let what = format!("remove label {name} from #{pr}");
-        match self
-            .client
-            .issues(&self.owner, &self.repo)
-            .remove_label(pr, name)
-            .await
-        {
-            Ok(_) => Ok(()),
-            Err(e)
-                if github_error(&e).is_some_and(|g| {
-                    g.status_code.as_u16() == 404 && g.message == LABEL_MISSING
-                }) =>
+        retry::write(|| async {
+            match self
+                .client
+                .issues(&self.owner, &self.repo)
+                .remove_label(pr, name)
+                .await
             {
-                Ok(())
+                Ok(_) => Ok(()),
+                Err(e)
+                    if github_error(&e).is_some_and(|g| {
+                        g.status_code.as_u16() == 404 && g.message == LABEL_MISSING
+                    }) =>
+                {
+                    Ok(())
+                }
+                Err(e) => Err(map_err(&what, e)),
             }
-            Err(e) => Err(map_err(&what, e)),
-        }
+        })
+        .await
     }
 
     /// Numbers of every issue and PR, open or closed, that carries a label (all pages),
@@ -82,21 +92,23 @@ impl GitHub {
     pub async fn numbers_with_label(&self, name: &str) -> Result<Vec<u64>, BackendError> {
         let what = format!("list issues labelled {name}");
         let labels = [name.to_owned()];
-        let first = self
-            .client
-            .issues(&self.owner, &self.repo)
-            .list()
-            .labels(&labels)
-            .state(params::State::All)
-            .per_page(100)
-            .send()
-            .await
-            .map_err(|e| map_err(&what, e))?;
-        let all = self
-            .client
-            .all_pages(first)
-            .await
-            .map_err(|e| map_err(&what, e))?;
+        let all = retry::read(|| async {
+            let first = self
+                .client
+                .issues(&self.owner, &self.repo)
+                .list()
+                .labels(&labels)
+                .state(params::State::All)
+                .per_page(100)
+                .send()
+                .await
+                .map_err(|e| map_err(&what, e))?;
+            self.client
+                .all_pages(first)
+                .await
+                .map_err(|e| map_err(&what, e))
+        })
+        .await?;
         let mut numbers: Vec<u64> = all.into_iter().map(|issue| issue.number).collect();
         numbers.sort_unstable();
         numbers.dedup();
@@ -113,23 +125,25 @@ impl GitHub {
         title: &str,
     ) -> Result<String, BackendError> {
         let what = format!("merge #{pr}");
-        let merged = self
-            .client
-            .pulls(&self.owner, &self.repo)
-            .merge(pr)
-            .sha(head_sha)
-            .title(title)
-            .send()
-            .await
-            .map_err(|e| {
-                let status = github_error(&e).map(|g| g.status_code.as_u16());
-                let err = map_err(&what, e);
-                match status {
-                    Some(405) => err.with_hint(HINT_NOT_MERGEABLE),
-                    Some(409) => err.with_hint(HINT_HEAD_MOVED),
-                    _ => err,
-                }
-            })?;
+        let merged = retry::write(|| async {
+            self.client
+                .pulls(&self.owner, &self.repo)
+                .merge(pr)
+                .sha(head_sha)
+                .title(title)
+                .send()
+                .await
+                .map_err(|e| {
+                    let status = github_error(&e).map(|g| g.status_code.as_u16());
+                    let err = map_err(&what, e);
+                    match status {
+                        Some(405) => err.with_hint(HINT_NOT_MERGEABLE),
+                        Some(409) => err.with_hint(HINT_HEAD_MOVED),
+                        _ => err,
+                    }
+                })
+        })
+        .await?;
         let message = merged.message.unwrap_or_default();
         match merged.sha {
             Some(sha) if merged.merged => Ok(sha),
@@ -145,26 +159,31 @@ impl GitHub {
     /// Closes a PR (closing a closed one changes nothing).
     pub async fn close(&self, pr: u64) -> Result<(), BackendError> {
         let what = format!("close #{pr}");
-        self.client
-            .pulls(&self.owner, &self.repo)
-            .update(pr)
-            .state(params::pulls::State::Closed)
-            .send()
-            .await
-            .map(drop)
-            .map_err(|e| map_err(&what, e))
+        retry::write(|| async {
+            self.client
+                .pulls(&self.owner, &self.repo)
+                .update(pr)
+                .state(params::pulls::State::Closed)
+                .send()
+                .await
+                .map(drop)
+                .map_err(|e| map_err(&what, e))
+        })
+        .await
     }
 
     /// How many base commits a PR lacks, and its head SHA, read fresh (the PR, then compare
     /// base...head) so a deploy checks and merges exactly what GitHub has now.
     pub async fn compare_behind(&self, pr: u64) -> Result<(u64, String), BackendError> {
         let what = format!("get PR #{pr}");
-        let pull = self
-            .client
-            .pulls(&self.owner, &self.repo)
-            .get(pr)
-            .await
-            .map_err(|e| map_err(&what, e))?;
+        let pull = retry::read(|| async {
+            self.client
+                .pulls(&self.owner, &self.repo)
+                .get(pr)
+                .await
+                .map_err(|e| map_err(&what, e))
+        })
+        .await?;
         let head_sha = pull.head.sha;
         let (behind, _ahead) = self.compare(&pull.base.ref_field, &head_sha).await?;
         Ok((behind, head_sha))
