@@ -1,6 +1,7 @@
 //! The one integration-test binary: flows against the simulator on loopback, driven through the real clients.
 #![allow(clippy::unwrap_used)]
 
+mod audit_log;
 mod build_flow;
 mod build_keys;
 mod chatops_props;
@@ -21,6 +22,7 @@ mod log_restarts;
 mod logs_pane;
 mod logs_search;
 mod run_flow;
+mod safety;
 mod sim_github_spec;
 mod sim_kfp;
 mod sim_kfp_runs;
