@@ -119,6 +119,8 @@ pub async fn connect_cluster(cfg: &Config, console: &mut Console) {
 /// Every real client an action needs, from the config: GitHub, the cluster (kubeconfig or
 /// `[cluster] server`) and KFP (its URL, or the Kubernetes API service proxy).
 pub async fn backends(cfg: &Config) -> Result<Backends, BackendError> {
+    // The whole config, for diagnosis: its token prints as `***` (a `Secret`).
+    tracing::debug!(config = ?cfg, "connecting the backends");
     let github = GitHub::new(
         &cfg.github.api_url,
         cfg.github_token().as_ref(),

@@ -23,6 +23,7 @@ mod logs_pane;
 mod logs_search;
 mod run_flow;
 mod safety;
+mod secret_leak;
 mod sim_github_spec;
 mod sim_kfp;
 mod sim_kfp_runs;
