@@ -16,6 +16,7 @@ use clap::{Parser, Subcommand};
 #[command(
     after_help = "Config lookup order: --config, $KFOPS_CONFIG, ./kfops.toml, \
 $XDG_CONFIG_HOME/kfops/config.toml.\nGitHub token: $GITHUB_TOKEN or $GH_TOKEN (see [github] token_env).\n\
+Audit log of actions: $XDG_STATE_HOME/kfops/audit.jsonl ([audit] path, $KFOPS_AUDIT_LOG).\n\
 Try it without a cluster: kfops demo"
 )]
 pub struct Cli {
@@ -27,7 +28,9 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub read_only: bool,
 
-    /// Write diagnostic logs (tracing) to this file; nothing is logged to the terminal.
+    /// Write diagnostic logs (tracing, filtered by RUST_LOG) to this file. Default: the console
+    /// logs to $XDG_STATE_HOME/kfops/kfops.log, never to the terminal; other commands print
+    /// warnings on stderr.
     #[arg(long, global = true, value_name = "FILE")]
     pub log_file: Option<PathBuf>,
 

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use color_eyre::eyre::{eyre, WrapErr};
 
+use crate::audit::AuditLog;
 use crate::backends::cluster::Cluster;
 use crate::backends::github::GitHub;
 use crate::backends::kfp::{Kfp, KfpEndpoint};
@@ -37,6 +38,8 @@ pub fn demo_config(sim: &Simulator) -> Result<Config, UsageError> {
     cfg.github.api_url = sim.github_url();
     cfg.cluster.server = Some(sim.kube_url());
     cfg.kfp.endpoint = Some(sim.kfp_url());
+    // Simulated actions are kept apart from the real audit trail.
+    cfg.audit.path = crate::state_dir::kfops_state_dir().map(|d| d.join("demo-audit.jsonl"));
     Ok(cfg)
 }
 
@@ -70,12 +73,21 @@ pub fn console(cfg: &Config, read_only: bool, source: &str) -> Result<Console, U
     );
     app.theme = Theme::named(&cfg.ui.theme, no_color());
     app.logs.store = crate::logs::LogStore::new(cfg.ui.scrollback);
+    let audit = AuditLog::from_config(cfg);
+    match &audit {
+        Some(a) => app.audit_path = a.path().display().to_string(),
+        None => app.say(
+            Level::Warn,
+            "no audit log: no home directory to keep it in; set [audit] path in the config",
+        ),
+    }
     Ok(Console {
         app,
         services: Services {
             github,
             cluster: None,
             engine: None,
+            audit,
         },
         refresh: Duration::from_secs(cfg.ui.refresh_seconds.max(1)),
     })
@@ -108,6 +120,8 @@ pub async fn connect_cluster(cfg: &Config, console: &mut Console) {
 /// Every real client an action needs, from the config: GitHub, the cluster (kubeconfig or
 /// `[cluster] server`) and KFP (its URL, or the Kubernetes API service proxy).
 pub async fn backends(cfg: &Config) -> Result<Backends, BackendError> {
+    // The whole config, for diagnosis: its token prints as `***` (a `Secret`).
+    tracing::debug!(config = ?cfg, "connecting the backends");
     let github = GitHub::new(
         &cfg.github.api_url,
         cfg.github_token().as_ref(),
@@ -141,7 +155,8 @@ pub async fn backends(cfg: &Config) -> Result<Backends, BackendError> {
 pub async fn headless_build(cfg: &Config, pr: u64) -> Result<bool, BackendError> {
     let backends = backends(cfg).await?;
     let mut out = std::io::stdout();
-    Ok(crate::headless::build::run(&backends, cfg, pr, &mut out).await)
+    let audit = AuditLog::from_config(cfg);
+    Ok(crate::headless::build::run(&backends, cfg, pr, audit.as_ref(), &mut out).await)
 }
 
 /// `kfops run --pr N`: progress on stdout; `Ok(false)` when the run failed.
@@ -158,7 +173,8 @@ pub async fn headless_run(
         poll: crate::engine::run::DEFAULT_POLL,
     };
     let mut out = std::io::stdout();
-    Ok(crate::headless::run::run(&backends, cfg, pr, options, &mut out).await)
+    let audit = AuditLog::from_config(cfg);
+    Ok(crate::headless::run::run(&backends, cfg, pr, options, audit.as_ref(), &mut out).await)
 }
 
 /// `kfops deploy --pr N`: `Err((exit code, message))` for refusals and connection failures.
@@ -170,14 +186,16 @@ pub async fn headless_deploy(
 ) -> Result<bool, (u8, String)> {
     let backends = backends(cfg).await.map_err(|e| (1, e.to_string()))?;
     let mut out = std::io::stdout();
-    crate::headless::deploy::run(&backends, cfg, pr, req, yes, &mut out).await
+    let audit = AuditLog::from_config(cfg);
+    crate::headless::deploy::run(&backends, cfg, pr, req, yes, audit.as_ref(), &mut out).await
 }
 
 /// `kfops build-run --pr N`.
 pub async fn headless_build_run(cfg: &Config, pr: u64) -> Result<bool, BackendError> {
     let backends = backends(cfg).await?;
     let mut out = std::io::stdout();
-    Ok(crate::headless::run::build_run(&backends, cfg, pr, &mut out).await)
+    let audit = AuditLog::from_config(cfg);
+    Ok(crate::headless::run::build_run(&backends, cfg, pr, audit.as_ref(), &mut out).await)
 }
 
 /// `kfops runs --pr N [--json]`.
@@ -229,10 +247,12 @@ pub async fn demo(scenario: Scenario, read_only: bool) -> color_eyre::Result<()>
     result
 }
 
-/// `kfops`: the console on the real services of the config.
-pub async fn real(cfg: Config, read_only: bool) -> color_eyre::Result<()> {
+/// `kfops`: the console on the real services of the config; `warning` (the config file's
+/// permissions) stays in the status bar.
+pub async fn real(cfg: Config, read_only: bool, warning: Option<String>) -> color_eyre::Result<()> {
     let source = host_of(&cfg.github.api_url);
     let mut c = console(&cfg, read_only, &source)?;
+    c.app.status.warning = warning;
     connect_cluster(&cfg, &mut c).await;
     runner::run(c.app, c.services, c.refresh).await
 }

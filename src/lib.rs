@@ -9,8 +9,10 @@
 //! - [`graph`]: a KFP run's task DAG: model, terminal layout, pure renderer.
 //! - [`sim`]: the simulated environment (GitHub, Kubernetes, KFP) on loopback.
 //! - [`tui`]: the console: pure state + update, pure views, the terminal runner.
+//! - [`audit`]: the audit log of actions (JSON lines in the state directory).
 //! - [`bench`]: load harnesses (`kfops bench`).
 
+pub mod audit;
 pub mod backends;
 pub mod bench;
 pub mod chatops;
@@ -21,6 +23,8 @@ pub mod engine;
 pub mod graph;
 pub mod headless;
 pub mod launch;
+pub mod logging;
 pub mod logs;
 pub mod sim;
+pub mod state_dir;
 pub mod tui;

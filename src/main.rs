@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use kfops_console::cli::{BenchCommand, Cli, CliCommand};
 use kfops_console::launch::{self, UsageError};
-use kfops_console::{config, tui};
+use kfops_console::{config, logging, tui};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -14,7 +14,7 @@ fn main() -> ExitCode {
         eprintln!("kfops: {e}");
         return ExitCode::FAILURE;
     }
-    if let Err(e) = init_tracing(cli.log_file.as_deref()) {
+    if let Err(e) = logging::init(&log_target(&cli)) {
         eprintln!("kfops: --log-file: {e}");
         return ExitCode::from(2);
     }
@@ -124,11 +124,11 @@ fn main() -> ExitCode {
             };
         }
         None => {
-            let cfg = match load_config(&cli) {
-                Ok(cfg) => cfg,
+            let (cfg, warning) = match locate_and_load(&cli) {
+                Ok(loaded) => loaded,
                 Err(code) => return code,
             };
-            runtime.block_on(launch::real(cfg, cli.read_only))
+            runtime.block_on(launch::real(cfg, cli.read_only, warning))
         }
     };
     match result {
@@ -182,34 +182,43 @@ where
     }
 }
 
-/// The config from `--config` / `$KFOPS_CONFIG` / the default places; errors are printed and
-/// become exit code 2.
+/// The config for a headless command: a token file others can read is warned about on stderr.
 fn load_config(cli: &Cli) -> Result<config::Config, ExitCode> {
+    let (cfg, warning) = locate_and_load(cli)?;
+    if let Some(w) = warning {
+        eprintln!("kfops: warning: {w}");
+    }
+    Ok(cfg)
+}
+
+/// The config from `--config` / `$KFOPS_CONFIG` / the default places, with the warning about
+/// its permissions if any; errors are printed and become exit code 2.
+fn locate_and_load(cli: &Cli) -> Result<(config::Config, Option<String>), ExitCode> {
     config::locate(cli.config.as_deref())
-        .and_then(|p| config::load(&p))
+        .and_then(|p| {
+            let cfg = config::load(&p)?;
+            let warning = config::token_file_warning(&p, &cfg);
+            Ok((cfg, warning))
+        })
         .map_err(|e| {
             eprintln!("kfops: {e}");
             ExitCode::from(2)
         })
 }
 
-/// Tracing goes to a file when asked for, never to the terminal the console draws on.
-fn init_tracing(path: Option<&std::path::Path>) -> std::io::Result<()> {
-    let Some(path) = path else {
-        return Ok(());
-    };
-    let file = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)?;
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("kfops_console=info"));
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::sync::Mutex::new(file))
-        .with_ansi(false)
-        .init();
-    Ok(())
+/// Tracing never goes to the terminal the console draws on: `--log-file`, else the console
+/// logs to `$XDG_STATE_HOME/kfops/kfops.log` and the other commands warn on stderr.
+fn log_target(cli: &Cli) -> logging::LogTarget {
+    if let Some(path) = &cli.log_file {
+        return logging::LogTarget::File(path.clone());
+    }
+    match cli.command {
+        None | Some(CliCommand::Demo { .. }) => match logging::default_log_file() {
+            Some(path) if logging::open_log_file(&path).is_ok() => logging::LogTarget::File(path),
+            _ => logging::LogTarget::Nowhere,
+        },
+        Some(_) => logging::LogTarget::StderrWarnings,
+    }
 }
 
 /// `kfops bench …`: runs a load harness and prints its report.

@@ -14,6 +14,7 @@
 
 mod error;
 mod load;
+mod perms;
 mod rules;
 mod secret;
 mod spans;
@@ -24,10 +25,11 @@ use serde::Deserialize;
 
 pub use error::{ConfigError, ConfigErrorKind};
 pub use load::{load, locate, locate_with, parse, CONFIG_ENV_VAR, LOCAL_FILE_NAME, XDG_FILE};
+pub use perms::token_file_warning;
 pub use secret::Secret;
 pub use tables::{
-    ClusterConfig, DeploymentConfig, EnvironmentConfig, GithubConfig, ImageBuilderConfig,
-    ImageConfig, KfpConfig, PipelineConfig, RepositoryConfig, UiConfig,
+    AuditConfig, ClusterConfig, DeploymentConfig, EnvironmentConfig, GithubConfig,
+    ImageBuilderConfig, ImageConfig, KfpConfig, PipelineConfig, RepositoryConfig, UiConfig,
 };
 
 /// Default `github.api_url`.
@@ -102,6 +104,9 @@ pub struct Config {
     /// `[ui]`: the console itself.
     #[serde(default)]
     pub ui: UiConfig,
+    /// `[audit]`: the audit log of actions.
+    #[serde(default)]
+    pub audit: AuditConfig,
 }
 
 impl Config {
@@ -121,6 +126,7 @@ impl Config {
             deployment: DeploymentConfig::default(),
             image_builder: ImageBuilderConfig::default(),
             ui: UiConfig::default(),
+            audit: AuditConfig::default(),
         };
         config.apply_derived_defaults();
         config

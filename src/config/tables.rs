@@ -1,5 +1,5 @@
 //! The tables of the config file: `[repository]`, `[github]`, `[cluster]`, `[kfp]`,
-//! `[pipeline]`, `[deployment]`, `[image_builder]` and `[ui]`, with their defaults.
+//! `[pipeline]`, `[deployment]`, `[image_builder]`, `[ui]` and `[audit]`, with their defaults.
 
 use std::collections::BTreeMap;
 
@@ -278,6 +278,15 @@ impl Default for UiConfig {
             keys: BTreeMap::new(),
         }
     }
+}
+
+/// `[audit]`: where the console and the headless commands record the actions they start.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AuditConfig {
+    /// The JSON-lines audit file; `None` = `$XDG_STATE_HOME/kfops/audit.jsonl`
+    /// (`~/.local/state/kfops/audit.jsonl`). `$KFOPS_AUDIT_LOG` overrides both.
+    pub path: Option<std::path::PathBuf>,
 }
 
 /// A string or a list of strings in the file.

@@ -4,18 +4,29 @@ use std::io::Write;
 
 use chrono::Local;
 
+use crate::audit::AuditLog;
+use crate::chatops::ChatCommand;
 use crate::config::Config;
 use crate::engine::{build, ActionEvent, Backends};
 
 /// Runs the build and prints progress to `out`; returns whether it succeeded.
-pub async fn run(backends: &Backends, cfg: &Config, pr: u64, out: &mut (dyn Write + Send)) -> bool {
+pub async fn run(
+    backends: &Backends,
+    cfg: &Config,
+    pr: u64,
+    audit: Option<&AuditLog>,
+    out: &mut (dyn Write + Send),
+) -> bool {
     let _ = writeln!(
         out,
         "kfops build: PR #{pr} of {}/{}",
         cfg.repository.owner, cfg.repository.name
     );
+    let recorder = super::audit_begin(audit, pr, &ChatCommand::Build).await;
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<ActionEvent>();
+    let rec = recorder.as_ref();
     let emit = move |ev: ActionEvent| {
+        super::audit_observe(rec, &ev);
         let _ = tx.send(ev);
     };
     let work = build::build(backends, cfg, pr, true, &emit);
@@ -29,6 +40,11 @@ pub async fn run(backends: &Backends, cfg: &Config, pr: u64, out: &mut (dyn Writ
     while let Ok(ev) = rx.try_recv() {
         print_event(out, &ev);
     }
+    let summary = result
+        .as_ref()
+        .map(|o| format!("pipeline version {}", o.version_id))
+        .map_err(Clone::clone);
+    super::audit_finish(recorder.as_ref(), &summary).await;
     match result {
         Ok(output) => {
             let _ = writeln!(

@@ -4,7 +4,8 @@
 
 use std::io::{BufRead, IsTerminal, Write};
 
-use crate::chatops::DeployTarget;
+use crate::audit::AuditLog;
+use crate::chatops::{ChatCommand, DeployTarget};
 use crate::config::Config;
 use crate::engine::deploy::{deploy, namespace_of, DeployRequest};
 use crate::engine::{ActionEvent, Backends};
@@ -42,6 +43,7 @@ pub async fn run(
     pr: u64,
     req: DeployRequest,
     yes: bool,
+    audit: Option<&AuditLog>,
     out: &mut (dyn Write + Send),
 ) -> Result<bool, (u8, String)> {
     if req.target == DeployTarget::Production && !yes {
@@ -67,8 +69,16 @@ pub async fn run(
         "kfops deploy: {name} of PR #{pr} of {}/{}",
         cfg.repository.owner, cfg.repository.name
     );
+    let cmd = ChatCommand::Deploy {
+        target: req.target,
+        run_id: req.run_id.clone(),
+        force: req.force,
+    };
+    let recorder = super::audit_begin(audit, pr, &cmd).await;
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<ActionEvent>();
+    let rec = recorder.as_ref();
     let emit = move |ev: ActionEvent| {
+        super::audit_observe(rec, &ev);
         let _ = tx.send(ev);
     };
     let work = deploy(b, cfg, pr, &req, &emit);
@@ -82,6 +92,11 @@ pub async fn run(
     while let Ok(ev) = rx.try_recv() {
         super::build::print_event(out, &ev);
     }
+    let summary = result
+        .as_ref()
+        .map(|o| format!("run {} serves in {}/{}", o.run_id, o.namespace, o.name))
+        .map_err(Clone::clone);
+    super::audit_finish(recorder.as_ref(), &summary).await;
     match result {
         Ok(o) => {
             let merged = o

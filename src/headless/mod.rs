@@ -9,9 +9,37 @@ pub mod run;
 
 use std::io::IsTerminal;
 
+use crate::audit::{AuditLog, Recorder, Source};
+use crate::chatops::ChatCommand;
+use crate::engine::{ActionError, ActionEvent};
+
 /// Whether to colour output on stdout.
 pub fn use_color(no_color_flag: bool) -> bool {
     !no_color_flag && !crate::launch::no_color() && std::io::stdout().is_terminal()
+}
+
+/// Starts recording a headless action in the audit log (when there is one).
+pub async fn audit_begin(audit: Option<&AuditLog>, pr: u64, cmd: &ChatCommand) -> Option<Recorder> {
+    match audit {
+        Some(a) => Some(a.begin(Source::Headless, pr, cmd).await),
+        None => None,
+    }
+}
+
+/// Notes a progress event in the audit record.
+pub fn audit_observe(recorder: Option<&Recorder>, ev: &ActionEvent) {
+    if let Some(r) = recorder {
+        r.observe(ev);
+    }
+}
+
+/// Writes the audit line; a failure is a warning on stderr (the action itself is done).
+pub async fn audit_finish(recorder: Option<&Recorder>, outcome: &Result<String, ActionError>) {
+    if let Some(r) = recorder {
+        if let Err(e) = r.finish(outcome).await {
+            eprintln!("kfops: warning: {e}");
+        }
+    }
 }
 
 /// ANSI colours for per-pod prefixes (stern-like), cycling.

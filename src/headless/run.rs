@@ -7,8 +7,10 @@ use chrono::Local;
 use serde::Serialize;
 
 use super::build::print_event;
+use crate::audit::AuditLog;
 use crate::backends::kfp::Run;
 use crate::backends::BackendError;
+use crate::chatops::ChatCommand;
 use crate::config::Config;
 use crate::engine::run::{failure_of, RunOptions};
 use crate::engine::{self, ActionEvent, Backends};
@@ -55,6 +57,7 @@ pub async fn run(
     cfg: &Config,
     pr: u64,
     options: RunOptions,
+    audit: Option<&AuditLog>,
     out: &mut (dyn Write + Send),
 ) -> bool {
     let _ = writeln!(
@@ -62,12 +65,23 @@ pub async fn run(
         "kfops run: PR #{pr} of {}/{}",
         cfg.repository.owner, cfg.repository.name
     );
+    let recorder = super::audit_begin(audit, pr, &ChatCommand::Run).await;
+    if let (Some(r), Some(v)) = (&recorder, &options.version_id) {
+        r.note_version_id(v);
+    }
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    let rec = recorder.as_ref();
     let emit = move |ev: ActionEvent| {
+        super::audit_observe(rec, &ev);
         let _ = tx.send(ev);
     };
     let wait = options.wait;
     let result = with_progress(out, engine::run::run(b, cfg, pr, &options, &emit), rx).await;
+    let summary = result
+        .as_ref()
+        .map(|o| format!("run {} {}", o.run_id, o.state))
+        .map_err(Clone::clone);
+    super::audit_finish(recorder.as_ref(), &summary).await;
     match result {
         Ok(o) if wait => {
             let _ = writeln!(
@@ -97,19 +111,28 @@ pub async fn run(
 }
 
 /// `kfops build-run`: build, then run the new version.
-pub async fn build_run(b: &Backends, cfg: &Config, pr: u64, out: &mut (dyn Write + Send)) -> bool {
+pub async fn build_run(
+    b: &Backends,
+    cfg: &Config,
+    pr: u64,
+    audit: Option<&AuditLog>,
+    out: &mut (dyn Write + Send),
+) -> bool {
     let _ = writeln!(
         out,
         "kfops build-run: PR #{pr} of {}/{}",
         cfg.repository.owner, cfg.repository.name
     );
+    let cmd = ChatCommand::BuildRun;
+    let recorder = super::audit_begin(audit, pr, &cmd).await;
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    let rec = recorder.as_ref();
     let emit = move |ev: ActionEvent| {
+        super::audit_observe(rec, &ev);
         let _ = tx.send(ev);
     };
     let in_flight = engine::InFlight::default();
-    let cmd = crate::chatops::ChatCommand::BuildRun;
-    match with_progress(
+    let result = with_progress(
         out,
         engine::perform(
             b,
@@ -122,8 +145,9 @@ pub async fn build_run(b: &Backends, cfg: &Config, pr: u64, out: &mut (dyn Write
         ),
         rx,
     )
-    .await
-    {
+    .await;
+    super::audit_finish(recorder.as_ref(), &result).await;
+    match result {
         Ok(summary) => {
             let _ = writeln!(out, "✓ /build_run on #{pr} succeeded: {summary}");
             true

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use ratatui::layout::Rect;
 
+use super::dialogs::audit::AuditView;
 use super::dialogs::command_line::CommandLine;
 use super::dialogs::deploy_confirm::DeployConfirm;
 use super::dialogs::prompt::Prompt;
@@ -60,6 +61,10 @@ pub enum Overlay {
     Deploy(Box<DeployConfirm>),
     /// A one-line prompt over the logs pane (search pattern, save path).
     Prompt(Box<Prompt>),
+    /// Quitting while actions run: asked first (default No).
+    Quit,
+    /// The audit log's recent entries (`A`).
+    Audit(Box<AuditView>),
 }
 
 /// How serious a status-bar message is.
@@ -91,6 +96,9 @@ pub struct Failing {
 pub struct Status {
     pub message: Option<StatusMessage>,
     pub failing: Option<Failing>,
+    /// A warning that stays for the whole session (e.g. a config file holding the token is
+    /// readable by others).
+    pub warning: Option<String>,
 }
 
 /// The console's state.
@@ -128,6 +136,8 @@ pub struct App {
     /// Kfops actions running, by PR: a second action on a PR is refused until it ends.
     pub actions: BTreeMap<u64, RunningAction>,
     pub should_quit: bool,
+    /// The audit file, as shown in the audit overlay's title.
+    pub audit_path: String,
     /// Something on screen may have changed since the last frame (set by the reducer,
     /// cleared by the runner when it draws).
     pub dirty: bool,
@@ -167,6 +177,7 @@ impl App {
             prs_generation: 0,
             actions: BTreeMap::new(),
             should_quit: false,
+            audit_path: String::new(),
             dirty: true,
         }
     }

@@ -11,6 +11,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 pub enum Action {
     Quit,
     Help,
+    Audit,
     CommandLine,
     FocusNext,
     FocusPrev,
@@ -84,7 +85,7 @@ pub const ACTIONS: &[(Action, &str, Group, &str, &[&str])] = &[
         Action::Quit,
         "quit",
         Group::General,
-        "quit",
+        "quit (asks first while actions run)",
         &["q", "ctrl-c"],
     ),
     (
@@ -185,6 +186,13 @@ pub const ACTIONS: &[(Action, &str, Group, &str, &[&str])] = &[
         Group::Navigation,
         "go to the last row",
         &["G", "end"],
+    ),
+    (
+        Action::Audit,
+        "audit",
+        Group::General,
+        "the audit log: actions started here and by headless commands",
+        &["A"],
     ),
     (
         Action::Build,

@@ -16,6 +16,7 @@ pub mod test_fault;
 pub mod theme;
 pub mod update;
 pub mod update_actions;
+pub mod update_audit;
 pub mod update_graph;
 pub mod update_logs;
 pub mod update_search;

@@ -53,6 +53,10 @@ pub enum Msg {
     },
     /// What the deployment targets' watch saw (from [`Command::WatchTargets`]).
     Target(TargetEvent),
+    /// An answer to [`Command::LoadAudit`]: the audit log's newest entries, or why not.
+    AuditLoaded(Result<crate::audit::file::Recent, String>),
+    /// An action's audit line could not be written.
+    AuditFailed(String),
     /// An answer to [`Command::SaveLog`]: where the text was written, or why not.
     LogSaved {
         /// The path asked for.
@@ -96,6 +100,8 @@ pub enum Command {
         staging_namespace: String,
         production_namespace: String,
     },
+    /// Read the audit log's newest entries; answer with [`Msg::AuditLoaded`].
+    LoadAudit,
     /// Write `text` (`lines` lines) to a new file at `path`, never over an existing file (a
     /// free `NAME-1.log`, `NAME-2.log`… is taken instead); answer with [`Msg::LogSaved`].
     SaveLog {

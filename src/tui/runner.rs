@@ -20,6 +20,7 @@ use super::msg::{Command, LoadedRun, Msg};
 use super::terminal::TerminalGuard;
 use super::update::{init, update};
 use super::view::draw;
+use crate::audit::{AuditLog, Source};
 use crate::backends::cluster::Cluster;
 use crate::backends::error::Service;
 use crate::backends::github::GitHub;
@@ -44,6 +45,8 @@ pub struct Services {
     /// What Kfops actions need (`None` when a backend could not be set up: actions then
     /// end at once with that reason).
     pub engine: Option<Engine>,
+    /// Where actions are recorded (`None`: no place known; the status bar says so).
+    pub audit: Option<AuditLog>,
 }
 
 /// The action engine's inputs: every backend, the config, and the PRs with an action running.
@@ -364,8 +367,11 @@ pub fn spawn(
                 let emit = |ev: ActionEvent| {
                     let _ = tx.send(Msg::Action(ev));
                 };
-                let done = perform(pr, &cmd, &services, &emit).await;
+                let (done, audit_error) = perform(pr, &cmd, &services, &emit).await;
                 let _ = tx.send(Msg::Action(done));
+                if let Some(e) = audit_error {
+                    let _ = tx.send(Msg::AuditFailed(e));
+                }
             }
             Command::WatchTargets {
                 service_name,
@@ -410,8 +416,34 @@ async fn stream_logs(
     }
 }
 
-/// Performs a Kfops action and returns its `Done` event.
+/// Performs a Kfops action, recording it in the audit log, and returns its `Done` event
+/// (written to the audit log first) and why the audit line could not be written, if so.
 async fn perform(
+    pr: u64,
+    cmd: &crate::chatops::ChatCommand,
+    services: &Services,
+    emit: &(dyn Fn(ActionEvent) + Send + Sync),
+) -> (ActionEvent, Option<String>) {
+    let recorder = match &services.audit {
+        Some(audit) => Some(audit.begin(Source::Console, pr, cmd).await),
+        None => None,
+    };
+    let observed = |ev: ActionEvent| {
+        if let Some(r) = &recorder {
+            r.observe(&ev);
+        }
+        emit(ev);
+    };
+    let done = perform_action(pr, cmd, services, &observed).await;
+    let audit_error = match (recorder, &done) {
+        (Some(r), ActionEvent::Done { outcome, .. }) => r.finish(outcome).await.err(),
+        _ => None,
+    };
+    (done, audit_error)
+}
+
+/// Performs a Kfops action and returns its `Done` event.
+async fn perform_action(
     pr: u64,
     cmd: &crate::chatops::ChatCommand,
     services: &Services,
@@ -626,7 +658,10 @@ pub async fn execute(command: Command, services: &Services) -> Msg {
             },
         },
         // The whole action, answered with its final event only.
-        Command::StartAction { pr, cmd } => Msg::Action(perform(pr, &cmd, services, &|_| {}).await),
+        Command::StartAction { pr, cmd } => {
+            Msg::Action(perform(pr, &cmd, services, &|_| {}).await.0)
+        }
+        Command::LoadAudit => Msg::AuditLoaded(load_audit(services).await),
         // One answer: both targets listed once (or their errors), as a batch.
         Command::WatchTargets {
             service_name,
@@ -654,6 +689,24 @@ pub async fn execute(command: Command, services: &Services) -> Msg {
             lines,
         },
     }
+}
+
+/// How many audit entries the overlay shows at most.
+const AUDIT_SHOWN: usize = 1000;
+
+/// The audit log's newest entries, read on a blocking thread.
+async fn load_audit(services: &Services) -> Result<crate::audit::file::Recent, String> {
+    let path = services
+        .audit
+        .as_ref()
+        .map(|a| a.path().to_path_buf())
+        .ok_or_else(|| {
+            "no audit log: no home directory to keep it in; set [audit] path in the config"
+                .to_string()
+        })?;
+    tokio::task::spawn_blocking(move || crate::audit::file::read_recent(&path, AUDIT_SHOWN))
+        .await
+        .map_err(|e| format!("reading the audit log: {e}"))?
 }
 
 /// `NAME.log` → `NAME-n.log` (`NAME` → `NAME-n`).

@@ -20,6 +20,9 @@ pub fn spans(app: &App) -> Vec<Span<'static>> {
     if app.read_only {
         spans.push(Span::styled("READ-ONLY ", theme.warn));
     }
+    if let Some(w) = &app.status.warning {
+        spans.push(Span::styled(format!("⚠ {w} "), theme.warn));
+    }
     if let Some(f) = &app.status.failing {
         let times = if f.count > 1 {
             format!(", {} times", f.count)

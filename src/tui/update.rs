@@ -117,6 +117,11 @@ fn dispatch(app: &mut App, msg: Msg) -> Vec<Command> {
         }
         Msg::RunsListed { pr, result } => super::update_graph::on_runs_listed(app, pr, result),
         Msg::Target(ev) => super::update_targets::on_event(app, ev),
+        Msg::AuditLoaded(result) => super::update_audit::on_loaded(app, result),
+        Msg::AuditFailed(error) => {
+            app.say(super::app::Level::Error, error);
+            Vec::new()
+        }
         Msg::LogSaved {
             asked,
             lines,
@@ -180,9 +185,11 @@ fn on_key(app: &mut App, key: KeyEvent) -> Vec<Command> {
             }
         }
         Overlay::Prompt(_) => super::update_search::on_prompt_key(app, key),
+        Overlay::Quit => super::update_actions::on_quit_key(app, &key),
+        Overlay::Audit(_) => super::update_audit::on_key(app, &key),
         Overlay::Help(scroll) => {
             match app.keymap.action_for(&key) {
-                Some(Action::Quit) => app.should_quit = true,
+                Some(Action::Quit) => return super::update_actions::request_quit(app),
                 _ if key.code == KeyCode::Esc => app.overlay = Overlay::None,
                 Some(Action::Help) => app.overlay = Overlay::None,
                 Some(Action::Down) => *scroll = scroll.saturating_add(1),
@@ -213,10 +220,7 @@ fn on_key(app: &mut App, key: KeyEvent) -> Vec<Command> {
 
 fn on_entered(app: &mut App, entered: Entered) -> Vec<Command> {
     match entered {
-        Entered::Quit => {
-            app.should_quit = true;
-            Vec::new()
-        }
+        Entered::Quit => super::update_actions::request_quit(app),
         Entered::Help => {
             app.overlay = Overlay::Help(0);
             Vec::new()
@@ -252,7 +256,8 @@ fn on_global_action(app: &mut App, action: Action) -> Vec<Command> {
     let prs_area = Areas::of_app(app).prs;
     let page = isize::try_from(PrPane::visible_rows(prs_area)).unwrap_or(10);
     match action {
-        Action::Quit => app.should_quit = true,
+        Action::Quit => return super::update_actions::request_quit(app),
+        Action::Audit => return super::update_audit::open(app),
         Action::Help => app.overlay = Overlay::Help(0),
         Action::CommandLine => app.overlay = Overlay::Command(Box::default()),
         Action::Refresh => return request_prs(app),

@@ -88,6 +88,32 @@ pub fn confirmed_deploy(app: &mut App, d: &DeployConfirm, force: bool) -> Vec<Co
     begin(app, d.pr, cmd)
 }
 
+/// `q` / ctrl-c / `:q`: quits at once when no action runs; else asks first (default No),
+/// naming the running actions.
+pub fn request_quit(app: &mut App) -> Vec<Command> {
+    if app.actions.is_empty() {
+        app.should_quit = true;
+    } else {
+        app.overlay = Overlay::Quit;
+    }
+    Vec::new()
+}
+
+/// A key in the quit confirmation: `y` quits, anything else keeps the actions running.
+pub fn on_quit_key(app: &mut App, key: &crossterm::event::KeyEvent) -> Vec<Command> {
+    if super::dialogs::quit_confirm::quits(key) {
+        app.should_quit = true;
+    } else {
+        app.overlay = Overlay::None;
+        let running = app.actions.len();
+        app.say(
+            Level::Info,
+            format!("not quitting: {running} action(s) still running"),
+        );
+    }
+    Vec::new()
+}
+
 /// Marks the PR busy and starts the action.
 fn begin(app: &mut App, pr: u64, cmd: ChatCommand) -> Vec<Command> {
     app.actions.insert(

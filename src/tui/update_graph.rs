@@ -194,7 +194,7 @@ pub fn on_picker_key(app: &mut App, key: &KeyEvent) -> Option<Vec<Command>> {
             };
             return Some(super::update_actions::start(app, cmd));
         }
-        (_, Some(Action::Quit)) => app.should_quit = true,
+        (_, Some(Action::Quit)) => return Some(super::update_actions::request_quit(app)),
         _ => {}
     }
     Some(Vec::new())

@@ -478,3 +478,92 @@ fn z_zooms_the_focused_pane_and_follows_focus() {
     assert_eq!(app.zoom, None);
     assert_eq!(Areas::of_app(&app), Areas::of(app.size));
 }
+
+#[test]
+fn a_fresh_production_confirmation_answers_enter_with_no() {
+    let mut app = loaded(1);
+    assert!(update(&mut app, key('d')).is_empty());
+    assert!(matches!(app.overlay, Overlay::Deploy(_)));
+    assert!(update(&mut app, code(KeyCode::Enter)).is_empty());
+    assert!(matches!(app.overlay, Overlay::None));
+    assert!(app.actions.is_empty());
+    assert!(app
+        .status
+        .message
+        .as_ref()
+        .unwrap()
+        .text
+        .contains("cancelled; nothing was sent"));
+}
+
+#[test]
+fn quitting_while_an_action_runs_asks_first_and_only_y_quits() {
+    let mut app = loaded(2);
+    update(&mut app, key('b'));
+    for quit in [
+        key('q'),
+        Msg::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL)),
+    ] {
+        assert!(update(&mut app, quit).is_empty());
+        assert!(matches!(app.overlay, Overlay::Quit));
+        assert!(!app.should_quit);
+        // Enter (the default, No), Esc, q or any other key keep the console running.
+        update(&mut app, code(KeyCode::Enter));
+        assert!(matches!(app.overlay, Overlay::None) && !app.should_quit);
+        assert!(app.actions.contains_key(&1), "the build keeps running");
+    }
+    for other in [code(KeyCode::Esc), key('q'), key('n')] {
+        update(&mut app, key('q'));
+        update(&mut app, other);
+        assert!(!app.should_quit);
+    }
+    // `:q` asks too.
+    update(&mut app, key(':'));
+    update(&mut app, key('q'));
+    update(&mut app, code(KeyCode::Enter));
+    assert!(matches!(app.overlay, Overlay::Quit));
+    update(&mut app, key('y'));
+    assert!(app.should_quit);
+    // With nothing running, q quits at once.
+    let mut idle = loaded(1);
+    update(&mut idle, key('q'));
+    assert!(idle.should_quit && matches!(idle.overlay, Overlay::None));
+}
+
+#[test]
+fn the_audit_key_opens_the_overlay_and_reads_the_file_by_an_effect() {
+    use crate::audit::file::Recent;
+    use crate::audit::{AuditEntry, Source};
+    let mut app = loaded(1);
+    assert_eq!(update(&mut app, key('A')), vec![Command::LoadAudit]);
+    let entries: Vec<AuditEntry> = [3, 2, 1]
+        .into_iter()
+        .map(|pr| AuditEntry::started(Source::Console, "ana".into(), pr, &ChatCommand::Build))
+        .collect();
+    update(
+        &mut app,
+        Msg::AuditLoaded(Ok(Recent {
+            entries,
+            unreadable: 0,
+        })),
+    );
+    let Overlay::Audit(view) = &app.overlay else {
+        panic!("no overlay")
+    };
+    assert_eq!(view.entries.len(), 3);
+    update(&mut app, key('j'));
+    update(&mut app, code(KeyCode::Enter));
+    let Overlay::Audit(view) = &app.overlay else {
+        panic!("no overlay")
+    };
+    assert!(view.details && view.selected_entry().map(|e| e.pr) == Some(2));
+    // Esc leaves the details, then the overlay; `b` inside it starts nothing.
+    assert!(update(&mut app, key('b')).is_empty());
+    update(&mut app, code(KeyCode::Esc));
+    assert!(matches!(&app.overlay, Overlay::Audit(v) if !v.details));
+    update(&mut app, code(KeyCode::Esc));
+    assert!(matches!(app.overlay, Overlay::None));
+    // An answer arriving after the overlay closed is dropped.
+    update(&mut app, Msg::AuditLoaded(Err("late".into())));
+    assert!(matches!(app.overlay, Overlay::None));
+}

@@ -3,7 +3,7 @@
 use ratatui::Frame;
 
 use super::app::{App, Overlay, PaneId};
-use super::dialogs::{command_line, deploy_confirm, help, prompt};
+use super::dialogs::{audit, command_line, deploy_confirm, help, prompt, quit_confirm};
 use super::layout::Areas;
 use super::panes::prs::LoadState;
 use super::panes::{graph, logs, prs, targets};
@@ -55,6 +55,8 @@ pub fn draw(frame: &mut Frame, app: &App) {
         Overlay::Help(scroll) => help::render(frame, frame.area(), &app.keymap, *scroll, theme),
         Overlay::Command(line) => command_line::render(frame, frame.area(), line, theme),
         Overlay::Deploy(dialog) => deploy_confirm::render(frame, frame.area(), dialog, theme),
+        Overlay::Quit => quit_confirm::render(frame, frame.area(), &app.actions, app.now, theme),
+        Overlay::Audit(view) => audit::render(frame, frame.area(), view, theme),
         Overlay::Prompt(p) => {
             // Over the bottom of the logs pane; over the screen's when the pane is hidden.
             let area = if areas.logs.height >= 3 {

@@ -31,7 +31,7 @@ async fn pressing_b_builds_the_selected_pr_and_streams_its_pod_logs() {
     let sim = Simulator::start(([127, 0, 0, 1], 0).into(), fast_scenario())
         .await
         .unwrap();
-    let cfg = launch::demo_config(&sim).unwrap();
+    let cfg = crate::support::console::test_config(&sim);
     let mut console = launch::console(&cfg, false, "demo").unwrap();
     launch::connect_cluster(&cfg, &mut console).await;
     let mut driver = Driver::new(console.app, console.services);

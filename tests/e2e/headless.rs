@@ -6,7 +6,7 @@ use kfops_console::sim::Simulator;
 use crate::build_flow::fast_scenario;
 
 /// A config file pointing every service at the simulator.
-fn config_for(sim: &Simulator, dir: &std::path::Path) -> std::path::PathBuf {
+pub fn config_for(sim: &Simulator, dir: &std::path::Path) -> std::path::PathBuf {
     let text = kfops_console::launch::DEMO_CONFIG.replace(
         "[github]\n",
         &format!("[github]\napi_url = \"{}\"\n", sim.github_url()),
@@ -24,12 +24,17 @@ fn config_for(sim: &Simulator, dir: &std::path::Path) -> std::path::PathBuf {
     path
 }
 
-async fn kfops(args: &[&str], config: &std::path::Path) -> std::process::Output {
+pub async fn kfops(args: &[&str], config: &std::path::Path) -> std::process::Output {
     tokio::process::Command::new(env!("CARGO_BIN_EXE_kfops"))
         .arg("--config")
         .arg(config)
         .args(args)
         .env("GITHUB_TOKEN", "ghp_headless_test_token")
+        // Never the user's own audit trail.
+        .env(
+            kfops_console::audit::AUDIT_ENV_VAR,
+            crate::support::console::temp_audit_path(),
+        )
         .stdin(std::process::Stdio::null())
         .output()
         .await

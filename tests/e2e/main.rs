@@ -1,6 +1,7 @@
 //! The one integration-test binary: flows against the simulator on loopback, driven through the real clients.
 #![allow(clippy::unwrap_used)]
 
+mod audit_log;
 mod bench_harness;
 mod build_flow;
 mod build_keys;
@@ -25,6 +26,8 @@ mod log_restarts;
 mod logs_pane;
 mod logs_search;
 mod run_flow;
+mod safety;
+mod secret_leak;
 mod sim_github_spec;
 mod sim_kfp;
 mod sim_kfp_runs;

@@ -114,8 +114,11 @@ impl Drop for Tmux {
 #[test]
 fn demo_starts_shows_prs_and_help_then_quits_restoring_the_terminal() {
     let bin = env!("CARGO_BIN_EXE_kfops");
+    // Debug tracing while the UI runs goes to the state directory's kfops.log, never the screen.
+    let state = tempfile::tempdir().unwrap();
+    let state_dir = state.path().display();
     // After kfops exits, print its exit code and the tty mode, then linger so we can read them.
-    let script = format!("'{bin}' demo; echo KFOPS_EXIT=\\$?; stty -a | tr ' ' '\\n' | grep -x -e icanon -e -icanon -e echo -e -echo; sleep 120");
+    let script = format!("XDG_STATE_HOME='{state_dir}' RUST_LOG=debug '{bin}' demo; echo KFOPS_EXIT=\\$?; stty -a | tr ' ' '\\n' | grep -x -e icanon -e -icanon -e echo -e -echo; sleep 120");
     let tmux = Tmux::start(&format!("sh -c \"{script}\""), 200, 50);
 
     let scenario = Scenario::demo();
@@ -131,6 +134,10 @@ fn demo_starts_shows_prs_and_help_then_quits_restoring_the_terminal() {
         titles.iter().all(|t| s.contains(t.as_str()))
     });
     assert!(screen.contains("Pull requests"), "{screen}");
+    assert!(
+        !screen.contains("DEBUG"),
+        "tracing on the console's screen:\n{screen}"
+    );
     assert!(
         screen.contains("Build logs")
             && screen.contains("Run graph")
@@ -165,4 +172,17 @@ fn demo_starts_shows_prs_and_help_then_quits_restoring_the_terminal() {
         !screen.contains("Pull requests"),
         "alternate screen not left:\n{screen}"
     );
+    assert!(
+        !screen.contains("DEBUG") && !screen.contains(" INFO "),
+        "tracing reached the terminal:\n{screen}"
+    );
+    let log = state.path().join("kfops").join("kfops.log");
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert!(text.contains("DEBUG"), "{text}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&log).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
 }

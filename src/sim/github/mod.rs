@@ -15,6 +15,7 @@ mod merge;
 mod pulls;
 mod render;
 mod state;
+mod user;
 
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -170,6 +171,7 @@ pub fn router(handle: GithubHandle) -> Router {
                 .patch(labels::update)
                 .delete(labels::delete),
         )
+        .route("/user", get(user::get))
         .route(&format!("{repo}/contents"), get(contents::get_root))
         .route(&format!("{repo}/contents/{{*path}}"), get(contents::get))
         // GitHub answers unknown paths and unsupported methods alike with 404.

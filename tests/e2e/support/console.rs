@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use kfops_console::config::Config;
 use kfops_console::launch;
 use kfops_console::sim::Simulator;
 use kfops_console::tui::runner::Driver;
@@ -37,11 +38,33 @@ pub fn screen(driver: &Driver, width: u16, height: u16) -> String {
     terminal.backend().to_string()
 }
 
+/// A fresh audit file path of this test process under the temp directory (never the user's
+/// state directory).
+pub fn temp_audit_path() -> std::path::PathBuf {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    std::env::temp_dir()
+        .join(format!("kfops-e2e-{}", std::process::id()))
+        .join(format!("audit-{n}.jsonl"))
+}
+
+/// The demo config on the simulator, auditing to a temp file.
+pub fn test_config(sim: &Simulator) -> Config {
+    let mut cfg = launch::demo_config(sim).expect("demo config");
+    cfg.audit.path = Some(temp_audit_path());
+    cfg
+}
+
 /// The console on the simulator (demo config, real backends, fast run polling), with its PRs
 /// loaded, on a `width`×`height` screen.
 pub async fn driver_on(sim: &Simulator, width: u16, height: u16) -> Driver {
-    let cfg = launch::demo_config(sim).expect("demo config");
-    let mut console = launch::console(&cfg, false, "demo").expect("console");
+    driver_with(&test_config(sim), false, width, height).await
+}
+
+/// [`driver_on`] with a config of the test's own and `--read-only` or not.
+pub async fn driver_with(cfg: &Config, read_only: bool, width: u16, height: u16) -> Driver {
+    let cfg = cfg.clone();
+    let mut console = launch::console(&cfg, read_only, "demo").expect("console");
     launch::connect_cluster(&cfg, &mut console).await;
     if let Some(engine) = &mut console.services.engine {
         engine.run_poll = POLL;

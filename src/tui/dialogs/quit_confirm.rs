@@ -1,0 +1,105 @@
+//! Quitting while Kfops actions run: asked first, default No. `y` quits (the actions stop
+//! with the console and are recorded as interrupted in the audit log); any other key closes
+//! the dialog and the actions keep running.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph};
+use ratatui::Frame;
+
+use crate::tui::app::RunningAction;
+use crate::tui::format::age;
+use crate::tui::layout::centered;
+use crate::tui::theme::Theme;
+
+/// What a key does in the dialog: only `y`/`Y` quits.
+pub fn quits(key: &KeyEvent) -> bool {
+    matches!(key.code, KeyCode::Char('y') | KeyCode::Char('Y'))
+        && !key
+            .modifiers
+            .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
+}
+
+/// `/build on #41 (uploading pipeline, started 12s ago)`: one line per running action.
+pub fn describe(actions: &BTreeMap<u64, RunningAction>, now: DateTime<Utc>) -> Vec<String> {
+    actions
+        .iter()
+        .map(|(pr, a)| {
+            format!(
+                "{} on #{pr} ({}, started {} ago)",
+                a.kind,
+                a.step,
+                age(a.started, now)
+            )
+        })
+        .collect()
+}
+
+/// Draws the dialog centred on `area`, naming the running actions.
+pub fn render(
+    frame: &mut Frame,
+    area: Rect,
+    actions: &BTreeMap<u64, RunningAction>,
+    now: DateTime<Utc>,
+    theme: &Theme,
+) {
+    let running = describe(actions, now);
+    let mut lines: Vec<Line> = vec![Line::from(Span::styled(
+        "These actions are still running and stop if kfops quits:",
+        theme.warn,
+    ))];
+    lines.extend(
+        running
+            .iter()
+            .map(|r| Line::from(vec![Span::raw("  • "), Span::raw(r.clone())])),
+    );
+    lines.push(Line::raw(""));
+    lines.push(Line::from(vec![
+        Span::styled("[ No ]", theme.selected),
+        Span::raw("  "),
+        Span::styled("[ Yes ]", theme.dim),
+        Span::styled("    y: quit · any other key: keep running", theme.dim),
+    ]));
+    let height = u16::try_from(lines.len())
+        .unwrap_or(u16::MAX)
+        .saturating_add(2);
+    let rect = centered(area, 76, height);
+    frame.render_widget(Clear, rect);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_type(BorderType::Double)
+        .border_style(theme.error)
+        .title(Span::styled(" Quit while actions run? ", theme.title));
+    frame.render_widget(Paragraph::new(lines).block(block), rect);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_y_quits() {
+        let k = |c| KeyEvent::new(c, KeyModifiers::NONE);
+        assert!(quits(&k(KeyCode::Char('y'))));
+        assert!(quits(&KeyEvent::new(
+            KeyCode::Char('Y'),
+            KeyModifiers::SHIFT
+        )));
+        for other in [
+            KeyCode::Enter,
+            KeyCode::Esc,
+            KeyCode::Char('q'),
+            KeyCode::Char('n'),
+        ] {
+            assert!(!quits(&k(other)), "{other:?}");
+        }
+        assert!(!quits(&KeyEvent::new(
+            KeyCode::Char('c'),
+            KeyModifiers::CONTROL
+        )));
+    }
+}

@@ -1,0 +1,67 @@
+//! The reducer part for the audit overlay: opening it (the file is read by an effect),
+//! showing what was read, moving through the entries.
+
+use crossterm::event::{KeyCode, KeyEvent};
+
+use super::app::{App, Overlay};
+use super::dialogs::audit::{AuditLoad, AuditView};
+use super::keys::Action;
+use super::msg::Command;
+use crate::audit::file::Recent;
+
+/// `A`: opens the overlay and asks for the file's newest entries.
+pub fn open(app: &mut App) -> Vec<Command> {
+    app.overlay = Overlay::Audit(Box::new(AuditView::loading(app.audit_path.clone())));
+    vec![Command::LoadAudit]
+}
+
+/// The entries read (dropped when the overlay was closed meanwhile).
+pub fn on_loaded(app: &mut App, result: Result<Recent, String>) -> Vec<Command> {
+    if let Overlay::Audit(view) = &mut app.overlay {
+        match result {
+            Ok(recent) => {
+                view.entries = recent.entries;
+                view.unreadable = recent.unreadable;
+                view.selected = view.selected.min(view.entries.len().saturating_sub(1));
+                view.load = AuditLoad::Loaded;
+            }
+            Err(e) => view.load = AuditLoad::Failed(e),
+        }
+    }
+    Vec::new()
+}
+
+/// A key while the overlay is open.
+pub fn on_key(app: &mut App, key: &KeyEvent) -> Vec<Command> {
+    let action = app.keymap.action_for(key);
+    let page = isize::try_from(app.size.height.saturating_sub(4))
+        .unwrap_or(10)
+        .max(1);
+    let Overlay::Audit(view) = &mut app.overlay else {
+        return Vec::new();
+    };
+    match (key.code, action) {
+        (KeyCode::Esc, _) if view.details => view.details = false,
+        (KeyCode::Esc, _) | (_, Some(Action::Audit)) => app.overlay = Overlay::None,
+        (KeyCode::Enter, _) => view.details = !view.details && view.selected_entry().is_some(),
+        (_, Some(Action::Quit)) => return super::update_actions::request_quit(app),
+        (_, Some(Action::Refresh)) => return open_again(app),
+        (_, Some(Action::Down)) => view.move_by(1),
+        (_, Some(Action::Up)) => view.move_by(-1),
+        (_, Some(Action::PageDown)) => view.move_by(page),
+        (_, Some(Action::PageUp)) => view.move_by(-page),
+        (_, Some(Action::Top)) => view.selected = 0,
+        (_, Some(Action::Bottom)) => view.move_by(isize::MAX),
+        _ => {}
+    }
+    Vec::new()
+}
+
+/// Reads the file again, keeping the selection.
+fn open_again(app: &mut App) -> Vec<Command> {
+    if let Overlay::Audit(view) = &mut app.overlay {
+        view.load = AuditLoad::Loading;
+        view.details = false;
+    }
+    vec![Command::LoadAudit]
+}
