@@ -132,6 +132,15 @@ pub enum CliCommand {
         #[arg(long)]
         no_color: bool,
     },
+    /// Check the setup and say what to fix: the config file, the GitHub token (user, scopes,
+    /// push access), the cluster (reachable, RBAC per namespace), the KFP API, the namespaces
+    /// and the InferenceService CRD. Exit 0 when all pass, 1 when one fails, 2 when the config
+    /// is unusable.
+    Check {
+        /// JSON instead of lines.
+        #[arg(long)]
+        json: bool,
+    },
     /// Print the documented example config file (every key, with comments).
     ExampleConfig,
     /// Load harnesses (numbers for docs/PERFORMANCE.md).

@@ -11,6 +11,7 @@
 //! - [`tui`]: the console: pure state + update, pure views, the terminal runner.
 //! - [`audit`]: the audit log of actions (JSON lines in the state directory).
 //! - [`bench`]: load harnesses (`kfops bench`).
+//! - [`doctor`]: `kfops check`, what works and what to fix.
 
 pub mod audit;
 pub mod backends;
@@ -18,6 +19,7 @@ pub mod bench;
 pub mod chatops;
 pub mod cli;
 pub mod config;
+pub mod doctor;
 pub mod domain;
 pub mod engine;
 pub mod graph;

@@ -33,6 +33,10 @@ fn main() -> ExitCode {
             print!("{}", config::example_text());
             Ok(())
         }
+        Some(CliCommand::Check { json }) => {
+            let config = cli.config.as_deref();
+            return ExitCode::from(runtime.block_on(kfops_console::doctor::command(config, json)));
+        }
         Some(CliCommand::Bench { ref what }) => runtime.block_on(bench(what)),
         Some(CliCommand::Sim { listen, scenario }) => launch::scenario(scenario.as_deref())
             .and_then(|s| runtime.block_on(launch::sim(listen, s))),

@@ -274,6 +274,18 @@ impl Kfp {
         self
     }
 
+    /// `GET /apis/v2beta1/healthz`: the API server answers (`kfops check`); its JSON.
+    pub async fn healthz(&self) -> Result<Value, BackendError> {
+        self.json(
+            "GET healthz",
+            Method::GET,
+            &format!("{API}/healthz"),
+            Body::Empty,
+            no_hints,
+        )
+        .await
+    }
+
     /// The pipeline named `name`, if KFP has one.
     pub async fn find_pipeline(&self, name: &str) -> Result<Option<Pipeline>, BackendError> {
         let what = format!("find pipeline `{name}`");

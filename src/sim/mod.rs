@@ -71,7 +71,8 @@ impl Simulator {
             scenario.kserve.never_ready.clone(),
         );
         let log = RequestLog::default();
-        let app = app(&github, &kfp, &kube, &kserve, &faults, &log);
+        let crd = kserve::crd::CrdInstalled(scenario.kserve.crd_installed);
+        let app = app(&github, &kfp, &kube, &kserve, &faults, &log, crd);
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
             let served = axum::serve(listener, app)
@@ -194,6 +195,7 @@ fn app(
     kserve: &KserveHandle,
     faults: &FaultsHandle,
     log: &RequestLog,
+    crd: kserve::crd::CrdInstalled,
 ) -> Router {
     Router::new()
         .nest("/github", github::router(github.clone()))
@@ -202,6 +204,8 @@ fn app(
         .merge(kserve::router(kserve.clone()))
         .merge(faults::router(faults.clone()))
         .fallback(not_found)
+        // Without the KServe CRD, its group is hidden (faults still apply in front).
+        .layer(axum::middleware::from_fn_with_state(crd, kserve::crd::gate))
         .layer(axum::middleware::from_fn_with_state(
             faults.clone(),
             faults::inject,

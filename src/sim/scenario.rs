@@ -90,6 +90,23 @@ pub struct GithubScenario {
     /// Pull requests, open and closed.
     #[serde(default)]
     pub pulls: Vec<PullScenario>,
+    /// The token's OAuth scopes, sent in `x-oauth-scopes` as a classic token's are
+    /// (default `["repo", "read:org"]`); an empty list stands for a fine-grained token: no
+    /// header at all.
+    #[serde(default = "default_token_scopes")]
+    pub token_scopes: Vec<String>,
+    /// Whether the token's user may push to the repository (`permissions.push` of
+    /// `GET /repos/{owner}/{repo}`; default true).
+    #[serde(default = "yes")]
+    pub push_permission: bool,
+}
+
+fn default_token_scopes() -> Vec<String> {
+    vec!["repo".to_owned(), "read:org".to_owned()]
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// The model repository.

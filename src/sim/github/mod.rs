@@ -14,6 +14,8 @@ mod labels;
 mod merge;
 mod pulls;
 mod render;
+mod repo;
+mod scopes;
 mod state;
 mod user;
 
@@ -172,6 +174,7 @@ pub fn router(handle: GithubHandle) -> Router {
                 .delete(labels::delete),
         )
         .route("/user", get(user::get))
+        .route(repo, get(repo::get))
         .route(&format!("{repo}/contents"), get(contents::get_root))
         .route(&format!("{repo}/contents/{{*path}}"), get(contents::get))
         // GitHub answers unknown paths and unsupported methods alike with 404.
@@ -187,10 +190,16 @@ async fn not_found() -> Response {
 
 /// Checks the token (when the scenario sets one) and adds GitHub's response headers.
 async fn github_layer(State(gh): State<GithubHandle>, req: Request, next: Next) -> Response {
-    let (token, used, reset) = gh.update(|s| {
+    let (token, scopes, used, reset) = gh.update(|s| {
         s.rate_used += 1;
-        (s.token.clone(), s.rate_used, s.rate_reset)
+        (
+            s.token.clone(),
+            s.token_scopes.clone(),
+            s.rate_used,
+            s.rate_reset,
+        )
     });
+    let presented = presented_token(req.headers()).is_some();
     let authorized = token.is_none_or(|t| presented_token(req.headers()) == Some(t.as_str()));
     let mut response = if authorized {
         next.run(req).await
@@ -216,6 +225,9 @@ async fn github_layer(State(gh): State<GithubHandle>, req: Request, next: Next) 
     set("x-ratelimit-resource", "core".to_owned());
     set("x-github-media-type", "github.v3; format=json".to_owned());
     set("x-github-request-id", format!("5A1D:{used:06X}:{reset:X}"));
+    if authorized && presented {
+        scopes::add_headers(headers, &scopes);
+    }
     if status != StatusCode::NO_CONTENT {
         headers
             .entry(header::CONTENT_TYPE)

@@ -21,6 +21,10 @@ const ISSUE_ID_BASE: u64 = 3_118_700_000;
 pub struct GithubState {
     /// When set, requests must authenticate with exactly this token.
     pub token: Option<String>,
+    /// The token's OAuth scopes (`x-oauth-scopes`); empty: a fine-grained token, no header.
+    pub token_scopes: Vec<String>,
+    /// `permissions.push` of the repository for the token's user.
+    pub push_permission: bool,
     /// Login of the token's owner; the author of comments created through the API.
     pub viewer: String,
     pub repo: RepositoryScenario,
@@ -186,6 +190,8 @@ impl GithubState {
         let next_comment_id = FIRST_COMMENT_ID + comments.len() as u64;
         GithubState {
             token: scenario.token.clone(),
+            token_scopes: scenario.token_scopes.clone(),
+            push_permission: scenario.push_permission,
             viewer: scenario.viewer.clone(),
             repo: scenario.repository.clone(),
             users: scenario.users.clone(),

@@ -14,6 +14,7 @@
 
 mod admit;
 mod controller;
+pub mod crd;
 pub mod isvc;
 mod patch;
 mod predictor;

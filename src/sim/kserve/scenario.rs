@@ -28,6 +28,10 @@ pub struct KserveScenario {
     pub fail_sample: Vec<String>,
     /// InferenceServices that exist, Ready, when the simulator starts.
     pub services: Vec<ServiceScenario>,
+    /// Whether the InferenceService CRD is installed (default true). `false`: discovery
+    /// (`/apis`) leaves out `serving.kserve.io` and its paths answer 404, as on a cluster
+    /// without KServe. See `crd.rs`.
+    pub crd_installed: bool,
 }
 
 impl Default for KserveScenario {
@@ -37,6 +41,7 @@ impl Default for KserveScenario {
             never_ready: Vec::new(),
             fail_sample: Vec::new(),
             services: Vec::new(),
+            crd_installed: true,
         }
     }
 }

@@ -9,6 +9,7 @@
 //! `WatchEvent`s, `kubectl get` receives `meta.k8s.io/v1` Tables. kube-rs and kubectl work
 //! against it (tests/e2e/sim_kube.rs, tests/e2e/kubectl.rs).
 
+mod access;
 mod admission;
 mod discovery;
 mod faults;
@@ -40,7 +41,7 @@ use k8s_openapi::jiff::Timestamp;
 pub use self::kaniko::{KanikoBuild, KanikoProgram};
 pub use self::kaniko_output::BUILD_ERROR;
 pub use self::lifecycle::{GenericProgram, PodProgram, ProgramEnv, Step, NODE_NAME};
-pub use self::scenario::KubeScenario;
+pub use self::scenario::{DeniedAccess, KubeScenario};
 pub use self::status::KubeError;
 pub use self::store::{EventType, KubeState, LogLine, PodEvent, PodTimeline};
 use crate::sim::github::{fake_sha, GithubHandle};
@@ -307,6 +308,10 @@ pub fn router(handle: KubeHandle) -> Router {
         .route(
             &format!("{ns}/pods/{{name}}/log"),
             get(logs::logs).fallback(pods::not_allowed),
+        )
+        .route(
+            "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews",
+            axum::routing::post(access::review).fallback(pods::not_allowed),
         )
         .route("/api/v1/services", get(pods::list_services))
         .route(&format!("{ns}/services"), get(pods::list_services))

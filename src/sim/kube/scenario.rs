@@ -43,6 +43,25 @@ pub struct KubeScenario {
     pub crash_restarts: u32,
     /// Milliseconds between a crash and the container's restart (the kubelet's back-off).
     pub restart_delay_ms: u64,
+    /// What the simulated RBAC refuses: a `SelfSubjectAccessReview` matching one of these
+    /// answers `allowed: false`; everything else is allowed. See `access.rs`.
+    pub denied: Vec<DeniedAccess>,
+}
+
+/// One refused permission, e.g. `{ verb = "create", resource = "pods", namespace = "kfops" }`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeniedAccess {
+    /// `get`, `list`, `watch`, `create`, `update`, `patch`, `delete`, or `*` for every verb.
+    pub verb: String,
+    /// The plural resource, e.g. `pods`, `inferenceservices`; `pods/log` names a subresource.
+    pub resource: String,
+    /// The namespace; absent: every namespace.
+    #[serde(default)]
+    pub namespace: Option<String>,
+    /// The API group (`""` for the core group, `serving.kserve.io`); absent: any group.
+    #[serde(default)]
+    pub group: Option<String>,
 }
 
 impl Default for KubeScenario {
@@ -72,6 +91,7 @@ impl Default for KubeScenario {
             crash_after_lines: 20,
             crash_restarts: 1,
             restart_delay_ms: 200,
+            denied: Vec::new(),
         }
     }
 }
