@@ -218,6 +218,12 @@ impl App {
             || self.prs.refreshing
             || self.prs.load == super::panes::prs::LoadState::Loading
             || self.graph.loading
+            || self.graph.picker.as_ref().is_some_and(|p| p.loading)
+            || self
+                .logs
+                .picker
+                .as_ref()
+                .is_some_and(|p| matches!(p.state, super::panes::logs::PickerState::Loading))
     }
 
     /// The spinner's current frame.

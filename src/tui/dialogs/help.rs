@@ -91,7 +91,7 @@ pub fn render(frame: &mut Frame, area: Rect, keymap: &KeyMap, scroll: u16, theme
         .borders(Borders::ALL)
         .border_type(BorderType::Double)
         .border_style(theme.border_focused)
-        .title(Span::styled(" Help: the keys in effect ", theme.title));
+        .title(Span::styled(" Help: keys in effect ", theme.title));
     let max_scroll = height.saturating_sub(rect.height);
     frame.render_widget(
         Paragraph::new(text)

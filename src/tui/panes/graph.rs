@@ -361,9 +361,9 @@ fn render_picker(
         .title(Span::styled(title, theme.title));
     if picker.runs.is_empty() {
         let text = if picker.loading {
-            "Loading…"
+            format!("{} Loading…", crate::tui::format::spinner(now))
         } else {
-            "No runs for this PR yet: r runs it."
+            "No runs for this PR yet: r runs it.".to_string()
         };
         frame.render_widget(
             Paragraph::new(Span::styled(text, theme.dim)).block(block),
