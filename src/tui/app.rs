@@ -150,6 +150,35 @@ pub struct RunningAction {
     pub started: DateTime<Utc>,
     /// The step it is at (the last progress line).
     pub step: String,
+    /// The number of the phase it is at (0 before the first; see `engine::progress`).
+    pub step_no: usize,
+}
+
+impl RunningAction {
+    /// `(3, 7)`: the phase it is at and how many there are (`None` before the first step).
+    pub fn step_numbers(&self) -> Option<(usize, usize)> {
+        let total = crate::engine::progress::step_count(self.kind);
+        (self.step_no > 0).then(|| (self.step_no.min(total), total))
+    }
+
+    /// `step 3/7` (empty before the first step).
+    pub fn step_of(&self) -> String {
+        self.step_numbers()
+            .map(|(n, total)| format!("step {n}/{total}"))
+            .unwrap_or_default()
+    }
+
+    /// `3/7 · 1m12s · uploading pipeline demo…`: compact, as the PR row has little room; the
+    /// step text (last: the first to be cut on a narrow screen) cut to `width` columns.
+    pub fn progress(&self, now: DateTime<Utc>, width: usize) -> String {
+        let mut parts = Vec::new();
+        if let Some((n, total)) = self.step_numbers() {
+            parts.push(format!("{n}/{total}"));
+        }
+        parts.push(super::format::elapsed(self.started, now));
+        parts.push(super::format::ellipsize(&self.step, width));
+        parts.join(" · ")
+    }
 }
 
 impl App {
@@ -180,6 +209,26 @@ impl App {
             audit_path: String::new(),
             dirty: true,
         }
+    }
+
+    /// Whether something animated is on screen (a spinner, a running clock): an action in
+    /// flight, or a load the panes show as in progress. The runner ticks only while it holds.
+    pub fn animating(&self) -> bool {
+        !self.actions.is_empty()
+            || self.prs.refreshing
+            || self.prs.load == super::panes::prs::LoadState::Loading
+            || self.graph.loading
+            || self.graph.picker.as_ref().is_some_and(|p| p.loading)
+            || self
+                .logs
+                .picker
+                .as_ref()
+                .is_some_and(|p| matches!(p.state, super::panes::logs::PickerState::Loading))
+    }
+
+    /// The spinner's current frame.
+    pub fn spinner(&self) -> &'static str {
+        super::format::spinner(self.now)
     }
 
     /// What a deployment target serves now, in words (for the confirmation dialog).

@@ -482,6 +482,22 @@ impl Key {
         Ok(Key { code, ctrl, alt })
     }
 
+    /// A key press event for this key (the mouse presses keys of actions this way, so it goes
+    /// through the same handling, overlays and pickers included, as the keyboard).
+    pub fn to_event(self) -> KeyEvent {
+        let mut modifiers = KeyModifiers::NONE;
+        if self.ctrl {
+            modifiers |= KeyModifiers::CONTROL;
+        }
+        if self.alt {
+            modifiers |= KeyModifiers::ALT;
+        }
+        if matches!(self.code, KeyCode::Char(c) if c.is_uppercase()) {
+            modifiers |= KeyModifiers::SHIFT;
+        }
+        KeyEvent::new(self.code, modifiers)
+    }
+
     /// The key a terminal event stands for (shift is folded into the character).
     pub fn from_event(ev: &KeyEvent) -> Key {
         let code = match ev.code {

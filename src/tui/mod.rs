@@ -19,6 +19,7 @@ pub mod update_actions;
 pub mod update_audit;
 pub mod update_graph;
 pub mod update_logs;
+pub mod update_mouse;
 pub mod update_search;
 pub mod update_targets;
 pub mod view;

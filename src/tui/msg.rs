@@ -22,6 +22,10 @@ pub enum Msg {
         width: u16,
         height: u16,
     },
+    /// The animation timer fired (the runner sends it only while `App::animating`).
+    Tick {
+        now: DateTime<Utc>,
+    },
     /// The periodic refresh timer fired.
     RefreshDue {
         now: DateTime<Utc>,

@@ -166,6 +166,10 @@ impl Driver {
     }
 }
 
+/// How often spinners and elapsed times move while something animated is on screen
+/// (`App::animating`); there is no tick at all otherwise.
+pub const TICK: Duration = Duration::from_millis(125);
+
 /// Frames are drawn at most this often: a flood of answers is shown at about 60 frames a
 /// second, not once per message. Input is handled as it comes, between frames.
 pub const FRAME: Duration = Duration::from_millis(16);
@@ -180,6 +184,8 @@ pub struct LoopStats {
     pub answers: AtomicU64,
     /// Frames drawn.
     pub frames: AtomicU64,
+    /// Animation ticks sent (only while something animated is on screen).
+    pub ticks: AtomicU64,
     /// For each input event after the first, the answers handled since the one before it
     /// (kept only when `record_gaps` is set).
     pub gaps: Mutex<Vec<u64>>,
@@ -197,6 +203,10 @@ impl LoopStats {
 
     pub fn frames(&self) -> u64 {
         self.frames.load(Ordering::Relaxed)
+    }
+
+    pub fn ticks(&self) -> u64 {
+        self.ticks.load(Ordering::Relaxed)
     }
 
     pub fn gaps(&self) -> Vec<u64> {
@@ -254,6 +264,8 @@ where
     driver.app.now = Utc::now();
     let mut timer = tokio::time::interval_at(tokio::time::Instant::now() + refresh, refresh);
     timer.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut animation = tokio::time::interval(TICK);
+    animation.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     driver.start();
     let mut next_frame = tokio::time::Instant::now();
     let mut since_input: Option<u64> = None;
@@ -274,6 +286,7 @@ where
             }
         };
         let answers_before = driver.stats.answers();
+        let animating = driver.app.animating();
         let msg = tokio::select! {
             biased;
             ev = input.next() => match ev {
@@ -294,6 +307,11 @@ where
                 msg
             }
             _ = timer.tick() => Msg::RefreshDue { now: Utc::now() },
+            // Disabled (not polled) while nothing is animated: an idle console never wakes.
+            _ = animation.tick(), if animating => {
+                LoopStats::bump(&driver.stats.ticks);
+                Msg::Tick { now: Utc::now() }
+            }
         };
         driver.app.now = driver.app.now.max(Utc::now());
         driver.handle(msg);

@@ -7,7 +7,7 @@ use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
 use super::app::{App, Level};
-use super::format::age;
+use super::format::{age, elapsed};
 use super::keys::Action;
 
 /// The spans of the status bar (pure; used by the view and by tests).
@@ -37,6 +37,16 @@ pub fn spans(app: &App) -> Vec<Span<'static>> {
             ),
             theme.error,
         ));
+    }
+    // Actions in flight: `⠹ /build #41 · step 4/7 · 1m12s` (the step text is in the PR row).
+    for (pr, a) in &app.actions {
+        let mut text = format!("{} {} #{pr}", app.spinner(), a.kind);
+        let of = a.step_of();
+        if !of.is_empty() {
+            text.push_str(&format!(" · {of}"));
+        }
+        text.push_str(&format!(" · {} ", elapsed(a.started, app.now)));
+        spans.push(Span::styled(text, theme.warn));
     }
     if let Some(m) = &app.status.message {
         let style = match m.level {

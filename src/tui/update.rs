@@ -1,7 +1,7 @@
 //! The reducer: `update(&mut App, Msg) -> Vec<Command>`. Pure: no I/O, no clock, no terminal,
 //! so every behaviour is testable with plain `#[test]`s.
 
-use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, MouseButton, MouseEvent, MouseEventKind};
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind};
 
 use super::app::{App, Failing, Overlay, PaneId};
 use super::dialogs::command_line::Entered;
@@ -47,6 +47,8 @@ fn can_show(app: &App, msg: &Msg) -> bool {
     match msg {
         Msg::Key(key) => key.kind != KeyEventKind::Release,
         Msg::Log(ev) => log_event(app, ev),
+        // A tick moves spinners and clocks: nothing to redraw when none is shown.
+        Msg::Tick { .. } => app.animating(),
         _ => true,
     }
 }
@@ -55,13 +57,16 @@ fn dispatch(app: &mut App, msg: Msg) -> Vec<Command> {
     match msg {
         Msg::Key(key) if key.kind != KeyEventKind::Release => on_key(app, key),
         Msg::Key(_) => Vec::new(),
-        Msg::Mouse(mouse) => {
-            on_mouse(app, mouse);
-            Vec::new()
-        }
+        Msg::Mouse(mouse) => super::update_mouse::on_mouse(app, mouse),
         Msg::Resize { width, height } => {
             app.size = ratatui::layout::Rect::new(0, 0, width, height);
             app.prs.ensure_visible(Areas::of_app(app).prs);
+            Vec::new()
+        }
+        Msg::Tick { now } => {
+            if app.animating() {
+                app.now = app.now.max(now);
+            }
             Vec::new()
         }
         Msg::RefreshDue { now } => {
@@ -141,7 +146,7 @@ pub(crate) fn request_prs(app: &mut App) -> Vec<Command> {
     }]
 }
 
-fn on_key(app: &mut App, key: KeyEvent) -> Vec<Command> {
+pub(crate) fn on_key(app: &mut App, key: KeyEvent) -> Vec<Command> {
     match &mut app.overlay {
         Overlay::Command(line) => match key.code {
             KeyCode::Esc => {
@@ -344,41 +349,10 @@ fn chat(app: &mut App, cmd: ChatCommand) -> Vec<Command> {
     super::update_actions::start(app, cmd)
 }
 
-fn on_mouse(app: &mut App, mouse: MouseEvent) {
-    if !matches!(app.overlay, Overlay::None) {
-        return;
-    }
-    let areas = Areas::of_app(app);
-    let Some(pane) = areas.pane_at(mouse.column, mouse.row) else {
-        return;
-    };
-    match mouse.kind {
-        MouseEventKind::Down(MouseButton::Left) => {
-            app.focus = pane;
-            if pane == PaneId::Prs {
-                if let Some(i) = app.prs.index_at_row(areas.prs, mouse.row) {
-                    app.prs.selected = i;
-                }
-            }
-        }
-        MouseEventKind::ScrollDown if pane == PaneId::Prs => {
-            app.prs.move_by(1);
-            app.prs.ensure_visible(areas.prs);
-        }
-        MouseEventKind::ScrollUp if pane == PaneId::Prs => {
-            app.prs.move_by(-1);
-            app.prs.ensure_visible(areas.prs);
-        }
-        MouseEventKind::ScrollDown if pane == PaneId::Logs => {
-            on_logs_action(app, Action::Down);
-        }
-        MouseEventKind::ScrollUp if pane == PaneId::Logs => {
-            on_logs_action(app, Action::Up);
-        }
-        _ => {}
-    }
-}
-
 #[cfg(test)]
 #[path = "update_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "update_progress_tests.rs"]
+mod progress_tests;

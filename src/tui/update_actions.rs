@@ -122,6 +122,7 @@ fn begin(app: &mut App, pr: u64, cmd: ChatCommand) -> Vec<Command> {
             kind: ActionKind::of(&cmd),
             started: app.now,
             step: "starting".into(),
+            step_no: 0,
         },
     );
     app.say(Level::Info, format!("{cmd} on #{pr} started"));
@@ -135,6 +136,10 @@ pub fn on_event(app: &mut App, ev: ActionEvent) -> Vec<Command> {
             if let Some(running) = app.actions.get_mut(&pr) {
                 running.step = text.clone();
                 let kind = running.kind;
+                if let Some(n) = crate::engine::progress::step_number(kind, running.step_no, &text)
+                {
+                    running.step_no = n;
+                }
                 app.say(Level::Info, format!("{kind} on #{pr}: {text}"));
             }
             Vec::new()

@@ -61,7 +61,7 @@ async fn pressing_b_builds_the_selected_pr_and_streams_its_pod_logs() {
     assert!(driver.app.actions.contains_key(&42));
     let started = screen(&driver, 160, 45);
     assert!(
-        started.contains("⟳ /build"),
+        started.contains("/build 0s · starting"),
         "the PR row shows the running action:\n{started}"
     );
     // A second `b` while it runs: refused, nothing sent.

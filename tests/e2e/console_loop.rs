@@ -292,3 +292,96 @@ async fn keys_are_handled_between_batches_while_eight_streams_flood() {
         stats.answers()
     );
 }
+
+/// Animation ticks: none while the console is idle (no frame either); while an action is in
+/// flight they keep coming, each moving the spinner and the elapsed time, so frames keep
+/// coming; when it ends they stop again. Counted, never timed.
+#[tokio::test]
+async fn spinners_tick_only_while_an_action_is_in_flight() {
+    use kfops_console::engine::{ActionEvent, ActionKind};
+    use kfops_console::tui::app::RunningAction;
+
+    let sim = Simulator::start(([127, 0, 0, 1], 0).into(), quiet_scenario())
+        .await
+        .unwrap();
+    let mut driver = driver_on(&sim, 120, 40).await;
+    let mut terminal = Terminal::new(TestBackend::new(120, 40)).unwrap();
+    let stats = driver.stats.clone();
+
+    // Idle: after the first load nothing is animated, so no tick and no frame.
+    let (keys, input) = mpsc::unbounded();
+    let idle = {
+        let stats = stats.clone();
+        async move {
+            settle(&stats).await;
+            let (ticks, frames) = (stats.ticks(), stats.frames());
+            settle(&stats).await;
+            assert_eq!(stats.ticks(), ticks, "no tick while idle");
+            assert_eq!(stats.frames(), frames, "no frame while idle");
+            keys.unbounded_send(press('q')).unwrap();
+        }
+    };
+    let (ran, ()) = tokio::join!(
+        run_loop(
+            &mut terminal,
+            &mut driver,
+            input,
+            Duration::from_secs(3_600)
+        ),
+        idle
+    );
+    ran.unwrap();
+    assert!(driver.app.actions.is_empty());
+
+    // An action in flight (its task is the test: it ends when the test says so).
+    driver.app.should_quit = false;
+    driver.app.actions.insert(
+        41,
+        RunningAction {
+            kind: ActionKind::Build,
+            started: chrono::Utc::now(),
+            step: "uploading pipeline demo to KFP".into(),
+            step_no: 4,
+        },
+    );
+    let answers = driver.sender();
+    let (keys, input) = mpsc::unbounded();
+    let busy = {
+        let stats = stats.clone();
+        async move {
+            let (ticks, frames) = (stats.ticks(), stats.frames());
+            wait_for(
+                "ticks and frames while busy",
+                Duration::from_secs(30),
+                || stats.ticks() >= ticks + 10 && stats.frames() >= frames + 10,
+            )
+            .await;
+            // The action ends: the ticks stop (after the PR reload it asks for).
+            answers
+                .send(Msg::Action(ActionEvent::Done {
+                    pr: 41,
+                    action: ActionKind::Build,
+                    outcome: Ok("built".into()),
+                }))
+                .unwrap();
+            settle(&stats).await;
+            let (ticks, frames) = (stats.ticks(), stats.frames());
+            settle(&stats).await;
+            assert_eq!(stats.ticks(), ticks, "no tick once the action ended");
+            assert_eq!(stats.frames(), frames);
+            keys.unbounded_send(press('q')).unwrap();
+        }
+    };
+    let (ran, ()) = tokio::join!(
+        run_loop(
+            &mut terminal,
+            &mut driver,
+            input,
+            Duration::from_secs(3_600)
+        ),
+        busy
+    );
+    ran.unwrap();
+    assert!(driver.app.should_quit);
+    assert!(driver.app.actions.is_empty());
+}

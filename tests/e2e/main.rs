@@ -20,6 +20,7 @@ mod graph_keys;
 mod graph_layout;
 mod headless;
 mod hostile;
+mod keys_themes;
 mod kubectl;
 mod log_cuts;
 mod log_follow;

@@ -5,7 +5,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph};
 use ratatui::Frame;
 
-use crate::tui::keys::{Group, KeyMap, ACTIONS};
+use crate::tui::keys::{Action, Group, KeyMap, ACTIONS};
 use crate::tui::layout::centered;
 use crate::tui::theme::Theme;
 
@@ -35,14 +35,23 @@ pub fn lines(keymap: &KeyMap, theme: &Theme) -> Vec<Line<'static>> {
     }
     out.push(Line::raw(""));
     out.push(Line::from(Span::styled("Mouse", theme.header)));
-    out.push(Line::from(vec![
-        Span::styled(format!("  {:<16}", "click"), theme.key),
-        Span::raw("focus a pane / select a PR"),
-    ]));
-    out.push(Line::from(vec![
-        Span::styled(format!("  {:<16}", "wheel"), theme.key),
-        Span::raw("move the selection"),
-    ]));
+    for (what, does) in [
+        (
+            "click",
+            "focus a pane; pick a PR, log cell, graph node, picker row, dialog button",
+        ),
+        ("click again", "open what is picked (as enter)"),
+        (
+            "wheel",
+            "scroll the pane, picker or overlay under the pointer",
+        ),
+        ("shift-wheel", "pan the run graph sideways"),
+    ] {
+        out.push(Line::from(vec![
+            Span::styled(format!("  {what:<16}"), theme.key),
+            Span::raw(does),
+        ]));
+    }
     out.push(Line::raw(""));
     out.push(Line::from(Span::styled("Command line", theme.header)));
     out.push(Line::from(Span::styled(
@@ -59,7 +68,12 @@ pub fn lines(keymap: &KeyMap, theme: &Theme) -> Vec<Line<'static>> {
     ]));
     out.push(Line::raw(""));
     out.push(Line::from(Span::styled(
-        "esc / ? closes this help; j/k scroll",
+        format!(
+            "esc / {} closes this help; {} / {} scroll",
+            keymap.describe(Action::Help),
+            keymap.describe(Action::Down),
+            keymap.describe(Action::Up)
+        ),
         theme.dim,
     )));
     out
@@ -77,10 +91,7 @@ pub fn render(frame: &mut Frame, area: Rect, keymap: &KeyMap, scroll: u16, theme
         .borders(Borders::ALL)
         .border_type(BorderType::Double)
         .border_style(theme.border_focused)
-        .title(Span::styled(
-            " Help: keys (j/k scroll, esc closes) ",
-            theme.title,
-        ));
+        .title(Span::styled(" Help: keys in effect ", theme.title));
     let max_scroll = height.saturating_sub(rect.height);
     frame.render_widget(
         Paragraph::new(text)

@@ -207,7 +207,11 @@ pub fn render(
         if pane.loading {
             let block = pane_block(PaneId::Graph, vec![], focused, theme);
             frame.render_widget(
-                Paragraph::new(Span::styled("Loading the run…", theme.dim)).block(block),
+                Paragraph::new(Span::styled(
+                    format!("{} Loading the run…", crate::tui::format::spinner(now)),
+                    theme.dim,
+                ))
+                .block(block),
                 area,
             );
         } else if let Some(err) = &pane.error {
@@ -250,7 +254,13 @@ pub fn render(
             inner,
         ),
         (None, None) => frame.render_widget(
-            Paragraph::new(Span::styled("Loading the pipeline spec…", theme.dim)),
+            Paragraph::new(Span::styled(
+                format!(
+                    "{} Loading the pipeline spec…",
+                    crate::tui::format::spinner(now)
+                ),
+                theme.dim,
+            )),
             inner,
         ),
     }
@@ -338,13 +348,7 @@ fn render_picker(
     theme: &Theme,
 ) {
     let Some(picker) = &pane.picker else { return };
-    let screen = frame.area();
-    let height = u16::try_from(picker.runs.len())
-        .unwrap_or(u16::MAX)
-        .saturating_add(4)
-        .max(5);
-    let rect =
-        crate::tui::layout::centered(screen, 84, height.min(screen.height.saturating_sub(2)));
+    let rect = crate::tui::layout::run_picker(frame.area(), picker.runs.len());
     frame.render_widget(Clear, rect);
     let title = format!(
         " runs of #{} {}",
@@ -357,9 +361,9 @@ fn render_picker(
         .title(Span::styled(title, theme.title));
     if picker.runs.is_empty() {
         let text = if picker.loading {
-            "Loading…"
+            format!("{} Loading…", crate::tui::format::spinner(now))
         } else {
-            "No runs for this PR yet: r runs it."
+            "No runs for this PR yet: r runs it.".to_string()
         };
         frame.render_widget(
             Paragraph::new(Span::styled(text, theme.dim)).block(block),

@@ -12,7 +12,7 @@ use crate::domain::{PullRequest, LABEL_PRODUCTION, LABEL_STAGING};
 use std::collections::BTreeMap;
 
 use crate::tui::app::{PaneId, RunningAction};
-use crate::tui::format::{age, ellipsize, short_id};
+use crate::tui::format::{age, ellipsize, short_id, spinner};
 use crate::tui::theme::Theme;
 
 /// Where the PR list is in its life.
@@ -252,10 +252,25 @@ fn id_cell(id: Option<&String>, theme: &Theme) -> Cell<'static> {
     }
 }
 
-fn title_cell(pr: &PullRequest, running: Option<&RunningAction>, theme: &Theme) -> Cell<'static> {
+/// How wide a running action's step text gets in the row.
+const STEP_WIDTH: usize = 30;
+
+/// The title, after the running action's progress
+/// (`⠹ /build 4/7 · 1m12s · uploading pipeline demo… │ Title`).
+fn title_cell(
+    pr: &PullRequest,
+    running: Option<&RunningAction>,
+    now: DateTime<Utc>,
+    spinner: &str,
+    theme: &Theme,
+) -> Cell<'static> {
     match running {
         Some(action) => Cell::from(Line::from(vec![
-            Span::styled(format!("⟳ {} ", action.kind), theme.warn),
+            Span::styled(format!("{spinner} {} ", action.kind), theme.warn),
+            Span::styled(
+                format!("{} │ ", action.progress(now, STEP_WIDTH)),
+                theme.dim,
+            ),
             Span::raw(pr.title.clone()),
         ])),
         None => Cell::from(pr.title.clone()),
@@ -266,11 +281,12 @@ fn row_cells(
     pr: &PullRequest,
     running: Option<&RunningAction>,
     now: DateTime<Utc>,
+    spinner: &str,
     theme: &Theme,
 ) -> [Cell<'static>; 10] {
     [
         Cell::from(format!("#{}", pr.number)),
-        title_cell(pr, running, theme),
+        title_cell(pr, running, now, spinner, theme),
         Cell::from(ellipsize(&pr.author, 12)),
         Cell::from(ellipsize(&format!("{}→{}", pr.head_ref, pr.base_ref), 26)),
         behind_cell(pr, theme),
@@ -293,19 +309,21 @@ pub fn render(
     focused: bool,
     theme: &Theme,
 ) {
+    let spinner = spinner(now);
     let mut extra = vec![Span::styled(format!(" ({})", pane.items.len()), theme.dim)];
     if pane.refreshing || pane.load == LoadState::Loading {
-        extra.push(Span::styled(" ⟳ refreshing", theme.warn));
+        extra.push(Span::styled(format!(" {spinner} refreshing"), theme.warn));
     }
     let block = pane_block(PaneId::Prs, extra, focused, theme);
     if pane.items.is_empty() {
+        let loading = format!("{spinner} Loading pull requests…");
         let text = match pane.load {
-            LoadState::NotLoaded | LoadState::Loading => "Loading pull requests…",
+            LoadState::NotLoaded | LoadState::Loading => loading.as_str(),
             LoadState::Loaded => empty::empty_text(PaneId::Prs).0,
             LoadState::Failed => "Could not load pull requests: see the status bar.",
         };
         frame.render_widget(
-            Paragraph::new(Span::styled(text, theme.dim)).block(block),
+            Paragraph::new(Span::styled(text.to_string(), theme.dim)).block(block),
             area,
         );
         return;
@@ -314,7 +332,7 @@ pub fn render(
     let header =
         Row::new(columns.iter().map(|&i| Cell::from(COLUMNS[i].title))).style(theme.header);
     let rows = pane.items.iter().map(|pr| {
-        let mut cells = row_cells(pr, running.get(&pr.number), now, theme).map(Some);
+        let mut cells = row_cells(pr, running.get(&pr.number), now, spinner, theme).map(Some);
         Row::new(columns.iter().map(|&i| cells[i].take().unwrap_or_default()))
     });
     let widths: Vec<Constraint> = columns.iter().map(|&i| COLUMNS[i].width).collect();

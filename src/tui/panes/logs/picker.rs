@@ -81,7 +81,10 @@ pub fn render(
     let rows = usize::from(area.height.saturating_sub(1));
     match &picker.state {
         PickerState::Loading => lines.push(Line::from(Span::styled(
-            "Looking for the PR's build pods…",
+            format!(
+                "{} Looking for the PR's build pods…",
+                crate::tui::format::spinner(now)
+            ),
             theme.dim,
         ))),
         PickerState::Failed(e) => {

@@ -1,0 +1,212 @@
+//! Progress of work in flight: step numbers, elapsed times, spinners, and the animation tick
+//! that moves them (only while something animated is on screen).
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use ratatui::backend::TestBackend;
+use ratatui::Terminal;
+
+use super::*;
+use crate::domain::PullRequest;
+use crate::engine::ActionEvent;
+use crate::tui::keys::KeyMap;
+
+fn t0() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 25, 12, 0, 0).unwrap()
+}
+
+fn pr(number: u64) -> PullRequest {
+    PullRequest {
+        number,
+        title: format!("Retrain the churn model ({number})"),
+        author: "ana".into(),
+        head_ref: format!("feature-{number}"),
+        head_sha: "a".repeat(40),
+        base_ref: "main".into(),
+        behind_by: Some(0),
+        ahead_by: Some(1),
+        mergeable: Some(true),
+        mergeable_state: Some("clean".into()),
+        labels: vec![],
+        updated_at: t0(),
+        last_version_id: None,
+        last_run_id: None,
+    }
+}
+
+/// Two PRs loaded at `t0`, nothing in flight.
+fn idle() -> App {
+    let mut app = App::new("acme/model", "test", KeyMap::default());
+    init(&mut app);
+    update(
+        &mut app,
+        Msg::PrsLoaded {
+            generation: 1,
+            at: t0(),
+            result: Ok(vec![pr(41), pr(42)]),
+        },
+    );
+    app
+}
+
+fn step(app: &mut App, text: &str) {
+    update(
+        app,
+        Msg::Action(ActionEvent::Step {
+            pr: 41,
+            text: text.into(),
+        }),
+    );
+}
+
+/// `/build` on #41 at its 4th step, started 72 s before `now`.
+fn building() -> App {
+    let mut app = idle();
+    let cmds = update(
+        &mut app,
+        Msg::Key(crossterm::event::KeyEvent::from(
+            crossterm::event::KeyCode::Char('b'),
+        )),
+    );
+    assert!(matches!(cmds[..], [Command::StartAction { pr: 41, .. }]));
+    for text in [
+        "reading PR #41",
+        "reading pipeline.yaml at abc1234",
+        "uploading pipeline churn to KFP",
+    ] {
+        step(&mut app, text);
+    }
+    app.now = t0() + Duration::seconds(72);
+    app
+}
+
+fn screen(app: &App, width: u16, height: u16) -> Terminal<TestBackend> {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    terminal.draw(|f| crate::tui::view::draw(f, app)).unwrap();
+    terminal
+}
+
+fn row_text(terminal: &Terminal<TestBackend>, y: u16) -> String {
+    let buf = terminal.backend().buffer();
+    (0..buf.area.width)
+        .map(|x| buf[(x, y)].symbol().to_string())
+        .collect()
+}
+
+#[test]
+fn steps_are_numbered_per_action_kind() {
+    let app = building();
+    let a = &app.actions[&41];
+    assert_eq!(a.step_no, 4, "the template step was skipped (no images)");
+    assert_eq!(a.step_of(), "step 4/7");
+    assert_eq!(
+        a.progress(app.now, 40),
+        "4/7 · 1m12s · uploading pipeline churn to KFP"
+    );
+}
+
+#[test]
+fn pr_row_shows_spinner_step_and_elapsed_time() {
+    let app = building();
+    let terminal = screen(&app, 200, 12);
+    // The PR pane: border, header, then #41's row.
+    insta::assert_snapshot!("pr_row_running_build", row_text(&terminal, 2));
+    let row = row_text(&terminal, 2);
+    assert!(row.contains(app.spinner()), "{row}");
+    assert!(
+        row.contains("/build 4/7 · 1m12s · uploading pipeline"),
+        "{row}"
+    );
+}
+
+#[test]
+fn status_bar_shows_running_actions_with_step_and_elapsed_time() {
+    let app = building();
+    let terminal = screen(&app, 140, 12);
+    insta::assert_snapshot!("status_bar_running_build", row_text(&terminal, 11));
+    let bar = row_text(&terminal, 11);
+    assert!(bar.contains("/build #41 · step 4/7 · 1m12s"), "{bar}");
+}
+
+#[test]
+fn elapsed_time_and_spinner_follow_the_clock() {
+    let mut app = building();
+    let before = screen(&app, 140, 12);
+    app.now += Duration::milliseconds(crate::tui::format::SPINNER_FRAME_MS);
+    let after = screen(&app, 140, 12);
+    assert_ne!(
+        row_text(&before, 2),
+        row_text(&after, 2),
+        "the spinner moved"
+    );
+    // On a 120-column screen the number and the time still show.
+    app.now = t0() + Duration::seconds(75);
+    let row = row_text(&screen(&app, 120, 12), 2);
+    assert!(row.contains("/build 4/7 · 1m15s"), "{row}");
+}
+
+#[test]
+fn tick_marks_dirty_only_while_something_is_animated() {
+    let mut app = idle();
+    assert!(!app.animating());
+    app.dirty = false;
+    update(
+        &mut app,
+        Msg::Tick {
+            now: t0() + Duration::seconds(5),
+        },
+    );
+    assert!(!app.dirty, "an idle console is not redrawn by a tick");
+    assert_eq!(app.now, t0(), "nor does its clock move");
+
+    let mut app = building();
+    assert!(app.animating());
+    app.dirty = false;
+    let now = app.now + Duration::seconds(1);
+    assert!(update(&mut app, Msg::Tick { now }).is_empty());
+    assert!(app.dirty);
+    assert_eq!(app.now, now);
+
+    // The action ends: no more animation.
+    update(
+        &mut app,
+        Msg::Action(ActionEvent::Done {
+            pr: 41,
+            action: crate::engine::ActionKind::Build,
+            outcome: Ok("built".into()),
+        }),
+    );
+    // Its reload of the PR list is a visible loading state until it answers.
+    assert!(app.animating());
+    let generation = app.prs_generation;
+    update(
+        &mut app,
+        Msg::PrsLoaded {
+            generation,
+            at: now,
+            result: Ok(vec![pr(41)]),
+        },
+    );
+    assert!(!app.animating());
+    app.dirty = false;
+    update(
+        &mut app,
+        Msg::Tick {
+            now: now + Duration::seconds(1),
+        },
+    );
+    assert!(!app.dirty);
+}
+
+#[test]
+fn loading_the_prs_shows_a_spinner() {
+    let mut app = App::new("acme/model", "test", KeyMap::default());
+    init(&mut app);
+    app.now = t0();
+    assert!(app.animating());
+    let terminal = screen(&app, 100, 12);
+    let line = row_text(&terminal, 1);
+    assert!(
+        line.contains(&format!("{} Loading pull requests…", app.spinner())),
+        "{line}"
+    );
+}
