@@ -17,6 +17,7 @@ pub mod backends;
 pub mod bench;
 pub mod chatops;
 pub mod cli;
+pub mod cli_docs;
 pub mod config;
 pub mod domain;
 pub mod engine;
