@@ -91,7 +91,11 @@ mod tests {
         assert!(page.contains(".SH NAME"), "{page}");
         assert!(page.contains(".SH SYNOPSIS"), "{page}");
         for sub in subcommands() {
-            assert!(page.contains(&sub), "man page lacks `{sub}`");
+            // roff escapes `-` as `\-`.
+            assert!(
+                page.contains(&sub.replace('-', "\\-")),
+                "man page lacks `{sub}`"
+            );
         }
     }
 

@@ -196,7 +196,10 @@ pub async fn headless_run(
     };
     let mut out = std::io::stdout();
     let audit = AuditLog::from_config(cfg);
-    Ok(crate::headless::run::run(&backends, cfg, pr, options, audit.as_ref(), json, &mut out).await)
+    Ok(
+        crate::headless::run::run(&backends, cfg, pr, options, audit.as_ref(), json, &mut out)
+            .await,
+    )
 }
 
 /// `kfops deploy --pr N`: `Err((exit code, message))` for refusals and connection failures.
@@ -212,16 +215,11 @@ pub async fn headless_deploy(
         .map_err(|e| (1, e.to_string()))?;
     let mut out = std::io::stdout();
     let audit = AuditLog::from_config(cfg);
-    crate::headless::deploy::run(&backends, cfg, pr, req, yes, audit.as_ref(), json, &mut out)
-        .await
+    crate::headless::deploy::run(&backends, cfg, pr, req, yes, audit.as_ref(), json, &mut out).await
 }
 
 /// `kfops build-run --pr N`.
-pub async fn headless_build_run(
-    cfg: &Config,
-    pr: u64,
-    json: bool,
-) -> Result<bool, BackendError> {
+pub async fn headless_build_run(cfg: &Config, pr: u64, json: bool) -> Result<bool, BackendError> {
     let backends = action_backends(cfg, pr, ActionKind::BuildRun, json).await?;
     let mut out = std::io::stdout();
     let audit = AuditLog::from_config(cfg);

@@ -4,10 +4,10 @@ use std::io::Write;
 
 use chrono::Local;
 
+use super::json::{self, Progress};
 use crate::audit::AuditLog;
 use crate::chatops::ChatCommand;
 use crate::config::Config;
-use super::json::{self, Progress};
 use crate::engine::{build, ActionEvent, ActionKind, Backends};
 
 /// Runs the build and prints progress to `out` (JSON lines with `json`); returns whether it

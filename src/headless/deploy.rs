@@ -4,11 +4,11 @@
 
 use std::io::{BufRead, IsTerminal, Write};
 
+use super::json::{self, Progress};
 use crate::audit::AuditLog;
 use crate::chatops::{ChatCommand, DeployTarget};
 use crate::config::Config;
 use crate::engine::deploy::{deploy, namespace_of, DeployRequest};
-use super::json::{self, Progress};
 use crate::engine::{ActionEvent, ActionKind, Backends};
 
 /// Whether the operator agreed to a production deploy (asked on the terminal).

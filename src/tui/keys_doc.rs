@@ -29,8 +29,7 @@ with your own bindings applied.\n",
             "\n## {}\n\n| action | default keys | what it does |\n| --- | --- | --- |\n",
             group.title()
         );
-        for (_, name, _, description, keys) in ACTIONS.iter().filter(|(_, _, g, ..)| *g == group)
-        {
+        for (_, name, _, description, keys) in ACTIONS.iter().filter(|(_, _, g, ..)| *g == group) {
             let keys: Vec<String> = keys.iter().map(|k| format!("`{}`", cell(k))).collect();
             let _ = writeln!(
                 md,
