@@ -66,6 +66,10 @@ pub enum CliCommand {
         /// The pull request number.
         #[arg(long, value_name = "N")]
         pr: u64,
+        /// JSON lines on stdout: one object per progress event, then a final
+        /// {"ok", "pr", "action", …, "error": {"step", "message"}}; warnings on stderr.
+        #[arg(long)]
+        json: bool,
     },
     /// Run /run on a PR: start a KFP run of the PR's last built version (or --version-id),
     /// creating the experiment when missing, and comment on the PR. With --wait, follow it to
@@ -80,12 +84,20 @@ pub enum CliCommand {
         /// Wait for the run to end and post the completion comment.
         #[arg(long)]
         wait: bool,
+        /// JSON lines on stdout: one object per progress event, then a final
+        /// {"ok", "pr", "action", …, "error": {"step", "message"}}; warnings on stderr.
+        #[arg(long)]
+        json: bool,
     },
     /// Run /build_run on a PR: build, then run the new version and wait for it.
     BuildRun {
         /// The pull request number.
         #[arg(long, value_name = "N")]
         pr: u64,
+        /// JSON lines on stdout: one object per progress event, then a final
+        /// {"ok", "pr", "action", …, "error": {"step", "message"}}; warnings on stderr.
+        #[arg(long)]
+        json: bool,
     },
     /// List a PR's pipeline runs (state, start, duration, run ID), newest first.
     Runs {
@@ -115,6 +127,10 @@ pub enum CliCommand {
         /// Do not ask (needed for production when not on a terminal).
         #[arg(long, short = 'y')]
         yes: bool,
+        /// JSON lines on stdout: one object per progress event, then a final
+        /// {"ok", "pr", "action", …, "error": {"step", "message"}}; warnings on stderr.
+        #[arg(long)]
+        json: bool,
     },
     /// Print the build logs of a PR's pods (the newest build), like stern: one coloured prefix
     /// per image. Colour only on a terminal.
@@ -131,6 +147,10 @@ pub enum CliCommand {
         /// No colours, even on a terminal.
         #[arg(long)]
         no_color: bool,
+        /// JSON lines on stdout: {"pod", "image", "time", "text"} per log line and
+        /// {"pod", "image", "status"} when a stream reconnects, restarts or fails.
+        #[arg(long)]
+        json: bool,
     },
     /// Check the setup and say what to fix: the config file, the GitHub token (user, scopes,
     /// push access), the cluster (reachable, RBAC per namespace), the KFP API, the namespaces
@@ -143,6 +163,27 @@ pub enum CliCommand {
     },
     /// Print the documented example config file (every key, with comments).
     ExampleConfig,
+    /// Print the shell completion script for kfops, e.g.
+    /// `kfops completions bash > ~/.local/share/bash-completion/completions/kfops`.
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff), e.g. `kfops man | man -l -`; with --dir, write kfops.1 and
+    /// one kfops-<command>.1 per command into that directory.
+    Man {
+        /// Write one page per command into this directory instead of printing.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
+    /// The key bindings as a Markdown table (docs/KEYBINDINGS.md is generated from it).
+    #[command(hide = true)]
+    Keys {
+        /// Markdown (the only format so far).
+        #[arg(long)]
+        markdown: bool,
+    },
     /// Load harnesses (numbers for docs/PERFORMANCE.md).
     Bench {
         #[command(subcommand)]

@@ -14,7 +14,7 @@ use crate::backends::github::GitHub;
 use crate::backends::kfp::{Kfp, KfpEndpoint};
 use crate::backends::BackendError;
 use crate::config::{self, Config};
-use crate::engine::{Backends, InFlight};
+use crate::engine::{ActionKind, Backends, InFlight};
 use crate::sim::{Scenario, Simulator};
 use crate::tui::app::Level;
 use crate::tui::keys::KeyMap;
@@ -151,12 +151,33 @@ pub async fn backends(cfg: &Config) -> Result<Backends, BackendError> {
     })
 }
 
+/// The backends of a headless action; with `--json` a connection failure is also said by a
+/// final object on stdout (step "connect").
+async fn action_backends(
+    cfg: &Config,
+    pr: u64,
+    action: ActionKind,
+    json: bool,
+) -> Result<Backends, BackendError> {
+    backends(cfg).await.inspect_err(|e| {
+        if json {
+            crate::headless::json::failure(
+                &mut std::io::stdout(),
+                pr,
+                action,
+                "connect",
+                &e.to_string(),
+            );
+        }
+    })
+}
+
 /// `kfops build --pr N`: progress on stdout; `Ok(false)` when the build failed.
-pub async fn headless_build(cfg: &Config, pr: u64) -> Result<bool, BackendError> {
-    let backends = backends(cfg).await?;
+pub async fn headless_build(cfg: &Config, pr: u64, json: bool) -> Result<bool, BackendError> {
+    let backends = action_backends(cfg, pr, ActionKind::Build, json).await?;
     let mut out = std::io::stdout();
     let audit = AuditLog::from_config(cfg);
-    Ok(crate::headless::build::run(&backends, cfg, pr, audit.as_ref(), &mut out).await)
+    Ok(crate::headless::build::run(&backends, cfg, pr, audit.as_ref(), json, &mut out).await)
 }
 
 /// `kfops run --pr N`: progress on stdout; `Ok(false)` when the run failed.
@@ -165,8 +186,9 @@ pub async fn headless_run(
     pr: u64,
     version_id: Option<String>,
     wait: bool,
+    json: bool,
 ) -> Result<bool, BackendError> {
-    let backends = backends(cfg).await?;
+    let backends = action_backends(cfg, pr, ActionKind::Run, json).await?;
     let options = crate::engine::run::RunOptions {
         version_id,
         wait,
@@ -174,7 +196,10 @@ pub async fn headless_run(
     };
     let mut out = std::io::stdout();
     let audit = AuditLog::from_config(cfg);
-    Ok(crate::headless::run::run(&backends, cfg, pr, options, audit.as_ref(), &mut out).await)
+    Ok(
+        crate::headless::run::run(&backends, cfg, pr, options, audit.as_ref(), json, &mut out)
+            .await,
+    )
 }
 
 /// `kfops deploy --pr N`: `Err((exit code, message))` for refusals and connection failures.
@@ -183,19 +208,22 @@ pub async fn headless_deploy(
     pr: u64,
     req: crate::engine::deploy::DeployRequest,
     yes: bool,
+    json: bool,
 ) -> Result<bool, (u8, String)> {
-    let backends = backends(cfg).await.map_err(|e| (1, e.to_string()))?;
+    let backends = action_backends(cfg, pr, ActionKind::Deploy(req.target), json)
+        .await
+        .map_err(|e| (1, e.to_string()))?;
     let mut out = std::io::stdout();
     let audit = AuditLog::from_config(cfg);
-    crate::headless::deploy::run(&backends, cfg, pr, req, yes, audit.as_ref(), &mut out).await
+    crate::headless::deploy::run(&backends, cfg, pr, req, yes, audit.as_ref(), json, &mut out).await
 }
 
 /// `kfops build-run --pr N`.
-pub async fn headless_build_run(cfg: &Config, pr: u64) -> Result<bool, BackendError> {
-    let backends = backends(cfg).await?;
+pub async fn headless_build_run(cfg: &Config, pr: u64, json: bool) -> Result<bool, BackendError> {
+    let backends = action_backends(cfg, pr, ActionKind::BuildRun, json).await?;
     let mut out = std::io::stdout();
     let audit = AuditLog::from_config(cfg);
-    Ok(crate::headless::run::build_run(&backends, cfg, pr, audit.as_ref(), &mut out).await)
+    Ok(crate::headless::run::build_run(&backends, cfg, pr, audit.as_ref(), json, &mut out).await)
 }
 
 /// `kfops runs --pr N [--json]`.

@@ -18,6 +18,7 @@ pub mod backends;
 pub mod bench;
 pub mod chatops;
 pub mod cli;
+pub mod cli_docs;
 pub mod config;
 pub mod doctor;
 pub mod domain;

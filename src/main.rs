@@ -38,28 +38,44 @@ fn main() -> ExitCode {
             return ExitCode::from(runtime.block_on(kfops_console::doctor::command(config, json)));
         }
         Some(CliCommand::Bench { ref what }) => runtime.block_on(bench(what)),
+        Some(CliCommand::Completions { shell }) => {
+            print!("{}", kfops_console::cli_docs::completions(shell));
+            Ok(())
+        }
+        Some(CliCommand::Man { ref dir }) => man(dir.as_deref()),
+        Some(CliCommand::Keys { .. }) => {
+            print!("{}", tui::keys_doc::markdown_table());
+            Ok(())
+        }
         Some(CliCommand::Sim { listen, scenario }) => launch::scenario(scenario.as_deref())
             .and_then(|s| runtime.block_on(launch::sim(listen, s))),
         Some(CliCommand::Demo { scenario }) => launch::scenario(scenario.as_deref())
             .and_then(|s| runtime.block_on(launch::demo(s, cli.read_only))),
-        Some(CliCommand::Build { pr }) => {
+        Some(CliCommand::Build { pr, json }) => {
             return headless(&cli, &runtime, true, "/build", pr, |cfg| {
-                Box::pin(launch::headless_build(cfg, pr))
+                Box::pin(launch::headless_build(cfg, pr, json))
             })
         }
         Some(CliCommand::Run {
             pr,
             ref version_id,
             wait,
+            json,
         }) => {
             let version_id = version_id.clone();
             return headless(&cli, &runtime, true, "/run", pr, move |cfg| {
-                Box::pin(launch::headless_run(cfg, pr, version_id.clone(), wait))
+                Box::pin(launch::headless_run(
+                    cfg,
+                    pr,
+                    version_id.clone(),
+                    wait,
+                    json,
+                ))
             });
         }
-        Some(CliCommand::BuildRun { pr }) => {
+        Some(CliCommand::BuildRun { pr, json }) => {
             return headless(&cli, &runtime, true, "/build_run", pr, |cfg| {
-                Box::pin(launch::headless_build_run(cfg, pr))
+                Box::pin(launch::headless_build_run(cfg, pr, json))
             })
         }
         Some(CliCommand::Deploy {
@@ -68,6 +84,7 @@ fn main() -> ExitCode {
             ref run_id,
             force,
             yes,
+            json,
         }) => {
             let req = kfops_console::engine::deploy::DeployRequest {
                 target: if staging {
@@ -88,7 +105,7 @@ fn main() -> ExitCode {
                 );
                 return ExitCode::from(2);
             }
-            return match runtime.block_on(launch::headless_deploy(&cfg, pr, req, yes)) {
+            return match runtime.block_on(launch::headless_deploy(&cfg, pr, req, yes, json)) {
                 Ok(true) => ExitCode::SUCCESS,
                 Ok(false) => ExitCode::FAILURE,
                 Err((code, message)) => {
@@ -107,6 +124,7 @@ fn main() -> ExitCode {
             follow,
             all,
             no_color,
+            json,
         }) => {
             let cfg = match load_config(&cli) {
                 Ok(cfg) => cfg,
@@ -117,6 +135,7 @@ fn main() -> ExitCode {
                 follow,
                 all_builds: all,
                 color: kfops_console::headless::use_color(no_color),
+                json,
             };
             return match runtime.block_on(launch::headless_logs(&cfg, req)) {
                 Ok(true) => ExitCode::SUCCESS,
@@ -251,4 +270,17 @@ async fn bench(what: &BenchCommand) -> color_eyre::Result<()> {
             Ok(())
         }
     }
+}
+
+/// `kfops man [--dir DIR]`: the page on stdout, or one page per command written into DIR.
+fn man(dir: Option<&std::path::Path>) -> color_eyre::Result<()> {
+    match dir {
+        None => print!("{}", kfops_console::cli_docs::man_page()?),
+        Some(dir) => {
+            for path in kfops_console::cli_docs::write_man_pages(dir)? {
+                eprintln!("wrote {}", path.display());
+            }
+        }
+    }
+    Ok(())
 }

@@ -4,24 +4,30 @@ use std::io::Write;
 
 use chrono::Local;
 
+use super::json::{self, Progress};
 use crate::audit::AuditLog;
 use crate::chatops::ChatCommand;
 use crate::config::Config;
-use crate::engine::{build, ActionEvent, Backends};
+use crate::engine::{build, ActionEvent, ActionKind, Backends};
 
-/// Runs the build and prints progress to `out`; returns whether it succeeded.
+/// Runs the build and prints progress to `out` (JSON lines with `json`); returns whether it
+/// succeeded.
 pub async fn run(
     backends: &Backends,
     cfg: &Config,
     pr: u64,
     audit: Option<&AuditLog>,
+    json: bool,
     out: &mut (dyn Write + Send),
 ) -> bool {
-    let _ = writeln!(
-        out,
-        "kfops build: PR #{pr} of {}/{}",
-        cfg.repository.owner, cfg.repository.name
-    );
+    let mut progress = Progress::new(json);
+    if !json {
+        let _ = writeln!(
+            out,
+            "kfops build: PR #{pr} of {}/{}",
+            cfg.repository.owner, cfg.repository.name
+        );
+    }
     let recorder = super::audit_begin(audit, pr, &ChatCommand::Build).await;
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<ActionEvent>();
     let rec = recorder.as_ref();
@@ -33,18 +39,34 @@ pub async fn run(
     tokio::pin!(work);
     let result = loop {
         tokio::select! {
-            Some(ev) = rx.recv() => print_event(out, &ev),
+            Some(ev) = rx.recv() => progress.event(out, &ev, print_event),
             result = &mut work => break result,
         }
     };
     while let Ok(ev) = rx.try_recv() {
-        print_event(out, &ev);
+        progress.event(out, &ev, print_event);
     }
     let summary = result
         .as_ref()
         .map(|o| format!("pipeline version {}", o.version_id))
         .map_err(Clone::clone);
     super::audit_finish(recorder.as_ref(), &summary).await;
+    if let Progress::Json(p) = &progress {
+        let outcome = result.as_ref().map(|o| {
+            let images: serde_json::Map<_, _> = o
+                .images
+                .iter()
+                .map(|(image, dest)| (image.clone(), dest.clone().into()))
+                .collect();
+            json::fields([
+                ("pipeline_id", o.pipeline_id.clone().into()),
+                ("version_id", o.version_id.clone().into()),
+                ("images", images.into()),
+            ])
+        });
+        p.finish(out, pr, ActionKind::Build, outcome);
+        return result.is_ok();
+    }
     match result {
         Ok(output) => {
             let _ = writeln!(

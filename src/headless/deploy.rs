@@ -4,11 +4,12 @@
 
 use std::io::{BufRead, IsTerminal, Write};
 
+use super::json::{self, Progress};
 use crate::audit::AuditLog;
 use crate::chatops::{ChatCommand, DeployTarget};
 use crate::config::Config;
 use crate::engine::deploy::{deploy, namespace_of, DeployRequest};
-use crate::engine::{ActionEvent, Backends};
+use crate::engine::{ActionEvent, ActionKind, Backends};
 
 /// Whether the operator agreed to a production deploy (asked on the terminal).
 pub fn ask(
@@ -35,8 +36,10 @@ pub fn ask(
     matches!(answer.trim(), "y" | "Y" | "yes" | "YES" | "Yes")
 }
 
-/// Runs the deploy, printing progress; `Ok(true)` on success, `Ok(false)` on failure, `Err`
-/// with the exit code for refusals before anything was sent.
+/// Runs the deploy, printing progress (JSON lines with `json`); `Ok(true)` on success,
+/// `Ok(false)` on failure, `Err` with the exit code for refusals before anything was sent (in
+/// JSON mode also said by a final object at step "confirm").
+#[allow(clippy::too_many_arguments)]
 pub async fn run(
     b: &Backends,
     cfg: &Config,
@@ -44,8 +47,22 @@ pub async fn run(
     req: DeployRequest,
     yes: bool,
     audit: Option<&AuditLog>,
+    json: bool,
     out: &mut (dyn Write + Send),
 ) -> Result<bool, (u8, String)> {
+    let action = ActionKind::Deploy(req.target);
+    let refused = confirm(pr, &req, cfg, yes);
+    if let Err((_, message)) = &refused {
+        if json {
+            json::failure(out, pr, action, "confirm", message);
+        }
+    }
+    refused?;
+    run_confirmed(b, cfg, pr, req, audit, json, out).await
+}
+
+/// Asks for a production deploy unless `yes`: `Err` with the exit code when refused.
+fn confirm(pr: u64, req: &DeployRequest, cfg: &Config, yes: bool) -> Result<(), (u8, String)> {
     if req.target == DeployTarget::Production && !yes {
         if !std::io::stdin().is_terminal() {
             return Err((
@@ -56,19 +73,34 @@ pub async fn run(
         let stdin = std::io::stdin();
         let mut lock = stdin.lock();
         let mut stderr = std::io::stderr();
-        if !ask(pr, &req, cfg, &mut lock, &mut stderr) {
+        if !ask(pr, req, cfg, &mut lock, &mut stderr) {
             return Err((1, format!("/deploy on #{pr} cancelled; nothing was sent")));
         }
     }
+    Ok(())
+}
+
+async fn run_confirmed(
+    b: &Backends,
+    cfg: &Config,
+    pr: u64,
+    req: DeployRequest,
+    audit: Option<&AuditLog>,
+    json: bool,
+    out: &mut (dyn Write + Send),
+) -> Result<bool, (u8, String)> {
+    let mut progress = Progress::new(json);
     let name = match req.target {
         DeployTarget::Production => "/deploy",
         DeployTarget::Staging => "/staging_deploy",
     };
-    let _ = writeln!(
-        out,
-        "kfops deploy: {name} of PR #{pr} of {}/{}",
-        cfg.repository.owner, cfg.repository.name
-    );
+    if !json {
+        let _ = writeln!(
+            out,
+            "kfops deploy: {name} of PR #{pr} of {}/{}",
+            cfg.repository.owner, cfg.repository.name
+        );
+    }
     let cmd = ChatCommand::Deploy {
         target: req.target,
         run_id: req.run_id.clone(),
@@ -85,18 +117,31 @@ pub async fn run(
     tokio::pin!(work);
     let result = loop {
         tokio::select! {
-            Some(ev) = rx.recv() => super::build::print_event(out, &ev),
+            Some(ev) = rx.recv() => progress.event(out, &ev, super::build::print_event),
             result = &mut work => break result,
         }
     };
     while let Ok(ev) = rx.try_recv() {
-        super::build::print_event(out, &ev);
+        progress.event(out, &ev, super::build::print_event);
     }
     let summary = result
         .as_ref()
         .map(|o| format!("run {} serves in {}/{}", o.run_id, o.namespace, o.name))
         .map_err(Clone::clone);
     super::audit_finish(recorder.as_ref(), &summary).await;
+    if let Progress::Json(p) = &progress {
+        let outcome = result.as_ref().map(|o| {
+            json::fields([
+                ("run_id", o.run_id.clone().into()),
+                ("namespace", o.namespace.clone().into()),
+                ("inference_service", o.name.clone().into()),
+                ("url", o.url.clone().into()),
+                ("merge_sha", o.merge_sha.clone().into()),
+            ])
+        });
+        p.finish(out, pr, ActionKind::Deploy(req.target), outcome);
+        return Ok(result.is_ok());
+    }
     match result {
         Ok(o) => {
             let merged = o

@@ -21,6 +21,9 @@ pub struct LogsRequest {
     /// Every build of the PR, not only the newest.
     pub all_builds: bool,
     pub color: bool,
+    /// JSON lines: `{"event": "line", "pod", "image", "time", "text"}` per log line and
+    /// `{"event": "status", "pod", "image", "status"}` per stream status change.
+    pub json: bool,
 }
 
 /// Prints the logs; `Ok(false)` when the PR has no build pods.
@@ -53,7 +56,7 @@ pub async fn run(
     let mut prefixes = std::collections::HashMap::new();
     for (i, stream) in streams.iter().enumerate() {
         let prefix = format!("{:<width$} │ ", stream.image);
-        let prefix = if req.color {
+        let prefix = if req.color && !req.json {
             format!("{}{prefix}{RESET}", PREFIX_COLORS[i % PREFIX_COLORS.len()])
         } else {
             prefix
@@ -82,6 +85,23 @@ pub async fn run(
             match ev {
                 LogEvent::Batch(events) => pending.extend(events.into_iter().rev()),
                 LogEvent::Lines { pod, lines } => {
+                    if req.json {
+                        let image = prefixes.get(&pod).map_or(&pod.name, |(_, i)| i);
+                        for line in lines {
+                            let v = serde_json::json!({
+                                "event": "line",
+                                "pod": pod.name,
+                                "image": image,
+                                "time": line.time.map(|t| t.to_rfc3339()),
+                                "text": line.text,
+                            });
+                            if writeln!(out, "{v}").is_err() {
+                                return Ok(true);
+                            }
+                        }
+                        let _ = out.flush();
+                        continue;
+                    }
                     let prefix = prefixes.get(&pod).map(|(p, _)| p.as_str()).unwrap_or("");
                     for line in lines {
                         if writeln!(out, "{prefix}{}", line.text).is_err() {
@@ -95,6 +115,17 @@ pub async fn run(
                         .get(&pod)
                         .map(|(_, i)| i.as_str())
                         .unwrap_or(&pod.name);
+                    if req.json {
+                        let v = serde_json::json!({
+                            "event": "status",
+                            "pod": pod.name,
+                            "image": image,
+                            "status": status.label(),
+                        });
+                        let _ = writeln!(out, "{v}");
+                        let _ = out.flush();
+                        continue;
+                    }
                     match status {
                         StreamStatus::Reconnecting { .. }
                         | StreamStatus::Restarted { .. }

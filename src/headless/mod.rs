@@ -4,6 +4,7 @@
 
 pub mod build;
 pub mod deploy;
+pub mod json;
 pub mod logs;
 pub mod run;
 

@@ -7,29 +7,31 @@ use chrono::Local;
 use serde::Serialize;
 
 use super::build::print_event;
+use super::json::{self, Progress};
 use crate::audit::AuditLog;
 use crate::backends::kfp::Run;
 use crate::backends::BackendError;
 use crate::chatops::ChatCommand;
 use crate::config::Config;
 use crate::engine::run::{failure_of, RunOptions};
-use crate::engine::{self, ActionEvent, Backends};
+use crate::engine::{self, ActionEvent, ActionKind, Backends};
 
 /// Drives an engine future while printing its events; returns its result.
 async fn with_progress<T>(
     out: &mut (dyn Write + Send),
+    progress: &mut Progress,
     work: impl std::future::Future<Output = T>,
     mut rx: tokio::sync::mpsc::UnboundedReceiver<ActionEvent>,
 ) -> T {
     tokio::pin!(work);
     let result = loop {
         tokio::select! {
-            Some(ev) = rx.recv() => print_run_event(out, &ev),
+            Some(ev) = rx.recv() => progress.event(out, &ev, print_run_event),
             result = &mut work => break result,
         }
     };
     while let Ok(ev) = rx.try_recv() {
-        print_run_event(out, &ev);
+        progress.event(out, &ev, print_run_event);
     }
     result
 }
@@ -58,13 +60,17 @@ pub async fn run(
     pr: u64,
     options: RunOptions,
     audit: Option<&AuditLog>,
+    json: bool,
     out: &mut (dyn Write + Send),
 ) -> bool {
-    let _ = writeln!(
-        out,
-        "kfops run: PR #{pr} of {}/{}",
-        cfg.repository.owner, cfg.repository.name
-    );
+    let mut progress = Progress::new(json);
+    if !json {
+        let _ = writeln!(
+            out,
+            "kfops run: PR #{pr} of {}/{}",
+            cfg.repository.owner, cfg.repository.name
+        );
+    }
     let recorder = super::audit_begin(audit, pr, &ChatCommand::Run).await;
     if let (Some(r), Some(v)) = (&recorder, &options.version_id) {
         r.note_version_id(v);
@@ -76,12 +82,30 @@ pub async fn run(
         let _ = tx.send(ev);
     };
     let wait = options.wait;
-    let result = with_progress(out, engine::run::run(b, cfg, pr, &options, &emit), rx).await;
+    let result = with_progress(
+        out,
+        &mut progress,
+        engine::run::run(b, cfg, pr, &options, &emit),
+        rx,
+    )
+    .await;
     let summary = result
         .as_ref()
         .map(|o| format!("run {} {}", o.run_id, o.state))
         .map_err(Clone::clone);
     super::audit_finish(recorder.as_ref(), &summary).await;
+    if let Progress::Json(p) = &progress {
+        let outcome = result.as_ref().map(|o| {
+            json::fields([
+                ("run_id", o.run_id.clone().into()),
+                ("version_id", o.version_id.clone().into()),
+                ("state", o.state.to_string().into()),
+                ("waited", wait.into()),
+            ])
+        });
+        p.finish(out, pr, ActionKind::Run, outcome);
+        return result.is_ok();
+    }
     match result {
         Ok(o) if wait => {
             let _ = writeln!(
@@ -116,13 +140,17 @@ pub async fn build_run(
     cfg: &Config,
     pr: u64,
     audit: Option<&AuditLog>,
+    json: bool,
     out: &mut (dyn Write + Send),
 ) -> bool {
-    let _ = writeln!(
-        out,
-        "kfops build-run: PR #{pr} of {}/{}",
-        cfg.repository.owner, cfg.repository.name
-    );
+    let mut progress = Progress::new(json);
+    if !json {
+        let _ = writeln!(
+            out,
+            "kfops build-run: PR #{pr} of {}/{}",
+            cfg.repository.owner, cfg.repository.name
+        );
+    }
     let cmd = ChatCommand::BuildRun;
     let recorder = super::audit_begin(audit, pr, &cmd).await;
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
@@ -134,6 +162,7 @@ pub async fn build_run(
     let in_flight = engine::InFlight::default();
     let result = with_progress(
         out,
+        &mut progress,
         engine::perform(
             b,
             cfg,
@@ -147,6 +176,14 @@ pub async fn build_run(
     )
     .await;
     super::audit_finish(recorder.as_ref(), &result).await;
+    if let Progress::Json(p) = &progress {
+        // The version and run IDs come from the events (`p` remembers them).
+        let outcome = result
+            .as_ref()
+            .map(|summary| json::fields([("summary", summary.clone().into())]));
+        p.finish(out, pr, ActionKind::BuildRun, outcome);
+        return result.is_ok();
+    }
     match result {
         Ok(summary) => {
             let _ = writeln!(out, "✓ /build_run on #{pr} succeeded: {summary}");

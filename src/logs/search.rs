@@ -414,7 +414,10 @@ mod tests {
                 } else {
                     level.to_string()
                 };
-                line(i, &format!("{level} stream {s} line {i:06} {}", "x".repeat(60)))
+                line(
+                    i,
+                    &format!("{level} stream {s} line {i:06} {}", "x".repeat(60)),
+                )
             });
             store.extend(id, lines);
         }

@@ -6,6 +6,7 @@ pub mod app;
 pub mod dialogs;
 pub mod format;
 pub mod keys;
+pub mod keys_doc;
 pub mod layout;
 pub mod msg;
 pub mod panes;
