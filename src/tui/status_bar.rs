@@ -14,7 +14,7 @@ use super::keys::Action;
 pub fn spans(app: &App) -> Vec<Span<'static>> {
     let theme = &app.theme;
     let mut spans = vec![
-        Span::styled(format!(" {} ", app.repo), theme.title),
+        Span::styled(format!(" {} ", app.header()), theme.title),
         Span::styled(format!("[{}] ", app.source), theme.dim),
     ];
     if app.read_only {

@@ -18,6 +18,7 @@ fn t(min: u32) -> DateTime<Utc> {
 
 fn pr(number: u64) -> PullRequest {
     PullRequest {
+        project: 0,
         number,
         title: format!("PR {number}"),
         author: "ana".into(),
@@ -270,6 +271,7 @@ fn command_line_parses_chat_syntax_and_reports_errors_in_place() {
     assert_eq!(
         update(&mut app, key('y')),
         vec![Command::StartAction {
+            project: 0,
             pr: 1,
             cmd: ChatCommand::Deploy {
                 target: DeployTarget::Production,
@@ -278,7 +280,7 @@ fn command_line_parses_chat_syntax_and_reports_errors_in_place() {
             }
         }]
     );
-    assert!(app.actions.contains_key(&1));
+    assert!(app.actions.contains_key(&(0, 1)));
 }
 
 #[test]
@@ -288,11 +290,12 @@ fn build_key_starts_one_build_per_pr_and_other_actions_are_not_available_yet() {
     assert_eq!(
         cmds,
         vec![Command::StartAction {
+            project: 0,
             pr: 1,
             cmd: ChatCommand::Build
         }]
     );
-    assert!(app.actions.contains_key(&1));
+    assert!(app.actions.contains_key(&(0, 1)));
     // A second `b` while the build runs says so and sends nothing.
     assert!(update(&mut app, key('b')).is_empty());
     let text = app.status.message.as_ref().unwrap().text.clone();
@@ -316,6 +319,7 @@ fn build_key_starts_one_build_per_pr_and_other_actions_are_not_available_yet() {
     assert_eq!(
         update(&mut app, key('r')),
         vec![Command::StartAction {
+            project: 0,
             pr: 1,
             cmd: ChatCommand::Run
         }]
@@ -324,6 +328,7 @@ fn build_key_starts_one_build_per_pr_and_other_actions_are_not_available_yet() {
     assert_eq!(
         update(&mut app, key('B')),
         vec![Command::StartAction {
+            project: 0,
             pr: 1,
             cmd: ChatCommand::BuildRun
         }]
@@ -333,6 +338,7 @@ fn build_key_starts_one_build_per_pr_and_other_actions_are_not_available_yet() {
     assert_eq!(
         update(&mut app, key('s')),
         vec![Command::StartAction {
+            project: 0,
             pr: 1,
             cmd: ChatCommand::Deploy {
                 target: DeployTarget::Staging,
@@ -374,25 +380,31 @@ fn build_progress_opens_log_streams_and_done_frees_the_pr() {
     update(&mut app, key('b'));
     update(
         &mut app,
-        Msg::Action(ActionEvent::Step {
+        Msg::Action {
+            project: 0,
+            event: ActionEvent::Step {
             pr: 1,
             text: "uploading pipeline x to KFP".into(),
-        }),
+        }
+        },
     );
-    assert_eq!(app.actions[&1].step, "uploading pipeline x to KFP");
+    assert_eq!(app.actions[&(0, 1)].step, "uploading pipeline x to KFP");
     let pod = PodRef {
         namespace: "kfops".into(),
         name: "kfops-build-pr1-trainer-abc".into(),
         container: None,
     };
     let ev = |phase: &str| {
-        Msg::Action(ActionEvent::BuildPod {
+        Msg::Action {
+            project: 0,
+            event: ActionEvent::BuildPod {
             pr: 1,
             image: "trainer".into(),
             pod: pod.clone(),
             version_id: "v1".into(),
             phase: phase.into(),
-        })
+        }
+        }
     };
     assert_eq!(
         update(&mut app, ev("Pending")),
@@ -401,14 +413,17 @@ fn build_progress_opens_log_streams_and_done_frees_the_pr() {
     assert!(update(&mut app, ev("Running")).is_empty(), "followed once");
     let cmds = update(
         &mut app,
-        Msg::Action(ActionEvent::Done {
+        Msg::Action {
+            project: 0,
+            event: ActionEvent::Done {
             pr: 1,
             action: ActionKind::Build,
             outcome: Err(ActionError::new(
                 "build the images",
                 "image build failed: trainer",
             )),
-        }),
+        }
+        },
     );
     assert!(app.actions.is_empty());
     assert!(
@@ -510,7 +525,7 @@ fn quitting_while_an_action_runs_asks_first_and_only_y_quits() {
         // Enter (the default, No), Esc, q or any other key keep the console running.
         update(&mut app, code(KeyCode::Enter));
         assert!(matches!(app.overlay, Overlay::None) && !app.should_quit);
-        assert!(app.actions.contains_key(&1), "the build keeps running");
+        assert!(app.actions.contains_key(&(0, 1)), "the build keeps running");
     }
     for other in [code(KeyCode::Esc), key('q'), key('n')] {
         update(&mut app, key('q'));

@@ -23,6 +23,7 @@ mod kubectl;
 mod log_cuts;
 mod log_follow;
 mod log_restarts;
+mod multi_project;
 mod logs_pane;
 mod logs_search;
 mod run_flow;
