@@ -72,15 +72,6 @@ pub mod build_labels {
         format!("{COMPONENT}={COMPONENT_BUILD},{PR}={pr}")
     }
 
-    /// The selector of every build pod of a PR of the repository `owner/name`.
-    pub fn selector_for_repo_pr(full_name: &str, pr: u64) -> String {
-        format!(
-            "{},{REPOSITORY}={}",
-            selector_for_pr(pr),
-            repository_value(full_name)
-        )
-    }
-
     /// `owner/name` as a label value: `owner.name`, other characters as `_`, at most 63
     /// characters, ending with a letter or digit.
     pub fn repository_value(full_name: &str) -> String {

@@ -162,7 +162,12 @@ pub async fn connect_cluster(cfg: &Config, console: &mut Console) {
             // Every other project acts in its own repository, with its own settings, over
             // the same cluster and KFP.
             let projects = cfg.project_configs();
-            for (extra, p) in console.services.extra.iter_mut().zip(projects.iter().skip(1)) {
+            for (extra, p) in console
+                .services
+                .extra
+                .iter_mut()
+                .zip(projects.iter().skip(1))
+            {
                 extra.engine = Some(Engine {
                     backends: Backends {
                         github: extra.github.clone(),

@@ -278,7 +278,11 @@ mod tests {
         // The top level is the first project's, for the headless commands.
         assert_eq!(c.repository.full_name(), "acme/churn");
         // The single-project layout is one project: itself.
-        let one = parse("[repository]\nowner = 'acme'\nname = 'm'\n", Path::new("t.toml")).unwrap();
+        let one = parse(
+            "[repository]\nowner = 'acme'\nname = 'm'\n",
+            Path::new("t.toml"),
+        )
+        .unwrap();
         assert_eq!(one.project_configs(), vec![one.clone()]);
     }
 

@@ -177,7 +177,9 @@ fn projects(c: &Checker, config: &Config) -> Check {
             return c.fail(
                 &at(&base, "repository.name"),
                 format!("duplicate project `{}`", p.repository.full_name()),
-                format!("projects[{first}] already watches this repository; list each repository once"),
+                format!(
+                    "projects[{first}] already watches this repository; list each repository once"
+                ),
             );
         }
     }
@@ -288,11 +290,7 @@ fn pipeline(c: &Checker, config: &Config, base: &KeyPath) -> Check {
     let p = &config.pipeline;
     c.derived_name(&at(base, "pipeline.name"), &p.name)?;
     c.repo_path(&at(base, "pipeline.package_path"), &p.package_path)?;
-    run_arguments(
-        c,
-        &at(base, "pipeline.run_arguments"),
-        &p.run_arguments,
-    )
+    run_arguments(c, &at(base, "pipeline.run_arguments"), &p.run_arguments)
 }
 
 /// TOML values that have no JSON form come out of serde_json as a private datetime
@@ -348,10 +346,7 @@ fn deployment(c: &Checker, config: &Config, base: &KeyPath) -> Check {
             "set deployment.inference_service_name to a DNS-1035 label: a-z, 0-9 and `-`, starting with a letter, at most 63 characters",
         );
     }
-    c.repo_path(
-        &at(base, "deployment.template_path"),
-        &d.template_path,
-    )?;
+    c.repo_path(&at(base, "deployment.template_path"), &d.template_path)?;
     c.repo_path(
         &at(base, "deployment.sample_input_path"),
         &d.sample_input_path,

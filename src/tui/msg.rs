@@ -43,7 +43,10 @@ pub enum Msg {
     Log(LogEvent),
     /// Progress of a Kfops action started with [`Command::StartAction`] (ends with `Done`),
     /// on a PR of `project`.
-    Action { project: usize, event: ActionEvent },
+    Action {
+        project: usize,
+        event: ActionEvent,
+    },
     /// An answer to [`Command::LoadRun`].
     RunLoaded {
         run_id: String,

@@ -639,8 +639,8 @@ async fn watch_target(
     }
 }
 
-/// A PR's builds: its build pods grouped by build, newest first. With several projects only
-/// the pods labelled with the PR's repository (PR numbers repeat across repositories).
+/// A PR's builds: its build pods grouped by build, newest first. With several projects, not
+/// the pods labelled with another repository (PR numbers repeat across repositories).
 async fn list_builds(
     services: &Services,
     project: usize,
@@ -650,13 +650,23 @@ async fn list_builds(
         .cluster
         .as_ref()
         .ok_or_else(|| no_cluster("list builds"))?;
-    let selector = match services.github_of(project) {
-        Some(github) if !services.extra.is_empty() => {
-            build_labels::selector_for_repo_pr(&github.repo_slug(), pr)
-        }
-        _ => build_labels::selector_for_pr(pr),
-    };
-    let pods = cluster.list_pods(&selector).await?;
+    let mut pods = cluster
+        .list_pods(&build_labels::selector_for_pr(pr))
+        .await?;
+    if let Some(github) = services
+        .github_of(project)
+        .filter(|_| !services.extra.is_empty())
+    {
+        // Pods of another repository's PR with the same number are not this PR's; pods
+        // without the label (built before it existed) are kept.
+        let repo = build_labels::repository_value(&github.repo_slug());
+        pods.retain(|pod| {
+            let labels = pod.metadata.labels.as_ref();
+            labels
+                .and_then(|l| l.get(build_labels::REPOSITORY))
+                .is_none_or(|value| *value == repo)
+        });
+    }
     Ok(builds_from_pods(&pods, cluster.namespace()))
 }
 

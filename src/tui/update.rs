@@ -155,7 +155,10 @@ fn dispatch(app: &mut App, msg: Msg) -> Vec<Command> {
 fn on_projects_loaded(
     app: &mut App,
     at: chrono::DateTime<chrono::Utc>,
-    results: Vec<(usize, Result<Vec<crate::domain::PullRequest>, crate::backends::BackendError>)>,
+    results: Vec<(
+        usize,
+        Result<Vec<crate::domain::PullRequest>, crate::backends::BackendError>,
+    )>,
 ) {
     let mut errors = Vec::new();
     let mut any_ok = false;

@@ -51,12 +51,7 @@ pub fn start(app: &mut App, cmd: ChatCommand) -> Vec<Command> {
 
 /// Opens the production deploy confirmation for a PR.
 fn open_confirm(app: &mut App, id: PrId, run_id: Option<String>) {
-    let Some(p) = app
-        .prs
-        .items
-        .iter()
-        .find(|p| (p.project, p.number) == id)
-    else {
+    let Some(p) = app.prs.items.iter().find(|p| (p.project, p.number) == id) else {
         return;
     };
     // The PR's project's production namespace (another project's may differ).

@@ -160,12 +160,7 @@ pub fn on_builds_listed(
     pr: PrId,
     result: Result<Vec<BuildInfo>, BackendError>,
 ) -> Vec<Command> {
-    let Some(picker) = app
-        .logs
-        .picker
-        .as_mut()
-        .filter(|p| (p.project, p.pr) == pr)
-    else {
+    let Some(picker) = app.logs.picker.as_mut().filter(|p| (p.project, p.pr) == pr) else {
         return Vec::new();
     };
     picker.selected = 0;

@@ -383,9 +383,9 @@ fn build_progress_opens_log_streams_and_done_frees_the_pr() {
         Msg::Action {
             project: 0,
             event: ActionEvent::Step {
-            pr: 1,
-            text: "uploading pipeline x to KFP".into(),
-        }
+                pr: 1,
+                text: "uploading pipeline x to KFP".into(),
+            },
         },
     );
     assert_eq!(app.actions[&(0, 1)].step, "uploading pipeline x to KFP");
@@ -394,17 +394,15 @@ fn build_progress_opens_log_streams_and_done_frees_the_pr() {
         name: "kfops-build-pr1-trainer-abc".into(),
         container: None,
     };
-    let ev = |phase: &str| {
-        Msg::Action {
-            project: 0,
-            event: ActionEvent::BuildPod {
+    let ev = |phase: &str| Msg::Action {
+        project: 0,
+        event: ActionEvent::BuildPod {
             pr: 1,
             image: "trainer".into(),
             pod: pod.clone(),
             version_id: "v1".into(),
             phase: phase.into(),
-        }
-        }
+        },
     };
     assert_eq!(
         update(&mut app, ev("Pending")),
@@ -416,13 +414,13 @@ fn build_progress_opens_log_streams_and_done_frees_the_pr() {
         Msg::Action {
             project: 0,
             event: ActionEvent::Done {
-            pr: 1,
-            action: ActionKind::Build,
-            outcome: Err(ActionError::new(
-                "build the images",
-                "image build failed: trainer",
-            )),
-        }
+                pr: 1,
+                action: ActionKind::Build,
+                outcome: Err(ActionError::new(
+                    "build the images",
+                    "image build failed: trainer",
+                )),
+            },
         },
     );
     assert!(app.actions.is_empty());
@@ -581,4 +579,123 @@ fn the_audit_key_opens_the_overlay_and_reads_the_file_by_an_effect() {
     // An answer arriving after the overlay closed is dropped.
     update(&mut app, Msg::AuditLoaded(Err("late".into())));
     assert!(matches!(app.overlay, Overlay::None));
+}
+
+/// A console on two projects with their PRs loaded (#1 #2 in `a`, #1 in `b`).
+fn two_projects() -> App {
+    let mut app = App::new("acme/a", "test", KeyMap::default());
+    app.projects = vec!["acme/a".into(), "acme/b".into()];
+    app.prs.projects = app.projects.clone();
+    app.project_targets = vec![
+        ("a".into(), "staging".into(), "production".into()),
+        ("b".into(), "staging-b".into(), "production-b".into()),
+    ];
+    init(&mut app);
+    update(
+        &mut app,
+        Msg::ProjectsLoaded {
+            generation: 1,
+            at: t(1),
+            results: vec![(0, Ok(vec![pr(1), pr(2)])), (1, Ok(vec![pr(1)]))],
+        },
+    );
+    app
+}
+
+#[test]
+fn projects_load_into_one_list_and_one_failing_project_keeps_its_last_prs() {
+    let mut app = two_projects();
+    let ids: Vec<(usize, u64)> = app
+        .prs
+        .items
+        .iter()
+        .map(|p| (p.project, p.number))
+        .collect();
+    assert_eq!(ids, [(0, 1), (0, 2), (1, 1)]);
+    assert_eq!(app.header(), "all projects (2)");
+    // Project b fails: its last good PR stays, a's new list is taken, b is named.
+    update(&mut app, key('G'));
+    let cmds = update(
+        &mut app,
+        Msg::Key(KeyEvent::new(KeyCode::F(5), KeyModifiers::NONE)),
+    );
+    assert_eq!(cmds, [Command::LoadPrs { generation: 2 }]);
+    update(
+        &mut app,
+        Msg::ProjectsLoaded {
+            generation: 2,
+            at: t(2),
+            results: vec![(0, Ok(vec![pr(2)])), (1, fail(t(2)))],
+        },
+    );
+    let ids: Vec<(usize, u64)> = app
+        .prs
+        .items
+        .iter()
+        .map(|p| (p.project, p.number))
+        .collect();
+    assert_eq!(ids, [(0, 2), (1, 1)]);
+    assert_eq!(
+        app.prs.selected_pr().map(|p| (p.project, p.number)),
+        Some((1, 1))
+    );
+    assert!(app.prs.failures.contains_key(&1));
+    assert!(app
+        .status
+        .failing
+        .as_ref()
+        .unwrap()
+        .text
+        .starts_with("acme/b: "));
+}
+
+#[test]
+fn the_switcher_filters_and_actions_are_keyed_by_project_and_number() {
+    let mut app = two_projects();
+    // #1 of project b: `b` sends the build to project b.
+    update(&mut app, key('G'));
+    assert_eq!(
+        update(&mut app, key('b')),
+        [Command::StartAction {
+            project: 1,
+            pr: 1,
+            cmd: ChatCommand::Build
+        }]
+    );
+    assert!(app.actions.contains_key(&(1, 1)));
+    assert!(app
+        .status
+        .message
+        .as_ref()
+        .unwrap()
+        .text
+        .contains("acme/b#1"));
+    // #1 of project a is another PR: it may build meanwhile.
+    update(&mut app, key('g'));
+    assert_eq!(
+        update(&mut app, key('b')),
+        [Command::StartAction {
+            project: 0,
+            pr: 1,
+            cmd: ChatCommand::Build
+        }]
+    );
+    // P: a only, b only (targets follow), all again.
+    update(&mut app, key('P'));
+    assert_eq!(app.header(), "acme/a");
+    assert_eq!(app.prs.items.len(), 2);
+    let cmds = update(&mut app, key('P'));
+    assert_eq!(app.header(), "acme/b");
+    assert_eq!(app.prs.items.len(), 1);
+    assert_eq!(
+        cmds,
+        [Command::WatchTargets {
+            service_name: "b".into(),
+            staging_namespace: "staging-b".into(),
+            production_namespace: "production-b".into(),
+        }]
+    );
+    update(&mut app, key('P'));
+    assert_eq!(app.header(), "all projects (2)");
+    assert_eq!(app.prs.items.len(), 3);
 }

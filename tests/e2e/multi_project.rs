@@ -56,8 +56,20 @@ async fn the_simulator_serves_two_repositories_to_octocrab() {
     let sim = sim().await;
     let a = GitHub::new(&sim.github_url(), None, "acme-ml", "churn-model").unwrap();
     let b = GitHub::new(&sim.github_url(), None, "acme-ml", "fraud-model").unwrap();
-    let mut a_prs: Vec<u64> = a.open_pull_requests().await.unwrap().iter().map(|p| p.number).collect();
-    let mut b_prs: Vec<u64> = b.open_pull_requests().await.unwrap().iter().map(|p| p.number).collect();
+    let mut a_prs: Vec<u64> = a
+        .open_pull_requests()
+        .await
+        .unwrap()
+        .iter()
+        .map(|p| p.number)
+        .collect();
+    let mut b_prs: Vec<u64> = b
+        .open_pull_requests()
+        .await
+        .unwrap()
+        .iter()
+        .map(|p| p.number)
+        .collect();
     a_prs.sort_unstable();
     b_prs.sort_unstable();
     assert_eq!(a_prs, [41, 42, 43, 44, 45]);
@@ -71,7 +83,12 @@ async fn the_simulator_serves_two_repositories_to_octocrab() {
     let pr = oc.pulls("acme-ml", "fraud-model").get(7).await.unwrap();
     assert_eq!(pr.title.as_deref(), Some("Add merchant category features"));
     assert!(oc.pulls("acme-ml", "churn-model").get(7).await.is_err());
-    assert!(oc.pulls("acme-ml", "no-such-model").list().send().await.is_err());
+    assert!(oc
+        .pulls("acme-ml", "no-such-model")
+        .list()
+        .send()
+        .await
+        .is_err());
     // The second repository's state is its own.
     let fraud = sim.github().repo("acme-ml", "fraud-model").unwrap();
     assert_eq!(fraud.labels_of(7), ["enhancement"]);
@@ -94,18 +111,21 @@ async fn both_projects_prs_load_into_one_list_and_the_switcher_filters() {
     // By project (config order), each in GitHub's order.
     let listed = numbers(&driver);
     assert!(listed[..5].iter().all(|(p, _)| *p == 0), "{listed:?}");
-    let mut b: Vec<u64> = listed[5..].iter().map(|(p, n)| {
-        assert_eq!(*p, 1);
-        *n
-    }).collect();
+    let mut b: Vec<u64> = listed[5..]
+        .iter()
+        .map(|(p, n)| {
+            assert_eq!(*p, 1);
+            *n
+        })
+        .collect();
     b.sort_unstable();
     assert_eq!(b, [7, 8]);
     let text = screen(&driver, 160, 40);
     assert!(text.contains("all projects (2)"), "{text}");
     assert!(text.contains("Project"), "{text}");
     assert!(text.contains("fraud-model"), "{text}");
-    assert!(text.contains("Add merchant category features"), "{text}");
-    assert!(text.contains("Calibrate churn probabilities"), "{text}");
+    assert!(text.contains("Add merchant category fea"), "{text}");
+    assert!(text.contains("Calibrate churn probabili"), "{text}");
 
     driver.handle(key('P'));
     assert_eq!(driver.app.project_filter, Some(0));
@@ -116,7 +136,7 @@ async fn both_projects_prs_load_into_one_list_and_the_switcher_filters() {
     assert_eq!(driver.app.prs.items.len(), 2);
     let text = screen(&driver, 160, 40);
     assert!(text.contains("acme-ml/fraud-model"), "{text}");
-    assert!(!text.contains("Calibrate churn probabilities"), "{text}");
+    assert!(!text.contains("Calibrate churn probabili"), "{text}");
     // The targets pane follows the project shown.
     assert_eq!(driver.app.targets.service_name, "fraud-model");
     driver.handle(key('P'));
@@ -142,7 +162,11 @@ async fn a_project_that_fails_to_load_is_named_and_the_others_prs_stay() {
     let text = screen(&driver, 160, 40);
     assert!(text.contains("✗ acme-ml/ghost-model"), "{text}");
     let failing = driver.app.status.failing.as_ref().expect("failing");
-    assert!(failing.text.contains("acme-ml/ghost-model"), "{}", failing.text);
+    assert!(
+        failing.text.contains("acme-ml/ghost-model"),
+        "{}",
+        failing.text
+    );
     sim.shutdown().await;
 }
 
@@ -178,7 +202,11 @@ async fn build_run_and_staging_deploy_of_the_second_projects_pr_land_in_its_repo
     let sim = sim().await;
     let cfg = two_projects(&sim);
     let mut driver = driver_with(&cfg, false, 160, 40).await;
-    assert!(driver.run_until(Duration::from_secs(30), |app| app.prs.items.len() == 7).await);
+    assert!(
+        driver
+            .run_until(Duration::from_secs(30), |app| app.prs.items.len() == 7)
+            .await
+    );
     sim.request_log().clear();
     let fraud = sim.github().repo("acme-ml", "fraud-model").unwrap();
 
@@ -189,35 +217,52 @@ async fn build_run_and_staging_deploy_of_the_second_projects_pr_land_in_its_repo
     assert!(!driver.app.actions.contains_key(&(0, 7)));
     finish(&mut driver, "/build").await;
     let bodies: Vec<String> = fraud.comments(7).into_iter().map(|c| c.body).collect();
-    assert!(bodies.iter().any(|b| b.contains("KFOPS_VERSION_ID")), "{bodies:?}");
+    assert!(
+        bodies.iter().any(|b| b.contains("KFOPS_VERSION_ID")),
+        "{bodies:?}"
+    );
 
     driver.handle(key('r'));
     finish(&mut driver, "/run").await;
     let bodies: Vec<String> = fraud.comments(7).into_iter().map(|c| c.body).collect();
-    assert!(bodies.iter().any(|b| b.contains("KFOPS_RUN_ID")), "{bodies:?}");
+    assert!(
+        bodies.iter().any(|b| b.contains("KFOPS_RUN_ID")),
+        "{bodies:?}"
+    );
 
     driver.handle(key('s'));
     finish(&mut driver, "/staging_deploy").await;
     assert!(fraud.labels_of(7).contains(&LABEL_STAGING.to_string()));
     // The first project's staging PR keeps its label: another repository, another service.
-    assert!(sim.github().labels_of(44).contains(&LABEL_STAGING.to_string()));
+    assert!(sim
+        .github()
+        .labels_of(44)
+        .contains(&LABEL_STAGING.to_string()));
     assert!(!fraud.is_merged(7));
 
     let requests = sim.requests();
     let in_b = writes(&requests, B);
     assert!(
-        in_b.iter().any(|w| w == &format!("POST {B}issues/7/comments")),
+        in_b.iter()
+            .any(|w| w == &format!("POST {B}issues/7/comments")),
         "{in_b:?}"
     );
     assert!(
-        in_b.iter().any(|w| w.starts_with(&format!("POST {B}issues/7/labels"))),
+        in_b.iter()
+            .any(|w| w.starts_with(&format!("POST {B}issues/7/labels"))),
         "{in_b:?}"
     );
-    assert_eq!(writes(&requests, A), Vec::<String>::new(), "nothing written in the first repository");
+    assert_eq!(
+        writes(&requests, A),
+        Vec::<String>::new(),
+        "nothing written in the first repository"
+    );
     // Deployed under the second project's service name.
-    let deployed = requests
-        .iter()
-        .any(|r| r.method != "GET" && r.path.contains("/namespaces/staging/inferenceservices") && r.body.as_deref().unwrap_or("").contains("fraud-model"));
+    let deployed = requests.iter().any(|r| {
+        r.method != "GET"
+            && r.path.contains("/namespaces/staging/inferenceservices")
+            && r.body.as_deref().unwrap_or("").contains("fraud-model")
+    });
     assert!(deployed, "an InferenceService fraud-model in staging");
     sim.shutdown().await;
 }

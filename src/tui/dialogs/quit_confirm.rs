@@ -25,7 +25,10 @@ pub fn quits(key: &KeyEvent) -> bool {
 }
 
 /// `/build on #41 (uploading pipeline, started 12s ago)`: one line per running action.
-pub fn describe(actions: &BTreeMap<crate::tui::app::PrId, RunningAction>, now: DateTime<Utc>) -> Vec<String> {
+pub fn describe(
+    actions: &BTreeMap<crate::tui::app::PrId, RunningAction>,
+    now: DateTime<Utc>,
+) -> Vec<String> {
     actions
         .iter()
         .map(|((_, pr), a)| {

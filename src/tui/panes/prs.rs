@@ -374,10 +374,10 @@ pub fn render(
         .max()
         .unwrap_or(0)
         .min(20) as u16;
-    let width = area
-        .width
-        .saturating_sub(2)
-        .saturating_sub(if multi { project_width + 1 } else { 0 });
+    let width =
+        area.width
+            .saturating_sub(2)
+            .saturating_sub(if multi { project_width + 1 } else { 0 });
     let columns = visible_columns(width);
     let mut titles: Vec<Cell> = Vec::new();
     if multi {
@@ -386,8 +386,7 @@ pub fn render(
     titles.extend(columns.iter().map(|&i| Cell::from(COLUMNS[i].title)));
     let header = Row::new(titles).style(theme.header);
     let rows = pane.items.iter().map(|pr| {
-        let mut cells =
-            row_cells(pr, running.get(&(pr.project, pr.number)), now, theme).map(Some);
+        let mut cells = row_cells(pr, running.get(&(pr.project, pr.number)), now, theme).map(Some);
         let mut row: Vec<Cell> = Vec::new();
         if multi {
             let name = pane.projects.get(pr.project).map_or("?", String::as_str);
