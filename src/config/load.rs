@@ -300,6 +300,13 @@ mod tests {
         let e = err("[[projects]]\nrepository = { owner = 'acme', name = 'a' }\n[projects.pipeline]\npackge_path = 'x'\n");
         assert_eq!(e.key.as_deref(), Some("projects[0].pipeline.packge_path"));
         assert_eq!(e.kind, ConfigErrorKind::UnknownKey);
+        // Same service name (both `m`) in the same namespaces: one would replace the other.
+        let e = err("[[projects]]\nrepository = { owner = 'a', name = 'm' }\n[[projects]]\nrepository = { owner = 'b', name = 'm' }\n");
+        assert_eq!(
+            e.key.as_deref(),
+            Some("projects[1].deployment.inference_service_name")
+        );
+        assert!(e.message.contains("projects[0] already deploys"), "{e}");
         let e = err("[[projects]]\n[projects.pipeline]\nname = 'x'\n");
         assert_eq!(e.kind, ConfigErrorKind::MissingKey);
         assert_eq!(e.key.as_deref(), Some("projects[0].repository"));

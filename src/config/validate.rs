@@ -183,6 +183,32 @@ fn projects(c: &Checker, config: &Config) -> Check {
             );
         }
     }
+    // Two projects deploying the same InferenceService would replace each other's model.
+    let mut services: BTreeMap<(String, String), usize> = BTreeMap::new();
+    for (i, p) in config.projects.iter().enumerate() {
+        let resolved = config.with_project(p);
+        let d = &resolved.deployment;
+        for (env, ns) in [
+            ("staging", &d.staging.namespace),
+            ("production", &d.production.namespace),
+        ] {
+            let key = (ns.clone(), d.inference_service_name.clone());
+            match services.insert(key, i) {
+                Some(first) if first != i => {
+                    let base = KeyPath::dotted("projects").index(i);
+                    return c.fail(
+                        &at(&base, "deployment.inference_service_name"),
+                        format!(
+                            "projects[{first}] already deploys the InferenceService `{}` in namespace `{ns}` ({env})",
+                            d.inference_service_name
+                        ),
+                        "give each project its own deployment.inference_service_name or its own namespaces",
+                    );
+                }
+                _ => {}
+            }
+        }
+    }
     Ok(())
 }
 
