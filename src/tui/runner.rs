@@ -464,7 +464,10 @@ async fn perform(
     emit: &(dyn Fn(ActionEvent) + Send + Sync),
 ) -> (ActionEvent, Option<String>) {
     let recorder = match &services.audit {
-        Some(audit) => Some(audit.begin(Source::Console, pr, cmd).await),
+        Some(audit) => {
+            let repository = services.github_of(project).map(GitHub::repo_slug);
+            Some(audit.begin_in(Source::Console, repository, pr, cmd).await)
+        }
         None => None,
     };
     let observed = |ev: ActionEvent| {

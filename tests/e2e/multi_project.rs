@@ -264,5 +264,12 @@ async fn build_run_and_staging_deploy_of_the_second_projects_pr_land_in_its_repo
             && r.body.as_deref().unwrap_or("").contains("fraud-model")
     });
     assert!(deployed, "an InferenceService fraud-model in staging");
+    // The audit log names the repository of each action.
+    let audit = std::fs::read_to_string(cfg.audit.path.as_ref().unwrap()).unwrap();
+    let repos: Vec<String> = audit
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["repository"].to_string())
+        .collect();
+    assert_eq!(repos, ["\"acme-ml/fraud-model\""; 3], "{audit}");
     sim.shutdown().await;
 }
