@@ -10,6 +10,9 @@ pub const LABEL_STAGING: &str = "Deployed-to-staging";
 /// An open pull request of the model repository, with what Kfops knows about it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PullRequest {
+    /// Which of the console's projects (`[[projects]]` index; 0 with a single repository) the
+    /// PR belongs to: a PR is known by (project, number).
+    pub project: usize,
     pub number: u64,
     pub title: String,
     pub author: String,
@@ -60,9 +63,30 @@ pub mod build_labels {
     /// One build action (all pods of one `/build`).
     pub const BUILD_ID: &str = "kfops.io/build-id";
 
+    /// The repository (`owner.name`, see [`repository_value`]): PR numbers repeat across
+    /// the projects of one console.
+    pub const REPOSITORY: &str = "kfops.io/repository";
+
     /// The selector of every build pod of a PR.
     pub fn selector_for_pr(pr: u64) -> String {
         format!("{COMPONENT}={COMPONENT_BUILD},{PR}={pr}")
+    }
+
+    /// `owner/name` as a label value: `owner.name`, other characters as `_`, at most 63
+    /// characters, ending with a letter or digit.
+    pub fn repository_value(full_name: &str) -> String {
+        let value: String = full_name
+            .chars()
+            .map(|c| match c {
+                '/' => '.',
+                c if c.is_ascii_alphanumeric() || "._-".contains(c) => c,
+                _ => '_',
+            })
+            .take(63)
+            .collect();
+        value
+            .trim_end_matches(|c: char| !c.is_ascii_alphanumeric())
+            .to_owned()
     }
 }
 

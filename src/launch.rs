@@ -31,10 +31,39 @@ pub const DEMO_CONFIG: &str = include_str!("../assets/demo/kfops.toml");
 #[error("{0}")]
 pub struct UsageError(pub String);
 
-/// The demo config pointed at a running simulator.
+/// The demo's second model repository (`[[github.extra_repositories]]` of the demo scenario).
+pub const DEMO_SECOND_REPOSITORY: (&str, &str) = ("acme-ml", "fraud-model");
+
+/// The demo config pointed at a running simulator: two projects, the one of
+/// `assets/demo/kfops.toml` and [`DEMO_SECOND_REPOSITORY`] with default settings.
 pub fn demo_config(sim: &Simulator) -> Result<Config, UsageError> {
     let mut cfg = config::parse(DEMO_CONFIG, Path::new("<embedded demo config>"))
         .map_err(|e| UsageError(e.to_string()))?;
+    let first = config::ProjectConfig {
+        repository: cfg.repository.clone(),
+        kfp: config::ProjectKfpConfig {
+            experiment_name: cfg.kfp.experiment_name.clone(),
+            namespace: None,
+        },
+        pipeline: cfg.pipeline.clone(),
+        deployment: cfg.deployment.clone(),
+        image_builder: cfg.image_builder.clone(),
+    };
+    let (owner, name) = DEMO_SECOND_REPOSITORY;
+    let second = config::ProjectConfig {
+        repository: config::RepositoryConfig {
+            owner: owner.into(),
+            name: name.into(),
+        },
+        kfp: config::ProjectKfpConfig::default(),
+        pipeline: config::PipelineConfig {
+            description: "Card fraud scorer".into(),
+            ..config::PipelineConfig::default()
+        },
+        deployment: config::DeploymentConfig::default(),
+        image_builder: config::ImageBuilderConfig::default(),
+    };
+    cfg.projects = vec![first, second];
     cfg.github.api_url = sim.github_url();
     cfg.cluster.server = Some(sim.kube_url());
     cfg.kfp.endpoint = Some(sim.kfp_url());
@@ -55,14 +84,44 @@ pub struct Console {
 pub fn console(cfg: &Config, read_only: bool, source: &str) -> Result<Console, UsageError> {
     let keymap = KeyMap::with_overrides(&cfg.ui.keys).map_err(UsageError)?;
     let token = cfg.github_token();
-    let github = GitHub::new(
-        &cfg.github.api_url,
-        token.as_ref(),
-        &cfg.repository.owner,
-        &cfg.repository.name,
-    )
-    .map_err(|e| UsageError(e.to_string()))?;
+    let projects = cfg.project_configs();
+    let mut clients = Vec::with_capacity(projects.len());
+    for p in &projects {
+        let client = GitHub::new(
+            &p.github.api_url,
+            token.as_ref(),
+            &p.repository.owner,
+            &p.repository.name,
+        )
+        .map_err(|e| UsageError(e.to_string()))?;
+        clients.push(client);
+    }
+    let mut clients = clients.into_iter();
+    let github = clients
+        .next()
+        .ok_or_else(|| UsageError("the config names no repository".into()))?;
+    let extra = clients
+        .map(|github| crate::tui::runner::ProjectServices {
+            github,
+            engine: None,
+        })
+        .collect();
+    // The first project's settings are the top level's (see `config::parse`).
     let mut app = App::new(github.repo_slug(), source, keymap);
+    app.projects = projects.iter().map(|p| p.repository.full_name()).collect();
+    app.project_targets = projects
+        .iter()
+        .map(|p| {
+            (
+                p.deployment.inference_service_name.clone(),
+                p.deployment.staging.namespace.clone(),
+                p.deployment.production.namespace.clone(),
+            )
+        })
+        .collect();
+    if projects.len() > 1 {
+        app.prs.projects = app.projects.clone();
+    }
     app.read_only = read_only || cfg.read_only;
     app.kfp_namespace = cfg.kfp.namespace.clone();
     app.production_namespace = cfg.deployment.production.namespace.clone();
@@ -88,6 +147,7 @@ pub fn console(cfg: &Config, read_only: bool, source: &str) -> Result<Console, U
             cluster: None,
             engine: None,
             audit,
+            extra,
         },
         refresh: Duration::from_secs(cfg.ui.refresh_seconds.max(1)),
     })
@@ -99,9 +159,30 @@ pub async fn connect_cluster(cfg: &Config, console: &mut Console) {
     match backends(cfg).await {
         Ok(b) => {
             console.services.cluster = Some(b.cluster.clone());
+            // Every other project acts in its own repository, with its own settings, over
+            // the same cluster and KFP.
+            let projects = cfg.project_configs();
+            for (extra, p) in console
+                .services
+                .extra
+                .iter_mut()
+                .zip(projects.iter().skip(1))
+            {
+                extra.engine = Some(Engine {
+                    backends: Backends {
+                        github: extra.github.clone(),
+                        cluster: b.cluster.clone(),
+                        kfp: b.kfp.clone(),
+                    },
+                    config: Arc::new(p.clone()),
+                    in_flight: InFlight::default(),
+                    run_poll: crate::engine::run::DEFAULT_POLL,
+                });
+            }
+            let first = projects.into_iter().next().unwrap_or_else(|| cfg.clone());
             console.services.engine = Some(Engine {
                 backends: b,
-                config: Arc::new(cfg.clone()),
+                config: Arc::new(first),
                 in_flight: InFlight::default(),
                 run_poll: crate::engine::run::DEFAULT_POLL,
             });

@@ -56,6 +56,10 @@ pub struct AuditEntry {
     /// The operator: GitHub login, else the kube context's user, else `$USER`.
     pub user: String,
     pub source: Source,
+    /// `owner/name` of the PR's repository (written by the console, which may watch several
+    /// projects; absent in older lines).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub repository: Option<String>,
     pub pr: u64,
     /// `/build`, `/run`, `/build_run`, `/deploy`, `/staging_deploy`.
     pub action: String,
@@ -76,6 +80,7 @@ impl AuditEntry {
             time: now,
             user,
             source,
+            repository: None,
             pr,
             action: ActionKind::of(cmd).to_string(),
             args: AuditArgs::of(cmd),

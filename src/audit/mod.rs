@@ -64,10 +64,20 @@ impl AuditLog {
 
     /// Starts recording an action: resolves the operator (once per log), then collects steps.
     pub async fn begin(&self, source: Source, pr: u64, cmd: &ChatCommand) -> Recorder {
+        self.begin_in(source, None, pr, cmd).await
+    }
+
+    /// [`AuditLog::begin`] naming the PR's repository (`owner/name`).
+    pub async fn begin_in(
+        &self,
+        source: Source,
+        repository: Option<String>,
+        pr: u64,
+        cmd: &ChatCommand,
+    ) -> Recorder {
         let user = self.who.name().await;
-        Recorder::new(
-            self.path.clone(),
-            AuditEntry::started(source, user, pr, cmd),
-        )
+        let mut entry = AuditEntry::started(source, user, pr, cmd);
+        entry.repository = repository;
+        Recorder::new(self.path.clone(), entry)
     }
 }

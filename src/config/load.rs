@@ -172,6 +172,16 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
         ConfigError::at(kind, path, text, &span, &key, message, hint)
     })?;
     validate::check(&config, root, text, path)?;
+    // With `[[projects]]`, the top-level per-project tables are the first project's (the
+    // headless commands act on it); the shared `kfp.namespace` is kept.
+    if let Some(first) = config.projects.first() {
+        let first = config.with_project(first);
+        config.repository = first.repository;
+        config.pipeline = first.pipeline;
+        config.deployment = first.deployment;
+        config.image_builder = first.image_builder;
+        config.kfp.experiment_name = first.kfp.experiment_name;
+    }
     config.apply_derived_defaults();
     Ok(config)
 }
@@ -245,6 +255,61 @@ mod tests {
         assert_eq!(e.kind, ConfigErrorKind::Syntax);
         assert_eq!(e.line, Some(1));
         assert!(e.key.is_none());
+    }
+
+    const TWO: &str = "[kfp]\nnamespace = 'shared'\n\n[[projects]]\nrepository = { owner = 'acme', name = 'churn' }\n\n[[projects]]\n[projects.repository]\nowner = 'acme'\nname = 'fraud'\n[projects.kfp]\nnamespace = 'team-b'\n[projects.deployment.staging]\nnamespace = 'staging-b'\n[projects.image_builder]\nregistry = 'r.example/b'\n[[projects.image_builder.images]]\nname = 'scorer'\ndockerfile_folder = 'img'\n";
+
+    #[test]
+    fn config_two_projects_each_with_their_settings() {
+        let c = parse(TWO, Path::new("t.toml")).unwrap();
+        let projects = c.project_configs();
+        assert_eq!(projects.len(), 2);
+        let (a, b) = (&projects[0], &projects[1]);
+        assert_eq!(a.repository.full_name(), "acme/churn");
+        assert_eq!(a.kfp.namespace, "shared");
+        assert_eq!(a.deployment.inference_service_name, "churn");
+        assert_eq!(b.repository.full_name(), "acme/fraud");
+        assert_eq!(b.kfp.namespace, "team-b");
+        assert_eq!(b.kfp.experiment_name, "fraud");
+        assert_eq!(b.pipeline.name, "fraud");
+        assert_eq!(b.deployment.staging.namespace, "staging-b");
+        assert_eq!(b.image_builder.images[0].name, "scorer");
+        assert!(b.projects.is_empty());
+        // The top level is the first project's, for the headless commands.
+        assert_eq!(c.repository.full_name(), "acme/churn");
+        // The single-project layout is one project: itself.
+        let one = parse(
+            "[repository]\nowner = 'acme'\nname = 'm'\n",
+            Path::new("t.toml"),
+        )
+        .unwrap();
+        assert_eq!(one.project_configs(), vec![one.clone()]);
+    }
+
+    #[test]
+    fn config_project_errors_name_the_entry() {
+        let e = err("[[projects]]\nrepository = { owner = 'acme', name = 'a' }\n[[projects]]\n[projects.repository]\nowner = '-bad'\nname = 'b'\n");
+        assert_eq!(e.key.as_deref(), Some("projects[1].repository.owner"));
+        assert_eq!(e.line, Some(5));
+        let e = err("[[projects]]\nrepository = { owner = 'acme', name = 'a' }\n[[projects]]\nrepository = { owner = 'ACME', name = 'a' }\n");
+        assert_eq!(e.key.as_deref(), Some("projects[1].repository.name"));
+        assert!(e.message.contains("duplicate project `ACME/a`"), "{e}");
+        assert_eq!(e.line, Some(4));
+        let e = err("[repository]\nowner = 'acme'\nname = 'a'\n[[projects]]\nrepository = { owner = 'acme', name = 'b' }\n");
+        assert_eq!(e.key.as_deref(), Some("repository"));
+        let e = err("[[projects]]\nrepository = { owner = 'acme', name = 'a' }\n[projects.pipeline]\npackge_path = 'x'\n");
+        assert_eq!(e.key.as_deref(), Some("projects[0].pipeline.packge_path"));
+        assert_eq!(e.kind, ConfigErrorKind::UnknownKey);
+        // Same service name (both `m`) in the same namespaces: one would replace the other.
+        let e = err("[[projects]]\nrepository = { owner = 'a', name = 'm' }\n[[projects]]\nrepository = { owner = 'b', name = 'm' }\n");
+        assert_eq!(
+            e.key.as_deref(),
+            Some("projects[1].deployment.inference_service_name")
+        );
+        assert!(e.message.contains("projects[0] already deploys"), "{e}");
+        let e = err("[[projects]]\n[projects.pipeline]\nname = 'x'\n");
+        assert_eq!(e.kind, ConfigErrorKind::MissingKey);
+        assert_eq!(e.key.as_deref(), Some("projects[0].repository"));
     }
 
     #[test]

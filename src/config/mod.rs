@@ -29,7 +29,8 @@ pub use perms::token_file_warning;
 pub use secret::Secret;
 pub use tables::{
     AuditConfig, ClusterConfig, DeploymentConfig, EnvironmentConfig, GithubConfig,
-    ImageBuilderConfig, ImageConfig, KfpConfig, PipelineConfig, RepositoryConfig, UiConfig,
+    ImageBuilderConfig, ImageConfig, KfpConfig, PipelineConfig, ProjectConfig, ProjectKfpConfig,
+    RepositoryConfig, UiConfig,
 };
 
 /// Default `github.api_url`.
@@ -81,8 +82,14 @@ pub struct Config {
     /// Refuse every action that changes something (chat commands, deploys). Default `false`.
     #[serde(default)]
     pub read_only: bool,
-    /// `[repository]` (required): the GitHub repository the console watches.
+    /// `[repository]`: the GitHub repository the console watches (required unless
+    /// `[[projects]]` is used; then it is the first project's, for the headless commands).
+    #[serde(default)]
     pub repository: RepositoryConfig,
+    /// `[[projects]]`: several model repositories, each with its own settings. Empty for the
+    /// single-project layout (`[repository]` and its tables at the top level).
+    #[serde(default)]
+    pub projects: Vec<ProjectConfig>,
     /// `[github]`: API URL and token.
     #[serde(default)]
     pub github: GithubConfig,
@@ -127,6 +134,7 @@ impl Config {
             image_builder: ImageBuilderConfig::default(),
             ui: UiConfig::default(),
             audit: AuditConfig::default(),
+            projects: Vec::new(),
         };
         config.apply_derived_defaults();
         config
@@ -146,6 +154,38 @@ impl Config {
                 field.clone_from(name);
             }
         }
+    }
+
+    /// One config per project, each with that project's repository, pipeline, deployment,
+    /// image builder and experiment over the shared tables (`projects` emptied). The
+    /// single-project layout is one project: the config itself.
+    pub fn project_configs(&self) -> Vec<Config> {
+        if self.projects.is_empty() {
+            return vec![self.clone()];
+        }
+        self.projects.iter().map(|p| self.with_project(p)).collect()
+    }
+
+    /// This config with `project`'s tables in place of the per-project ones.
+    pub fn with_project(&self, project: &ProjectConfig) -> Config {
+        let mut c = self.project_unresolved(project);
+        c.apply_derived_defaults();
+        c
+    }
+
+    /// [`Config::with_project`] before the derived names are filled (for validation).
+    pub(crate) fn project_unresolved(&self, project: &ProjectConfig) -> Config {
+        let mut c = self.clone();
+        c.projects = Vec::new();
+        c.repository = project.repository.clone();
+        c.pipeline = project.pipeline.clone();
+        c.deployment = project.deployment.clone();
+        c.image_builder = project.image_builder.clone();
+        c.kfp.experiment_name = project.kfp.experiment_name.clone();
+        if let Some(ns) = &project.kfp.namespace {
+            c.kfp.namespace = ns.clone();
+        }
+        c
     }
 
     /// The GitHub token: `github.token` if set, else the first non-empty environment

@@ -128,13 +128,15 @@ fn walk_table(table: &Table, span: &Range<usize>, path: &mut KeyPath) -> bool {
                 path.0.pop();
             }
             Item::ArrayOfTables(tables) => {
+                // An element's span covers its header and keys, not its sub-tables written
+                // under their own headers (`[projects.pipeline]`): look inside first.
                 for (i, sub) in tables.iter().enumerate() {
-                    if contains(&sub.span(), span) {
-                        path.0.push(Seg::Key(name.to_owned()));
-                        path.0.push(Seg::Index(i));
-                        walk_table(sub, span, path);
+                    path.0.push(Seg::Key(name.to_owned()));
+                    path.0.push(Seg::Index(i));
+                    if walk_table(sub, span, path) || contains(&sub.span(), span) {
                         return true;
                     }
+                    path.0.truncate(path.0.len() - 2);
                 }
             }
             Item::Value(value) => {

@@ -8,7 +8,7 @@ use serde::{Deserialize, Deserializer};
 use super::*;
 
 /// `[repository]`: the GitHub repository holding the model code.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RepositoryConfig {
     /// GitHub user or organisation (required), e.g. `acme`.
@@ -332,4 +332,35 @@ fn key_bindings<'de, D: Deserializer<'de>>(
             (action, keys)
         })
         .collect())
+}
+
+/// One `[[projects]]` entry: a model repository with its own Kfops settings. The shared
+/// tables (`[github]`, `[cluster]`, the rest of `[kfp]`, `[ui]`, `[audit]`) stay top level.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProjectConfig {
+    /// `repository` (required): the project's GitHub repository.
+    pub repository: RepositoryConfig,
+    /// `kfp`: the project's experiment and profile namespace.
+    #[serde(default)]
+    pub kfp: ProjectKfpConfig,
+    /// `pipeline`: the project's KFP pipeline.
+    #[serde(default)]
+    pub pipeline: PipelineConfig,
+    /// `deployment`: the project's InferenceService and its namespaces.
+    #[serde(default)]
+    pub deployment: DeploymentConfig,
+    /// `image_builder`: the project's Kaniko images.
+    #[serde(default)]
+    pub image_builder: ImageBuilderConfig,
+}
+
+/// `[projects.kfp]`: the per-project part of `[kfp]`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ProjectKfpConfig {
+    /// KFP experiment. Default: the project's `repository.name`.
+    pub experiment_name: String,
+    /// Kubeflow profile namespace of the project's runs. Default: the top-level `kfp.namespace`.
+    pub namespace: Option<String>,
 }

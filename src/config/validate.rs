@@ -96,21 +96,125 @@ impl Checker<'_> {
     }
 }
 
+/// `base` followed by the dotted `rest` (`projects[1]` + `repository.owner`).
+fn at(base: &KeyPath, rest: &str) -> KeyPath {
+    rest.split('.').fold(base.clone(), |p, k| p.key(k))
+}
+
 /// Checks everything serde cannot: returns the first problem found.
 pub(crate) fn check(config: &Config, root: &Table, text: &str, path: &Path) -> Check {
     let c = Checker { root, text, path };
-    repository(&c, config)?;
+    layout(&c, config)?;
     github(&c, config)?;
     cluster_and_kfp(&c, config)?;
-    pipeline(&c, config)?;
-    deployment(&c, config)?;
-    image_builder(&c, config)?;
+    if config.projects.is_empty() {
+        project(&c, config, &KeyPath::root())?;
+    } else {
+        projects(&c, config)?;
+    }
     ui(&c, config)
 }
 
-fn repository(c: &Checker, config: &Config) -> Check {
+/// The per-project checks, at `base` (the root, or `projects[i]`).
+fn project(c: &Checker, config: &Config, base: &KeyPath) -> Check {
+    repository(c, config, base)?;
+    c.derived_name(
+        &at(base, "kfp.experiment_name"),
+        &config.kfp.experiment_name,
+    )?;
+    pipeline(c, config, base)?;
+    deployment(c, config, base)?;
+    image_builder(c, config, base)
+}
+
+/// Either `[repository]` (one project) or `[[projects]]`, not both; with `[[projects]]` the
+/// per-project tables live in each entry.
+fn layout(c: &Checker, config: &Config) -> Check {
+    if config.projects.is_empty() {
+        if !c.present(&KeyPath::dotted("repository")) {
+            let key = KeyPath::dotted("repository");
+            return Err(ConfigError::at(
+                ConfigErrorKind::MissingKey,
+                c.path,
+                c.text,
+                &(0..0),
+                &key,
+                "missing required table `[repository]`",
+                "add a `[repository]` table with owner and name, or one `[[projects]]` entry per repository (see config.example.toml)",
+            ));
+        }
+        return Ok(());
+    }
+    for table in [
+        "repository",
+        "pipeline",
+        "deployment",
+        "image_builder",
+        "kfp.experiment_name",
+    ] {
+        let key = KeyPath::dotted(table);
+        if c.present(&key) {
+            return c.fail(
+                &key,
+                format!("`{table}` is per project when `[[projects]]` is used"),
+                format!("move it into each `[[projects]]` entry (`[projects.{table}]`), or drop `[[projects]]` for a single repository"),
+            );
+        }
+    }
+    Ok(())
+}
+
+fn projects(c: &Checker, config: &Config) -> Check {
+    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+    for (i, p) in config.projects.iter().enumerate() {
+        let base = KeyPath::dotted("projects").index(i);
+        project(c, &config.project_unresolved(p), &base)?;
+        if let Some(ns) = &p.kfp.namespace {
+            c.namespace(&at(&base, "kfp.namespace"), ns)?;
+        }
+        let full = p.repository.full_name().to_ascii_lowercase();
+        if let Some(first) = seen.insert(full, i) {
+            return c.fail(
+                &at(&base, "repository.name"),
+                format!("duplicate project `{}`", p.repository.full_name()),
+                format!(
+                    "projects[{first}] already watches this repository; list each repository once"
+                ),
+            );
+        }
+    }
+    // Two projects deploying the same InferenceService would replace each other's model.
+    let mut services: BTreeMap<(String, String), usize> = BTreeMap::new();
+    for (i, p) in config.projects.iter().enumerate() {
+        let resolved = config.with_project(p);
+        let d = &resolved.deployment;
+        for (env, ns) in [
+            ("staging", &d.staging.namespace),
+            ("production", &d.production.namespace),
+        ] {
+            let key = (ns.clone(), d.inference_service_name.clone());
+            match services.insert(key, i) {
+                Some(first) if first != i => {
+                    let base = KeyPath::dotted("projects").index(i);
+                    return c.fail(
+                        &at(&base, "deployment.inference_service_name"),
+                        format!(
+                            "projects[{first}] already deploys the InferenceService `{}` in namespace `{ns}` ({env})",
+                            d.inference_service_name
+                        ),
+                        "give each project its own deployment.inference_service_name or its own namespaces",
+                    );
+                }
+                _ => {}
+            }
+        }
+    }
+    Ok(())
+}
+
+fn repository(c: &Checker, config: &Config, base: &KeyPath) -> Check {
     let owner = &config.repository.owner;
-    let key = KeyPath::dotted("repository.owner");
+    let key = at(base, "repository.owner");
     c.non_empty(&key, owner)?;
     let valid_owner = owner.len() <= 39
         && !owner.starts_with('-')
@@ -126,7 +230,7 @@ fn repository(c: &Checker, config: &Config) -> Check {
         );
     }
     let name = &config.repository.name;
-    let key = KeyPath::dotted("repository.name");
+    let key = at(base, "repository.name");
     c.non_empty(&key, name)?;
     let valid_name = name.len() <= 100
         && name != "."
@@ -205,22 +309,14 @@ fn cluster_and_kfp(c: &Checker, config: &Config) -> Check {
             );
         }
     }
-    c.namespace(&KeyPath::dotted("kfp.namespace"), &kfp.namespace)?;
-    c.derived_name(
-        &KeyPath::dotted("kfp.experiment_name"),
-        &kfp.experiment_name,
-    )
+    c.namespace(&KeyPath::dotted("kfp.namespace"), &kfp.namespace)
 }
 
-fn pipeline(c: &Checker, config: &Config) -> Check {
+fn pipeline(c: &Checker, config: &Config, base: &KeyPath) -> Check {
     let p = &config.pipeline;
-    c.derived_name(&KeyPath::dotted("pipeline.name"), &p.name)?;
-    c.repo_path(&KeyPath::dotted("pipeline.package_path"), &p.package_path)?;
-    run_arguments(
-        c,
-        &KeyPath::dotted("pipeline.run_arguments"),
-        &p.run_arguments,
-    )
+    c.derived_name(&at(base, "pipeline.name"), &p.name)?;
+    c.repo_path(&at(base, "pipeline.package_path"), &p.package_path)?;
+    run_arguments(c, &at(base, "pipeline.run_arguments"), &p.run_arguments)
 }
 
 /// TOML values that have no JSON form come out of serde_json as a private datetime
@@ -256,14 +352,14 @@ fn json_value(c: &Checker, key: &KeyPath, value: &serde_json::Value) -> Check {
     }
 }
 
-fn deployment(c: &Checker, config: &Config) -> Check {
+fn deployment(c: &Checker, config: &Config, base: &KeyPath) -> Check {
     let d = &config.deployment;
-    let key = KeyPath::dotted("deployment.inference_service_name");
+    let key = at(base, "deployment.inference_service_name");
     c.derived_name(&key, &d.inference_service_name)?;
     let (name, key, derived) = if d.inference_service_name.is_empty() {
         (
             &config.repository.name,
-            KeyPath::dotted("repository.name"),
+            at(base, "repository.name"),
             " (the default, from repository.name)",
         )
     } else {
@@ -276,34 +372,31 @@ fn deployment(c: &Checker, config: &Config) -> Check {
             "set deployment.inference_service_name to a DNS-1035 label: a-z, 0-9 and `-`, starting with a letter, at most 63 characters",
         );
     }
+    c.repo_path(&at(base, "deployment.template_path"), &d.template_path)?;
     c.repo_path(
-        &KeyPath::dotted("deployment.template_path"),
-        &d.template_path,
-    )?;
-    c.repo_path(
-        &KeyPath::dotted("deployment.sample_input_path"),
+        &at(base, "deployment.sample_input_path"),
         &d.sample_input_path,
     )?;
     if d.ready_timeout_seconds == 0 {
         return c.fail(
-            &KeyPath::dotted("deployment.ready_timeout_seconds"),
+            &at(base, "deployment.ready_timeout_seconds"),
             "must be at least 1",
             "a typical value is 300 (five minutes)",
         );
     }
     c.namespace(
-        &KeyPath::dotted("deployment.production.namespace"),
+        &at(base, "deployment.production.namespace"),
         &d.production.namespace,
     )?;
     c.namespace(
-        &KeyPath::dotted("deployment.staging.namespace"),
+        &at(base, "deployment.staging.namespace"),
         &d.staging.namespace,
     )
 }
 
-fn image_builder(c: &Checker, config: &Config) -> Check {
+fn image_builder(c: &Checker, config: &Config, base: &KeyPath) -> Check {
     let ib = &config.image_builder;
-    let key = KeyPath::dotted("image_builder.registry");
+    let key = at(base, "image_builder.registry");
     match &ib.registry {
         Some(registry) => {
             c.non_empty(&key, registry)?;
@@ -324,10 +417,10 @@ fn image_builder(c: &Checker, config: &Config) -> Check {
         None => {}
     }
     c.repo_path(
-        &KeyPath::dotted("image_builder.pod_template_path"),
+        &at(base, "image_builder.pod_template_path"),
         &ib.pod_template_path,
     )?;
-    let images = KeyPath::dotted("image_builder.images");
+    let images = at(base, "image_builder.images");
     let mut seen = BTreeMap::new();
     for (i, image) in ib.images.iter().enumerate() {
         let at = images.index(i);

@@ -83,6 +83,12 @@ pub fn pod_for(template: &Pod, build: &ImageBuild<'_>) -> Result<Pod, String> {
     labels_map.insert(labels::MANAGED_BY.into(), labels::MANAGED_BY_VALUE.into());
     labels_map.insert(labels::COMPONENT.into(), labels::COMPONENT_BUILD.into());
     labels_map.insert(labels::PR.into(), build.pr.to_string());
+    let repo = build
+        .git_repo
+        .trim_start_matches("git://")
+        .trim_end_matches(".git");
+    let repo = repo.split_once('/').map_or(repo, |(_host, path)| path);
+    labels_map.insert(labels::REPOSITORY.into(), labels::repository_value(repo));
     labels_map.insert(labels::IMAGE.into(), label_value(&build.image.name));
     labels_map.insert(labels::VERSION_ID.into(), label_value(build.version_id));
     labels_map.insert(labels::BUILD_ID.into(), label_value(build.version_id));

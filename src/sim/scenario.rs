@@ -99,6 +99,10 @@ pub struct GithubScenario {
     /// `GET /repos/{owner}/{repo}`; default true).
     #[serde(default = "yes")]
     pub push_permission: bool,
+    /// `[[github.extra_repositories]]`: more model repositories, sharing the token, the viewer
+    /// and the users.
+    #[serde(default)]
+    pub extra_repositories: Vec<ExtraRepositoryScenario>,
 }
 
 fn default_token_scopes() -> Vec<String> {
@@ -107,6 +111,19 @@ fn default_token_scopes() -> Vec<String> {
 
 fn yes() -> bool {
     true
+}
+
+/// Another repository of the simulated GitHub, with its own labels, files and pull requests.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExtraRepositoryScenario {
+    pub repository: RepositoryScenario,
+    #[serde(default)]
+    pub labels: Vec<LabelScenario>,
+    #[serde(default)]
+    pub files: BTreeMap<String, String>,
+    #[serde(default)]
+    pub pulls: Vec<PullScenario>,
 }
 
 /// The model repository.
@@ -309,7 +326,48 @@ impl GithubScenario {
         self.pulls.iter().find(|p| p.number == number)
     }
 
+    /// Every repository as a single-repository scenario: this one (without its extras), then
+    /// each `[[github.extra_repositories]]` entry with the shared token, viewer and users.
+    pub fn repositories(&self) -> Vec<GithubScenario> {
+        let first = GithubScenario {
+            extra_repositories: Vec::new(),
+            ..self.clone()
+        };
+        let extras = self.extra_repositories.iter().map(|extra| GithubScenario {
+            token: self.token.clone(),
+            viewer: self.viewer.clone(),
+            repository: extra.repository.clone(),
+            users: self.users.clone(),
+            labels: extra.labels.clone(),
+            files: extra.files.clone(),
+            pulls: extra.pulls.clone(),
+            extra_repositories: Vec::new(),
+            token_scopes: self.token_scopes.clone(),
+            push_permission: self.push_permission,
+        });
+        std::iter::once(first).chain(extras).collect()
+    }
+
     fn validate(&self) -> Result<(), ScenarioError> {
+        let mut names = BTreeSet::new();
+        for (i, repo) in self.repositories().into_iter().enumerate() {
+            let full = format!("{}/{}", repo.repository.owner, repo.repository.name);
+            if !names.insert(full.to_ascii_lowercase()) {
+                return Err(ScenarioError::Invalid(format!(
+                    "repository `{full}` is listed twice; give each repository its own owner/name"
+                )));
+            }
+            match repo.validate_one() {
+                Err(ScenarioError::Invalid(m)) if i > 0 => {
+                    return Err(ScenarioError::Invalid(format!("repository {full}: {m}")))
+                }
+                other => other?,
+            }
+        }
+        Ok(())
+    }
+
+    fn validate_one(&self) -> Result<(), ScenarioError> {
         let invalid = |msg: String| Err(ScenarioError::Invalid(msg));
         let mut logins = BTreeSet::new();
         let mut user_ids = BTreeSet::new();

@@ -101,11 +101,23 @@ pub struct Status {
     pub warning: Option<String>,
 }
 
+/// A PR as the console knows it: (project index, PR number). With one repository the
+/// project is always 0.
+pub type PrId = (usize, u64);
+
 /// The console's state.
 #[derive(Debug)]
 pub struct App {
-    /// `owner/name` of the model repository.
+    /// `owner/name` of the model repository (the first project's; [`App::header`] says which
+    /// project is shown).
     pub repo: String,
+    /// `owner/name` of every project, in config order (one entry with a single repository).
+    pub projects: Vec<String>,
+    /// The project switcher (`P`): `None` shows every project's PRs in one list.
+    pub project_filter: Option<usize>,
+    /// Per project settings the reducer needs: (InferenceService name, staging namespace,
+    /// production namespace); empty when the console was built without them (tests).
+    pub project_targets: Vec<(String, String, String)>,
     /// A short name of where the data comes from (`demo`, `github.com`).
     pub source: String,
     pub read_only: bool,
@@ -134,7 +146,7 @@ pub struct App {
     /// Generation of the last PR load asked for.
     pub prs_generation: u64,
     /// Kfops actions running, by PR: a second action on a PR is refused until it ends.
-    pub actions: BTreeMap<u64, RunningAction>,
+    pub actions: BTreeMap<PrId, RunningAction>,
     pub should_quit: bool,
     /// The audit file, as shown in the audit overlay's title.
     pub audit_path: String,
@@ -185,8 +197,12 @@ impl App {
     pub fn new(repo: impl Into<String>, source: impl Into<String>, keymap: KeyMap) -> App {
         let mut logs = LogsPane::default();
         logs.follow_key = keymap.describe(super::keys::Action::LogsFollow);
+        let repo = repo.into();
         App {
-            repo: repo.into(),
+            projects: vec![repo.clone()],
+            project_filter: None,
+            project_targets: Vec::new(),
+            repo,
             source: source.into(),
             read_only: false,
             focus: PaneId::Prs,
@@ -234,6 +250,35 @@ impl App {
     /// What a deployment target serves now, in words (for the confirmation dialog).
     pub fn serving_now(&self, target: crate::chatops::DeployTarget) -> String {
         self.targets.serving_now(target)
+    }
+
+    /// What the header names: the repository, or with several projects the one shown
+    /// (`all projects (2)` when the switcher shows them all).
+    pub fn header(&self) -> String {
+        if self.projects.len() <= 1 {
+            return self.repo.clone();
+        }
+        match self.project_filter.and_then(|p| self.projects.get(p)) {
+            Some(name) => name.clone(),
+            None => format!("all projects ({})", self.projects.len()),
+        }
+    }
+
+    /// `#N`, or `owner/name#N` when the console watches several projects.
+    pub fn pr_label(&self, (project, number): PrId) -> String {
+        if self.projects.len() <= 1 {
+            return format!("#{number}");
+        }
+        match self.projects.get(project) {
+            Some(name) => format!("{name}#{number}"),
+            None => format!("#{number}"),
+        }
+    }
+
+    /// The project whose deployment targets are shown: the one the switcher shows, else the
+    /// first.
+    pub fn targets_project(&self) -> usize {
+        self.project_filter.unwrap_or(0)
     }
 
     /// Puts an info/warn/error message in the status bar.

@@ -12,6 +12,7 @@ pub enum Action {
     Quit,
     Help,
     Audit,
+    SwitchProject,
     CommandLine,
     FocusNext,
     FocusPrev,
@@ -193,6 +194,13 @@ pub const ACTIONS: &[(Action, &str, Group, &str, &[&str])] = &[
         Group::General,
         "the audit log: actions started here and by headless commands",
         &["A"],
+    ),
+    (
+        Action::SwitchProject,
+        "switch_project",
+        Group::General,
+        "show the next project's PRs (all projects, then each one)",
+        &["P"],
     ),
     (
         Action::Build,

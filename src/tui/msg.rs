@@ -36,10 +36,21 @@ pub enum Msg {
         at: DateTime<Utc>,
         result: Result<Vec<PullRequest>, BackendError>,
     },
+    /// An answer to [`Command::LoadPrs`] with several projects: each project's PRs or why
+    /// they could not be loaded (one failing project does not hide the others' PRs).
+    ProjectsLoaded {
+        generation: u64,
+        at: DateTime<Utc>,
+        results: Vec<(usize, Result<Vec<PullRequest>, BackendError>)>,
+    },
     /// A log follower's lines or status (from [`Command::FollowLogs`] / [`Command::FetchLogs`]).
     Log(LogEvent),
-    /// Progress of a Kfops action started with [`Command::StartAction`] (ends with `Done`).
-    Action(ActionEvent),
+    /// Progress of a Kfops action started with [`Command::StartAction`] (ends with `Done`),
+    /// on a PR of `project`.
+    Action {
+        project: usize,
+        event: ActionEvent,
+    },
     /// An answer to [`Command::LoadRun`].
     RunLoaded {
         run_id: String,
@@ -47,11 +58,13 @@ pub enum Msg {
     },
     /// An answer to [`Command::ListRuns`]: the PR's runs, newest first.
     RunsListed {
+        project: usize,
         pr: u64,
         result: Result<Vec<Run>, BackendError>,
     },
     /// An answer to [`Command::ListBuilds`]: the PR's builds, newest first.
     BuildsListed {
+        project: usize,
         pr: u64,
         result: Result<Vec<BuildInfo>, BackendError>,
     },
@@ -74,7 +87,8 @@ pub enum Msg {
 /// Effects the runner carries out; their results come back as [`Msg`]s.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
-    /// Fetch the open PRs; answer with [`Msg::PrsLoaded`] carrying the same generation.
+    /// Fetch the open PRs of every project; answer with [`Msg::PrsLoaded`] (one project) or
+    /// [`Msg::ProjectsLoaded`] (several) carrying the same generation.
     LoadPrs { generation: u64 },
     /// Stream a pod's log until the pod is finished, as [`Msg::Log`]s (a follower for the
     /// same pod that is still running is stopped first).
@@ -84,7 +98,7 @@ pub enum Command {
     /// Stop following a pod's log (its stream was closed).
     StopLogs { pod: PodRef },
     /// Find a PR's build pods (current and earlier builds); answer with [`Msg::BuildsListed`].
-    ListBuilds { pr: u64 },
+    ListBuilds { project: usize, pr: u64 },
     /// Fetch a run (and, with `spec`, its pipeline version's spec), after waiting `after`;
     /// answer with [`Msg::RunLoaded`].
     LoadRun {
@@ -93,10 +107,15 @@ pub enum Command {
         after: Option<std::time::Duration>,
     },
     /// Find a PR's runs; answer with [`Msg::RunsListed`].
-    ListRuns { pr: u64 },
+    ListRuns { project: usize, pr: u64 },
     /// Perform a Kfops action on a PR (the same rules and comments as the chat command);
     /// progress comes back as [`Msg::Action`]s ending with `ActionEvent::Done`.
-    StartAction { pr: u64, cmd: ChatCommand },
+    /// The action runs in `project`'s repository, with its settings.
+    StartAction {
+        project: usize,
+        pr: u64,
+        cmd: ChatCommand,
+    },
     /// Watch the InferenceService `service_name` in both target namespaces until the console
     /// quits, as [`Msg::Target`]s (errors too; the watch is retried).
     WatchTargets {

@@ -47,6 +47,41 @@ pub struct Services {
     pub engine: Option<Engine>,
     /// Where actions are recorded (`None`: no place known; the status bar says so).
     pub audit: Option<AuditLog>,
+    /// The other projects, in config order (`github` and `engine` above are the first
+    /// project's); empty with a single repository.
+    pub extra: Vec<ProjectServices>,
+}
+
+/// One more project's clients: its repository and its action engine (with its settings).
+#[derive(Debug, Clone)]
+pub struct ProjectServices {
+    pub github: GitHub,
+    pub engine: Option<Engine>,
+}
+
+impl Services {
+    /// The GitHub client of `project` (0: the first).
+    pub fn github_of(&self, project: usize) -> Option<&GitHub> {
+        match project {
+            0 => Some(&self.github),
+            n => self.extra.get(n - 1).map(|p| &p.github),
+        }
+    }
+
+    /// The action engine of `project` (0: the first): its config is that project's.
+    pub fn engine_of(&self, project: usize) -> Option<&Engine> {
+        match project {
+            0 => self.engine.as_ref(),
+            n => self.extra.get(n - 1).and_then(|p| p.engine.as_ref()),
+        }
+    }
+
+    /// Every project's engine, to adjust them together (tests shorten the run polling).
+    pub fn engines_mut(&mut self) -> impl Iterator<Item = &mut Engine> {
+        self.engine
+            .iter_mut()
+            .chain(self.extra.iter_mut().filter_map(|p| p.engine.as_mut()))
+    }
 }
 
 /// The action engine's inputs: every backend, the config, and the PRs with an action running.
@@ -381,12 +416,15 @@ pub fn spawn(
                 })
                 .await
             }
-            Command::StartAction { pr, cmd } => {
-                let emit = |ev: ActionEvent| {
-                    let _ = tx.send(Msg::Action(ev));
+            Command::StartAction { project, pr, cmd } => {
+                let emit = |event: ActionEvent| {
+                    let _ = tx.send(Msg::Action { project, event });
                 };
-                let (done, audit_error) = perform(pr, &cmd, &services, &emit).await;
-                let _ = tx.send(Msg::Action(done));
+                let (done, audit_error) = perform(project, pr, &cmd, &services, &emit).await;
+                let _ = tx.send(Msg::Action {
+                    project,
+                    event: done,
+                });
                 if let Some(e) = audit_error {
                     let _ = tx.send(Msg::AuditFailed(e));
                 }
@@ -437,13 +475,17 @@ async fn stream_logs(
 /// Performs a Kfops action, recording it in the audit log, and returns its `Done` event
 /// (written to the audit log first) and why the audit line could not be written, if so.
 async fn perform(
+    project: usize,
     pr: u64,
     cmd: &crate::chatops::ChatCommand,
     services: &Services,
     emit: &(dyn Fn(ActionEvent) + Send + Sync),
 ) -> (ActionEvent, Option<String>) {
     let recorder = match &services.audit {
-        Some(audit) => Some(audit.begin(Source::Console, pr, cmd).await),
+        Some(audit) => {
+            let repository = services.github_of(project).map(GitHub::repo_slug);
+            Some(audit.begin_in(Source::Console, repository, pr, cmd).await)
+        }
         None => None,
     };
     let observed = |ev: ActionEvent| {
@@ -452,7 +494,7 @@ async fn perform(
         }
         emit(ev);
     };
-    let done = perform_action(pr, cmd, services, &observed).await;
+    let done = perform_action(project, pr, cmd, services, &observed).await;
     let audit_error = match (recorder, &done) {
         (Some(r), ActionEvent::Done { outcome, .. }) => r.finish(outcome).await.err(),
         _ => None,
@@ -460,15 +502,17 @@ async fn perform(
     (done, audit_error)
 }
 
-/// Performs a Kfops action and returns its `Done` event.
+/// Performs a Kfops action in `project`'s repository, with its settings, and returns its
+/// `Done` event.
 async fn perform_action(
+    project: usize,
     pr: u64,
     cmd: &crate::chatops::ChatCommand,
     services: &Services,
     emit: &(dyn Fn(ActionEvent) + Send + Sync),
 ) -> ActionEvent {
     let action = ActionKind::of(cmd);
-    let outcome = match &services.engine {
+    let outcome = match services.engine_of(project) {
         Some(e) => engine::perform(&e.backends, &e.config, &e.in_flight, pr, cmd, e.run_poll, emit).await,
         None => Err(ActionError::new(
             "start",
@@ -616,22 +660,41 @@ async fn watch_target(
     }
 }
 
-/// A PR's builds: its build pods grouped by build, newest first.
-async fn list_builds(services: &Services, pr: u64) -> Result<Vec<BuildInfo>, BackendError> {
+/// A PR's builds: its build pods grouped by build, newest first. With several projects, not
+/// the pods labelled with another repository (PR numbers repeat across repositories).
+async fn list_builds(
+    services: &Services,
+    project: usize,
+    pr: u64,
+) -> Result<Vec<BuildInfo>, BackendError> {
     let cluster = services
         .cluster
         .as_ref()
         .ok_or_else(|| no_cluster("list builds"))?;
-    let pods = cluster
+    let mut pods = cluster
         .list_pods(&build_labels::selector_for_pr(pr))
         .await?;
+    if let Some(github) = services
+        .github_of(project)
+        .filter(|_| !services.extra.is_empty())
+    {
+        // Pods of another repository's PR with the same number are not this PR's; pods
+        // without the label (built before it existed) are kept.
+        let repo = build_labels::repository_value(&github.repo_slug());
+        pods.retain(|pod| {
+            let labels = pod.metadata.labels.as_ref();
+            labels
+                .and_then(|l| l.get(build_labels::REPOSITORY))
+                .is_none_or(|value| *value == repo)
+        });
+    }
     Ok(builds_from_pods(&pods, cluster.namespace()))
 }
 
 /// Performs one effect and returns its answer (used by the runner and by tests).
 pub async fn execute(command: Command, services: &Services) -> Msg {
     match command {
-        Command::LoadPrs { generation } => {
+        Command::LoadPrs { generation } if services.extra.is_empty() => {
             let result = services.github.open_pull_requests().await;
             Msg::PrsLoaded {
                 generation,
@@ -639,9 +702,24 @@ pub async fn execute(command: Command, services: &Services) -> Msg {
                 result,
             }
         }
-        Command::ListBuilds { pr } => Msg::BuildsListed {
+        // Several projects: loaded concurrently, each answer kept apart.
+        Command::LoadPrs { generation } => {
+            let clients =
+                std::iter::once(&services.github).chain(services.extra.iter().map(|p| &p.github));
+            let loads = clients.enumerate().map(|(project, github)| async move {
+                (project, github.open_pull_requests().await)
+            });
+            let results = futures::future::join_all(loads).await;
+            Msg::ProjectsLoaded {
+                generation,
+                at: Utc::now(),
+                results,
+            }
+        }
+        Command::ListBuilds { project, pr } => Msg::BuildsListed {
+            project,
             pr,
-            result: list_builds(services, pr).await,
+            result: list_builds(services, project, pr).await,
         },
         // One answer only: the stream is run to its end and answered as one batch
         // (`spawn` streams the events as they come instead).
@@ -668,17 +746,19 @@ pub async fn execute(command: Command, services: &Services) -> Msg {
                 run_id,
             }
         }
-        Command::ListRuns { pr } => Msg::RunsListed {
+        Command::ListRuns { project, pr } => Msg::RunsListed {
+            project,
             pr,
-            result: match &services.engine {
+            result: match services.engine_of(project) {
                 Some(e) => engine::run::pr_runs(&e.backends, &e.config, pr).await,
                 None => Err(no_kfp("list runs")),
             },
         },
         // The whole action, answered with its final event only.
-        Command::StartAction { pr, cmd } => {
-            Msg::Action(perform(pr, &cmd, services, &|_| {}).await.0)
-        }
+        Command::StartAction { project, pr, cmd } => Msg::Action {
+            project,
+            event: perform(project, pr, &cmd, services, &|_| {}).await.0,
+        },
         Command::LoadAudit => Msg::AuditLoaded(load_audit(services).await),
         // One answer: both targets listed once (or their errors), as a batch.
         Command::WatchTargets {

@@ -14,7 +14,7 @@ use super::keys::Action;
 pub fn spans(app: &App) -> Vec<Span<'static>> {
     let theme = &app.theme;
     let mut spans = vec![
-        Span::styled(format!(" {} ", app.repo), theme.title),
+        Span::styled(format!(" {} ", app.header()), theme.title),
         Span::styled(format!("[{}] ", app.source), theme.dim),
     ];
     if app.read_only {
@@ -40,7 +40,7 @@ pub fn spans(app: &App) -> Vec<Span<'static>> {
     }
     // Actions in flight: `⠹ /build #41 · step 4/7 · 1m12s` (the step text is in the PR row).
     for (pr, a) in &app.actions {
-        let mut text = format!("{} {} #{pr}", app.spinner(), a.kind);
+        let mut text = format!("{} {} {}", app.spinner(), a.kind, app.pr_label(*pr));
         let of = a.step_of();
         if !of.is_empty() {
             text.push_str(&format!(" · {of}"));

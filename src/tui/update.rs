@@ -3,7 +3,7 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind};
 
-use super::app::{App, Failing, Overlay, PaneId};
+use super::app::{App, Failing, Level, Overlay, PaneId};
 use super::dialogs::command_line::Entered;
 use super::keys::Action;
 use super::layout::Areas;
@@ -114,13 +114,33 @@ fn dispatch(app: &mut App, msg: Msg) -> Vec<Command> {
             }
             Vec::new()
         }
+        Msg::ProjectsLoaded {
+            generation,
+            at,
+            results,
+        } => {
+            app.now = app.now.max(at);
+            if generation != app.prs_generation {
+                return Vec::new(); // stale
+            }
+            on_projects_loaded(app, at, results);
+            Vec::new()
+        }
         Msg::Log(ev) => on_log_event(app, ev),
-        Msg::BuildsListed { pr, result } => on_builds_listed(app, pr, result),
-        Msg::Action(ev) => super::update_actions::on_event(app, ev),
+        Msg::BuildsListed {
+            project,
+            pr,
+            result,
+        } => on_builds_listed(app, (project, pr), result),
+        Msg::Action { project, event } => super::update_actions::on_event(app, project, event),
         Msg::RunLoaded { run_id, result } => {
             super::update_graph::on_run_loaded(app, run_id, result)
         }
-        Msg::RunsListed { pr, result } => super::update_graph::on_runs_listed(app, pr, result),
+        Msg::RunsListed {
+            project,
+            pr,
+            result,
+        } => super::update_graph::on_runs_listed(app, (project, pr), result),
         Msg::Target(ev) => super::update_targets::on_event(app, ev),
         Msg::AuditLoaded(result) => super::update_audit::on_loaded(app, result),
         Msg::AuditFailed(error) => {
@@ -132,6 +152,89 @@ fn dispatch(app: &mut App, msg: Msg) -> Vec<Command> {
             lines,
             result,
         } => super::update_search::on_saved(app, &asked, lines, result),
+    }
+}
+
+/// Every project's answer: the PRs of those that loaded replace theirs; those that failed
+/// keep their last good PRs, are named in the PR pane and make the refresh "failing".
+fn on_projects_loaded(
+    app: &mut App,
+    at: chrono::DateTime<chrono::Utc>,
+    results: Vec<(
+        usize,
+        Result<Vec<crate::domain::PullRequest>, crate::backends::BackendError>,
+    )>,
+) {
+    let mut errors = Vec::new();
+    let mut any_ok = false;
+    for (project, result) in results {
+        match result {
+            Ok(items) => {
+                any_ok = true;
+                app.prs.failures.remove(&project);
+                app.prs.set_project_items(project, items);
+            }
+            Err(err) => {
+                let name = app.projects.get(project).cloned().unwrap_or_default();
+                app.prs.failures.insert(project, err.to_string());
+                errors.push(format!("{name}: {err}"));
+            }
+        }
+    }
+    app.prs.refreshing = false;
+    if any_ok || app.prs.load == LoadState::Loaded {
+        let all = std::mem::take(&mut app.prs.all);
+        app.prs.set_items(all, at);
+        app.prs.ensure_visible(Areas::of_app(app).prs);
+    } else {
+        app.prs.load = LoadState::Failed;
+    }
+    if errors.is_empty() {
+        app.status.failing = None;
+        return;
+    }
+    let text = errors.join("; ");
+    app.status.failing = Some(match app.status.failing.take() {
+        Some(f) => Failing {
+            text,
+            since: f.since,
+            count: f.count + 1,
+        },
+        None => Failing {
+            text,
+            since: at,
+            count: 1,
+        },
+    });
+}
+
+/// `P`: all projects → the first → the second … → all; the deployment targets follow.
+fn switch_project(app: &mut App) -> Vec<Command> {
+    if app.projects.len() <= 1 {
+        app.say(Level::Info, "only one project is configured");
+        return Vec::new();
+    }
+    let before = app.targets_project();
+    app.project_filter = match app.project_filter {
+        None => Some(0),
+        Some(p) if p + 1 < app.projects.len() => Some(p + 1),
+        Some(_) => None,
+    };
+    app.prs.set_filter(app.project_filter);
+    app.prs.ensure_visible(Areas::of_app(app).prs);
+    app.say(Level::Info, format!("showing {}", app.header()));
+    let now = app.targets_project();
+    if now == before {
+        return Vec::new();
+    }
+    match app.project_targets.get(now).cloned() {
+        Some((service, staging, production)) => {
+            app.targets =
+                crate::tui::panes::targets::TargetsPane::new(&service, &staging, &production);
+            app.production_namespace = production;
+            super::update_targets::watch(app)
+        }
+        None => Vec::new(),
     }
 }
 
@@ -263,6 +366,7 @@ fn on_global_action(app: &mut App, action: Action) -> Vec<Command> {
     match action {
         Action::Quit => return super::update_actions::request_quit(app),
         Action::Audit => return super::update_audit::open(app),
+        Action::SwitchProject => return switch_project(app),
         Action::Help => app.overlay = Overlay::Help(0),
         Action::CommandLine => app.overlay = Overlay::Command(Box::default()),
         Action::Refresh => return request_prs(app),

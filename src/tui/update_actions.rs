@@ -1,7 +1,7 @@
 //! The reducer part for Kfops actions: starting one on the selected PR (with the console's
 //! safety rules) and following its progress.
 
-use super::app::{App, Level, Overlay, RunningAction};
+use super::app::{App, Level, Overlay, PrId, RunningAction};
 use super::dialogs::deploy_confirm::DeployConfirm;
 use super::format::age;
 use super::msg::Command;
@@ -12,22 +12,23 @@ use crate::engine::{ActionEvent, ActionKind};
 /// A Kfops action on the selected PR, from a key or the command line. Nothing is sent in
 /// read-only mode, or when an action is already running on the PR.
 pub fn start(app: &mut App, cmd: ChatCommand) -> Vec<Command> {
-    let Some(pr) = app.prs.selected_pr().map(|p| p.number) else {
+    let Some(id) = app.prs.selected_pr().map(|p| (p.project, p.number)) else {
         app.say(
             Level::Error,
             format!("{cmd}: no PR selected; wait for the list or press ctrl-r"),
         );
         return Vec::new();
     };
+    let label = app.pr_label(id);
     if app.read_only {
-        app.say(Level::Warn, format!("read-only: {cmd} on #{pr} not sent"));
+        app.say(Level::Warn, format!("read-only: {cmd} on {label} not sent"));
         return Vec::new();
     }
-    if let Some(running) = app.actions.get(&pr) {
+    if let Some(running) = app.actions.get(&id) {
         app.say(
             Level::Warn,
             format!(
-                "{} is already running on #{pr} ({}, started {} ago); {cmd} not sent",
+                "{} is already running on {label} ({}, started {} ago); {cmd} not sent",
                 running.kind,
                 running.step,
                 age(running.started, app.now)
@@ -42,26 +43,27 @@ pub fn start(app: &mut App, cmd: ChatCommand) -> Vec<Command> {
     } = &cmd
     {
         // Production always asks first (default No); nothing is sent before the answer.
-        open_confirm(app, pr, run_id.clone());
+        open_confirm(app, id, run_id.clone());
         return Vec::new();
     }
-    begin(app, pr, cmd)
+    begin(app, id, cmd)
 }
 
 /// Opens the production deploy confirmation for a PR.
-fn open_confirm(app: &mut App, pr: u64, run_id: Option<String>) {
-    let Some(p) = app.prs.items.iter().find(|p| p.number == pr) else {
+fn open_confirm(app: &mut App, id: PrId, run_id: Option<String>) {
+    let Some(p) = app.prs.items.iter().find(|p| (p.project, p.number) == id) else {
         return;
     };
-    let mut d = DeployConfirm::new(
-        pr,
-        p.title.clone(),
-        DeployTarget::Production,
-        app.production_namespace.clone(),
-    );
+    // The PR's project's production namespace (another project's may differ).
+    let namespace = app
+        .project_targets
+        .get(id.0)
+        .map_or_else(|| app.production_namespace.clone(), |t| t.2.clone());
+    let mut d = DeployConfirm::new(id.1, p.title.clone(), DeployTarget::Production, namespace);
     d.explicit_run = run_id.is_some();
     d.run_id = run_id.or_else(|| p.last_run_id.clone());
     d.behind_by = p.behind_by;
+    d.project = id.0;
     d.current = serving_now(app, DeployTarget::Production);
     app.overlay = Overlay::Deploy(Box::new(d));
 }
@@ -78,14 +80,16 @@ pub fn confirmed_deploy(app: &mut App, d: &DeployConfirm, force: bool) -> Vec<Co
         run_id: d.run_id.clone().filter(|_| d.explicit_run),
         force,
     };
-    if app.actions.contains_key(&d.pr) {
+    let id = (d.project, d.pr);
+    if app.actions.contains_key(&id) {
+        let label = app.pr_label(id);
         app.say(
             Level::Warn,
-            format!("an action is already running on #{}; {cmd} not sent", d.pr),
+            format!("an action is already running on {label}; {cmd} not sent"),
         );
         return Vec::new();
     }
-    begin(app, d.pr, cmd)
+    begin(app, id, cmd)
 }
 
 /// `q` / ctrl-c / `:q`: quits at once when no action runs; else asks first (default No),
@@ -115,9 +119,9 @@ pub fn on_quit_key(app: &mut App, key: &crossterm::event::KeyEvent) -> Vec<Comma
 }
 
 /// Marks the PR busy and starts the action.
-fn begin(app: &mut App, pr: u64, cmd: ChatCommand) -> Vec<Command> {
+fn begin(app: &mut App, id: PrId, cmd: ChatCommand) -> Vec<Command> {
     app.actions.insert(
-        pr,
+        id,
         RunningAction {
             kind: ActionKind::of(&cmd),
             started: app.now,
@@ -125,22 +129,25 @@ fn begin(app: &mut App, pr: u64, cmd: ChatCommand) -> Vec<Command> {
             step_no: 0,
         },
     );
-    app.say(Level::Info, format!("{cmd} on #{pr} started"));
-    vec![Command::StartAction { pr, cmd }]
+    let label = app.pr_label(id);
+    app.say(Level::Info, format!("{cmd} on {label} started"));
+    let (project, pr) = id;
+    vec![Command::StartAction { project, pr, cmd }]
 }
 
-/// Progress of a running action.
-pub fn on_event(app: &mut App, ev: ActionEvent) -> Vec<Command> {
+/// Progress of a running action on a PR of `project`.
+pub fn on_event(app: &mut App, project: usize, ev: ActionEvent) -> Vec<Command> {
     match ev {
         ActionEvent::Step { pr, text } => {
-            if let Some(running) = app.actions.get_mut(&pr) {
+            let label = app.pr_label((project, pr));
+            if let Some(running) = app.actions.get_mut(&(project, pr)) {
                 running.step = text.clone();
                 let kind = running.kind;
                 if let Some(n) = crate::engine::progress::step_number(kind, running.step_no, &text)
                 {
                     running.step_no = n;
                 }
-                app.say(Level::Info, format!("{kind} on #{pr}: {text}"));
+                app.say(Level::Info, format!("{kind} on {label}: {text}"));
             }
             Vec::new()
         }
@@ -156,8 +163,9 @@ pub fn on_event(app: &mut App, ev: ActionEvent) -> Vec<Command> {
             commands
         }
         ActionEvent::RunStarted { pr, run_id } => {
-            app.say(Level::Info, format!("#{pr}: run {run_id} started"));
-            super::update_graph::on_run_started(app, pr, &run_id)
+            let label = app.pr_label((project, pr));
+            app.say(Level::Info, format!("{label}: run {run_id} started"));
+            super::update_graph::on_run_started(app, (project, pr), &run_id)
         }
         ActionEvent::RunProgress { run, .. } => super::update_graph::on_run_progress(app, run),
         ActionEvent::Done {
@@ -165,13 +173,14 @@ pub fn on_event(app: &mut App, ev: ActionEvent) -> Vec<Command> {
             action,
             outcome,
         } => {
-            app.actions.remove(&pr);
+            app.actions.remove(&(project, pr));
+            let label = app.pr_label((project, pr));
             match outcome {
-                Ok(summary) => app.say(Level::Info, format!("✓ {action} on #{pr}: {summary}")),
+                Ok(summary) => app.say(Level::Info, format!("✓ {action} on {label}: {summary}")),
                 Err(err) => app.say(
                     Level::Error,
                     format!(
-                        "✗ {action} on #{pr} failed at {}: {}",
+                        "✗ {action} on {label} failed at {}: {}",
                         err.step, err.message
                     ),
                 ),

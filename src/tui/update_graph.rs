@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use crossterm::event::{KeyCode, KeyEvent};
 
-use super::app::{App, Level, PaneId};
+use super::app::{App, Level, PaneId, PrId};
 use super::keys::Action;
 use super::layout::Areas;
 use super::msg::{Command, LoadedRun};
@@ -20,8 +20,9 @@ use crate::graph::Direction;
 pub const RUN_REFRESH: Duration = Duration::from_secs(2);
 
 /// Shows a run of a PR in the pane, loading it (with its spec).
-pub fn show_run(app: &mut App, pr: u64, run_id: &str) -> Vec<Command> {
+pub fn show_run(app: &mut App, (project, pr): PrId, run_id: &str) -> Vec<Command> {
     app.graph.show(pr, run_id);
+    app.graph.project = project;
     app.graph.loading = true;
     vec![Command::LoadRun {
         run_id: run_id.to_string(),
@@ -35,19 +36,19 @@ pub fn on_focus(app: &mut App) -> Vec<Command> {
     let Some(pr) = app.prs.selected_pr().cloned() else {
         return Vec::new();
     };
-    if app.graph.pr == Some(pr.number) || app.graph.picker.is_some() {
+    let same = app.graph.pr == Some(pr.number) && app.graph.project == pr.project;
+    if same || app.graph.picker.is_some() {
         return Vec::new();
     }
     match &pr.last_run_id {
-        Some(run_id) => show_run(app, pr.number, run_id),
+        Some(run_id) => show_run(app, (pr.project, pr.number), run_id),
         None => {
             app.graph.pr = Some(pr.number);
+            app.graph.project = pr.project;
+            let label = app.pr_label((pr.project, pr.number));
             app.say(
                 Level::Info,
-                format!(
-                    "#{}: no completed run yet; p lists its runs, r starts one",
-                    pr.number
-                ),
+                format!("{label}: no completed run yet; p lists its runs, r starts one"),
             );
             Vec::new()
         }
@@ -78,7 +79,11 @@ pub fn on_run_loaded(
             }
             let live = !run.state.is_final();
             app.graph.set_run(run);
-            let reported_by_action = app.graph.pr.is_some_and(|pr| app.actions.contains_key(&pr));
+            let project = app.graph.project;
+            let reported_by_action = app
+                .graph
+                .pr
+                .is_some_and(|pr| app.actions.contains_key(&(project, pr)));
             if live && !reported_by_action {
                 vec![Command::LoadRun {
                     run_id,
@@ -93,7 +98,7 @@ pub fn on_run_loaded(
 }
 
 /// A running action started a run: show it.
-pub fn on_run_started(app: &mut App, pr: u64, run_id: &str) -> Vec<Command> {
+pub fn on_run_started(app: &mut App, pr: PrId, run_id: &str) -> Vec<Command> {
     show_run(app, pr, run_id)
 }
 
@@ -119,13 +124,13 @@ pub fn on_run_progress(app: &mut App, run: Box<Run>) -> Vec<Command> {
 /// The PR's runs arrived for the picker.
 pub fn on_runs_listed(
     app: &mut App,
-    pr: u64,
+    pr: PrId,
     result: Result<Vec<Run>, BackendError>,
 ) -> Vec<Command> {
     let Some(picker) = &mut app.graph.picker else {
         return Vec::new();
     };
-    if picker.pr != pr {
+    if (picker.project, picker.pr) != pr {
         return Vec::new();
     }
     picker.loading = false;
@@ -158,7 +163,7 @@ pub fn on_picker_key(app: &mut App, key: &KeyEvent) -> Option<Vec<Command>> {
         }
         (_, Some(Action::Up)) => picker.selected = picker.selected.saturating_sub(1),
         (KeyCode::Enter, _) => {
-            let pr = picker.pr;
+            let pr = (picker.project, picker.pr);
             let chosen = picker.runs.get(picker.selected).map(|r| r.run_id.clone());
             app.graph.picker = None;
             if let Some(run_id) = chosen {
@@ -227,18 +232,19 @@ pub fn on_graph_action(app: &mut App, action: Action) -> Option<Vec<Command>> {
 
 /// `p`: the run picker of the selected PR (from the PR or graph pane).
 pub fn open_picker(app: &mut App) -> Vec<Command> {
-    let Some(pr) = app.prs.selected_pr().map(|p| p.number) else {
+    let Some((project, pr)) = app.prs.selected_pr().map(|p| (p.project, p.number)) else {
         app.say(Level::Error, "no PR selected");
         return Vec::new();
     };
     app.focus = PaneId::Graph;
     app.graph.picker = Some(RunPicker {
+        project,
         pr,
         runs: Vec::new(),
         selected: 0,
         loading: true,
     });
-    vec![Command::ListRuns { pr }]
+    vec![Command::ListRuns { project, pr }]
 }
 
 /// Enter on a task: its details, and its pod's log in the logs pane.

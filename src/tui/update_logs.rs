@@ -3,7 +3,7 @@
 
 use crossterm::event::{KeyCode, KeyEvent};
 
-use super::app::{App, Level, PaneId};
+use super::app::{App, Level, PaneId, PrId};
 use super::keys::Action;
 use super::layout::Areas;
 use super::msg::Command;
@@ -43,7 +43,7 @@ fn open_picker(app: &mut App) -> Vec<Command> {
     if app.logs.picker.take().is_some() {
         return Vec::new();
     }
-    let Some(pr) = app.prs.selected_pr().map(|p| p.number) else {
+    let Some((project, pr)) = app.prs.selected_pr().map(|p| (p.project, p.number)) else {
         app.say(
             Level::Error,
             "builds: no PR selected; select one in the PR pane first",
@@ -51,8 +51,10 @@ fn open_picker(app: &mut App) -> Vec<Command> {
         return Vec::new();
     };
     app.focus = PaneId::Logs;
-    app.logs.picker = Some(BuildPicker::loading(pr));
-    vec![Command::ListBuilds { pr }]
+    let mut picker = BuildPicker::loading(pr);
+    picker.project = project;
+    app.logs.picker = Some(picker);
+    vec![Command::ListBuilds { project, pr }]
 }
 
 /// Keys while the picker is open and the pane focused: `None` when the key is not the
@@ -155,10 +157,10 @@ pub fn on_log_event(app: &mut App, ev: LogEvent) -> Vec<Command> {
 /// The answer to [`Command::ListBuilds`]: fills the picker if it is still open for that PR.
 pub fn on_builds_listed(
     app: &mut App,
-    pr: u64,
+    pr: PrId,
     result: Result<Vec<BuildInfo>, BackendError>,
 ) -> Vec<Command> {
-    let Some(picker) = app.logs.picker.as_mut().filter(|p| p.pr == pr) else {
+    let Some(picker) = app.logs.picker.as_mut().filter(|p| (p.project, p.pr) == pr) else {
         return Vec::new();
     };
     picker.selected = 0;

@@ -56,6 +56,7 @@ fn lines_msg(p: &str, from: usize, n: usize) -> Msg {
 
 fn pr(number: u64) -> PullRequest {
     PullRequest {
+        project: 0,
         number,
         title: format!("PR {number}"),
         author: "ana".into(),
@@ -226,12 +227,13 @@ fn build(group: &str, pods: &[(&str, &str, &str)]) -> BuildInfo {
 fn o_lists_the_prs_builds_and_enter_opens_the_chosen_one() {
     let mut app = app_with_streams();
     let cmds = update(&mut app, key('o'));
-    assert_eq!(cmds, [Command::ListBuilds { pr: 7 }]);
+    assert_eq!(cmds, [Command::ListBuilds { project: 0, pr: 7 }]);
     assert!(app.logs.picker.is_some());
     // An answer for another PR is not for this picker.
     update(
         &mut app,
         Msg::BuildsListed {
+            project: 0,
             pr: 8,
             result: Ok(vec![build("x", &[])]),
         },
@@ -240,6 +242,7 @@ fn o_lists_the_prs_builds_and_enter_opens_the_chosen_one() {
     update(
         &mut app,
         Msg::BuildsListed {
+            project: 0,
             pr: 7,
             result: Ok(vec![
                 build("b1", &[("trainer-pod", "trainer", "Running")]),
@@ -281,6 +284,7 @@ fn o_lists_the_prs_builds_and_enter_opens_the_chosen_one() {
     update(
         &mut app,
         Msg::BuildsListed {
+            project: 0,
             pr: 7,
             result: Ok(vec![build("b1", &[("trainer-pod", "trainer", "Running")])]),
         },
@@ -292,6 +296,7 @@ fn o_lists_the_prs_builds_and_enter_opens_the_chosen_one() {
     update(
         &mut app,
         Msg::BuildsListed {
+            project: 0,
             pr: 7,
             result: Err(BackendError::new(
                 crate::backends::error::Service::Kubernetes,

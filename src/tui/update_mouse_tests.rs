@@ -24,6 +24,7 @@ fn t0() -> DateTime<Utc> {
 
 fn pr(number: u64) -> PullRequest {
     PullRequest {
+        project: 0,
         number,
         title: format!("PR {number}"),
         author: "ana".into(),
@@ -286,6 +287,7 @@ fn run_picker_rows_are_picked_by_click_and_a_second_click_shows_the_run() {
         serde_json::from_value(json!({"run_id": id, "display_name": id})).unwrap()
     };
     app.graph.picker = Some(RunPicker {
+        project: 0,
         pr: 2,
         runs: vec![run("run-b"), run("run-a")],
         selected: 0,
@@ -351,7 +353,7 @@ fn wheel_scrolls_the_audit_overlay() {
 
 fn running(app: &mut App) {
     app.actions.insert(
-        1,
+        (0, 1),
         RunningAction {
             kind: crate::engine::ActionKind::Build,
             started: t0(),

@@ -16,6 +16,7 @@ fn t0() -> DateTime<Utc> {
 
 fn pr(number: u64) -> PullRequest {
     PullRequest {
+        project: 0,
         number,
         title: format!("Retrain the churn model ({number})"),
         author: "ana".into(),
@@ -51,10 +52,13 @@ fn idle() -> App {
 fn step(app: &mut App, text: &str) {
     update(
         app,
-        Msg::Action(ActionEvent::Step {
-            pr: 41,
-            text: text.into(),
-        }),
+        Msg::Action {
+            project: 0,
+            event: ActionEvent::Step {
+                pr: 41,
+                text: text.into(),
+            },
+        },
     );
 }
 
@@ -95,7 +99,7 @@ fn row_text(terminal: &Terminal<TestBackend>, y: u16) -> String {
 #[test]
 fn steps_are_numbered_per_action_kind() {
     let app = building();
-    let a = &app.actions[&41];
+    let a = &app.actions[&(0, 41)];
     assert_eq!(a.step_no, 4, "the template step was skipped (no images)");
     assert_eq!(a.step_of(), "step 4/7");
     assert_eq!(
@@ -169,11 +173,14 @@ fn tick_marks_dirty_only_while_something_is_animated() {
     // The action ends: no more animation.
     update(
         &mut app,
-        Msg::Action(ActionEvent::Done {
-            pr: 41,
-            action: crate::engine::ActionKind::Build,
-            outcome: Ok("built".into()),
-        }),
+        Msg::Action {
+            project: 0,
+            event: ActionEvent::Done {
+                pr: 41,
+                action: crate::engine::ActionKind::Build,
+                outcome: Ok("built".into()),
+            },
+        },
     );
     // Its reload of the PR list is a visible loading state until it answers.
     assert!(app.animating());

@@ -18,6 +18,7 @@ fn t(min: u32) -> DateTime<Utc> {
 
 fn pr(number: u64) -> PullRequest {
     PullRequest {
+        project: 0,
         number,
         title: format!("PR {number}"),
         author: "ana".into(),
@@ -270,6 +271,7 @@ fn command_line_parses_chat_syntax_and_reports_errors_in_place() {
     assert_eq!(
         update(&mut app, key('y')),
         vec![Command::StartAction {
+            project: 0,
             pr: 1,
             cmd: ChatCommand::Deploy {
                 target: DeployTarget::Production,
@@ -278,7 +280,7 @@ fn command_line_parses_chat_syntax_and_reports_errors_in_place() {
             }
         }]
     );
-    assert!(app.actions.contains_key(&1));
+    assert!(app.actions.contains_key(&(0, 1)));
 }
 
 #[test]
@@ -288,11 +290,12 @@ fn build_key_starts_one_build_per_pr_and_other_actions_are_not_available_yet() {
     assert_eq!(
         cmds,
         vec![Command::StartAction {
+            project: 0,
             pr: 1,
             cmd: ChatCommand::Build
         }]
     );
-    assert!(app.actions.contains_key(&1));
+    assert!(app.actions.contains_key(&(0, 1)));
     // A second `b` while the build runs says so and sends nothing.
     assert!(update(&mut app, key('b')).is_empty());
     let text = app.status.message.as_ref().unwrap().text.clone();
@@ -316,6 +319,7 @@ fn build_key_starts_one_build_per_pr_and_other_actions_are_not_available_yet() {
     assert_eq!(
         update(&mut app, key('r')),
         vec![Command::StartAction {
+            project: 0,
             pr: 1,
             cmd: ChatCommand::Run
         }]
@@ -324,6 +328,7 @@ fn build_key_starts_one_build_per_pr_and_other_actions_are_not_available_yet() {
     assert_eq!(
         update(&mut app, key('B')),
         vec![Command::StartAction {
+            project: 0,
             pr: 1,
             cmd: ChatCommand::BuildRun
         }]
@@ -333,6 +338,7 @@ fn build_key_starts_one_build_per_pr_and_other_actions_are_not_available_yet() {
     assert_eq!(
         update(&mut app, key('s')),
         vec![Command::StartAction {
+            project: 0,
             pr: 1,
             cmd: ChatCommand::Deploy {
                 target: DeployTarget::Staging,
@@ -374,25 +380,29 @@ fn build_progress_opens_log_streams_and_done_frees_the_pr() {
     update(&mut app, key('b'));
     update(
         &mut app,
-        Msg::Action(ActionEvent::Step {
-            pr: 1,
-            text: "uploading pipeline x to KFP".into(),
-        }),
+        Msg::Action {
+            project: 0,
+            event: ActionEvent::Step {
+                pr: 1,
+                text: "uploading pipeline x to KFP".into(),
+            },
+        },
     );
-    assert_eq!(app.actions[&1].step, "uploading pipeline x to KFP");
+    assert_eq!(app.actions[&(0, 1)].step, "uploading pipeline x to KFP");
     let pod = PodRef {
         namespace: "kfops".into(),
         name: "kfops-build-pr1-trainer-abc".into(),
         container: None,
     };
-    let ev = |phase: &str| {
-        Msg::Action(ActionEvent::BuildPod {
+    let ev = |phase: &str| Msg::Action {
+        project: 0,
+        event: ActionEvent::BuildPod {
             pr: 1,
             image: "trainer".into(),
             pod: pod.clone(),
             version_id: "v1".into(),
             phase: phase.into(),
-        })
+        },
     };
     assert_eq!(
         update(&mut app, ev("Pending")),
@@ -401,14 +411,17 @@ fn build_progress_opens_log_streams_and_done_frees_the_pr() {
     assert!(update(&mut app, ev("Running")).is_empty(), "followed once");
     let cmds = update(
         &mut app,
-        Msg::Action(ActionEvent::Done {
-            pr: 1,
-            action: ActionKind::Build,
-            outcome: Err(ActionError::new(
-                "build the images",
-                "image build failed: trainer",
-            )),
-        }),
+        Msg::Action {
+            project: 0,
+            event: ActionEvent::Done {
+                pr: 1,
+                action: ActionKind::Build,
+                outcome: Err(ActionError::new(
+                    "build the images",
+                    "image build failed: trainer",
+                )),
+            },
+        },
     );
     assert!(app.actions.is_empty());
     assert!(
@@ -510,7 +523,7 @@ fn quitting_while_an_action_runs_asks_first_and_only_y_quits() {
         // Enter (the default, No), Esc, q or any other key keep the console running.
         update(&mut app, code(KeyCode::Enter));
         assert!(matches!(app.overlay, Overlay::None) && !app.should_quit);
-        assert!(app.actions.contains_key(&1), "the build keeps running");
+        assert!(app.actions.contains_key(&(0, 1)), "the build keeps running");
     }
     for other in [code(KeyCode::Esc), key('q'), key('n')] {
         update(&mut app, key('q'));
@@ -566,4 +579,123 @@ fn the_audit_key_opens_the_overlay_and_reads_the_file_by_an_effect() {
     // An answer arriving after the overlay closed is dropped.
     update(&mut app, Msg::AuditLoaded(Err("late".into())));
     assert!(matches!(app.overlay, Overlay::None));
+}
+
+/// A console on two projects with their PRs loaded (#1 #2 in `a`, #1 in `b`).
+fn two_projects() -> App {
+    let mut app = App::new("acme/a", "test", KeyMap::default());
+    app.projects = vec!["acme/a".into(), "acme/b".into()];
+    app.prs.projects = app.projects.clone();
+    app.project_targets = vec![
+        ("a".into(), "staging".into(), "production".into()),
+        ("b".into(), "staging-b".into(), "production-b".into()),
+    ];
+    init(&mut app);
+    update(
+        &mut app,
+        Msg::ProjectsLoaded {
+            generation: 1,
+            at: t(1),
+            results: vec![(0, Ok(vec![pr(1), pr(2)])), (1, Ok(vec![pr(1)]))],
+        },
+    );
+    app
+}
+
+#[test]
+fn projects_load_into_one_list_and_one_failing_project_keeps_its_last_prs() {
+    let mut app = two_projects();
+    let ids: Vec<(usize, u64)> = app
+        .prs
+        .items
+        .iter()
+        .map(|p| (p.project, p.number))
+        .collect();
+    assert_eq!(ids, [(0, 1), (0, 2), (1, 1)]);
+    assert_eq!(app.header(), "all projects (2)");
+    // Project b fails: its last good PR stays, a's new list is taken, b is named.
+    update(&mut app, key('G'));
+    let cmds = update(
+        &mut app,
+        Msg::Key(KeyEvent::new(KeyCode::F(5), KeyModifiers::NONE)),
+    );
+    assert_eq!(cmds, [Command::LoadPrs { generation: 2 }]);
+    update(
+        &mut app,
+        Msg::ProjectsLoaded {
+            generation: 2,
+            at: t(2),
+            results: vec![(0, Ok(vec![pr(2)])), (1, fail(t(2)))],
+        },
+    );
+    let ids: Vec<(usize, u64)> = app
+        .prs
+        .items
+        .iter()
+        .map(|p| (p.project, p.number))
+        .collect();
+    assert_eq!(ids, [(0, 2), (1, 1)]);
+    assert_eq!(
+        app.prs.selected_pr().map(|p| (p.project, p.number)),
+        Some((1, 1))
+    );
+    assert!(app.prs.failures.contains_key(&1));
+    assert!(app
+        .status
+        .failing
+        .as_ref()
+        .unwrap()
+        .text
+        .starts_with("acme/b: "));
+}
+
+#[test]
+fn the_switcher_filters_and_actions_are_keyed_by_project_and_number() {
+    let mut app = two_projects();
+    // #1 of project b: `b` sends the build to project b.
+    update(&mut app, key('G'));
+    assert_eq!(
+        update(&mut app, key('b')),
+        [Command::StartAction {
+            project: 1,
+            pr: 1,
+            cmd: ChatCommand::Build
+        }]
+    );
+    assert!(app.actions.contains_key(&(1, 1)));
+    assert!(app
+        .status
+        .message
+        .as_ref()
+        .unwrap()
+        .text
+        .contains("acme/b#1"));
+    // #1 of project a is another PR: it may build meanwhile.
+    update(&mut app, key('g'));
+    assert_eq!(
+        update(&mut app, key('b')),
+        [Command::StartAction {
+            project: 0,
+            pr: 1,
+            cmd: ChatCommand::Build
+        }]
+    );
+    // P: a only, b only (targets follow), all again.
+    update(&mut app, key('P'));
+    assert_eq!(app.header(), "acme/a");
+    assert_eq!(app.prs.items.len(), 2);
+    let cmds = update(&mut app, key('P'));
+    assert_eq!(app.header(), "acme/b");
+    assert_eq!(app.prs.items.len(), 1);
+    assert_eq!(
+        cmds,
+        [Command::WatchTargets {
+            service_name: "b".into(),
+            staging_namespace: "staging-b".into(),
+            production_namespace: "production-b".into(),
+        }]
+    );
+    update(&mut app, key('P'));
+    assert_eq!(app.header(), "all projects (2)");
+    assert_eq!(app.prs.items.len(), 3);
 }

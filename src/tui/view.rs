@@ -39,7 +39,16 @@ pub fn draw(frame: &mut Frame, app: &App) {
         app.focus == PaneId::Graph,
         theme,
     );
-    let prs = (app.prs.load == LoadState::Loaded).then_some(app.prs.items.as_slice());
+    // The targets pane shows one project's service: only that project's PRs name what it serves.
+    let shown = app.targets_project();
+    let project_prs: Vec<crate::domain::PullRequest> = app
+        .prs
+        .all
+        .iter()
+        .filter(|p| p.project == shown)
+        .cloned()
+        .collect();
+    let prs = (app.prs.load == LoadState::Loaded).then_some(project_prs.as_slice());
     targets::render(
         frame,
         areas.targets,

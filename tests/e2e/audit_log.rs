@@ -151,6 +151,7 @@ fn entry(min: u32, pr: u64, action: &str, outcome: AuditOutcome, message: &str) 
         } else {
             Source::Console
         },
+        repository: None,
         pr,
         action: action.into(),
         args: AuditArgs {

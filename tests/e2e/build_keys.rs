@@ -58,7 +58,7 @@ async fn pressing_b_builds_the_selected_pr_and_streams_its_pod_logs() {
     let requests_before = sim.requests().len();
 
     driver.handle(key('b'));
-    assert!(driver.app.actions.contains_key(&42));
+    assert!(driver.app.actions.contains_key(&(0, 42)));
     let started = screen(&driver, 160, 45);
     assert!(
         started.contains("/build 0s · starting"),

@@ -336,7 +336,7 @@ async fn spinners_tick_only_while_an_action_is_in_flight() {
     // An action in flight (its task is the test: it ends when the test says so).
     driver.app.should_quit = false;
     driver.app.actions.insert(
-        41,
+        (0, 41),
         RunningAction {
             kind: ActionKind::Build,
             started: chrono::Utc::now(),
@@ -358,11 +358,14 @@ async fn spinners_tick_only_while_an_action_is_in_flight() {
             .await;
             // The action ends: the ticks stop (after the PR reload it asks for).
             answers
-                .send(Msg::Action(ActionEvent::Done {
-                    pr: 41,
-                    action: ActionKind::Build,
-                    outcome: Ok("built".into()),
-                }))
+                .send(Msg::Action {
+                    project: 0,
+                    event: ActionEvent::Done {
+                        pr: 41,
+                        action: ActionKind::Build,
+                        outcome: Ok("built".into()),
+                    },
+                })
                 .unwrap();
             settle(&stats).await;
             let (ticks, frames) = (stats.ticks(), stats.frames());

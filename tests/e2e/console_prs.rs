@@ -18,7 +18,9 @@ async fn console_on_demo() -> (Simulator, App) {
     let sim = Simulator::start(([127, 0, 0, 1], 0).into(), Scenario::demo())
         .await
         .unwrap();
-    let cfg = launch::demo_config(&sim).unwrap();
+    // One repository's pane (the combined view of the demo's two: multi_project.rs).
+    let mut cfg = launch::demo_config(&sim).unwrap();
+    cfg.projects.clear();
     let mut console = launch::console(&cfg, false, "demo").unwrap();
     let app = &mut console.app;
     app.size = ratatui::layout::Rect::new(0, 0, 180, 40);
@@ -144,6 +146,7 @@ async fn unreachable_github_shows_in_the_status_bar() {
         .await
         .unwrap();
     let mut cfg = launch::demo_config(&sim).unwrap();
+    cfg.projects.clear();
     cfg.github.api_url = format!("http://127.0.0.1:{port}/github");
     let mut console = launch::console(&cfg, false, "demo").unwrap();
     for cmd in init(&mut console.app) {

@@ -119,7 +119,7 @@ async fn d_then_esc_sends_nothing_and_d_on_a_behind_pr_needs_force_typed() {
     driver.handle(code(KeyCode::Enter));
     typed(&mut driver, "force");
     driver.handle(code(KeyCode::Enter));
-    assert!(driver.app.actions.contains_key(&42));
+    assert!(driver.app.actions.contains_key(&(0, 42)));
     // A second d while the deploy runs does nothing.
     driver.handle(key('d'));
     assert!(matches!(driver.app.overlay, Overlay::None));
@@ -164,7 +164,7 @@ async fn rollback_deploys_an_earlier_run_chosen_in_the_run_picker() {
         .run_id
         .clone();
     driver.handle(key('s'));
-    assert!(driver.app.actions.contains_key(&41));
+    assert!(driver.app.actions.contains_key(&(0, 41)));
     assert!(
         driver
             .run_until(Duration::from_secs(60), |app| app.actions.is_empty())

@@ -150,7 +150,8 @@ fn key_paths(table: &toml_edit::Table, prefix: &[String], out: &mut Vec<Vec<Stri
 
 /// Keys shown commented out (`# token = "ghp_..."`), with the table they are under.
 fn commented_key_paths(text: &str) -> Vec<Vec<String>> {
-    let header = regex::Regex::new(r"^\[\[?([a-z_.]+)\]\]?").unwrap();
+    // Table headers, also commented-out ones (`# [projects.kfp]`): the keys under them are theirs.
+    let header = regex::Regex::new(r"^(?:#\s*)?\[\[?([a-z_.]+)\]\]?").unwrap();
     let commented = regex::Regex::new(r"^#\s*([a-z_]+)\s*=").unwrap();
     let mut table: Vec<String> = vec![];
     let mut out = vec![];

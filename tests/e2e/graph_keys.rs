@@ -136,7 +136,7 @@ async fn r_runs_the_pr_and_the_graph_follows_it_live_then_enter_opens_a_task_log
     let mut driver = driver_on(&sim, 200, 60).await;
     select_pr(&mut driver, 44);
     driver.handle(key('r'));
-    assert!(driver.app.actions.contains_key(&44));
+    assert!(driver.app.actions.contains_key(&(0, 44)));
     // The run appears in the graph pane and is followed to its end.
     assert!(
         driver

@@ -17,6 +17,7 @@ use ratatui::Terminal;
 
 fn pr(number: u64, labels: &[&str]) -> PullRequest {
     PullRequest {
+        project: 0,
         number,
         title: format!("Retrain the model ({number})"),
         author: "ana".into(),
@@ -119,7 +120,7 @@ fn busy(theme: Theme) -> App {
     let mut app = console(KeyMap::default());
     app.theme = theme;
     app.actions.insert(
-        2,
+        (0, 2),
         RunningAction {
             kind: ActionKind::Build,
             started: app.now - chrono::Duration::seconds(72),

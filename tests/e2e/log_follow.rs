@@ -285,8 +285,11 @@ async fn the_runner_lists_a_prs_builds_and_fetches_their_logs() {
     launch::connect_cluster(&cfg, &mut console).await;
     assert!(console.services.cluster.is_some());
 
-    let Msg::BuildsListed { pr, result } =
-        execute(Command::ListBuilds { pr: 41 }, &console.services).await
+    let Msg::BuildsListed { pr, result, .. } = execute(
+        Command::ListBuilds { project: 0, pr: 41 },
+        &console.services,
+    )
+    .await
     else {
         panic!("not a builds answer");
     };

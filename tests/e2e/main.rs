@@ -29,6 +29,7 @@ mod log_follow;
 mod log_restarts;
 mod logs_pane;
 mod logs_search;
+mod multi_project;
 mod run_flow;
 mod safety;
 mod secret_leak;

@@ -202,7 +202,7 @@ async fn quitting_while_a_build_runs_asks_first_and_names_it() {
     let mut driver = driver_with(&test_config(&sim), false, 120, 30).await;
     select_pr(&mut driver, 42);
     driver.handle(key('b'));
-    assert!(driver.app.actions.contains_key(&42));
+    assert!(driver.app.actions.contains_key(&(0, 42)));
     // A second `b` on the same PR is refused before anything is sent.
     driver.handle(key('b'));
     assert!(driver
@@ -230,7 +230,7 @@ async fn quitting_while_a_build_runs_asks_first_and_names_it() {
     assert!(matches!(driver.app.overlay, Overlay::Quit));
     driver.handle(key('n'));
     assert!(!driver.app.should_quit);
-    assert!(driver.app.actions.contains_key(&42), "still running");
+    assert!(driver.app.actions.contains_key(&(0, 42)), "still running");
     driver.handle(key('q'));
     driver.handle(key('y'));
     assert!(driver.app.should_quit);

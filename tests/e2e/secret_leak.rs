@@ -74,7 +74,10 @@ async fn the_github_token_appears_in_no_output() {
     select_pr(&mut driver, 42);
     for action in ['b', 'r', 's'] {
         press(&mut driver, key(action), &mut screens);
-        assert!(driver.app.actions.contains_key(&42), "{action} started");
+        assert!(
+            driver.app.actions.contains_key(&(0, 42)),
+            "{action} started"
+        );
         until(&mut driver, &mut screens, |app| app.actions.is_empty()).await;
         let said = driver.app.status.message.clone().unwrap().text;
         assert!(said.starts_with('✓'), "{said}");

@@ -79,6 +79,7 @@ fn canary_split() -> ServiceState {
 
 fn pr(number: u64, labels: &[&str]) -> PullRequest {
     PullRequest {
+        project: 0,
         number,
         title: format!("PR {number}"),
         author: "ana".into(),

@@ -123,6 +123,7 @@ impl GitHub {
             self.comment_bodies(number)
         )?;
         Ok(PullRequest {
+            project: 0,
             number: pr.number,
             title: pr.title.clone().unwrap_or_default(),
             author: pr

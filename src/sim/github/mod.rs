@@ -37,22 +37,56 @@ use crate::sim::scenario::{GithubScenario, PullStatus};
 ///
 /// The lock is a std `Mutex`, held only inside the closures given to [`read`](Self::read) and
 /// [`update`](Self::update), never across an `await`.
+///
+/// The simulated GitHub may hold several repositories (the scenario's `[github.repository]`
+/// and its `[[github.extra_repositories]]`), each with its own state. A handle is on one of
+/// them (the first one for [`GithubHandle::new`]); [`GithubHandle::repo`] gives a handle on
+/// another, and the router sends each `/repos/{owner}/{repo}/…` request to its repository.
 #[derive(Debug, Clone)]
 pub struct GithubHandle {
-    state: Arc<Mutex<GithubState>>,
+    repos: Arc<Vec<Arc<Mutex<GithubState>>>>,
+    index: usize,
 }
 
 impl GithubHandle {
-    /// A handle on the state a scenario describes.
+    /// A handle on the state a scenario describes (on its first repository).
     pub fn new(scenario: &GithubScenario) -> GithubHandle {
+        let repos = scenario
+            .repositories()
+            .iter()
+            .map(|s| Arc::new(Mutex::new(GithubState::from_scenario(s))))
+            .collect();
         GithubHandle {
-            state: Arc::new(Mutex::new(GithubState::from_scenario(scenario))),
+            repos: Arc::new(repos),
+            index: 0,
         }
     }
 
     fn lock(&self) -> MutexGuard<'_, GithubState> {
-        // A panic in another holder leaves the data usable: keep serving.
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
+        // A panic in another holder leaves the data usable: keep serving. `index` is always
+        // in range (handles are only made for existing repositories).
+        let state = &self.repos[self.index.min(self.repos.len().saturating_sub(1))];
+        state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// A handle on the repository `owner/name` (case-insensitive), if the simulator holds it.
+    pub fn repo(&self, owner: &str, name: &str) -> Option<GithubHandle> {
+        (0..self.repos.len())
+            .map(|index| GithubHandle {
+                repos: self.repos.clone(),
+                index,
+            })
+            .find(|h| h.read(|s| s.is_repo(owner, name)))
+    }
+
+    /// Handles on every repository, the first one first.
+    pub fn all(&self) -> Vec<GithubHandle> {
+        (0..self.repos.len())
+            .map(|index| GithubHandle {
+                repos: self.repos.clone(),
+                index,
+            })
+            .collect()
     }
 
     /// Runs `f` on the state.
@@ -130,8 +164,53 @@ impl GithubHandle {
     }
 }
 
-/// The GitHub routes, to be nested under `/github`.
+/// The GitHub routes, to be nested under `/github`: with several repositories, each
+/// `/repos/{owner}/{repo}/…` request goes to its repository's routes (an unknown repository to
+/// the first one's, which answers 404), everything else (`/user`) to the first one's.
 pub fn router(handle: GithubHandle) -> Router {
+    let handles = handle.all();
+    if handles.len() <= 1 {
+        return repo_router(handle);
+    }
+    let routes: Arc<Vec<(String, Router)>> = Arc::new(
+        handles
+            .into_iter()
+            .map(|h| {
+                let full = h.read(|s| format!("{}/{}", s.repo.owner, s.repo.name));
+                (full.to_ascii_lowercase(), repo_router(h))
+            })
+            .collect(),
+    );
+    Router::new().fallback(move |req: Request| {
+        let routes = routes.clone();
+        async move {
+            use tower::ServiceExt;
+            let path = req.uri().path().to_owned();
+            let mut parts = path.trim_start_matches('/').split('/');
+            let target = match (parts.next(), parts.next(), parts.next()) {
+                (Some("repos"), Some(owner), Some(repo)) => {
+                    format!("{owner}/{repo}").to_ascii_lowercase()
+                }
+                _ => String::new(),
+            };
+            let router = routes
+                .iter()
+                .find(|(full, _)| *full == target)
+                .or(routes.first())
+                .map(|(_, r)| r.clone());
+            match router {
+                Some(router) => match router.oneshot(req).await {
+                    Ok(response) => response,
+                    Err(never) => match never {},
+                },
+                None => not_found().await,
+            }
+        }
+    })
+}
+
+/// One repository's routes.
+fn repo_router(handle: GithubHandle) -> Router {
     let repo = "/repos/{owner}/{repo}";
     let pull = format!("{repo}/pulls/{{pull_number}}");
     let issue = format!("{repo}/issues/{{issue_number}}");

@@ -187,11 +187,8 @@ fn context_files(build: &KanikoBuild, env: &ProgramEnv) -> BTreeMap<String, Stri
         return BTreeMap::new();
     };
     env.github
-        .read(|s| {
-            s.is_repo(&owner, &repo)
-                .then(|| s.files_at(&git_ref))
-                .flatten()
-        })
+        .repo(&owner, &repo)
+        .and_then(|gh| gh.read(|s| s.files_at(&git_ref)))
         .unwrap_or_default()
 }
 

@@ -108,7 +108,13 @@ fn details(e: &AuditEntry, theme: &Theme) -> Vec<Line<'static>> {
     };
     let args = e.args.describe();
     let mut lines = vec![
-        field("action", format!("{} on #{}", e.action, e.pr)),
+        field(
+            "action",
+            match &e.repository {
+                Some(repo) => format!("{} on {repo}#{}", e.action, e.pr),
+                None => format!("{} on #{}", e.action, e.pr),
+            },
+        ),
         field(
             "by",
             format!("{} ({})", e.user, format!("{:?}", e.source).to_lowercase()),

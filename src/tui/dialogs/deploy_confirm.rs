@@ -19,6 +19,8 @@ pub const FORCE_WORD: &str = "force";
 /// An open confirmation.
 #[derive(Debug)]
 pub struct DeployConfirm {
+    /// The PR's project (see [`crate::tui::app::PrId`]).
+    pub project: usize,
     pub pr: u64,
     pub title: String,
     pub target: DeployTarget,
@@ -55,6 +57,7 @@ impl DeployConfirm {
         input.set_cursor_line_style(ratatui::style::Style::default());
         input.set_placeholder_text(format!("type {FORCE_WORD} to deploy anyway"));
         DeployConfirm {
+            project: 0,
             pr,
             title,
             target,

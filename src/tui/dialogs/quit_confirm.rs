@@ -25,10 +25,13 @@ pub fn quits(key: &KeyEvent) -> bool {
 }
 
 /// `/build on #41 (uploading pipeline, started 12s ago)`: one line per running action.
-pub fn describe(actions: &BTreeMap<u64, RunningAction>, now: DateTime<Utc>) -> Vec<String> {
+pub fn describe(
+    actions: &BTreeMap<crate::tui::app::PrId, RunningAction>,
+    now: DateTime<Utc>,
+) -> Vec<String> {
     actions
         .iter()
-        .map(|(pr, a)| {
+        .map(|((_, pr), a)| {
             format!(
                 "{} on #{pr} ({}, started {} ago)",
                 a.kind,
@@ -43,7 +46,7 @@ pub fn describe(actions: &BTreeMap<u64, RunningAction>, now: DateTime<Utc>) -> V
 pub fn render(
     frame: &mut Frame,
     area: Rect,
-    actions: &BTreeMap<u64, RunningAction>,
+    actions: &BTreeMap<crate::tui::app::PrId, RunningAction>,
     now: DateTime<Utc>,
     theme: &Theme,
 ) {

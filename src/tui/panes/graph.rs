@@ -21,6 +21,8 @@ use crate::tui::theme::Theme;
 /// The run picker: the PR's runs, newest first.
 #[derive(Debug, Clone, Default)]
 pub struct RunPicker {
+    /// The PR's project (see [`crate::tui::app::PrId`]).
+    pub project: usize,
     pub pr: u64,
     pub runs: Vec<Run>,
     pub selected: usize,
@@ -30,6 +32,8 @@ pub struct RunPicker {
 /// State of the run graph pane.
 #[derive(Debug, Default)]
 pub struct GraphPane {
+    /// The project of the PR whose run is shown.
+    pub project: usize,
     /// The PR whose run is shown.
     pub pr: Option<u64>,
     /// The run shown (its last known state).

@@ -11,7 +11,7 @@ use super::{empty, pane_block};
 use crate::domain::{PullRequest, LABEL_PRODUCTION, LABEL_STAGING};
 use std::collections::BTreeMap;
 
-use crate::tui::app::{PaneId, RunningAction};
+use crate::tui::app::{PaneId, PrId, RunningAction};
 use crate::tui::format::{age, ellipsize, short_id, spinner};
 use crate::tui::theme::Theme;
 
@@ -29,7 +29,18 @@ pub enum LoadState {
 /// State of the PR pane: the last good list, the selection and the scroll offset.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PrPane {
+    /// The PRs shown: every project's, or the switcher's project only; by project (config
+    /// order), then in GitHub's order.
     pub items: Vec<PullRequest>,
+    /// Every project's last good list (what `items` is filtered from).
+    pub all: Vec<PullRequest>,
+    /// Projects whose last load failed, with why (their last good PRs stay in `all`).
+    pub failures: BTreeMap<usize, String>,
+    /// `owner/name` of each project when there are several (a column shows it); empty with
+    /// a single repository.
+    pub projects: Vec<String>,
+    /// The switcher's project (`None`: all).
+    pub filter: Option<usize>,
     pub selected: usize,
     pub offset: usize,
     pub load: LoadState,
@@ -46,17 +57,45 @@ impl PrPane {
         self.items.get(self.selected)
     }
 
-    /// Replaces the list, keeping the selection on the same PR number when it is still there.
+    /// Replaces the list, keeping the selection on the same PR when it is still there.
     pub fn set_items(&mut self, items: Vec<PullRequest>, at: DateTime<Utc>) {
-        let keep = self.selected_pr().map(|p| p.number);
-        self.items = items;
-        self.selected = keep
-            .and_then(|n| self.items.iter().position(|p| p.number == n))
-            .unwrap_or(0)
-            .min(self.items.len().saturating_sub(1));
+        self.all = items;
+        self.refilter();
         self.load = LoadState::Loaded;
         self.refreshing = false;
         self.loaded_at = Some(at);
+    }
+
+    /// Replaces one project's PRs (the others' stay).
+    pub fn set_project_items(&mut self, project: usize, items: Vec<PullRequest>) {
+        self.all.retain(|p| p.project != project);
+        self.all.extend(items.into_iter().map(|mut p| {
+            p.project = project;
+            p
+        }));
+        // Stable: each project's PRs keep GitHub's order.
+        self.all.sort_by_key(|p| p.project);
+    }
+
+    /// Shows the PRs of `filter` (`None`: all), keeping the selection when it stays visible.
+    pub fn set_filter(&mut self, filter: Option<usize>) {
+        self.filter = filter;
+        self.refilter();
+    }
+
+    /// `items` from `all` and the filter, the selection kept on the same (project, number).
+    pub fn refilter(&mut self) {
+        let keep = self.selected_pr().map(|p| (p.project, p.number));
+        self.items = self
+            .all
+            .iter()
+            .filter(|p| self.filter.is_none_or(|f| f == p.project))
+            .cloned()
+            .collect();
+        self.selected = keep
+            .and_then(|k| self.items.iter().position(|p| (p.project, p.number) == k))
+            .unwrap_or(0)
+            .min(self.items.len().saturating_sub(1));
     }
 
     /// Moves the selection by `delta` rows, clamped.
@@ -298,13 +337,18 @@ fn row_cells(
     ]
 }
 
+/// The repository name of `owner/name` (the project column's text).
+fn short_project(full: &str) -> &str {
+    full.rsplit('/').next().unwrap_or(full)
+}
+
 /// Draws the PR pane.
 #[allow(clippy::too_many_arguments)]
 pub fn render(
     frame: &mut Frame,
     area: Rect,
     pane: &PrPane,
-    running: &BTreeMap<u64, RunningAction>,
+    running: &BTreeMap<PrId, RunningAction>,
     now: DateTime<Utc>,
     focused: bool,
     theme: &Theme,
@@ -313,6 +357,17 @@ pub fn render(
     let mut extra = vec![Span::styled(format!(" ({})", pane.items.len()), theme.dim)];
     if pane.refreshing || pane.load == LoadState::Loading {
         extra.push(Span::styled(format!(" {spinner} refreshing"), theme.warn));
+    }
+    // A project that failed to load is named; the others' PRs stay listed.
+    for (project, why) in &pane.failures {
+        if pane.filter.is_some_and(|f| f != *project) {
+            continue;
+        }
+        let name = pane.projects.get(*project).map_or("?", String::as_str);
+        extra.push(Span::styled(
+            format!(" ✗ {name}: {}", ellipsize(why, 60)),
+            theme.error,
+        ));
     }
     let block = pane_block(PaneId::Prs, extra, focused, theme);
     if pane.items.is_empty() {
@@ -328,14 +383,51 @@ pub fn render(
         );
         return;
     }
-    let columns = visible_columns(area.width.saturating_sub(2));
-    let header =
-        Row::new(columns.iter().map(|&i| Cell::from(COLUMNS[i].title))).style(theme.header);
+    // With several projects, a project column (the repository name) comes first.
+    let multi = pane.projects.len() > 1;
+    let project_width = pane
+        .projects
+        .iter()
+        .map(|p| short_project(p).chars().count())
+        .max()
+        .unwrap_or(0)
+        .min(20) as u16;
+    let width =
+        area.width
+            .saturating_sub(2)
+            .saturating_sub(if multi { project_width + 1 } else { 0 });
+    let columns = visible_columns(width);
+    let mut titles: Vec<Cell> = Vec::new();
+    if multi {
+        titles.push(Cell::from("Project"));
+    }
+    titles.extend(columns.iter().map(|&i| Cell::from(COLUMNS[i].title)));
+    let header = Row::new(titles).style(theme.header);
     let rows = pane.items.iter().map(|pr| {
-        let mut cells = row_cells(pr, running.get(&pr.number), now, spinner, theme).map(Some);
-        Row::new(columns.iter().map(|&i| cells[i].take().unwrap_or_default()))
+        let mut cells = row_cells(
+            pr,
+            running.get(&(pr.project, pr.number)),
+            now,
+            spinner,
+            theme,
+        )
+        .map(Some);
+        let mut row: Vec<Cell> = Vec::new();
+        if multi {
+            let name = pane.projects.get(pr.project).map_or("?", String::as_str);
+            row.push(Cell::from(Span::styled(
+                ellipsize(short_project(name), 20),
+                theme.dim,
+            )));
+        }
+        row.extend(columns.iter().map(|&i| cells[i].take().unwrap_or_default()));
+        Row::new(row)
     });
-    let widths: Vec<Constraint> = columns.iter().map(|&i| COLUMNS[i].width).collect();
+    let mut widths: Vec<Constraint> = Vec::new();
+    if multi {
+        widths.push(Constraint::Length(project_width));
+    }
+    widths.extend(columns.iter().map(|&i| COLUMNS[i].width));
     let table = Table::new(rows, widths)
         .header(header)
         .block(block)

@@ -24,6 +24,7 @@ fn svc(run: &str, canary: Option<i64>, pr: Option<u64>) -> Box<ServiceState> {
 
 fn pr(number: u64, labels: &[&str]) -> PullRequest {
     PullRequest {
+        project: 0,
         number,
         title: format!("PR {number}"),
         author: "ana".into(),

@@ -48,9 +48,11 @@ pub fn temp_audit_path() -> std::path::PathBuf {
         .join(format!("audit-{n}.jsonl"))
 }
 
-/// The demo config on the simulator, auditing to a temp file.
+/// The demo config on the simulator, auditing to a temp file: its first project only (the
+/// demo's second repository is for the multi-project tests, `multi_project.rs`).
 pub fn test_config(sim: &Simulator) -> Config {
     let mut cfg = launch::demo_config(sim).expect("demo config");
+    cfg.projects.clear();
     cfg.audit.path = Some(temp_audit_path());
     cfg
 }
@@ -66,7 +68,7 @@ pub async fn driver_with(cfg: &Config, read_only: bool, width: u16, height: u16)
     let cfg = cfg.clone();
     let mut console = launch::console(&cfg, read_only, "demo").expect("console");
     launch::connect_cluster(&cfg, &mut console).await;
-    if let Some(engine) = &mut console.services.engine {
+    for engine in console.services.engines_mut() {
         engine.run_poll = POLL;
     }
     let mut driver = Driver::new(console.app, console.services);

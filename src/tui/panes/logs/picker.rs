@@ -22,6 +22,8 @@ pub enum PickerState {
 /// The open picker: a PR's builds and the one selected.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BuildPicker {
+    /// The PR's project (see [`crate::tui::app::PrId`]).
+    pub project: usize,
     pub pr: u64,
     pub state: PickerState,
     pub selected: usize,
@@ -30,6 +32,7 @@ pub struct BuildPicker {
 impl BuildPicker {
     pub fn loading(pr: u64) -> BuildPicker {
         BuildPicker {
+            project: 0,
             pr,
             state: PickerState::Loading,
             selected: 0,

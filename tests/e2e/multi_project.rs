@@ -1,0 +1,275 @@
+//! Several model repositories in one console (`[[projects]]`): the simulator serving two
+//! repositories, the combined PR view and its switcher, and actions landing in the PR's own
+//! repository with its own settings.
+
+use std::time::Duration;
+
+use kfops_console::backends::github::GitHub;
+use kfops_console::config::{self, RepositoryConfig};
+use kfops_console::domain::LABEL_STAGING;
+use kfops_console::launch;
+use kfops_console::sim::{RecordedRequest, Simulator};
+use kfops_console::tui::runner::Driver;
+
+use crate::build_flow::fast_scenario;
+use crate::support::console::{driver_with, key, screen, temp_audit_path};
+
+const A: &str = "/github/repos/acme-ml/churn-model/";
+const B: &str = "/github/repos/acme-ml/fraud-model/";
+
+async fn sim() -> Simulator {
+    let mut scenario = fast_scenario();
+    scenario.kserve.ready_ms = 30;
+    Simulator::start(([127, 0, 0, 1], 0).into(), scenario)
+        .await
+        .unwrap()
+}
+
+/// The demo config: two projects.
+fn two_projects(sim: &Simulator) -> config::Config {
+    let mut cfg = launch::demo_config(sim).unwrap();
+    cfg.audit.path = Some(temp_audit_path());
+    assert_eq!(cfg.projects.len(), 2);
+    cfg
+}
+
+fn writes(requests: &[RecordedRequest], prefix: &str) -> Vec<String> {
+    requests
+        .iter()
+        .filter(|r| r.method != "GET" && r.method != "HEAD" && r.path.starts_with(prefix))
+        .map(|r| format!("{} {}", r.method, r.path))
+        .collect()
+}
+
+fn numbers(driver: &Driver) -> Vec<(usize, u64)> {
+    driver
+        .app
+        .prs
+        .items
+        .iter()
+        .map(|p| (p.project, p.number))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_simulator_serves_two_repositories_to_octocrab() {
+    let sim = sim().await;
+    let a = GitHub::new(&sim.github_url(), None, "acme-ml", "churn-model").unwrap();
+    let b = GitHub::new(&sim.github_url(), None, "acme-ml", "fraud-model").unwrap();
+    let mut a_prs: Vec<u64> = a
+        .open_pull_requests()
+        .await
+        .unwrap()
+        .iter()
+        .map(|p| p.number)
+        .collect();
+    let mut b_prs: Vec<u64> = b
+        .open_pull_requests()
+        .await
+        .unwrap()
+        .iter()
+        .map(|p| p.number)
+        .collect();
+    a_prs.sort_unstable();
+    b_prs.sort_unstable();
+    assert_eq!(a_prs, [41, 42, 43, 44, 45]);
+    assert_eq!(b_prs, [7, 8]);
+    // Plain octocrab too: each repository answers with its own PR and files.
+    let oc = octocrab::Octocrab::builder()
+        .base_uri(sim.github_url())
+        .unwrap()
+        .build()
+        .unwrap();
+    let pr = oc.pulls("acme-ml", "fraud-model").get(7).await.unwrap();
+    assert_eq!(pr.title.as_deref(), Some("Add merchant category features"));
+    assert!(oc.pulls("acme-ml", "churn-model").get(7).await.is_err());
+    assert!(oc
+        .pulls("acme-ml", "no-such-model")
+        .list()
+        .send()
+        .await
+        .is_err());
+    // The second repository's state is its own.
+    let fraud = sim.github().repo("acme-ml", "fraud-model").unwrap();
+    assert_eq!(fraud.labels_of(7), ["enhancement"]);
+    assert!(sim.github().pull(7).is_none());
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn both_projects_prs_load_into_one_list_and_the_switcher_filters() {
+    let sim = sim().await;
+    let cfg = two_projects(&sim);
+    let mut driver = driver_with(&cfg, false, 160, 40).await;
+    assert!(
+        driver
+            .run_until(Duration::from_secs(30), |app| app.prs.items.len() == 7)
+            .await,
+        "{:?}",
+        numbers(&driver)
+    );
+    // By project (config order), each in GitHub's order.
+    let listed = numbers(&driver);
+    assert!(listed[..5].iter().all(|(p, _)| *p == 0), "{listed:?}");
+    let mut b: Vec<u64> = listed[5..]
+        .iter()
+        .map(|(p, n)| {
+            assert_eq!(*p, 1);
+            *n
+        })
+        .collect();
+    b.sort_unstable();
+    assert_eq!(b, [7, 8]);
+    let text = screen(&driver, 160, 40);
+    assert!(text.contains("all projects (2)"), "{text}");
+    assert!(text.contains("Project"), "{text}");
+    assert!(text.contains("fraud-model"), "{text}");
+    assert!(text.contains("Add merchant category fea"), "{text}");
+    assert!(text.contains("Calibrate churn probabili"), "{text}");
+
+    driver.handle(key('P'));
+    assert_eq!(driver.app.project_filter, Some(0));
+    assert!(numbers(&driver).iter().all(|(p, _)| *p == 0));
+    assert_eq!(driver.app.prs.items.len(), 5);
+    driver.handle(key('P'));
+    assert_eq!(driver.app.project_filter, Some(1));
+    assert_eq!(driver.app.prs.items.len(), 2);
+    let text = screen(&driver, 160, 40);
+    assert!(text.contains("acme-ml/fraud-model"), "{text}");
+    assert!(!text.contains("Calibrate churn probabili"), "{text}");
+    // The targets pane follows the project shown.
+    assert_eq!(driver.app.targets.service_name, "fraud-model");
+    driver.handle(key('P'));
+    assert_eq!(driver.app.project_filter, None);
+    assert_eq!(driver.app.prs.items.len(), 7);
+    assert_eq!(driver.app.targets.service_name, "churn-model");
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_project_that_fails_to_load_is_named_and_the_others_prs_stay() {
+    let sim = sim().await;
+    let mut cfg = two_projects(&sim);
+    let mut ghost = cfg.projects[1].clone();
+    ghost.repository = RepositoryConfig {
+        owner: "acme-ml".into(),
+        name: "ghost-model".into(),
+    };
+    cfg.projects.push(ghost);
+    let driver = driver_with(&cfg, false, 160, 40).await;
+    assert_eq!(driver.app.prs.items.len(), 7);
+    assert!(driver.app.prs.failures.contains_key(&2));
+    let text = screen(&driver, 160, 40);
+    assert!(text.contains("✗ acme-ml/ghost-model"), "{text}");
+    let failing = driver.app.status.failing.as_ref().expect("failing");
+    assert!(
+        failing.text.contains("acme-ml/ghost-model"),
+        "{}",
+        failing.text
+    );
+    sim.shutdown().await;
+}
+
+/// Selects PR `number` of `project` with the keys, in the all-projects view.
+fn select(driver: &mut Driver, project: usize, number: u64) {
+    driver.handle(key('1'));
+    driver.handle(key('g'));
+    let at = numbers(driver)
+        .iter()
+        .position(|id| *id == (project, number))
+        .expect("listed");
+    for _ in 0..at {
+        driver.handle(key('j'));
+    }
+    let selected = driver.app.prs.selected_pr().map(|p| (p.project, p.number));
+    assert_eq!(selected, Some((project, number)));
+}
+
+async fn finish(driver: &mut Driver, what: &str) {
+    assert!(
+        driver
+            .run_until(Duration::from_secs(60), |app| app.actions.is_empty())
+            .await,
+        "{what} did not end"
+    );
+    let message = driver.app.status.message.clone().unwrap().text;
+    assert!(message.starts_with('✓'), "{what}: {message}");
+    assert!(message.contains("acme-ml/fraud-model#7"), "{message}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn build_run_and_staging_deploy_of_the_second_projects_pr_land_in_its_repository() {
+    let sim = sim().await;
+    let cfg = two_projects(&sim);
+    let mut driver = driver_with(&cfg, false, 160, 40).await;
+    assert!(
+        driver
+            .run_until(Duration::from_secs(30), |app| app.prs.items.len() == 7)
+            .await
+    );
+    sim.request_log().clear();
+    let fraud = sim.github().repo("acme-ml", "fraud-model").unwrap();
+
+    select(&mut driver, 1, 7);
+    driver.handle(key('b'));
+    assert!(driver.app.actions.contains_key(&(1, 7)));
+    // The same number in the other project is another PR: not busy.
+    assert!(!driver.app.actions.contains_key(&(0, 7)));
+    finish(&mut driver, "/build").await;
+    let bodies: Vec<String> = fraud.comments(7).into_iter().map(|c| c.body).collect();
+    assert!(
+        bodies.iter().any(|b| b.contains("KFOPS_VERSION_ID")),
+        "{bodies:?}"
+    );
+
+    driver.handle(key('r'));
+    finish(&mut driver, "/run").await;
+    let bodies: Vec<String> = fraud.comments(7).into_iter().map(|c| c.body).collect();
+    assert!(
+        bodies.iter().any(|b| b.contains("KFOPS_RUN_ID")),
+        "{bodies:?}"
+    );
+
+    driver.handle(key('s'));
+    finish(&mut driver, "/staging_deploy").await;
+    assert!(fraud.labels_of(7).contains(&LABEL_STAGING.to_string()));
+    // The first project's staging PR keeps its label: another repository, another service.
+    assert!(sim
+        .github()
+        .labels_of(44)
+        .contains(&LABEL_STAGING.to_string()));
+    assert!(!fraud.is_merged(7));
+
+    let requests = sim.requests();
+    let in_b = writes(&requests, B);
+    assert!(
+        in_b.iter()
+            .any(|w| w == &format!("POST {B}issues/7/comments")),
+        "{in_b:?}"
+    );
+    assert!(
+        in_b.iter()
+            .any(|w| w.starts_with(&format!("POST {B}issues/7/labels"))),
+        "{in_b:?}"
+    );
+    assert_eq!(
+        writes(&requests, A),
+        Vec::<String>::new(),
+        "nothing written in the first repository"
+    );
+    // Deployed under the second project's service name.
+    let deployed = requests.iter().any(|r| {
+        r.method != "GET"
+            && r.path.contains("/namespaces/staging/inferenceservices")
+            && r.body.as_deref().unwrap_or("").contains("fraud-model")
+    });
+    assert!(deployed, "an InferenceService fraud-model in staging");
+    // The audit log names the repository of each action.
+    let audit = std::fs::read_to_string(cfg.audit.path.as_ref().unwrap()).unwrap();
+    let repos: Vec<String> = audit
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["repository"].to_string())
+        .collect();
+    assert_eq!(repos, ["\"acme-ml/fraud-model\""; 3], "{audit}");
+    sim.shutdown().await;
+}
