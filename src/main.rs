@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use kfops_console::cli::{BenchCommand, Cli, CliCommand};
+use kfops_console::engine::ActionKind;
 use kfops_console::launch::{self, UsageError};
 use kfops_console::{config, logging, tui};
 
@@ -52,9 +53,10 @@ fn main() -> ExitCode {
         Some(CliCommand::Demo { scenario }) => launch::scenario(scenario.as_deref())
             .and_then(|s| runtime.block_on(launch::demo(s, cli.read_only))),
         Some(CliCommand::Build { pr, json }) => {
-            return headless(&cli, &runtime, true, "/build", pr, |cfg| {
+            let act = Act::action(ActionKind::Build, json);
+            return headless(&cli, &runtime, act, "/build", pr, |cfg| {
                 Box::pin(launch::headless_build(cfg, pr, json))
-            })
+            });
         }
         Some(CliCommand::Run {
             pr,
@@ -63,7 +65,8 @@ fn main() -> ExitCode {
             json,
         }) => {
             let version_id = version_id.clone();
-            return headless(&cli, &runtime, true, "/run", pr, move |cfg| {
+            let act = Act::action(ActionKind::Run, json);
+            return headless(&cli, &runtime, act, "/run", pr, move |cfg| {
                 Box::pin(launch::headless_run(
                     cfg,
                     pr,
@@ -74,9 +77,10 @@ fn main() -> ExitCode {
             });
         }
         Some(CliCommand::BuildRun { pr, json }) => {
-            return headless(&cli, &runtime, true, "/build_run", pr, |cfg| {
+            let act = Act::action(ActionKind::BuildRun, json);
+            return headless(&cli, &runtime, act, "/build_run", pr, |cfg| {
                 Box::pin(launch::headless_build_run(cfg, pr, json))
-            })
+            });
         }
         Some(CliCommand::Deploy {
             pr,
@@ -95,13 +99,17 @@ fn main() -> ExitCode {
                 run_id: run_id.clone(),
                 force,
             };
-            let cfg = match load_config(&cli) {
+            let act = Act::action(ActionKind::Deploy(req.target), json);
+            let cfg = match load_config_for(&cli, act, pr) {
                 Ok(cfg) => cfg,
                 Err(code) => return code,
             };
             if cli.read_only || cfg.read_only {
-                eprintln!(
-                    "kfops: read-only: deploy of #{pr} not sent (--read-only or read_only = true)"
+                act.refuse(
+                    pr,
+                    &format!(
+                        "read-only: deploy of #{pr} not sent (--read-only or read_only = true)"
+                    ),
                 );
                 return ExitCode::from(2);
             }
@@ -115,7 +123,7 @@ fn main() -> ExitCode {
             };
         }
         Some(CliCommand::Runs { pr, json }) => {
-            return headless(&cli, &runtime, false, "runs", pr, |cfg| {
+            return headless(&cli, &runtime, Act::READ, "runs", pr, |cfg| {
                 Box::pin(launch::headless_runs(cfg, pr, json))
             })
         }
@@ -149,7 +157,10 @@ fn main() -> ExitCode {
         None => {
             let (cfg, warning) = match locate_and_load(&cli) {
                 Ok(loaded) => loaded,
-                Err(code) => return code,
+                Err(message) => {
+                    eprintln!("kfops: {message}");
+                    return ExitCode::from(2);
+                }
             };
             runtime.block_on(launch::real(cfg, cli.read_only, warning))
         }
@@ -172,7 +183,7 @@ fn main() -> ExitCode {
 fn headless<F>(
     cli: &Cli,
     runtime: &tokio::runtime::Runtime,
-    mutating: bool,
+    act: Act,
     what: &str,
     pr: u64,
     work: F,
@@ -187,12 +198,15 @@ where
         >,
     >,
 {
-    let cfg = match load_config(cli) {
+    let cfg = match load_config_for(cli, act, pr) {
         Ok(cfg) => cfg,
         Err(code) => return code,
     };
-    if mutating && (cli.read_only || cfg.read_only) {
-        eprintln!("kfops: read-only: {what} on #{pr} not sent (--read-only or read_only = true)");
+    if act.mutating && (cli.read_only || cfg.read_only) {
+        act.refuse(
+            pr,
+            &format!("read-only: {what} on #{pr} not sent (--read-only or read_only = true)"),
+        );
         return ExitCode::from(2);
     }
     match runtime.block_on(work(&cfg)) {
@@ -205,9 +219,54 @@ where
     }
 }
 
+/// What a headless command is, for its refusals: whether it changes anything, and (with
+/// `--json`) the action whose final JSON object a refusal still prints on stdout.
+#[derive(Debug, Clone, Copy)]
+struct Act {
+    mutating: bool,
+    json: Option<ActionKind>,
+}
+
+impl Act {
+    const READ: Act = Act {
+        mutating: false,
+        json: None,
+    };
+
+    fn action(kind: ActionKind, json: bool) -> Act {
+        Act {
+            mutating: true,
+            json: json.then_some(kind),
+        }
+    }
+
+    /// Says why the command stops before it starts: on stderr, and with `--json` as the final
+    /// object on stdout (step `config` or `read-only`).
+    fn refuse(self, pr: u64, message: &str) {
+        eprintln!("kfops: {message}");
+        if let Some(kind) = self.json {
+            let step = if message.starts_with("read-only") {
+                "read-only"
+            } else {
+                "config"
+            };
+            let mut out = std::io::stdout();
+            kfops_console::headless::json::failure(&mut out, pr, kind, step, message);
+        }
+    }
+}
+
 /// The config for a headless command: a token file others can read is warned about on stderr.
 fn load_config(cli: &Cli) -> Result<config::Config, ExitCode> {
-    let (cfg, warning) = locate_and_load(cli)?;
+    load_config_for(cli, Act::READ, 0)
+}
+
+/// [`load_config`] for command `act` on PR `pr` (a bad config is refused as `act` says).
+fn load_config_for(cli: &Cli, act: Act, pr: u64) -> Result<config::Config, ExitCode> {
+    let (cfg, warning) = locate_and_load(cli).map_err(|message| {
+        act.refuse(pr, &message);
+        ExitCode::from(2)
+    })?;
     if let Some(w) = warning {
         eprintln!("kfops: warning: {w}");
     }
@@ -215,18 +274,15 @@ fn load_config(cli: &Cli) -> Result<config::Config, ExitCode> {
 }
 
 /// The config from `--config` / `$KFOPS_CONFIG` / the default places, with the warning about
-/// its permissions if any; errors are printed and become exit code 2.
-fn locate_and_load(cli: &Cli) -> Result<(config::Config, Option<String>), ExitCode> {
+/// its permissions if any; an error is returned as its message (exit code 2 for the caller).
+fn locate_and_load(cli: &Cli) -> Result<(config::Config, Option<String>), String> {
     config::locate(cli.config.as_deref())
         .and_then(|p| {
             let cfg = config::load(&p)?;
             let warning = config::token_file_warning(&p, &cfg);
             Ok((cfg, warning))
         })
-        .map_err(|e| {
-            eprintln!("kfops: {e}");
-            ExitCode::from(2)
-        })
+        .map_err(|e| e.to_string())
 }
 
 /// Tracing never goes to the terminal the console draws on: `--log-file`, else the console

@@ -191,3 +191,44 @@ async fn a_failing_image_gives_ok_false_with_the_step_and_exit_code_1() {
         .any(|p| p["image"] == "server" && p["phase"] == "Failed"));
     sim.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refusals_before_the_start_still_end_with_a_json_result() {
+    let sim = Simulator::start(([127, 0, 0, 1], 0).into(), fast_scenario())
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let config = config_for(&sim, dir.path());
+    // Read-only: every action command, exit 2, the final object names the step.
+    for (args, action) in [
+        (vec!["build", "--pr", "41"], "/build"),
+        (vec!["run", "--pr", "41"], "/run"),
+        (vec!["build-run", "--pr", "41"], "/build_run"),
+        (vec!["deploy", "--pr", "41", "--staging"], "/staging_deploy"),
+    ] {
+        let mut args = args.clone();
+        args.extend(["--json", "--read-only"]);
+        let out = kfops(&args, &config).await;
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let lines = json_lines(&out);
+        assert_eq!(lines.len(), 1, "{lines:?}");
+        let refused = result_of(&lines, action, 41);
+        assert_eq!(refused["ok"], false);
+        assert_eq!(refused["error"]["step"], "read-only", "{refused}");
+    }
+    // A broken config: exit 2, the message with file and line, as JSON too.
+    let broken = dir.path().join("broken.toml");
+    std::fs::write(&broken, "[repository]\nowner = 3\n").unwrap();
+    let out = kfops(&["build", "--pr", "41", "--json"], &broken).await;
+    assert_eq!(out.status.code(), Some(2));
+    let lines = json_lines(&out);
+    let refused = result_of(&lines, "/build", 41);
+    assert_eq!(refused["error"]["step"], "config");
+    let message = refused["error"]["message"].as_str().unwrap();
+    assert!(message.contains("broken.toml:2"), "{message}");
+    // Without --json nothing goes to stdout.
+    let out = kfops(&["build", "--pr", "41", "--read-only"], &config).await;
+    assert!(out.stdout.is_empty());
+    assert_eq!(sim.requests().len(), 0, "nothing was sent");
+    sim.shutdown().await;
+}
