@@ -13,7 +13,8 @@ pub struct MergedPos {
     pub index: u64,
 }
 
-fn pos_of(store: &LogStore, stream: StreamId, index: u64) -> Option<MergedPos> {
+/// The merged-order position of a line still held.
+pub fn pos_of(store: &LogStore, stream: StreamId, index: u64) -> Option<MergedPos> {
     store.get(stream, index).map(|l| MergedPos {
         key: l.key,
         stream,

@@ -16,7 +16,7 @@ use std::ops::Range;
 use regex::{Regex, RegexBuilder};
 
 use super::ansi;
-use super::merge::MergedPos;
+use super::merge::{self, MergedPos};
 use super::store::{LogStore, Segment, StreamId};
 
 /// Which way to look for the next match.
@@ -150,13 +150,7 @@ impl Search {
     ) -> Option<MergedPos> {
         let candidates = streams.iter().filter_map(|&id| {
             let hits = self.hits(id);
-            let pos_of = |index: u64| {
-                store.get(id, index).map(|l| MergedPos {
-                    key: l.key,
-                    stream: id,
-                    index,
-                })
-            };
+            let pos_of = |index: u64| merge::pos_of(store, id, index);
             let pos_at = |i: usize| hits.get(i).and_then(|&index| pos_of(index));
             match (dir, from) {
                 (Direction::Forward, None) => pos_at(0),

@@ -12,7 +12,7 @@ use super::keys::Action;
 use super::layout::Areas;
 use super::msg::Command;
 use super::panes::logs::{stream_text, view_text, LogLayout};
-use crate::logs::merge::MergedPos;
+use crate::logs::merge::{self, MergedPos};
 use crate::logs::search::{Direction, Search};
 
 /// `/`, `n`, `N`, the filter and the save keys (from any pane: they act on the logs pane).
@@ -107,11 +107,7 @@ fn view_anchor(app: &App) -> Option<MergedPos> {
             let i = pane.selected_index()?;
             let id = pane.streams[i].id;
             let index = pane.top_of(i, vp);
-            pane.store.get(id, index).map(|l| MergedPos {
-                key: l.key,
-                stream: id,
-                index,
-            })
+            merge::pos_of(&pane.store, id, index)
         }
     }
 }

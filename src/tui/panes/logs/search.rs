@@ -7,7 +7,7 @@
 use std::ops::Range;
 
 use super::LogsPane;
-use crate::logs::merge::MergedPos;
+use crate::logs::merge::{pos_of, MergedPos};
 use crate::logs::search::Search;
 use crate::logs::{LogStore, StreamId};
 
@@ -49,14 +49,6 @@ impl Lines<'_> {
     pub fn first(&self) -> Option<u64> {
         self.after(0).next()
     }
-}
-
-fn pos_of(store: &LogStore, stream: StreamId, index: u64) -> Option<MergedPos> {
-    store.get(stream, index).map(|l| MergedPos {
-        key: l.key,
-        stream,
-        index,
-    })
 }
 
 /// Per stream, the position in its hits of the first hit at or after `at`.
