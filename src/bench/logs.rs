@@ -24,7 +24,7 @@ use crate::backends::cluster::Cluster;
 use crate::domain::PodRef;
 use crate::logs::follow::{self, FollowOptions};
 use crate::logs::{LogEvent, LogStore};
-use crate::sim::kube::flood::{FLOOD_LINES, FLOOD_LINE_BYTES};
+use crate::sim::kube::flood::flood_pod;
 
 const NAMESPACE: &str = "kfops";
 
@@ -139,19 +139,7 @@ async fn flood(url: &str, bench: &LogsBench) -> color_eyre::Result<Cluster> {
     let client = kube::Client::try_from(config)?;
     let pods: Api<Pod> = Api::namespaced(client.clone(), NAMESPACE);
     for n in 0..bench.streams {
-        let pod: Pod = serde_json::from_value(serde_json::json!({
-            "metadata": {
-                "name": pod_name(n),
-                "annotations": {
-                    FLOOD_LINES: bench.lines.to_string(),
-                    FLOOD_LINE_BYTES: bench.line_bytes.to_string(),
-                },
-            },
-            "spec": {
-                "restartPolicy": "Never",
-                "containers": [{"name": "main", "image": "busybox"}],
-            },
-        }))?;
+        let pod = flood_pod(&pod_name(n), bench.lines, bench.line_bytes);
         pods.create(&PostParams::default(), &pod).await?;
     }
     loop {

@@ -16,7 +16,6 @@ use kfops_console::tui::runner::{run_loop, BATCH};
 use kfops_console::tui::Msg;
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
-use serde_json::json;
 
 use crate::support::console::{driver_on, key, select_pr};
 
@@ -137,29 +136,23 @@ async fn nothing_is_drawn_without_a_visible_change() {
 
 /// A build pod of PR 41 that prints `lines` lines as fast as it can.
 fn flood_pod(n: usize, lines: u64) -> Pod {
-    serde_json::from_value(json!({
-        "apiVersion": "v1",
-        "kind": "Pod",
-        "metadata": {
-            "name": format!("flood-{n}"),
-            "labels": {
-                build_labels::COMPONENT: build_labels::COMPONENT_BUILD,
-                build_labels::PR: "41",
-                build_labels::IMAGE: format!("image{n}"),
-                build_labels::BUILD_ID: "flood",
-                build_labels::VERSION_ID: "v-flood",
-            },
-            "annotations": {
-                kfops_console::sim::kube::flood::FLOOD_LINES: lines.to_string(),
-                kfops_console::sim::kube::flood::FLOOD_LINE_BYTES: "120",
-            },
-        },
-        "spec": {
-            "restartPolicy": "Never",
-            "containers": [{"name": "main", "image": "busybox"}],
-        },
-    }))
-    .unwrap()
+    let mut pod = kfops_console::sim::kube::flood::flood_pod(&format!("flood-{n}"), lines, 120);
+    pod.metadata.labels = Some(
+        [
+            (
+                build_labels::COMPONENT,
+                build_labels::COMPONENT_BUILD.to_owned(),
+            ),
+            (build_labels::PR, "41".to_owned()),
+            (build_labels::IMAGE, format!("image{n}")),
+            (build_labels::BUILD_ID, "flood".to_owned()),
+            (build_labels::VERSION_ID, "v-flood".to_owned()),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect(),
+    );
+    pod
 }
 
 #[tokio::test]

@@ -30,6 +30,33 @@ pub fn flood_line(pod: &str, container: &str, i: u64, len: usize) -> String {
     line
 }
 
+/// A pod named `name` whose one container `main` floods `lines` lines of `line_bytes` bytes.
+pub fn flood_pod(name: &str, lines: u64, line_bytes: usize) -> Pod {
+    Pod {
+        metadata: k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+            name: Some(name.to_owned()),
+            annotations: Some(
+                [
+                    (FLOOD_LINES.to_owned(), lines.to_string()),
+                    (FLOOD_LINE_BYTES.to_owned(), line_bytes.to_string()),
+                ]
+                .into(),
+            ),
+            ..Default::default()
+        },
+        spec: Some(k8s_openapi::api::core::v1::PodSpec {
+            restart_policy: Some("Never".to_owned()),
+            containers: vec![k8s_openapi::api::core::v1::Container {
+                name: "main".to_owned(),
+                image: Some("busybox".to_owned()),
+                ..Default::default()
+            }],
+            ..Default::default()
+        }),
+        ..Default::default()
+    }
+}
+
 /// The flood program (built in; runs pods carrying [`FLOOD_LINES`]).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct FloodProgram;
