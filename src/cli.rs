@@ -17,6 +17,7 @@ use clap::{Parser, Subcommand};
     after_help = "Config lookup order: --config, $KFOPS_CONFIG, ./kfops.toml, \
 $XDG_CONFIG_HOME/kfops/config.toml.\nGitHub token: $GITHUB_TOKEN or $GH_TOKEN (see [github] token_env).\n\
 Audit log of actions: $XDG_STATE_HOME/kfops/audit.jsonl ([audit] path, $KFOPS_AUDIT_LOG).\n\
+Several repositories ([[projects]]): --project OWNER/NAME picks one (default: the first).\n\
 Try it without a cluster: kfops demo"
 )]
 pub struct Cli {
@@ -33,6 +34,15 @@ pub struct Cli {
     /// warnings on stderr.
     #[arg(long, global = true, value_name = "FILE")]
     pub log_file: Option<PathBuf>,
+
+    /// The project (`[[projects]]` entry) to act on, as the console's project switcher (`P`)
+    /// names it: its repository OWNER/NAME, or NAME alone when no other project has that name
+    /// (case-insensitive). Without it the headless commands act on the first project (with
+    /// several, a note on stderr names it) and the console shows every project. An unknown or
+    /// ambiguous name exits 2 listing the config's projects. For the console, `demo`, `check`
+    /// and the headless commands.
+    #[arg(long, global = true, value_name = "OWNER/NAME")]
+    pub project: Option<String>,
 
     #[command(subcommand)]
     pub command: Option<CliCommand>,
@@ -67,7 +77,8 @@ pub enum CliCommand {
         #[arg(long, value_name = "N")]
         pr: u64,
         /// JSON lines on stdout: one object per progress event, then a final
-        /// {"ok", "pr", "action", …, "error": {"step", "message"}}; warnings on stderr.
+        /// {"ok", "pr", "action", "repository", …, "error": {"step", "message"}}; warnings on
+        /// stderr.
         #[arg(long)]
         json: bool,
     },
@@ -85,7 +96,8 @@ pub enum CliCommand {
         #[arg(long)]
         wait: bool,
         /// JSON lines on stdout: one object per progress event, then a final
-        /// {"ok", "pr", "action", …, "error": {"step", "message"}}; warnings on stderr.
+        /// {"ok", "pr", "action", "repository", …, "error": {"step", "message"}}; warnings on
+        /// stderr.
         #[arg(long)]
         json: bool,
     },
@@ -95,7 +107,8 @@ pub enum CliCommand {
         #[arg(long, value_name = "N")]
         pr: u64,
         /// JSON lines on stdout: one object per progress event, then a final
-        /// {"ok", "pr", "action", …, "error": {"step", "message"}}; warnings on stderr.
+        /// {"ok", "pr", "action", "repository", …, "error": {"step", "message"}}; warnings on
+        /// stderr.
         #[arg(long)]
         json: bool,
     },
@@ -128,7 +141,8 @@ pub enum CliCommand {
         #[arg(long, short = 'y')]
         yes: bool,
         /// JSON lines on stdout: one object per progress event, then a final
-        /// {"ok", "pr", "action", …, "error": {"step", "message"}}; warnings on stderr.
+        /// {"ok", "pr", "action", "repository", …, "error": {"step", "message"}}; warnings on
+        /// stderr.
         #[arg(long)]
         json: bool,
     },
@@ -191,6 +205,29 @@ pub enum CliCommand {
     },
 }
 
+impl CliCommand {
+    /// Whether `--project` means something to this command (the console, without a
+    /// subcommand, takes it too).
+    pub fn takes_project(&self) -> bool {
+        match self {
+            CliCommand::Demo { .. }
+            | CliCommand::Build { .. }
+            | CliCommand::Run { .. }
+            | CliCommand::BuildRun { .. }
+            | CliCommand::Runs { .. }
+            | CliCommand::Deploy { .. }
+            | CliCommand::Logs { .. }
+            | CliCommand::Check { .. } => true,
+            CliCommand::Sim { .. }
+            | CliCommand::ExampleConfig
+            | CliCommand::Completions { .. }
+            | CliCommand::Man { .. }
+            | CliCommand::Keys { .. }
+            | CliCommand::Bench { .. } => false,
+        }
+    }
+}
+
 /// What `kfops bench` measures.
 #[derive(Debug, Subcommand)]
 pub enum BenchCommand {
@@ -227,6 +264,20 @@ mod tests {
     #[test]
     fn cli_is_well_formed() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn project_is_global_before_or_after_the_subcommand() {
+        for args in [
+            ["kfops", "--project", "acme/fraud", "build", "--pr", "7"],
+            ["kfops", "build", "--pr", "7", "--project", "acme/fraud"],
+        ] {
+            let cli = Cli::try_parse_from(args).unwrap();
+            assert_eq!(cli.project.as_deref(), Some("acme/fraud"), "{args:?}");
+            assert!(cli.command.is_some_and(|c| c.takes_project()));
+        }
+        let cli = Cli::try_parse_from(["kfops", "sim", "--project", "x"]).unwrap();
+        assert!(cli.command.is_some_and(|c| !c.takes_project()));
     }
 
     #[test]

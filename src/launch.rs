@@ -79,6 +79,22 @@ pub struct Console {
     pub refresh: Duration,
 }
 
+impl Console {
+    /// Opens on the project called `name` (`--project`) instead of every project: the PR
+    /// pane filtered as the switcher (`P`) would, and that project's deployment targets.
+    pub fn show_project(&mut self, cfg: &Config, name: &str) -> Result<(), UsageError> {
+        let index = cfg
+            .project_index(name)
+            .map_err(|e| UsageError(format!("--project: {e}")))?;
+        if self.app.projects.len() > 1 {
+            // No watch to start here: the console starts the targets' watch (`update::init`)
+            // on the targets set now.
+            crate::tui::update::show_project(&mut self.app, Some(index));
+        }
+        Ok(())
+    }
+}
+
 /// Builds the console's state and services from a config. `source` names where the data
 /// comes from in the status bar.
 pub fn console(cfg: &Config, read_only: bool, source: &str) -> Result<Console, UsageError> {
@@ -246,6 +262,7 @@ async fn action_backends(
                 &mut std::io::stdout(),
                 pr,
                 action,
+                Some(&cfg.repository.full_name()),
                 "connect",
                 &e.to_string(),
             );
@@ -323,7 +340,8 @@ pub async fn headless_logs(
     let cluster = Cluster::connect(&cfg.cluster).await?;
     let mut out = std::io::stdout();
     let mut err = std::io::stderr();
-    crate::headless::logs::run(&cluster, req, &mut out, &mut err).await
+    let repository = cfg.repository.full_name();
+    crate::headless::logs::run(&cluster, &repository, req, &mut out, &mut err).await
 }
 
 /// `NO_COLOR` set to anything non-empty turns colours off (https://no-color.org).
@@ -343,24 +361,41 @@ pub fn scenario(path: Option<&Path>) -> color_eyre::Result<Scenario> {
     }
 }
 
-/// `kfops demo`: simulator in-process, console on it.
-pub async fn demo(scenario: Scenario, read_only: bool) -> color_eyre::Result<()> {
+/// `kfops demo`: simulator in-process, console on it (on the project called `project`, else
+/// on both).
+pub async fn demo(
+    scenario: Scenario,
+    read_only: bool,
+    project: Option<&str>,
+) -> color_eyre::Result<()> {
     let sim = Simulator::start(([127, 0, 0, 1], 0).into(), scenario)
         .await
         .wrap_err("starting the simulated environment on 127.0.0.1")?;
     let cfg = demo_config(&sim)?;
     let mut c = console(&cfg, read_only, "demo")?;
+    if let Some(Err(e)) = project.map(|name| c.show_project(&cfg, name)) {
+        sim.shutdown().await;
+        return Err(e.into());
+    }
     connect_cluster(&cfg, &mut c).await;
     let result = runner::run(c.app, c.services, c.refresh).await;
     sim.shutdown().await;
     result
 }
 
-/// `kfops`: the console on the real services of the config; `warning` (the config file's
-/// permissions) stays in the status bar.
-pub async fn real(cfg: Config, read_only: bool, warning: Option<String>) -> color_eyre::Result<()> {
+/// `kfops`: the console on the real services of the config (on the project called `project`,
+/// else on all); `warning` (the config file's permissions) stays in the status bar.
+pub async fn real(
+    cfg: Config,
+    read_only: bool,
+    warning: Option<String>,
+    project: Option<&str>,
+) -> color_eyre::Result<()> {
     let source = host_of(&cfg.github.api_url);
     let mut c = console(&cfg, read_only, &source)?;
+    if let Some(name) = project {
+        c.show_project(&cfg, name)?;
+    }
     c.app.status.warning = warning;
     connect_cluster(&cfg, &mut c).await;
     runner::run(c.app, c.services, c.refresh).await

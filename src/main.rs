@@ -11,6 +11,15 @@ use kfops_console::{config, logging, tui};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let (Some(_), Some(command)) = (&cli.project, &cli.command) {
+        if !command.takes_project() {
+            eprintln!(
+                "kfops: --project applies to the console, demo, check and the headless commands \
+                 (build, run, build-run, runs, deploy, logs), not to this command"
+            );
+            return ExitCode::from(2);
+        }
+    }
     if let Err(e) = tui::terminal::install_hooks() {
         eprintln!("kfops: {e}");
         return ExitCode::FAILURE;
@@ -36,7 +45,10 @@ fn main() -> ExitCode {
         }
         Some(CliCommand::Check { json }) => {
             let config = cli.config.as_deref();
-            return ExitCode::from(runtime.block_on(kfops_console::doctor::command(config, json)));
+            let project = cli.project.as_deref();
+            return ExitCode::from(
+                runtime.block_on(kfops_console::doctor::command(config, project, json)),
+            );
         }
         Some(CliCommand::Bench { ref what }) => runtime.block_on(bench(what)),
         Some(CliCommand::Completions { shell }) => {
@@ -51,7 +63,7 @@ fn main() -> ExitCode {
         Some(CliCommand::Sim { listen, scenario }) => launch::scenario(scenario.as_deref())
             .and_then(|s| runtime.block_on(launch::sim(listen, s))),
         Some(CliCommand::Demo { scenario }) => launch::scenario(scenario.as_deref())
-            .and_then(|s| runtime.block_on(launch::demo(s, cli.read_only))),
+            .and_then(|s| runtime.block_on(launch::demo(s, cli.read_only, cli.project.as_deref()))),
         Some(CliCommand::Build { pr, json }) => {
             let act = Act::action(ActionKind::Build, json);
             return headless(&cli, &runtime, act, "/build", pr, |cfg| {
@@ -105,10 +117,12 @@ fn main() -> ExitCode {
                 Err(code) => return code,
             };
             if cli.read_only || cfg.read_only {
+                let repository = cfg.repository.full_name();
                 act.refuse(
                     pr,
+                    Some(&repository),
                     &format!(
-                        "read-only: deploy of #{pr} not sent (--read-only or read_only = true)"
+                        "read-only: deploy of {repository}#{pr} not sent (--read-only or read_only = true)"
                     ),
                 );
                 return ExitCode::from(2);
@@ -162,7 +176,12 @@ fn main() -> ExitCode {
                     return ExitCode::from(2);
                 }
             };
-            runtime.block_on(launch::real(cfg, cli.read_only, warning))
+            runtime.block_on(launch::real(
+                cfg,
+                cli.read_only,
+                warning,
+                cli.project.as_deref(),
+            ))
         }
     };
     match result {
@@ -203,9 +222,13 @@ where
         Err(code) => return code,
     };
     if act.mutating && (cli.read_only || cfg.read_only) {
+        let repository = cfg.repository.full_name();
         act.refuse(
             pr,
-            &format!("read-only: {what} on #{pr} not sent (--read-only or read_only = true)"),
+            Some(&repository),
+            &format!(
+                "read-only: {what} on {repository}#{pr} not sent (--read-only or read_only = true)"
+            ),
         );
         return ExitCode::from(2);
     }
@@ -241,8 +264,8 @@ impl Act {
     }
 
     /// Says why the command stops before it starts: on stderr, and with `--json` as the final
-    /// object on stdout (step `config` or `read-only`).
-    fn refuse(self, pr: u64, message: &str) {
+    /// object on stdout (step `config` or `read-only`), naming `repository` once one is chosen.
+    fn refuse(self, pr: u64, repository: Option<&str>, message: &str) {
         eprintln!("kfops: {message}");
         if let Some(kind) = self.json {
             let step = if message.starts_with("read-only") {
@@ -251,26 +274,39 @@ impl Act {
                 "config"
             };
             let mut out = std::io::stdout();
-            kfops_console::headless::json::failure(&mut out, pr, kind, step, message);
+            kfops_console::headless::json::failure(&mut out, pr, kind, repository, step, message);
         }
     }
 }
 
-/// The config for a headless command: a token file others can read is warned about on stderr.
+/// The config of the project a headless command acts on (`--project`, else the first): a
+/// token file others can read is warned about on stderr.
 fn load_config(cli: &Cli) -> Result<config::Config, ExitCode> {
     load_config_for(cli, Act::READ, 0)
 }
 
-/// [`load_config`] for command `act` on PR `pr` (a bad config is refused as `act` says).
+/// [`load_config`] for command `act` on PR `pr` (a bad config or an unknown `--project` is
+/// refused as `act` says, step `config`).
 fn load_config_for(cli: &Cli, act: Act, pr: u64) -> Result<config::Config, ExitCode> {
-    let (cfg, warning) = locate_and_load(cli).map_err(|message| {
-        act.refuse(pr, &message);
+    let refused = |message: &str| {
+        act.refuse(pr, None, message);
         ExitCode::from(2)
-    })?;
+    };
+    let (cfg, warning) = locate_and_load(cli).map_err(|message| refused(&message))?;
     if let Some(w) = warning {
         eprintln!("kfops: warning: {w}");
     }
-    Ok(cfg)
+    let chosen = cfg
+        .select_project(cli.project.as_deref())
+        .map_err(|e| refused(&format!("--project: {e}")))?;
+    if cli.project.is_none() && cfg.projects.len() > 1 {
+        eprintln!(
+            "kfops: acting on {}, the first of the config's {} projects (choose one with --project)",
+            chosen.repository.full_name(),
+            cfg.projects.len()
+        );
+    }
+    Ok(chosen)
 }
 
 /// The config from `--config` / `$KFOPS_CONFIG` / the default places, with the warning about

@@ -12,7 +12,7 @@ use crate::engine::ActionKind;
 pub enum Source {
     /// A key or the `:` command line in the console.
     Console,
-    /// `kfops build|run|build-run|deploy`.
+    /// `kfops build|run|build-run|deploy` (on the project of `--project`, else the first).
     Headless,
 }
 
@@ -56,8 +56,8 @@ pub struct AuditEntry {
     /// The operator: GitHub login, else the kube context's user, else `$USER`.
     pub user: String,
     pub source: Source,
-    /// `owner/name` of the PR's repository (written by the console, which may watch several
-    /// projects; absent in older lines).
+    /// `owner/name` of the PR's repository (written by the console and the headless commands,
+    /// which may act on several projects; absent in older lines).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub repository: Option<String>,
     pub pr: u64,

@@ -62,12 +62,8 @@ impl AuditLog {
         &self.path
     }
 
-    /// Starts recording an action: resolves the operator (once per log), then collects steps.
-    pub async fn begin(&self, source: Source, pr: u64, cmd: &ChatCommand) -> Recorder {
-        self.begin_in(source, None, pr, cmd).await
-    }
-
-    /// [`AuditLog::begin`] naming the PR's repository (`owner/name`).
+    /// Starts recording an action on PR `pr` of `repository` (`owner/name`): resolves the
+    /// operator (once per log), then collects steps.
     pub async fn begin_in(
         &self,
         source: Source,

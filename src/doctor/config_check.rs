@@ -8,10 +8,20 @@ use crate::config::{self, Config};
 const ID: &str = "config";
 const TITLE: &str = "config file";
 
-/// The config and its check line(s), or the failed check (with `file:line:col: key`).
-pub fn check(flag: Option<&Path>) -> Result<(Config, Vec<Check>), Check> {
+/// The config of the project to check (`--project`, else the first) and its check line(s),
+/// or the failed check (with `file:line:col: key`, or the config's projects for an unknown
+/// `--project`).
+pub fn check(flag: Option<&Path>, project: Option<&str>) -> Result<(Config, Vec<Check>), Check> {
     let path = config::locate(flag).map_err(|e| failed(&e))?;
     let cfg = config::load(&path).map_err(|e| failed(&e))?;
+    let cfg = cfg.select_project(project).map_err(|e| {
+        Check::fail(
+            ID,
+            TITLE,
+            format!("--project: {e}"),
+            "pass --project one of the config's projects",
+        )
+    })?;
     let line = match config::token_file_warning(&path, &cfg) {
         Some(warning) => {
             // The helper words it "…; fix: chmod 600 PATH".

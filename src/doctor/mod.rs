@@ -154,10 +154,15 @@ impl Report {
     }
 }
 
-/// `kfops check [--json]`: runs every check, prints the report on stdout and returns the
-/// exit code (0 all passed, 1 a check failed, 2 the config is unusable).
-pub async fn command(config_flag: Option<&std::path::Path>, json: bool) -> u8 {
-    let report = run(config_flag).await;
+/// `kfops check [--json]`: runs every check on the project named by `--project` (else the
+/// first), prints the report on stdout and returns the exit code (0 all passed, 1 a check
+/// failed, 2 the config is unusable or `--project` names none of its projects).
+pub async fn command(
+    config_flag: Option<&std::path::Path>,
+    project: Option<&str>,
+    json: bool,
+) -> u8 {
+    let report = run(config_flag, project).await;
     let text = if json {
         let mut text = output::json(&report);
         text.push('\n');

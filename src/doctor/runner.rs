@@ -11,9 +11,10 @@ use super::{cluster, config_check, github, kfp, Check, Report};
 /// How long one check may take (retries included) before it fails as unanswered.
 pub const CHECK_TIMEOUT: Duration = Duration::from_secs(20);
 
-/// Every check, for the config at `--config` (or the usual places).
-pub async fn run(config_flag: Option<&Path>) -> Report {
-    let (cfg, mut checks) = match config_check::check(config_flag) {
+/// Every check, for the config at `--config` (or the usual places) and its project named
+/// `project` (else its first).
+pub async fn run(config_flag: Option<&Path>, project: Option<&str>) -> Report {
+    let (cfg, mut checks) = match config_check::check(config_flag, project) {
         Ok(found) => found,
         Err(failed) => {
             return Report {

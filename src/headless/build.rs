@@ -20,7 +20,7 @@ pub async fn run(
     json: bool,
     out: &mut (dyn Write + Send),
 ) -> bool {
-    let mut progress = Progress::new(json);
+    let mut progress = Progress::new(json, cfg.repository.full_name());
     if !json {
         let _ = writeln!(
             out,
@@ -28,7 +28,7 @@ pub async fn run(
             cfg.repository.owner, cfg.repository.name
         );
     }
-    let recorder = super::audit_begin(audit, pr, &ChatCommand::Build).await;
+    let recorder = super::audit_begin(audit, cfg, pr, &ChatCommand::Build).await;
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<ActionEvent>();
     let rec = recorder.as_ref();
     let emit = move |ev: ActionEvent| {

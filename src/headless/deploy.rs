@@ -25,7 +25,8 @@ pub fn ask(
         .unwrap_or_else(|| "the PR's last run".into());
     let _ = write!(
         out,
-        "Deploy #{pr} ({run}) to PRODUCTION (namespace {})?\nThis merges the PR into its base branch and closes it. [y/N] ",
+        "Deploy {}#{pr} ({run}) to PRODUCTION (namespace {})?\nThis merges the PR into its base branch and closes it. [y/N] ",
+        cfg.repository.full_name(),
         namespace_of(cfg, DeployTarget::Production)
     );
     let _ = out.flush();
@@ -54,7 +55,8 @@ pub async fn run(
     let refused = confirm(pr, &req, cfg, yes);
     if let Err((_, message)) = &refused {
         if json {
-            json::failure(out, pr, action, "confirm", message);
+            let repository = cfg.repository.full_name();
+            json::failure(out, pr, action, Some(&repository), "confirm", message);
         }
     }
     refused?;
@@ -89,7 +91,7 @@ async fn run_confirmed(
     json: bool,
     out: &mut (dyn Write + Send),
 ) -> Result<bool, (u8, String)> {
-    let mut progress = Progress::new(json);
+    let mut progress = Progress::new(json, cfg.repository.full_name());
     let name = match req.target {
         DeployTarget::Production => "/deploy",
         DeployTarget::Staging => "/staging_deploy",
@@ -106,7 +108,7 @@ async fn run_confirmed(
         run_id: req.run_id.clone(),
         force: req.force,
     };
-    let recorder = super::audit_begin(audit, pr, &cmd).await;
+    let recorder = super::audit_begin(audit, cfg, pr, &cmd).await;
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<ActionEvent>();
     let rec = recorder.as_ref();
     let emit = move |ev: ActionEvent| {
@@ -182,6 +184,9 @@ mod tests {
         assert!(!ask(1, &req, &cfg, &mut "\n".as_bytes(), &mut out));
         assert!(!ask(1, &req, &cfg, &mut "nope\n".as_bytes(), &mut out));
         assert!(ask(1, &req, &cfg, &mut "y\n".as_bytes(), &mut out));
-        assert!(String::from_utf8_lossy(&out).contains("[y/N]"));
+        let asked = String::from_utf8_lossy(&out);
+        assert!(asked.contains("[y/N]"));
+        // The repository too: PR numbers repeat across projects.
+        assert!(asked.starts_with("Deploy o/r#1 "), "{asked}");
     }
 }

@@ -1,6 +1,7 @@
 //! `--json` for the headless action commands: one JSON object per line on stdout, one per
-//! progress event, then a final `{"event": "result", "ok", "pr", "action", …}` with the IDs
-//! the action produced, or `"error": {"step", "message"}`. No colour, no human text.
+//! progress event, then a final `{"event": "result", "ok", "pr", "action", "repository", …}`
+//! with the IDs the action produced, or `"error": {"step", "message"}` (no `repository` when
+//! the config, or `--project`, was refused before one was chosen). No colour, no human text.
 
 use std::io::Write;
 
@@ -18,9 +19,13 @@ pub enum Progress {
 }
 
 impl Progress {
-    pub fn new(json: bool) -> Progress {
+    /// Human lines, or JSON lines whose final object names `repository` (`owner/name`).
+    pub fn new(json: bool, repository: String) -> Progress {
         if json {
-            Progress::Json(JsonProgress::default())
+            Progress::Json(JsonProgress {
+                repository: Some(repository),
+                ..JsonProgress::default()
+            })
         } else {
             Progress::Text
         }
@@ -44,11 +49,14 @@ impl Progress {
     }
 }
 
-/// The IDs an action's events named so far (a failed build still has its version).
+/// The IDs an action's events named so far (a failed build still has its version), and the
+/// repository it acts in.
 #[derive(Debug, Default)]
 pub struct JsonProgress {
     pub version_id: Option<String>,
     pub run_id: Option<String>,
+    /// `owner/name`, in the final object.
+    pub repository: Option<String>,
 }
 
 impl JsonProgress {
@@ -78,6 +86,9 @@ impl JsonProgress {
         obj.insert("ok".into(), outcome.is_ok().into());
         obj.insert("pr".into(), pr.into());
         obj.insert("action".into(), action.to_string().into());
+        if let Some(repository) = &self.repository {
+            obj.insert("repository".into(), repository.clone().into());
+        }
         match outcome {
             Ok(fields) => obj.extend(fields),
             Err(e) => {
@@ -133,15 +144,21 @@ pub fn event_json(ev: &ActionEvent) -> Option<Value> {
     })
 }
 
-/// A failure before the action started (connecting, asking): the final object alone.
+/// A failure before the action started (config, connecting, asking): the final object alone,
+/// naming `repository` when one was chosen.
 pub fn failure(
     out: &mut (dyn Write + Send),
     pr: u64,
     action: ActionKind,
+    repository: Option<&str>,
     step: &str,
     message: &str,
 ) {
-    JsonProgress::default().finish(out, pr, action, Err(&ActionError::new(step, message)));
+    let progress = JsonProgress {
+        repository: repository.map(str::to_owned),
+        ..JsonProgress::default()
+    };
+    progress.finish(out, pr, action, Err(&ActionError::new(step, message)));
 }
 
 /// Writes one compact JSON object and a newline, flushed (a reader may act on each line).
@@ -188,5 +205,43 @@ mod tests {
         assert_eq!(last["run_id"], "r-1");
         assert_eq!(last["error"]["step"], "wait");
         assert_eq!(last["error"]["message"], "run FAILED");
+        // Made by hand, without a repository: none named.
+        assert!(last.get("repository").is_none(), "{last}");
+    }
+
+    #[test]
+    fn the_final_object_names_the_repository_once_one_is_chosen() {
+        let parse = |out: Vec<u8>| -> Value { serde_json::from_slice(&out).unwrap() };
+        let Progress::Json(p) = Progress::new(true, "acme/fraud".into()) else {
+            panic!("JSON progress");
+        };
+        let mut out = Vec::new();
+        p.finish(&mut out, 7, ActionKind::Build, Ok(Map::new()));
+        let done = parse(out);
+        assert_eq!(done["repository"], "acme/fraud");
+        assert_eq!(done["ok"], true);
+        let mut out = Vec::new();
+        failure(
+            &mut out,
+            7,
+            ActionKind::Build,
+            Some("acme/fraud"),
+            "read-only",
+            "no",
+        );
+        assert_eq!(parse(out)["repository"], "acme/fraud");
+        // A refusal before a project was chosen (a bad config or --project) names none.
+        let mut out = Vec::new();
+        failure(
+            &mut out,
+            7,
+            ActionKind::Build,
+            None,
+            "config",
+            "no project `x`",
+        );
+        let refused = parse(out);
+        assert!(refused.get("repository").is_none(), "{refused}");
+        assert_eq!(refused["error"]["step"], "config");
     }
 }

@@ -1,5 +1,6 @@
-//! `kfops logs --pr N [--follow]`: tails the PR's build pods like stern, one coloured prefix per
-//! pod (no colour in a pipe or with `--no-color`); reconnects are reported on stderr.
+//! `kfops logs --pr N [--follow]`: tails the PR's build pods (of the project's repository)
+//! like stern, one coloured prefix per pod (no colour in a pipe or with `--no-color`);
+//! reconnects are reported on stderr.
 
 use std::io::Write;
 
@@ -9,7 +10,7 @@ use super::{PREFIX_COLORS, RESET};
 use crate::backends::cluster::Cluster;
 use crate::backends::BackendError;
 use crate::domain::build_labels;
-use crate::logs::builds::builds_from_pods;
+use crate::logs::builds::{builds_from_pods, retain_repository};
 use crate::logs::follow::{follow_with, FollowOptions};
 use crate::logs::{LogEvent, StreamStatus};
 
@@ -26,16 +27,19 @@ pub struct LogsRequest {
     pub json: bool,
 }
 
-/// Prints the logs; `Ok(false)` when the PR has no build pods.
+/// Prints the logs of PR `req.pr` of `repository` (`owner/name`: another repository's pods
+/// for a PR of the same number are left out); `Ok(false)` when the PR has no build pods.
 pub async fn run(
     cluster: &Cluster,
+    repository: &str,
     req: LogsRequest,
     out: &mut (dyn Write + Send),
     err: &mut (dyn Write + Send),
 ) -> Result<bool, BackendError> {
-    let pods = cluster
+    let mut pods = cluster
         .list_pods(&build_labels::selector_for_pr(req.pr))
         .await?;
+    retain_repository(&mut pods, repository);
     let builds = builds_from_pods(&pods, cluster.namespace());
     let chosen: Vec<_> = if req.all_builds {
         builds.iter().rev().collect() // oldest first, like reading a history
@@ -43,7 +47,7 @@ pub async fn run(
         builds.first().into_iter().collect()
     };
     if chosen.is_empty() {
-        let _ = writeln!(err, "kfops logs: PR #{} has no build pods in namespace {} (press b on it in the console, or run `kfops build --pr {}`)", req.pr, cluster.namespace(), req.pr);
+        let _ = writeln!(err, "kfops logs: PR {repository}#{} has no build pods in namespace {} (press b on it in the console, or run `kfops build --pr {}`)", req.pr, cluster.namespace(), req.pr);
         return Ok(false);
     }
     let streams: Vec<_> = chosen.iter().flat_map(|b| b.pods.iter()).collect();

@@ -12,6 +12,7 @@ use std::io::IsTerminal;
 
 use crate::audit::{AuditLog, Recorder, Source};
 use crate::chatops::ChatCommand;
+use crate::config::Config;
 use crate::engine::{ActionError, ActionEvent};
 
 /// Whether to colour output on stdout.
@@ -19,10 +20,19 @@ pub fn use_color(no_color_flag: bool) -> bool {
     !no_color_flag && !crate::launch::no_color() && std::io::stdout().is_terminal()
 }
 
-/// Starts recording a headless action in the audit log (when there is one).
-pub async fn audit_begin(audit: Option<&AuditLog>, pr: u64, cmd: &ChatCommand) -> Option<Recorder> {
+/// Starts recording a headless action in the audit log (when there is one), naming the
+/// repository of `cfg` (the project acted on).
+pub async fn audit_begin(
+    audit: Option<&AuditLog>,
+    cfg: &Config,
+    pr: u64,
+    cmd: &ChatCommand,
+) -> Option<Recorder> {
     match audit {
-        Some(a) => Some(a.begin(Source::Headless, pr, cmd).await),
+        Some(a) => {
+            let repository = Some(cfg.repository.full_name());
+            Some(a.begin_in(Source::Headless, repository, pr, cmd).await)
+        }
         None => None,
     }
 }

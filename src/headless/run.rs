@@ -63,7 +63,7 @@ pub async fn run(
     json: bool,
     out: &mut (dyn Write + Send),
 ) -> bool {
-    let mut progress = Progress::new(json);
+    let mut progress = Progress::new(json, cfg.repository.full_name());
     if !json {
         let _ = writeln!(
             out,
@@ -71,7 +71,7 @@ pub async fn run(
             cfg.repository.owner, cfg.repository.name
         );
     }
-    let recorder = super::audit_begin(audit, pr, &ChatCommand::Run).await;
+    let recorder = super::audit_begin(audit, cfg, pr, &ChatCommand::Run).await;
     if let (Some(r), Some(v)) = (&recorder, &options.version_id) {
         r.note_version_id(v);
     }
@@ -143,7 +143,7 @@ pub async fn build_run(
     json: bool,
     out: &mut (dyn Write + Send),
 ) -> bool {
-    let mut progress = Progress::new(json);
+    let mut progress = Progress::new(json, cfg.repository.full_name());
     if !json {
         let _ = writeln!(
             out,
@@ -152,7 +152,7 @@ pub async fn build_run(
         );
     }
     let cmd = ChatCommand::BuildRun;
-    let recorder = super::audit_begin(audit, pr, &cmd).await;
+    let recorder = super::audit_begin(audit, cfg, pr, &cmd).await;
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
     let rec = recorder.as_ref();
     let emit = move |ev: ActionEvent| {

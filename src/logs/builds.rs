@@ -73,6 +73,20 @@ pub fn pod_ref(pod: &Pod, namespace: &str) -> PodRef {
     }
 }
 
+/// Keeps the pods of `repository`'s PRs (`owner/name`): PR numbers repeat across repositories,
+/// so a pod labelled with another repository is not this PR's. Pods without the label (built
+/// before it existed, or by Kfops itself) are kept.
+pub fn retain_repository(pods: &mut Vec<Pod>, repository: &str) {
+    let value = build_labels::repository_value(repository);
+    pods.retain(|pod| {
+        pod.metadata
+            .labels
+            .as_ref()
+            .and_then(|l| l.get(build_labels::REPOSITORY))
+            .is_none_or(|label| *label == value)
+    });
+}
+
 /// Groups build pods into builds, newest first.
 pub fn builds_from_pods(pods: &[Pod], namespace: &str) -> Vec<BuildInfo> {
     let mut by_group: BTreeMap<String, BuildInfo> = BTreeMap::new();

@@ -678,15 +678,7 @@ async fn list_builds(
         .github_of(project)
         .filter(|_| !services.extra.is_empty())
     {
-        // Pods of another repository's PR with the same number are not this PR's; pods
-        // without the label (built before it existed) are kept.
-        let repo = build_labels::repository_value(&github.repo_slug());
-        pods.retain(|pod| {
-            let labels = pod.metadata.labels.as_ref();
-            labels
-                .and_then(|l| l.get(build_labels::REPOSITORY))
-                .is_none_or(|value| *value == repo)
-        });
+        crate::logs::builds::retain_repository(&mut pods, &github.repo_slug());
     }
     Ok(builds_from_pods(&pods, cluster.namespace()))
 }

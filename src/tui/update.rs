@@ -214,15 +214,24 @@ fn switch_project(app: &mut App) -> Vec<Command> {
         app.say(Level::Info, "only one project is configured");
         return Vec::new();
     }
-    let before = app.targets_project();
-    app.project_filter = match app.project_filter {
+    let next = match app.project_filter {
         None => Some(0),
         Some(p) if p + 1 < app.projects.len() => Some(p + 1),
         Some(_) => None,
     };
+    let commands = show_project(app, next);
+    app.say(Level::Info, format!("showing {}", app.header()));
+    commands
+}
+
+/// Shows `filter`'s PRs (`None`: every project's) and that project's deployment targets (the
+/// first one's for all): the switcher's step, and `--project` at start. Returns the watch of
+/// the new targets when they changed.
+pub fn show_project(app: &mut App, filter: Option<usize>) -> Vec<Command> {
+    let before = app.targets_project();
+    app.project_filter = filter.filter(|&p| p < app.projects.len());
     app.prs.set_filter(app.project_filter);
     app.prs.ensure_visible(Areas::of_app(app).prs);
-    app.say(Level::Info, format!("showing {}", app.header()));
     let now = app.targets_project();
     if now == before {
         return Vec::new();

@@ -21,6 +21,7 @@ mod graph_keys;
 mod graph_layout;
 mod headless;
 mod headless_json;
+mod headless_projects;
 mod hostile;
 mod keys_themes;
 mod kubectl;

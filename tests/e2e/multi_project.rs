@@ -273,3 +273,38 @@ async fn build_run_and_staging_deploy_of_the_second_projects_pr_land_in_its_repo
     assert_eq!(repos, ["\"acme-ml/fraud-model\""; 3], "{audit}");
     sim.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_console_opens_on_the_project_named_by_project() {
+    let sim = sim().await;
+    let cfg = two_projects(&sim);
+    let mut console = launch::console(&cfg, false, "demo").unwrap();
+    console.show_project(&cfg, "fraud-model").unwrap();
+    assert_eq!(console.app.project_filter, Some(1));
+    assert_eq!(console.app.header(), "acme-ml/fraud-model");
+    // Its deployment targets, watched from the start.
+    assert_eq!(console.app.targets.service_name, "fraud-model");
+    let mut driver = Driver::new(console.app, console.services);
+    driver.app.size = ratatui::layout::Rect::new(0, 0, 160, 40);
+    driver.start();
+    assert!(
+        driver
+            .run_until(Duration::from_secs(30), |app| app.prs.all.len() == 7)
+            .await
+    );
+    let mut shown = numbers(&driver);
+    shown.sort_unstable();
+    assert_eq!(shown, [(1, 7), (1, 8)]);
+    // P goes on from there: the next step shows every project.
+    driver.handle(key('P'));
+    assert_eq!(driver.app.project_filter, None);
+
+    let mut console = launch::console(&cfg, false, "demo").unwrap();
+    let e = console.show_project(&cfg, "ghost-model").unwrap_err();
+    assert!(
+        e.0.contains("acme-ml/churn-model, acme-ml/fraud-model"),
+        "{e}"
+    );
+    assert_eq!(console.app.project_filter, None);
+    sim.shutdown().await;
+}
