@@ -9,6 +9,7 @@ pub mod dedupe;
 pub mod follow;
 pub mod merge;
 pub mod restarts;
+mod scan;
 pub mod search;
 pub mod store;
 

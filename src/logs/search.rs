@@ -13,10 +13,10 @@
 
 use std::ops::Range;
 
-use regex::{Regex, RegexBuilder};
+use regex::Regex;
 
-use super::ansi;
 use super::merge::{self, MergedPos};
+use super::scan::Matcher;
 use super::store::{LogStore, Segment, StreamId};
 
 /// Which way to look for the next match.
@@ -40,27 +40,18 @@ struct StreamHits {
 #[derive(Debug, Clone)]
 pub struct Search {
     pattern: String,
-    regex: Regex,
+    matcher: Matcher,
     streams: Vec<StreamHits>,
 }
 
-/// Compiles a search pattern: smart case, `^`/`$` per line. The error is regex's own message
-/// (it points at the offending part of the pattern).
-pub fn compile(pattern: &str) -> Result<Regex, String> {
-    let insensitive = !pattern.chars().any(char::is_uppercase);
-    RegexBuilder::new(pattern)
-        .case_insensitive(insensitive)
-        .multi_line(true)
-        .build()
-        .map_err(|e| e.to_string())
-}
+pub use super::scan::compile;
 
 impl Search {
     /// A search for `pattern` that has not looked at any line yet.
     pub fn new(pattern: &str) -> Result<Search, String> {
         Ok(Search {
             pattern: pattern.to_string(),
-            regex: compile(pattern)?,
+            matcher: Matcher::new(pattern)?,
             streams: Vec::new(),
         })
     }
@@ -70,7 +61,7 @@ impl Search {
     }
 
     pub fn regex(&self) -> &Regex {
-        &self.regex
+        &self.matcher.regex
     }
 
     /// Searches what `streams` received since the last update (everything, the first time),
@@ -101,7 +92,7 @@ impl Search {
                 entry.searched_to = range.end;
             }
         }
-        for (i, hits) in search_all(&self.regex, &work) {
+        for (i, hits) in search_all(&self.matcher, &work) {
             self.streams[i].hits.extend(hits);
         }
     }
@@ -174,7 +165,8 @@ impl Search {
     /// Byte ranges of the matches in `shown`, the text a terminal shows of a line (what the
     /// pane highlights).
     pub fn highlights(&self, shown: &str) -> Vec<Range<usize>> {
-        self.regex
+        self.matcher
+            .regex
             .find_iter(shown)
             .filter(|m| !m.is_empty())
             .map(|m| m.range())
@@ -188,13 +180,14 @@ const PARALLEL_BYTES: usize = 8 << 20;
 /// The matching lines of every work item, in the items' order: on the calling thread for a
 /// little text, else split in contiguous runs of about equal size across the cores (a search
 /// over a million lines takes a few tens of milliseconds instead of twice that).
-fn search_all(regex: &Regex, work: &[(usize, Segment<'_>)]) -> Vec<(usize, Vec<u64>)> {
-    let run = |items: &[(usize, Segment<'_>)]| -> Vec<(usize, Vec<u64>)> {
+fn search_all(matcher: &Matcher, work: &[(usize, Segment<'_>)]) -> Vec<(usize, Vec<u64>)> {
+    let run = |matcher: &Matcher, items: &[(usize, Segment<'_>)]| -> Vec<(usize, Vec<u64>)> {
+        let mut scanner = matcher.scanner();
         items
             .iter()
             .map(|(i, segment)| {
                 let mut hits = Vec::new();
-                find_lines(regex, *segment, &mut hits);
+                scanner.find_lines(*segment, &mut hits);
                 (*i, hits)
             })
             .collect()
@@ -202,7 +195,7 @@ fn search_all(regex: &Regex, work: &[(usize, Segment<'_>)]) -> Vec<(usize, Vec<u
     let bytes: usize = work.iter().map(|(_, s)| s.text.len()).sum();
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     if bytes < PARALLEL_BYTES || threads < 2 || work.len() < 2 {
-        return run(work);
+        return run(matcher, work);
     }
     // Cut the work into `threads` contiguous runs by bytes.
     let share = bytes.div_ceil(threads);
@@ -219,55 +212,27 @@ fn search_all(regex: &Regex, work: &[(usize, Segment<'_>)]) -> Vec<(usize, Vec<u
     std::thread::scope(|scope| {
         let handles: Vec<_> = runs
             .iter()
-            .map(|items| scope.spawn(move || run(items)))
+            // Each worker its own clone: a clone of a `Regex` has its own cache pool (what
+            // the general scan uses), so no worker takes a lock per call to get a cache.
+            .map(|items| {
+                let matcher = matcher.clone();
+                scope.spawn(move || run(&matcher, items))
+            })
             .collect();
         handles
             .into_iter()
             .zip(&runs)
             // A worker that panicked (it cannot: no unwrap in the search) is searched again here.
-            .flat_map(|(h, items)| h.join().unwrap_or_else(|_| run(items)))
+            .flat_map(|(h, items)| h.join().unwrap_or_else(|_| run(matcher, items)))
             .collect()
     })
-}
-
-/// Appends the absolute indices of the segment's lines that match.
-fn find_lines(regex: &Regex, segment: Segment<'_>, out: &mut Vec<u64>) {
-    if !segment.plain {
-        // Lay out what a terminal shows of each line the same way, and search that.
-        let mut text = String::with_capacity(segment.text.len());
-        let mut ends = Vec::with_capacity(segment.len());
-        for i in 0..segment.len() {
-            ansi::push_search_text(&segment.text[segment.line_range(i)], &mut text);
-            ends.push(u32::try_from(text.len()).unwrap_or(u32::MAX));
-            text.push('\n');
-        }
-        if text.len() <= u32::MAX as usize {
-            find_lines(regex, Segment::plain_text(segment.first, &text, &ends), out);
-        }
-        return;
-    }
-    let text = segment.text;
-    let (mut at, mut next_line) = (0, 0);
-    while at < text.len() {
-        let Some(m) = regex.find_at(text, at) else {
-            break;
-        };
-        let line = segment.line_at_from(m.start(), next_line);
-        next_line = line + 1;
-        let range = segment.line_range(line);
-        // A match running over a line's end (a class that takes `\n`) is not a match of that
-        // line: ask again about the line alone.
-        if m.end() <= range.end || regex.is_match(&text[range.clone()]) {
-            out.push(segment.first + line as u64);
-        }
-        at = range.end + 1;
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::backends::cluster::LogLine;
+    use crate::logs::ansi;
     use chrono::{TimeZone, Utc};
     use proptest::prelude::*;
 
@@ -428,23 +393,68 @@ mod tests {
         }
     }
 
+    /// Patterns of both kinds: matches inside one line, and classes that take a `\n` (`\s`,
+    /// `[^a]`, `(?s).`), with anchors, word boundaries and empty matches.
+    const PATTERNS: &[&str] = &[
+        "a",
+        "b",
+        "ab",
+        "[ab]{1,2}",
+        "^a",
+        "b$",
+        "^$",
+        "^",
+        "$",
+        "a*",
+        "b?",
+        r"\bb",
+        ".*b",
+        "a-",
+        "[ab]-",
+        r"\t",
+        r"a\s+b",
+        r"\s",
+        "[^a]",
+        "a[^b]*b",
+        "(?s)a.b",
+        r"\W$",
+        "A",
+    ];
+
+    /// `^$` and `a*` also match (empty) after the last line's `\n`: that is no line (this
+    /// crashed the console before).
+    #[test]
+    fn an_empty_match_after_the_last_line_is_no_line() {
+        let (store, ids) = store_of(&[&["abc", "", "def"], &["xyz"]]);
+        for (pattern, want) in [("^$", vec![1]), ("q*", vec![0, 1, 2]), (r"^\s*$", vec![1])] {
+            let mut search = Search::new(pattern).unwrap();
+            search.update(&store, &ids);
+            assert_eq!(search.hits(ids[0]), want.as_slice(), "{pattern}");
+            assert_eq!(
+                search.hits(ids[1]).len(),
+                usize::from(pattern == "q*"),
+                "{pattern}"
+            );
+        }
+    }
+
     proptest! {
         /// Whatever the lines and the pattern, the hits are exactly the lines whose shown
         /// text the regex matches, one line at a time.
         #[test]
         fn hits_equal_a_line_by_line_search(
             lines in proptest::collection::vec("[ab \u{1b}\\[0-9m\r\t-]{0,12}", 0..60),
-            pattern in "[ab]{1,2}|\\^a|b\\$|a\\s+b|[ab]-|\\\\t",
+            pattern in proptest::sample::select(PATTERNS),
             cap in 1usize..80,
         ) {
             let mut store = LogStore::new(cap);
             let id = store.add_stream();
-            let mut search = Search::new(&pattern).unwrap();
+            let mut search = Search::new(pattern).unwrap();
             for (n, chunk) in lines.chunks(7).enumerate() {
                 store.extend(id, chunk.iter().map(|t| line(n as i64, t)));
                 search.update(&store, &[id]);
             }
-            let regex = compile(&pattern).unwrap();
+            let regex = compile(pattern).unwrap();
             let want: Vec<u64> = store
                 .range(id)
                 .filter(|&i| regex.is_match(&ansi::search_text(store.get(id, i).unwrap().text)))
