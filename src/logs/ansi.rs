@@ -242,6 +242,14 @@ pub fn push_search_text(raw: &str, out: &mut String) {
 /// Whether `text` has a control character (C0, DEL or C1), checked on bytes.
 pub fn has_control(text: &str) -> bool {
     let bytes = text.as_bytes();
+    // Most text has none of these bytes: a check without early exit (so the compiler
+    // vectorises it) rules them out first.
+    let suspect = bytes.iter().fold(false, |seen, &b| {
+        seen | (b < 0x20) | (b == 0x7f) | (b == 0xc2)
+    });
+    if !suspect {
+        return false;
+    }
     bytes.iter().enumerate().any(|(i, &b)| {
         b < 0x20 || b == 0x7f || (b == 0xc2 && bytes.get(i + 1).is_some_and(|n| *n < 0xa0))
     })
@@ -254,10 +262,7 @@ fn push_without_sgr(raw: &str, out: &mut String) -> bool {
     let bytes = raw.as_bytes();
     let mut i = 0;
     while i < bytes.len() {
-        let next = bytes[i..]
-            .iter()
-            .position(|&b| b == 0x1b)
-            .map_or(bytes.len(), |p| i + p);
+        let next = memchr::memchr(0x1b, &bytes[i..]).map_or(bytes.len(), |p| i + p);
         let run = &raw[i..next];
         if has_control(run) {
             return false;
