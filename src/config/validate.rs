@@ -474,9 +474,10 @@ fn ui(c: &Checker, config: &Config) -> Check {
     keys(c, &ui.keys)
 }
 
-/// `[ui.keys]`: known action names, keys that parse, no key bound to two actions (an override
-/// may clash with another override or with a default). The error points at the entry, in file
-/// order, from which on the overrides never become valid again.
+/// `[ui.keys]`: known action names, keys that parse, no key bound to two actions that act in
+/// the same place (an override may clash with another override or with a default), and the
+/// dialog rules of `KeyMap::with_overrides`. The error points at the entry, in file order,
+/// from which on the overrides never become valid again.
 fn keys(c: &Checker, keys: &BTreeMap<String, Vec<String>>) -> Check {
     use crate::tui::keys::KeyMap;
     let Err(message) = KeyMap::with_overrides(keys) else {
@@ -517,6 +518,6 @@ fn keys(c: &Checker, keys: &BTreeMap<String, Vec<String>>) -> Check {
     c.fail(
         &key,
         message,
-        "bind each key to one action; the console's help (`?`) and config.example.toml list the actions and their keys",
+        "a key may have one action in each place (the screen, a dialog, a text input, a picker); docs/KEYBINDINGS.md lists the actions, their keys and where they act; `?` in the console shows the keys in effect",
     )
 }

@@ -195,8 +195,14 @@ impl RunningAction {
 
 impl App {
     pub fn new(repo: impl Into<String>, source: impl Into<String>, keymap: KeyMap) -> App {
+        use super::keys::Action;
         let mut logs = LogsPane::default();
-        logs.follow_key = keymap.describe(super::keys::Action::LogsFollow);
+        logs.follow_key = keymap.describe(Action::LogsFollow);
+        logs.picker_hint = keymap.fill("{confirm} open · {cancel} close");
+        let graph = GraphPane {
+            run_key: keymap.hint(Action::Run),
+            ..GraphPane::default()
+        };
         let repo = repo.into();
         App {
             projects: vec![repo.clone()],
@@ -210,7 +216,7 @@ impl App {
             overlay: Overlay::None,
             prs: PrPane::default(),
             logs,
-            graph: GraphPane::default(),
+            graph,
             targets: TargetsPane::default(),
             kfp_namespace: String::new(),
             production_namespace: "production".into(),

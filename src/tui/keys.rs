@@ -1,10 +1,20 @@
 //! Keys as data: every key the console reacts to is bound to a named [`Action`]; the help
 //! overlay and the user's `[ui.keys]` overrides use the same table.
+//!
+//! Keys are looked up in a [`Context`]: the main screen, or the dialog, prompt, picker or
+//! overlay that is open. A key has at most one action in each context, so dialog actions
+//! (`confirm`, `cancel`, `yes`, `no`) may share keys with pane actions (`n` is `no` in a
+//! confirmation and `logs_search_next` on the screen); [`KeyMap::with_overrides`] refuses a
+//! key that would mean two things in one context, and the bindings that would weaken the
+//! confirmations or swallow typed text.
 
-use std::collections::BTreeMap;
-use std::fmt;
+mod context;
+mod key;
+mod map;
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+pub use context::Context;
+pub use key::Key;
+pub use map::KeyMap;
 
 /// Everything a key can do. The names (`snake_case`) are what `[ui.keys]` uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -56,6 +66,10 @@ pub enum Action {
     GraphPanUp,
     GraphPanDown,
     GraphAscii,
+    Confirm,
+    Cancel,
+    Yes,
+    No,
 }
 
 /// Where an action is listed in the help overlay.
@@ -66,9 +80,20 @@ pub enum Group {
     Actions,
     Logs,
     Graph,
+    Dialogs,
 }
 
 impl Group {
+    /// Every group, in the order the help overlay and docs/KEYBINDINGS.md show them.
+    pub const ALL: [Group; 6] = [
+        Group::General,
+        Group::Navigation,
+        Group::Actions,
+        Group::Logs,
+        Group::Graph,
+        Group::Dialogs,
+    ];
+
     pub fn title(self) -> &'static str {
         match self {
             Group::General => "General",
@@ -76,6 +101,9 @@ impl Group {
             Group::Actions => "Kfops actions (on the selected PR)",
             Group::Logs => "Build logs",
             Group::Graph => "Run graph",
+            Group::Dialogs => {
+                "Dialogs and prompts (only while a dialog, prompt, picker or overlay is open)"
+            }
         }
     }
 }
@@ -114,14 +142,14 @@ pub const ACTIONS: &[(Action, &str, Group, &str, &[&str])] = &[
         Action::FocusNext,
         "focus_next",
         Group::Navigation,
-        "focus the next pane",
+        "focus the next pane; a dialog's other button",
         &["tab"],
     ),
     (
         Action::FocusPrev,
         "focus_prev",
         Group::Navigation,
-        "focus the previous pane",
+        "focus the previous pane; a dialog's other button",
         &["backtab"],
     ),
     (
@@ -248,14 +276,14 @@ pub const ACTIONS: &[(Action, &str, Group, &str, &[&str])] = &[
         Action::Left,
         "left",
         Group::Navigation,
-        "move left (run graph)",
+        "move left (run graph; a dialog's buttons)",
         &["h", "left"],
     ),
     (
         Action::Right,
         "right",
         Group::Navigation,
-        "move right (run graph)",
+        "move right (run graph; a dialog's buttons)",
         &["l", "right"],
     ),
     (
@@ -405,6 +433,34 @@ pub const ACTIONS: &[(Action, &str, Group, &str, &[&str])] = &[
         "save the selected stream (raw, as received) to a file",
         &["ctrl-s"],
     ),
+    (
+        Action::Confirm,
+        "confirm",
+        Group::Dialogs,
+        "press the chosen button (No by default), apply a prompt, open a picker row",
+        &["enter"],
+    ),
+    (
+        Action::Cancel,
+        "cancel",
+        Group::Dialogs,
+        "close the dialog, prompt, picker or overlay; nothing is sent",
+        &["esc"],
+    ),
+    (
+        Action::Yes,
+        "yes",
+        Group::Dialogs,
+        "answer yes to a confirmation (deploy to production, quit while actions run)",
+        &["y", "Y"],
+    ),
+    (
+        Action::No,
+        "no",
+        Group::Dialogs,
+        "answer no to a confirmation (so does any key it does not use)",
+        &["n", "N"],
+    ),
 ];
 
 impl Action {
@@ -423,290 +479,31 @@ impl Action {
             .find(|(_, n, ..)| *n == name)
             .map(|(a, ..)| *a)
     }
-}
 
-/// A key with its modifiers, as written in the config (`q`, `G`, `ctrl-c`, `tab`, `F5`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Key {
-    pub code: KeyCode,
-    pub ctrl: bool,
-    pub alt: bool,
-}
-
-impl Key {
-    /// Parses `q`, `G`, `?`, `ctrl-c`, `alt-x`, `tab`, `backtab`, `enter`, `esc`, `up`, `pageup`,
-    /// `home`, `F5`, `space`.
-    pub fn parse(text: &str) -> Result<Key, String> {
-        let mut ctrl = false;
-        let mut alt = false;
-        let mut rest = text;
-        loop {
-            let lower = rest.to_ascii_lowercase();
-            if rest.len() > 1 && lower.starts_with("ctrl-") {
-                ctrl = true;
-                rest = &rest[5..];
-            } else if rest.len() > 1 && lower.starts_with("alt-") {
-                alt = true;
-                rest = &rest[4..];
-            } else {
-                break;
-            }
+    /// How far a list moves for a navigation action (`up`, `down`, `page_up`, `page_down`,
+    /// `top`, `bottom`) with pages of `page` rows: the ends are `isize::MIN` / `isize::MAX`,
+    /// for lists that clamp. `None` for other actions.
+    pub fn list_step(self, page: isize) -> Option<isize> {
+        match self {
+            Action::Up => Some(-1),
+            Action::Down => Some(1),
+            Action::PageUp => Some(-page),
+            Action::PageDown => Some(page),
+            Action::Top => Some(isize::MIN),
+            Action::Bottom => Some(isize::MAX),
+            _ => None,
         }
-        let mut chars = rest.chars();
-        let code = match (chars.next(), chars.next()) {
-            (Some(c), None) => KeyCode::Char(c),
-            _ => match rest.to_ascii_lowercase().as_str() {
-                "tab" => KeyCode::Tab,
-                "backtab" | "shift-tab" => KeyCode::BackTab,
-                "enter" => KeyCode::Enter,
-                "esc" => KeyCode::Esc,
-                "space" => KeyCode::Char(' '),
-                "backspace" => KeyCode::Backspace,
-                "up" => KeyCode::Up,
-                "down" => KeyCode::Down,
-                "left" => KeyCode::Left,
-                "right" => KeyCode::Right,
-                "pageup" | "pgup" => KeyCode::PageUp,
-                "pagedown" | "pgdn" => KeyCode::PageDown,
-                "home" => KeyCode::Home,
-                "end" => KeyCode::End,
-                "delete" | "del" => KeyCode::Delete,
-                f if f.starts_with('f') => f[1..]
-                    .parse::<u8>()
-                    .ok()
-                    .filter(|n| (1..=12).contains(n))
-                    .map(KeyCode::F)
-                    .ok_or_else(|| format!("unknown key `{text}`"))?,
-                _ => return Err(format!("unknown key `{text}`")),
-            },
-        };
-        if ctrl && !matches!(code, KeyCode::Char(_)) {
-            return Err(format!("`{text}`: ctrl- only combines with a character"));
-        }
-        let code = match code {
-            KeyCode::Char(c) if ctrl => KeyCode::Char(c.to_ascii_lowercase()),
-            other => other,
-        };
-        Ok(Key { code, ctrl, alt })
     }
 
-    /// A key press event for this key (the mouse presses keys of actions this way, so it goes
-    /// through the same handling, overlays and pickers included, as the keyboard).
-    pub fn to_event(self) -> KeyEvent {
-        let mut modifiers = KeyModifiers::NONE;
-        if self.ctrl {
-            modifiers |= KeyModifiers::CONTROL;
-        }
-        if self.alt {
-            modifiers |= KeyModifiers::ALT;
-        }
-        if matches!(self.code, KeyCode::Char(c) if c.is_uppercase()) {
-            modifiers |= KeyModifiers::SHIFT;
-        }
-        KeyEvent::new(self.code, modifiers)
-    }
-
-    /// The key a terminal event stands for (shift is folded into the character).
-    pub fn from_event(ev: &KeyEvent) -> Key {
-        let code = match ev.code {
-            KeyCode::Char(c) if ev.modifiers.contains(KeyModifiers::CONTROL) => {
-                KeyCode::Char(c.to_ascii_lowercase())
-            }
-            other => other,
-        };
-        Key {
-            code,
-            ctrl: ev.modifiers.contains(KeyModifiers::CONTROL),
-            alt: ev.modifiers.contains(KeyModifiers::ALT),
-        }
-    }
-}
-
-impl fmt::Display for Key {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.ctrl {
-            f.write_str("ctrl-")?;
-        }
-        if self.alt {
-            f.write_str("alt-")?;
-        }
-        match self.code {
-            KeyCode::Char(' ') => f.write_str("space"),
-            KeyCode::Char(c) => write!(f, "{c}"),
-            KeyCode::Tab => f.write_str("tab"),
-            KeyCode::BackTab => f.write_str("shift-tab"),
-            KeyCode::Enter => f.write_str("enter"),
-            KeyCode::Esc => f.write_str("esc"),
-            KeyCode::Backspace => f.write_str("backspace"),
-            KeyCode::Up => f.write_str("↑"),
-            KeyCode::Down => f.write_str("↓"),
-            KeyCode::Left => f.write_str("←"),
-            KeyCode::Right => f.write_str("→"),
-            KeyCode::PageUp => f.write_str("pgup"),
-            KeyCode::PageDown => f.write_str("pgdn"),
-            KeyCode::Home => f.write_str("home"),
-            KeyCode::End => f.write_str("end"),
-            KeyCode::Delete => f.write_str("del"),
-            KeyCode::F(n) => write!(f, "F{n}"),
-            other => write!(f, "{other:?}"),
-        }
-    }
-}
-
-/// The effective bindings: defaults with the user's overrides applied.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct KeyMap {
-    bindings: Vec<(Action, Vec<Key>)>,
-}
-
-impl Default for KeyMap {
-    fn default() -> Self {
-        let bindings = ACTIONS
+    /// The help group the action is listed in.
+    pub fn group(self) -> Group {
+        ACTIONS
             .iter()
-            .map(|(action, _, _, _, keys)| {
-                let keys = keys.iter().filter_map(|k| Key::parse(k).ok()).collect();
-                (*action, keys)
-            })
-            .collect();
-        KeyMap { bindings }
+            .find(|(a, ..)| *a == self)
+            .map_or(Group::General, |(_, _, g, ..)| *g)
     }
 }
 
-impl KeyMap {
-    /// Defaults with `[ui.keys]` applied: each named action gets exactly the listed keys.
-    /// Unknown action names, unparsable keys and one key bound to two actions are errors.
-    pub fn with_overrides(overrides: &BTreeMap<String, Vec<String>>) -> Result<KeyMap, String> {
-        let mut map = KeyMap::default();
-        for (name, keys) in overrides {
-            let action = Action::from_name(name).ok_or_else(|| {
-                let names: Vec<&str> = ACTIONS.iter().map(|(_, n, ..)| *n).collect();
-                format!(
-                    "[ui.keys]: unknown action `{name}`; known actions: {}",
-                    names.join(", ")
-                )
-            })?;
-            let parsed = keys
-                .iter()
-                .map(|k| Key::parse(k).map_err(|e| format!("[ui.keys] {name}: {e}")))
-                .collect::<Result<Vec<_>, _>>()?;
-            if let Some(slot) = map.bindings.iter_mut().find(|(a, _)| *a == action) {
-                slot.1 = parsed;
-            }
-        }
-        map.check_conflicts()?;
-        Ok(map)
-    }
-
-    fn check_conflicts(&self) -> Result<(), String> {
-        let mut seen: Vec<(Key, Action)> = Vec::new();
-        for (action, keys) in &self.bindings {
-            for key in keys {
-                if let Some((_, other)) = seen.iter().find(|(k, _)| k == key) {
-                    return Err(format!(
-                        "[ui.keys]: `{key}` is bound to both `{}` and `{}`",
-                        other.name(),
-                        action.name()
-                    ));
-                }
-                seen.push((*key, *action));
-            }
-        }
-        Ok(())
-    }
-
-    /// The action bound to a key press, if any.
-    pub fn action_for(&self, ev: &KeyEvent) -> Option<Action> {
-        let key = Key::from_event(ev);
-        self.bindings
-            .iter()
-            .find(|(_, keys)| keys.contains(&key))
-            .map(|(a, _)| *a)
-    }
-
-    /// The keys bound to an action.
-    pub fn keys_for(&self, action: Action) -> &[Key] {
-        self.bindings
-            .iter()
-            .find(|(a, _)| *a == action)
-            .map(|(_, k)| k.as_slice())
-            .unwrap_or(&[])
-    }
-
-    /// `q/ctrl-c`: the keys of an action joined for display.
-    pub fn describe(&self, action: Action) -> String {
-        let keys: Vec<String> = self.keys_for(action).iter().map(Key::to_string).collect();
-        keys.join("/")
-    }
-}
-
+/// Key maps for tests.
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crossterm::event::KeyEventKind;
-
-    fn press(code: KeyCode, modifiers: KeyModifiers) -> KeyEvent {
-        KeyEvent {
-            code,
-            modifiers,
-            kind: KeyEventKind::Press,
-            state: crossterm::event::KeyEventState::NONE,
-        }
-    }
-
-    #[test]
-    fn defaults_have_no_conflicts_and_every_action_a_key() {
-        let map = KeyMap::default();
-        map.check_conflicts().unwrap();
-        for (action, ..) in ACTIONS {
-            assert!(!map.keys_for(*action).is_empty(), "{action:?} has no key");
-        }
-    }
-
-    #[test]
-    fn shifted_letters_and_ctrl_resolve() {
-        let map = KeyMap::default();
-        assert_eq!(
-            map.action_for(&press(KeyCode::Char('G'), KeyModifiers::SHIFT)),
-            Some(Action::Bottom)
-        );
-        assert_eq!(
-            map.action_for(&press(KeyCode::Char('c'), KeyModifiers::CONTROL)),
-            Some(Action::Quit)
-        );
-        assert_eq!(
-            map.action_for(&press(KeyCode::Char('c'), KeyModifiers::NONE)),
-            None
-        );
-    }
-
-    #[test]
-    fn overrides_replace_keys_and_report_conflicts_and_unknown_names() {
-        let mut o = BTreeMap::new();
-        o.insert("quit".to_string(), vec!["x".to_string()]);
-        let map = KeyMap::with_overrides(&o).unwrap();
-        assert_eq!(
-            map.action_for(&press(KeyCode::Char('x'), KeyModifiers::NONE)),
-            Some(Action::Quit)
-        );
-        assert_eq!(
-            map.action_for(&press(KeyCode::Char('q'), KeyModifiers::NONE)),
-            None
-        );
-        o.insert("build".to_string(), vec!["x".to_string()]);
-        let err = KeyMap::with_overrides(&o).unwrap_err();
-        assert!(err.contains("`x` is bound to both"), "{err}");
-        let mut o = BTreeMap::new();
-        o.insert("launch".to_string(), vec!["x".to_string()]);
-        assert!(KeyMap::with_overrides(&o)
-            .unwrap_err()
-            .contains("unknown action `launch`"));
-    }
-
-    #[test]
-    fn key_parsing() {
-        assert_eq!(Key::parse("ctrl-C").unwrap().to_string(), "ctrl-c");
-        assert_eq!(Key::parse("F5").unwrap().code, KeyCode::F(5));
-        assert!(Key::parse("ctrl-tab").is_err());
-        assert!(Key::parse("hyper-x").is_err());
-    }
-}
+pub(crate) mod testing;

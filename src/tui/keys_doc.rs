@@ -4,16 +4,7 @@
 
 use std::fmt::Write;
 
-use super::keys::{Group, ACTIONS};
-
-/// The groups in the order the help overlay shows them.
-const GROUPS: [Group; 5] = [
-    Group::General,
-    Group::Navigation,
-    Group::Actions,
-    Group::Logs,
-    Group::Graph,
-];
+use super::keys::{Action, Context, Group, ACTIONS};
 
 /// The whole of docs/KEYBINDINGS.md.
 pub fn markdown_table() -> String {
@@ -23,7 +14,7 @@ pub fn markdown_table() -> String {
 Every key of the console is bound to a named action. `?` in the console shows the same table\n\
 with your own bindings applied.\n",
     );
-    for group in GROUPS {
+    for group in Group::ALL {
         let _ = write!(
             md,
             "\n## {}\n\n| action | default keys | what it does |\n| --- | --- | --- |\n",
@@ -40,6 +31,42 @@ with your own bindings applied.\n",
         }
     }
     md.push_str(
+        "\n## Where keys act\n\n\
+A key is read where it is pressed: on the main screen, or in the dialog, prompt, picker or\n\
+overlay that is open. Each place reacts to the actions below and no others, so a key may have\n\
+one action in each place: `n` is `no` in a confirmation and `logs_search_next` on the screen.\n\
+\n\
+- `quit` acts everywhere, as the way out: in overlays and pickers it quits (asking first while\n\
+  actions run); in a confirmation or a text input it cancels that instead, so its keys never\n\
+  answer yes and never lose typed text.\n\
+- In text inputs, keys that type or edit text (characters, space, backspace, delete, left,\n\
+  right, home, end) always do: only bindings to other keys act there (`ctrl-c` cancels, `q`\n\
+  types).\n\
+- In a confirmation, any key it does not use answers no.\n\
+\n\
+| where | actions |\n| --- | --- |\n",
+    );
+    let names = |actions: &mut dyn Iterator<Item = Action>| -> String {
+        let names: Vec<String> = actions.map(|a| format!("`{}`", a.name())).collect();
+        names.join(", ")
+    };
+    let dialog = |a: &Action| a.group() == Group::Dialogs;
+    for context in Context::ALL {
+        let actions = match context {
+            Context::Screen => format!(
+                "all but the dialog actions ({})",
+                names(&mut ACTIONS.iter().map(|(a, ..)| *a).filter(dialog))
+            ),
+            Context::BuildPicker => format!(
+                "{}, and the main screen's but {}",
+                names(&mut context.actions().filter(dialog)),
+                names(&mut Context::Screen.actions().filter(|a| !context.has(*a)))
+            ),
+            _ => names(&mut context.actions()),
+        };
+        let _ = writeln!(md, "| {} | {} |", cell(context.title()), actions);
+    }
+    md.push_str(
         "\n## Remapping keys: `[ui.keys]`\n\n\
 Bind an action to other keys by its name in the config file; the keys listed replace the\n\
 action's defaults. Key names: a character (`q`, `G`, `?`), `ctrl-x`, `alt-x`, `tab`,\n\
@@ -51,8 +78,14 @@ quit = [\"x\", \"ctrl-c\"]\n\
 deploy = [\"D\"]\n\
 logs_search = [\"/\", \"ctrl-f\"]\n\
 ```\n\n\
-An unknown action name, an unknown key, or a key bound to two actions is refused at start-up\n\
-with the file, line and key (exit code 2).\n",
+Refused at start-up with the file, line and key (exit code 2):\n\
+\n\
+- an unknown action name or an unknown key;\n\
+- a key bound to two actions that act in the same place (above);\n\
+- `confirm` or `cancel` on a key that types or edits text (they act in text inputs too);\n\
+- `confirm`, `cancel` or `yes` without any key (every dialog stays answerable);\n\
+- `yes` or `confirm` on `ctrl-c` or on a key of `deploy` (pressing it twice would deploy\n\
+  unread), and `yes` on `enter` (confirmations default to No).\n",
     );
     md
 }

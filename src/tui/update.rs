@@ -1,11 +1,11 @@
 //! The reducer: `update(&mut App, Msg) -> Vec<Command>`. Pure: no I/O, no clock, no terminal,
 //! so every behaviour is testable with plain `#[test]`s.
 
-use crossterm::event::{KeyCode, KeyEvent, KeyEventKind};
+use crossterm::event::{KeyEvent, KeyEventKind};
 
 use super::app::{App, Failing, Level, Overlay, PaneId};
 use super::dialogs::command_line::Entered;
-use super::keys::Action;
+use super::keys::{Action, Context};
 use super::layout::Areas;
 use super::msg::{Command, Msg};
 use super::panes::prs::{LoadState, PrPane};
@@ -258,14 +258,17 @@ pub(crate) fn request_prs(app: &mut App) -> Vec<Command> {
     }]
 }
 
+/// A key press: read in the context of what is open (a dialog, prompt, overlay or picker,
+/// else the screen), so dialog keys act only there and typing in a text input types.
 pub(crate) fn on_key(app: &mut App, key: KeyEvent) -> Vec<Command> {
     match &mut app.overlay {
-        Overlay::Command(line) => match key.code {
-            KeyCode::Esc => {
+        // Quit's keys that do not type (ctrl-c) leave the line; its others type.
+        Overlay::Command(line) => match app.keymap.action_in(Context::TextInput, &key) {
+            Some(Action::Cancel | Action::Quit) => {
                 app.overlay = Overlay::None;
                 Vec::new()
             }
-            KeyCode::Enter => match line.parse() {
+            Some(Action::Confirm) => match line.parse() {
                 Ok(entered) => {
                     app.overlay = Overlay::None;
                     on_entered(app, entered)
@@ -282,7 +285,7 @@ pub(crate) fn on_key(app: &mut App, key: KeyEvent) -> Vec<Command> {
         },
         Overlay::Deploy(dialog) => {
             use super::dialogs::deploy_confirm::Outcome;
-            match dialog.key(key) {
+            match dialog.key(key, &app.keymap) {
                 Outcome::Open => Vec::new(),
                 Outcome::Cancelled => {
                     let pr = dialog.pr;
@@ -305,10 +308,9 @@ pub(crate) fn on_key(app: &mut App, key: KeyEvent) -> Vec<Command> {
         Overlay::Quit => super::update_actions::on_quit_key(app, &key),
         Overlay::Audit(_) => super::update_audit::on_key(app, &key),
         Overlay::Help(scroll) => {
-            match app.keymap.action_for(&key) {
+            match app.keymap.action_in(Context::Help, &key) {
                 Some(Action::Quit) => return super::update_actions::request_quit(app),
-                _ if key.code == KeyCode::Esc => app.overlay = Overlay::None,
-                Some(Action::Help) => app.overlay = Overlay::None,
+                Some(Action::Cancel | Action::Help) => app.overlay = Overlay::None,
                 Some(Action::Down) => *scroll = scroll.saturating_add(1),
                 Some(Action::Up) => *scroll = scroll.saturating_sub(1),
                 Some(Action::Top) => *scroll = 0,
@@ -435,6 +437,8 @@ fn on_global_action(app: &mut App, action: Action) -> Vec<Command> {
         | Action::GraphPanUp
         | Action::GraphPanDown
         | Action::GraphAscii => {}
+        // Dialog actions are never looked up on the screen (`Context::Screen`).
+        Action::Confirm | Action::Cancel | Action::Yes | Action::No => {}
         Action::Build => return chat(app, ChatCommand::Build),
         Action::Run => return chat(app, ChatCommand::Run),
         Action::BuildRun => return chat(app, ChatCommand::BuildRun),

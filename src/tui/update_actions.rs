@@ -15,7 +15,10 @@ pub fn start(app: &mut App, cmd: ChatCommand) -> Vec<Command> {
     let Some(id) = app.prs.selected_pr().map(|p| (p.project, p.number)) else {
         app.say(
             Level::Error,
-            format!("{cmd}: no PR selected; wait for the list or press ctrl-r"),
+            format!(
+                "{cmd}: no PR selected; wait for the list or press {}",
+                app.keymap.hint(super::keys::Action::Refresh)
+            ),
         );
         return Vec::new();
     };
@@ -103,9 +106,9 @@ pub fn request_quit(app: &mut App) -> Vec<Command> {
     Vec::new()
 }
 
-/// A key in the quit confirmation: `y` quits, anything else keeps the actions running.
+/// A key in the quit confirmation: `yes` quits, anything else keeps the actions running.
 pub fn on_quit_key(app: &mut App, key: &crossterm::event::KeyEvent) -> Vec<Command> {
-    if super::dialogs::quit_confirm::quits(key) {
+    if super::dialogs::quit_confirm::quits(key, &app.keymap) {
         app.should_quit = true;
     } else {
         app.overlay = Overlay::None;

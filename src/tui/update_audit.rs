@@ -1,11 +1,11 @@
 //! The reducer part for the audit overlay: opening it (the file is read by an effect),
 //! showing what was read, moving through the entries.
 
-use crossterm::event::{KeyCode, KeyEvent};
+use crossterm::event::KeyEvent;
 
 use super::app::{App, Overlay};
 use super::dialogs::audit::{AuditLoad, AuditView};
-use super::keys::Action;
+use super::keys::{Action, Context};
 use super::msg::Command;
 use crate::audit::file::Recent;
 
@@ -33,26 +33,25 @@ pub fn on_loaded(app: &mut App, result: Result<Recent, String>) -> Vec<Command> 
 
 /// A key while the overlay is open.
 pub fn on_key(app: &mut App, key: &KeyEvent) -> Vec<Command> {
-    let action = app.keymap.action_for(key);
+    let action = app.keymap.action_in(Context::Audit, key);
     let page = isize::try_from(app.size.height.saturating_sub(4))
         .unwrap_or(10)
         .max(1);
     let Overlay::Audit(view) = &mut app.overlay else {
         return Vec::new();
     };
-    match (key.code, action) {
-        (KeyCode::Esc, _) if view.details => view.details = false,
-        (KeyCode::Esc, _) | (_, Some(Action::Audit)) => app.overlay = Overlay::None,
-        (KeyCode::Enter, _) => view.details = !view.details && view.selected_entry().is_some(),
-        (_, Some(Action::Quit)) => return super::update_actions::request_quit(app),
-        (_, Some(Action::Refresh)) => return open_again(app),
-        (_, Some(Action::Down)) => view.move_by(1),
-        (_, Some(Action::Up)) => view.move_by(-1),
-        (_, Some(Action::PageDown)) => view.move_by(page),
-        (_, Some(Action::PageUp)) => view.move_by(-page),
-        (_, Some(Action::Top)) => view.selected = 0,
-        (_, Some(Action::Bottom)) => view.move_by(isize::MAX),
-        _ => {}
+    match action {
+        Some(Action::Cancel) if view.details => view.details = false,
+        Some(Action::Cancel | Action::Audit) => app.overlay = Overlay::None,
+        Some(Action::Confirm) => view.details = !view.details && view.selected_entry().is_some(),
+        Some(Action::Quit) => return super::update_actions::request_quit(app),
+        Some(Action::Refresh) => return open_again(app),
+        Some(a) => {
+            if let Some(step) = a.list_step(page) {
+                view.move_by(step);
+            }
+        }
+        None => {}
     }
     Vec::new()
 }

@@ -3,10 +3,10 @@
 
 use std::time::Duration;
 
-use crossterm::event::{KeyCode, KeyEvent};
+use crossterm::event::KeyEvent;
 
 use super::app::{App, Level, PaneId, PrId};
-use super::keys::Action;
+use super::keys::{Action, Context};
 use super::layout::Areas;
 use super::msg::{Command, LoadedRun};
 use super::panes::graph::RunPicker;
@@ -152,17 +152,17 @@ pub fn on_runs_listed(
     Vec::new()
 }
 
-/// Keys while the run picker is open; `None` when the picker is closed.
+/// Keys while the run picker is open (it takes every key); `None` when the picker is closed.
 pub fn on_picker_key(app: &mut App, key: &KeyEvent) -> Option<Vec<Command>> {
     let picker = app.graph.picker.as_mut()?;
-    let action = app.keymap.action_for(key);
-    match (key.code, action) {
-        (KeyCode::Esc, _) | (_, Some(Action::GraphRuns)) => app.graph.picker = None,
-        (_, Some(Action::Down)) => {
-            picker.selected = (picker.selected + 1).min(picker.runs.len().saturating_sub(1))
-        }
-        (_, Some(Action::Up)) => picker.selected = picker.selected.saturating_sub(1),
-        (KeyCode::Enter, _) => {
+    let action = app.keymap.action_in(Context::RunPicker, key);
+    if let Some(step) = action.and_then(|a| a.list_step(10)) {
+        picker.move_by(step);
+        return Some(Vec::new());
+    }
+    match action {
+        Some(Action::Cancel | Action::GraphRuns) => app.graph.picker = None,
+        Some(Action::Confirm) => {
             let pr = (picker.project, picker.pr);
             let chosen = picker.runs.get(picker.selected).map(|r| r.run_id.clone());
             app.graph.picker = None;
@@ -171,7 +171,7 @@ pub fn on_picker_key(app: &mut App, key: &KeyEvent) -> Option<Vec<Command>> {
             }
         }
         // Rollback / redeploy: deploy the chosen run, with the same confirmations.
-        (_, Some(action @ (Action::Deploy | Action::StagingDeploy))) => {
+        Some(action @ (Action::Deploy | Action::StagingDeploy)) => {
             let chosen = picker.runs.get(picker.selected).cloned();
             let Some(run) = chosen else {
                 return Some(Vec::new());
@@ -199,7 +199,7 @@ pub fn on_picker_key(app: &mut App, key: &KeyEvent) -> Option<Vec<Command>> {
             };
             return Some(super::update_actions::start(app, cmd));
         }
-        (_, Some(Action::Quit)) => return Some(super::update_actions::request_quit(app)),
+        Some(Action::Quit) => return Some(super::update_actions::request_quit(app)),
         _ => {}
     }
     Some(Vec::new())

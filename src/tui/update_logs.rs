@@ -1,10 +1,10 @@
 //! The reducer's part for the build logs pane: its keys, the followers' events, the builds
 //! picker. Pure like the rest of `update`.
 
-use crossterm::event::{KeyCode, KeyEvent};
+use crossterm::event::KeyEvent;
 
 use super::app::{App, Level, PaneId, PrId};
-use super::keys::Action;
+use super::keys::{Action, Context};
 use super::layout::Areas;
 use super::msg::Command;
 use super::panes::logs::{BuildPicker, PickerState};
@@ -61,28 +61,15 @@ fn open_picker(app: &mut App) -> Vec<Command> {
 /// picker's (the normal key handling goes on).
 pub fn on_picker_key(app: &mut App, key: &KeyEvent) -> Option<Vec<Command>> {
     let picker = app.logs.picker.as_mut()?;
-    match key.code {
-        KeyCode::Esc => {
-            app.logs.picker = None;
-            return Some(Vec::new());
-        }
-        KeyCode::Enter => {
+    let page = 10;
+    match app.keymap.action_in(Context::BuildPicker, key)? {
+        Action::Cancel | Action::LogsBuilds => app.logs.picker = None,
+        Action::Confirm => {
             let chosen = picker.chosen().cloned();
             app.logs.picker = None;
             return Some(chosen.map(|b| open_build(app, &b)).unwrap_or_default());
         }
-        _ => {}
-    }
-    let page = 10;
-    match app.keymap.action_for(key)? {
-        Action::Up => picker.move_by(-1),
-        Action::Down => picker.move_by(1),
-        Action::PageUp => picker.move_by(-page),
-        Action::PageDown => picker.move_by(page),
-        Action::Top => picker.selected = 0,
-        Action::Bottom => picker.move_by(isize::MAX),
-        Action::LogsBuilds => app.logs.picker = None,
-        _ => return None,
+        a => picker.move_by(a.list_step(page)?),
     }
     Some(Vec::new())
 }

@@ -1,11 +1,12 @@
 //! The reducer part for the mouse. A click focuses the pane under it and picks what is
 //! there (a PR row, a grid cell of the logs, a graph node, a picker row, a dialog button);
 //! clicking what is already picked opens it, as Enter does. The wheel scrolls the pane, picker
-//! or overlay under the pointer. Wheel and "open" go through the key handling by pressing the
-//! key of the action (`Up`, `Down`, `GraphPan…`, Enter), so they follow remapped keys and do
-//! exactly what the keyboard does. Positions come from `layout.rs`, which drawing uses too.
+//! or overlay under the pointer. Wheel, "open" and a dialog's No go through the key handling by
+//! pressing the key of the action (`Up`, `Down`, `GraphPan…`, `Confirm`, `Cancel`), so they
+//! follow remapped keys and do exactly what the keyboard does. Positions come from
+//! `layout.rs`, which drawing uses too.
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
+use crossterm::event::{KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
 
 use super::app::{App, Level, Overlay, PaneId};
 use super::keys::Action;
@@ -106,8 +107,9 @@ fn press(app: &mut App, action: Action) -> Vec<Command> {
     }
 }
 
+/// "Open what is picked": the `confirm` key (enter by default) of the picker or list.
 fn enter(app: &mut App) -> Vec<Command> {
-    super::update::on_key(app, KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE))
+    press(app, Action::Confirm)
 }
 
 fn pane_wheel(app: &mut App, pane: PaneId, wheel: Wheel) -> Vec<Command> {
@@ -258,8 +260,8 @@ fn overlay_click(app: &mut App, x: u16, y: u16) -> Vec<Command> {
                 };
                 super::update_actions::confirmed_deploy(app, &dialog, false)
             } else if hits(b.no, x, y) {
-                // As Esc does: cancelled, nothing sent.
-                super::update::on_key(app, KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE))
+                // As `cancel` (esc) does: cancelled, nothing sent.
+                press(app, Action::Cancel)
             } else {
                 Vec::new()
             }

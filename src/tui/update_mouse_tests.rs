@@ -44,7 +44,12 @@ fn pr(number: u64) -> PullRequest {
 
 /// 5 PRs loaded on a 160×40 screen.
 fn app() -> App {
-    let mut app = App::new("acme/model", "test", KeyMap::default());
+    app_with(KeyMap::default())
+}
+
+/// 5 PRs loaded on a 160×40 screen, with these keys.
+fn app_with(keymap: KeyMap) -> App {
+    let mut app = App::new("acme/model", "test", keymap);
     app.prs.set_items((1..=5).map(pr).collect(), t0());
     update(
         &mut app,
@@ -54,6 +59,12 @@ fn app() -> App {
         },
     );
     app
+}
+
+fn key(c: char) -> Msg {
+    Msg::Key(crossterm::event::KeyEvent::from(
+        crossterm::event::KeyCode::Char(c),
+    ))
 }
 
 fn mouse(kind: MouseEventKind, column: u16, row: u16) -> Msg {
@@ -185,10 +196,8 @@ fn wheel_scrolls_the_merged_logs_view() {
     assert!(!app.logs.is_following());
 }
 
-#[test]
-fn build_picker_rows_are_picked_by_click_and_a_second_click_opens() {
-    let mut app = with_streams(LogLayout::Grid);
-    let build = |group: &str, name: &str| BuildInfo {
+fn build(group: &str, name: &str) -> BuildInfo {
+    BuildInfo {
         group: group.into(),
         build_id: Some(group.into()),
         version_id: Some("v1".into()),
@@ -199,11 +208,24 @@ fn build_picker_rows_are_picked_by_click_and_a_second_click_opens() {
             phase: "Succeeded".into(),
             created: Some(t0()),
         }],
-    };
+    }
+}
+
+/// The build picker open with these builds, the logs pane focused.
+fn open_build_picker(app: &mut App, builds: Vec<BuildInfo>) {
     let mut picker = crate::tui::panes::logs::BuildPicker::loading(1);
-    picker.state = PickerState::Loaded(vec![build("b2", "new-pod"), build("b0", "old-pod")]);
+    picker.state = PickerState::Loaded(builds);
     app.logs.picker = Some(picker);
     app.focus = PaneId::Logs;
+}
+
+#[test]
+fn build_picker_rows_are_picked_by_click_and_a_second_click_opens() {
+    let mut app = with_streams(LogLayout::Grid);
+    open_build_picker(
+        &mut app,
+        vec![build("b2", "new-pod"), build("b0", "old-pod")],
+    );
     let area = Areas::of_app(&app).logs;
     // Border, the picker's heading, then one row per build.
     let second_row = area.y + 1 + 1 + 1;
@@ -339,12 +361,7 @@ fn wheel_scrolls_the_help_and_a_click_closes_it() {
 #[test]
 fn wheel_scrolls_the_audit_overlay() {
     let mut app = app();
-    update(
-        &mut app,
-        Msg::Key(crossterm::event::KeyEvent::from(
-            crossterm::event::KeyCode::Char('A'),
-        )),
-    );
+    update(&mut app, key('A'));
     assert!(matches!(app.overlay, Overlay::Audit(_)));
     // Scrolling an empty (still loading) audit log is harmless; with entries it moves.
     update(&mut app, wheel_down(10, 10));
@@ -385,13 +402,7 @@ fn quit_dialog_buttons_answer_by_click() {
 fn deploy_dialog_buttons_answer_by_click() {
     let mut app = app();
     app.prs.selected = 1; // #2
-    assert!(update(
-        &mut app,
-        Msg::Key(crossterm::event::KeyEvent::from(
-            crossterm::event::KeyCode::Char('d'),
-        ))
-    )
-    .is_empty());
+    assert!(update(&mut app, key('d')).is_empty());
     assert!(
         matches!(app.overlay, Overlay::Deploy(_)),
         "{:?}",
@@ -406,16 +417,43 @@ fn deploy_dialog_buttons_answer_by_click() {
     assert!(matches!(app.overlay, Overlay::None));
     assert!(app.actions.is_empty());
     // Yes: the deploy starts.
-    update(
-        &mut app,
-        Msg::Key(crossterm::event::KeyEvent::from(
-            crossterm::event::KeyCode::Char('d'),
-        )),
-    );
+    update(&mut app, key('d'));
     let cmds = update(&mut app, click(b.yes.x + 1, b.yes.y));
     assert!(
         matches!(&cmds[..], [Command::StartAction { pr: 2, .. }]),
         "{cmds:?}"
     );
     assert!(matches!(app.overlay, Overlay::None));
+}
+
+#[test]
+fn clicks_that_open_or_answer_press_the_remapped_confirm_and_cancel() {
+    // A second click on a build picker row opens it (through `confirm`).
+    // confirm = ctrl-o, cancel = ctrl-g: enter and esc are not dialog keys any more.
+    let mut app = app_with(crate::tui::keys::testing::keymap(
+        crate::tui::keys::testing::DIALOGS_MOVED,
+    ));
+    open_build_picker(&mut app, vec![build("b2", "new-pod")]);
+    let area = Areas::of_app(&app).logs;
+    let first_row = area.y + 1 + 1;
+    let cmds = update(&mut app, click(area.x + 4, first_row));
+    assert!(app.logs.picker.is_none(), "opened");
+    assert_eq!(
+        cmds,
+        [Command::FetchLogs {
+            pod: pod("new-pod")
+        }]
+    );
+    // The deploy confirmation's No button cancels (through `cancel`), Yes deploys.
+    app.focus = PaneId::Prs;
+    update(&mut app, key('d'));
+    let b = Buttons::deploy(app.size);
+    assert!(update(&mut app, click(b.no.x + 1, b.no.y)).is_empty());
+    assert!(matches!(app.overlay, Overlay::None) && app.actions.is_empty());
+    update(&mut app, key('d'));
+    let cmds = update(&mut app, click(b.yes.x + 1, b.yes.y));
+    assert!(
+        matches!(&cmds[..], [Command::StartAction { pr: 1, .. }]),
+        "{cmds:?}"
+    );
 }

@@ -4,11 +4,11 @@
 
 use std::path::{Path, PathBuf};
 
-use crossterm::event::{KeyCode, KeyEvent};
+use crossterm::event::KeyEvent;
 
 use super::app::{App, Level, Overlay, PaneId};
 use super::dialogs::prompt::{regex_error, Prompt, PromptFor, SaveWhat};
-use super::keys::Action;
+use super::keys::{Action, Context};
 use super::layout::Areas;
 use super::msg::Command;
 use super::panes::logs::{stream_text, view_text, LogLayout};
@@ -21,7 +21,7 @@ pub fn on_action(app: &mut App, action: Action) -> Vec<Command> {
         Action::LogsSearch => {
             app.focus = PaneId::Logs;
             let previous = app.logs.search.as_ref().map(|s| s.search.pattern());
-            app.overlay = Overlay::Prompt(Box::new(Prompt::search(previous)));
+            app.overlay = Overlay::Prompt(Box::new(Prompt::search(previous, &app.keymap)));
         }
         Action::LogsSearchNext => jump(app, Direction::Forward),
         Action::LogsSearchPrev => jump(app, Direction::Backward),
@@ -42,17 +42,18 @@ pub fn on_action(app: &mut App, action: Action) -> Vec<Command> {
     Vec::new()
 }
 
-/// Keys while the prompt is open: Enter applies, Esc cancels, the rest edits.
+/// Keys while the prompt is open: `confirm` applies, `cancel` (or quit's ctrl-c) cancels,
+/// the rest edits.
 pub fn on_prompt_key(app: &mut App, key: KeyEvent) -> Vec<Command> {
     let Overlay::Prompt(prompt) = &mut app.overlay else {
         return Vec::new();
     };
-    match key.code {
-        KeyCode::Esc => {
+    match app.keymap.action_in(Context::TextInput, &key) {
+        Some(Action::Cancel | Action::Quit) => {
             app.overlay = Overlay::None;
             Vec::new()
         }
-        KeyCode::Enter => {
+        Some(Action::Confirm) => {
             let text = prompt.text();
             match prompt.purpose.clone() {
                 PromptFor::Search => {

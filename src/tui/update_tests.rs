@@ -56,7 +56,12 @@ fn code(code: KeyCode) -> Msg {
 
 /// An app that has loaded `n` PRs (#1..=n).
 fn loaded(n: u64) -> App {
-    let mut app = App::new("acme/model", "test", KeyMap::default());
+    loaded_with(KeyMap::default(), (1..=n).map(pr).collect())
+}
+
+/// An app with these keys that has loaded these PRs.
+fn loaded_with(keymap: KeyMap, prs: Vec<PullRequest>) -> App {
+    let mut app = App::new("acme/model", "test", keymap);
     let cmds = init(&mut app);
     assert_eq!(cmds[0], Command::LoadPrs { generation: 1 });
     update(
@@ -64,7 +69,7 @@ fn loaded(n: u64) -> App {
         Msg::PrsLoaded {
             generation: 1,
             at: t(1),
-            result: Ok((1..=n).map(pr).collect()),
+            result: Ok(prs),
         },
     );
     app
@@ -699,3 +704,6 @@ fn the_switcher_filters_and_actions_are_keyed_by_project_and_number() {
     assert_eq!(app.header(), "all projects (2)");
     assert_eq!(app.prs.items.len(), 3);
 }
+
+#[path = "update_dialog_keys_tests.rs"]
+mod dialog_keys;

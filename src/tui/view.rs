@@ -62,10 +62,21 @@ pub fn draw(frame: &mut Frame, app: &App) {
     match &app.overlay {
         Overlay::None => {}
         Overlay::Help(scroll) => help::render(frame, frame.area(), &app.keymap, *scroll, theme),
-        Overlay::Command(line) => command_line::render(frame, frame.area(), line, theme),
-        Overlay::Deploy(dialog) => deploy_confirm::render(frame, frame.area(), dialog, theme),
-        Overlay::Quit => quit_confirm::render(frame, frame.area(), &app.actions, app.now, theme),
-        Overlay::Audit(view) => audit::render(frame, frame.area(), view, theme),
+        Overlay::Command(line) => {
+            command_line::render(frame, frame.area(), line, &app.keymap, theme)
+        }
+        Overlay::Deploy(dialog) => {
+            deploy_confirm::render(frame, frame.area(), dialog, &app.keymap, theme)
+        }
+        Overlay::Quit => quit_confirm::render(
+            frame,
+            frame.area(),
+            &app.actions,
+            app.now,
+            &app.keymap,
+            theme,
+        ),
+        Overlay::Audit(view) => audit::render(frame, frame.area(), view, &app.keymap, theme),
         Overlay::Prompt(p) => {
             // Over the bottom of the logs pane; over the screen's when the pane is hidden.
             let area = if areas.logs.height >= 3 {
@@ -73,7 +84,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
             } else {
                 frame.area()
             };
-            prompt::render(frame, area, p, theme);
+            prompt::render(frame, area, p, &app.keymap, theme);
         }
     }
 }

@@ -200,7 +200,15 @@ fn audit_overlay_snapshot() {
     let draw = |view: &AuditView| {
         let mut terminal = Terminal::new(TestBackend::new(120, 14)).unwrap();
         terminal
-            .draw(|f| audit::render(f, f.area(), view, &Theme::default()))
+            .draw(|f| {
+                audit::render(
+                    f,
+                    f.area(),
+                    view,
+                    &kfops_console::tui::keys::KeyMap::default(),
+                    &Theme::default(),
+                )
+            })
             .unwrap();
         terminal.backend().clone()
     };

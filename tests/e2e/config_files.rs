@@ -80,6 +80,34 @@ fn example_parses_with_the_documented_values() {
     assert_eq!(c.ui.refresh_seconds, 30);
     assert_eq!(c.ui.keys["quit"], ["q", "ctrl-c"]);
     assert_eq!(c.ui.keys["refresh"], ["F5"]);
+    assert_eq!(c.ui.keys["cancel"], ["esc", "ctrl-g"]);
+}
+
+#[test]
+fn dialog_keys_may_share_keys_with_pane_keys_but_not_with_each_other() {
+    // `no` on the logs pane's follow key and `yes` on its layout key: they act in different
+    // places (a confirmation, the screen), so the file loads.
+    let base = "[repository]\nowner = \"acme\"\nname = \"m\"\n[ui.keys]\n";
+    let c = config::parse(
+        &format!("{base}no = \"f\"\nyes = \"m\"\n"),
+        Path::new("k.toml"),
+    )
+    .expect("no conflict");
+    assert_eq!(c.ui.keys["no"], ["f"]);
+    let e = config::parse(
+        &format!("{base}no = \"f\"\nyes = \"f\"\n"),
+        Path::new("k.toml"),
+    )
+    .unwrap_err();
+    assert_eq!(
+        (e.line, e.key.as_deref()),
+        (Some(6), Some("ui.keys.yes")),
+        "{e}"
+    );
+    assert!(
+        e.message.contains("`f` is bound to both `yes` and `no`"),
+        "{e}"
+    );
 }
 
 #[test]

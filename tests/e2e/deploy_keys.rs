@@ -102,6 +102,7 @@ async fn d_then_esc_sends_nothing_and_d_on_a_behind_pr_needs_force_typed() {
                 f,
                 f.area(),
                 dialog,
+                &driver.app.keymap,
                 &driver.app.theme,
             )
         })

@@ -37,19 +37,23 @@ fn pr(number: u64, labels: &[&str]) -> PullRequest {
 
 /// The keys of `[ui.keys] build = "x"`, `quit = ["ctrl-q"]`, read from a config file.
 fn remapped() -> KeyMap {
+    keys_of("build = \"x\"\nquit = [\"ctrl-q\"]\n")
+}
+
+/// The key map of a config file whose `[ui.keys]` table is `table`.
+fn keys_of(table: &str) -> KeyMap {
     let cfg = kfops_console::config::parse(
-        r#"
-[repository]
-owner = "acme"
-name = "model"
-[ui.keys]
-build = "x"
-quit = ["ctrl-q"]
-"#,
+        &format!("[repository]\nowner = \"acme\"\nname = \"model\"\n[ui.keys]\n{table}"),
         std::path::Path::new("remapped.toml"),
     )
     .expect("config");
     KeyMap::with_overrides(&cfg.ui.keys).expect("no conflict")
+}
+
+/// The dialog keys moved: confirm = ctrl-o, cancel = ctrl-g, yes = o, no = x (n, the next
+/// search match on the screen, stays free of it).
+fn remapped_dialogs() -> KeyMap {
+    keys_of("confirm = \"ctrl-o\"\ncancel = [\"ctrl-g\"]\nyes = \"o\"\nno = \"x\"\n")
 }
 
 /// A console with PRs (one running a build) at a fixed time.
@@ -90,6 +94,81 @@ fn help_overlay_shows_the_remapped_keys() {
     assert!(screen.contains("x               /build"), "{screen}");
     assert!(screen.contains("ctrl-q          quit"), "{screen}");
     insta::assert_snapshot!("help_overlay_remapped_120x50", terminal.backend());
+}
+
+#[test]
+fn help_overlay_shows_the_remapped_dialog_keys() {
+    let mut app = console(remapped_dialogs());
+    // Scrolled to the end: the dialog keys, the mouse and the footer.
+    app.overlay = Overlay::Help(u16::MAX);
+    let terminal = draw(&app, 120, 50);
+    let screen = terminal.backend().to_string();
+    assert!(screen.contains("Dialogs and prompts"), "{screen}");
+    for line in [
+        "ctrl-o          press the chosen button (No by default)",
+        "ctrl-g          close the dialog",
+        "o               answer yes",
+        "x               answer no",
+        "ctrl-g / ? closes this help",
+        "open what is picked (as ctrl-o)",
+    ] {
+        assert!(screen.contains(line), "{line}\n{screen}");
+    }
+    insta::assert_snapshot!(
+        "help_overlay_dialog_keys_remapped_120x50",
+        terminal.backend()
+    );
+}
+
+#[test]
+fn dialog_hints_name_the_remapped_keys_not_the_defaults() {
+    let mut app = console(remapped_dialogs());
+    app.actions.insert(
+        (0, 3),
+        RunningAction {
+            kind: ActionKind::Build,
+            started: app.now,
+            step: "starting".into(),
+            step_no: 0,
+        },
+    );
+    // The keys that open each dialog (on #1, behind its base, then #2), and what it says.
+    let dialogs: [(&[Msg], &str); 7] = [
+        (
+            &[key(':')],
+            "(ctrl-o runs on the selected PR, ctrl-g cancels)",
+        ),
+        (
+            &[key('d')],
+            "Type force and ctrl-o to deploy anyway; ctrl-g or anything else",
+        ),
+        (
+            &[key('j'), key('d')],
+            "o: yes · h/l: choose · ctrl-o: press the chosen button · ctrl-g: cancel",
+        ),
+        (
+            &[key('/')],
+            "(ctrl-o applies, empty clears, ctrl-g cancels)",
+        ),
+        (&[key('o')], "ctrl-o open · ctrl-g close"),
+        (&[key('A')], "j/k move · ctrl-o: steps · ctrl-g closes"),
+        (&[key('q')], "o: quit · any other key: keep running"),
+    ];
+    for (open, hint) in dialogs {
+        for msg in open {
+            update(&mut app, msg.clone());
+        }
+        let text = draw(&app, 200, 40).backend().to_string();
+        assert!(text.contains(hint), "{hint}\n{text}");
+        for default in ["y: yes", "enter", "esc", "y: quit"] {
+            assert!(!text.contains(default), "{default}\n{text}");
+        }
+        update(&mut app, ctrl('g'));
+        assert!(
+            matches!(app.overlay, Overlay::None) && app.logs.picker.is_none(),
+            "{hint}: still open"
+        );
+    }
 }
 
 #[test]

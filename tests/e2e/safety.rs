@@ -35,7 +35,7 @@ fn press_key(driver: &mut Driver, k: Key) {
     driver.handle(Msg::Key(KeyEvent::new(k.code, modifiers)));
 }
 
-/// Presses every key bound to `action`.
+/// Presses every key bound to `action`, answering whatever it opens.
 fn press(driver: &mut Driver, action: Action) {
     let keys = driver.app.keymap.keys_for(action).to_vec();
     for k in keys {
@@ -44,32 +44,49 @@ fn press(driver: &mut Driver, action: Action) {
     }
 }
 
+/// Presses the first key bound to `action` (the dialog keys are named actions too, so the
+/// answers follow the key map).
+fn press_first(driver: &mut Driver, action: Action) {
+    if let Some(k) = driver.app.keymap.keys_for(action).first().copied() {
+        press_key(driver, k);
+    }
+}
+
 /// Whatever dialog is open gets the answer that would go ahead: `force` typed where asked,
-/// `y`, then Enter on "Yes". Prompts (search, save path) are dismissed: they send nothing.
+/// then `confirm`; elsewhere "Yes" chosen and `confirm`, then `yes`. Prompts (search, save
+/// path) and overlays are cancelled: they send nothing.
 fn answer_yes(driver: &mut Driver) {
     match &driver.app.overlay {
         Overlay::Deploy(d) if d.needs_force() => {
             typed(driver, FORCE_WORD);
-            driver.handle(code(KeyCode::Enter));
+            press_first(driver, Action::Confirm);
         }
         Overlay::Deploy(_) => {
-            driver.handle(code(KeyCode::Right));
-            driver.handle(code(KeyCode::Enter));
+            press_first(driver, Action::Right);
+            press_first(driver, Action::Confirm);
             if matches!(driver.app.overlay, Overlay::Deploy(_)) {
-                driver.handle(key('y'));
+                press_first(driver, Action::Yes);
             }
         }
-        Overlay::Quit => driver.handle(key('y')),
+        Overlay::Quit => press_first(driver, Action::Yes),
         Overlay::Prompt(_) | Overlay::Help(_) | Overlay::Audit(_) | Overlay::Command(_) => {
-            driver.handle(code(KeyCode::Esc));
+            press_first(driver, Action::Cancel);
         }
         Overlay::None => {}
     }
-    // Pickers: Enter picks (a run picker's pick only opens the graph).
+    // Pickers: confirm picks (a run picker's pick only opens the graph).
     if driver.app.graph.picker.is_some() || driver.app.logs.picker.is_some() {
-        driver.handle(code(KeyCode::Enter));
+        press_first(driver, Action::Confirm);
     }
     driver.app.should_quit = false;
+}
+
+/// Closes whatever is open and selects PR #41 in the PR pane.
+fn reset(driver: &mut Driver) {
+    driver.app.overlay = Overlay::None;
+    driver.app.graph.picker = None;
+    driver.app.logs.picker = None;
+    select_pr(driver, 41);
 }
 
 /// Handles answers for a while (loads, pickers filling).
@@ -77,8 +94,9 @@ async fn settle(driver: &mut Driver, ms: u64) {
     let _ = driver.run_until(Duration::from_millis(ms), |_| false).await;
 }
 
-/// Every action key in every pane, alone and inside the run and build pickers; then every chat
-/// command on the command line.
+/// Every action key in every pane, alone and inside the run and build pickers; every action
+/// key inside each overlay and prompt (the dialog keys `confirm`, `cancel`, `yes`, `no` act
+/// there); then every chat command on the command line.
 async fn press_everything(driver: &mut Driver) {
     let focus = [
         Action::FocusPrs,
@@ -90,13 +108,11 @@ async fn press_everything(driver: &mut Driver) {
     for pane in focus {
         for opener in openers {
             for (action, ..) in ACTIONS {
-                driver.app.overlay = Overlay::None;
-                driver.app.graph.picker = None;
-                driver.app.logs.picker = None;
-                select_pr(driver, 41);
+                reset(driver);
                 press(driver, pane);
                 if let Some(o) = opener {
-                    press(driver, o);
+                    // Opened, not answered: the action's keys are pressed inside it.
+                    press_first(driver, o);
                     settle(driver, 20).await;
                 }
                 press(driver, *action);
@@ -104,6 +120,26 @@ async fn press_everything(driver: &mut Driver) {
             }
             settle(driver, 100).await;
         }
+    }
+    // The save prompt is left out: its `confirm` writes a file (nothing is sent either way).
+    let overlays = [
+        Action::Help,
+        Action::Audit,
+        Action::CommandLine,
+        Action::LogsSearch,
+    ];
+    for opener in overlays {
+        for (action, ..) in ACTIONS {
+            reset(driver);
+            press_first(driver, opener);
+            assert!(
+                !matches!(driver.app.overlay, Overlay::None),
+                "{opener:?} opened nothing"
+            );
+            press(driver, *action);
+            driver.drain();
+        }
+        settle(driver, 100).await;
     }
     for chat in [
         "/build",
@@ -118,7 +154,7 @@ async fn press_everything(driver: &mut Driver) {
         press(driver, Action::CommandLine);
         driver.handle(key(':'));
         typed(driver, chat);
-        driver.handle(code(KeyCode::Enter));
+        press_first(driver, Action::Confirm);
         answer_yes(driver);
     }
     settle(driver, 300).await;
@@ -129,10 +165,21 @@ async fn read_only_console_sends_no_mutating_request_whatever_is_pressed() {
     let sim = Simulator::start(([127, 0, 0, 1], 0).into(), fast_scenario())
         .await
         .unwrap();
-    // `--read-only`, then `read_only = true` in the config.
+    // `--read-only`, then `read_only = true` in the config, with the dialog keys moved
+    // (the answers follow the key map).
     for (flag, in_config) in [(true, false), (false, true)] {
         let mut cfg = test_config(&sim);
         cfg.read_only = in_config;
+        if in_config {
+            for (action, k) in [
+                ("confirm", "ctrl-o"),
+                ("cancel", "ctrl-g"),
+                ("yes", "o"),
+                ("no", "x"),
+            ] {
+                cfg.ui.keys.insert(action.into(), vec![k.into()]);
+            }
+        }
         let mut driver = driver_with(&cfg, flag, 160, 45).await;
         assert!(driver.app.read_only);
         assert!(screen(&driver, 160, 45).contains("READ-ONLY"));

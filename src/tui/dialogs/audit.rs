@@ -8,6 +8,7 @@ use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph};
 use ratatui::Frame;
 
 use crate::audit::{AuditEntry, AuditOutcome};
+use crate::tui::keys::KeyMap;
 use crate::tui::layout::centered;
 use crate::tui::theme::Theme;
 
@@ -146,18 +147,18 @@ fn details(e: &AuditEntry, theme: &Theme) -> Vec<Line<'static>> {
 }
 
 /// Draws the overlay over most of `area`; only the visible rows are built.
-pub fn render(frame: &mut Frame, area: Rect, view: &AuditView, theme: &Theme) {
+pub fn render(frame: &mut Frame, area: Rect, view: &AuditView, keys: &KeyMap, theme: &Theme) {
     let rect = centered(
         area,
         area.width.saturating_sub(4),
         area.height.saturating_sub(2),
     );
     frame.render_widget(Clear, rect);
-    let hint = if view.details {
-        "esc: back to the list"
+    let hint = keys.fill(if view.details {
+        "{cancel}: back to the list"
     } else {
-        "j/k move · enter: steps · esc closes"
-    };
+        "{down}/{up} move · {confirm}: steps · {cancel} closes"
+    });
     let block = Block::default()
         .borders(Borders::ALL)
         .border_type(BorderType::Double)

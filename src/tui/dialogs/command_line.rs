@@ -9,6 +9,7 @@ use ratatui::Frame;
 use tui_textarea::TextArea;
 
 use crate::chatops::{self, ChatCommand};
+use crate::tui::keys::KeyMap;
 use crate::tui::theme::Theme;
 
 /// What an entered line asks for.
@@ -45,10 +46,10 @@ impl CommandLine {
         self.input.lines().join(" ")
     }
 
-    /// Feeds a key to the editor (Enter and Esc are handled by the caller).
+    /// Feeds a key to the editor (`confirm` and `cancel` are handled by the caller).
     pub fn edit(&mut self, key: KeyEvent) {
         self.error = None;
-        self.input.input(key);
+        super::edit_line(&mut self.input, key);
     }
 
     /// Parses the typed line.
@@ -70,7 +71,7 @@ pub fn parse_line(line: &str) -> Result<Entered, String> {
 }
 
 /// Draws the command line over the bottom of `area`.
-pub fn render(frame: &mut Frame, area: Rect, line: &CommandLine, theme: &Theme) {
+pub fn render(frame: &mut Frame, area: Rect, line: &CommandLine, keys: &KeyMap, theme: &Theme) {
     let height = if line.error.is_some() { 4 } else { 3 };
     let rect = Rect::new(
         area.x,
@@ -84,7 +85,10 @@ pub fn render(frame: &mut Frame, area: Rect, line: &CommandLine, theme: &Theme) 
         .border_style(theme.border_focused)
         .title(Line::from(vec![
             Span::styled(" : command ", theme.title),
-            Span::styled("(Enter runs on the selected PR, Esc cancels) ", theme.dim),
+            Span::styled(
+                keys.fill("({confirm} runs on the selected PR, {cancel} cancels) "),
+                theme.dim,
+            ),
         ]));
     let inner = block.inner(rect);
     frame.render_widget(block, rect);

@@ -1,8 +1,10 @@
 //! The production deploy confirmation: always asked, default No. When the PR is behind its
-//! base, the operator must type `force` (tui-textarea) to go on; Esc or anything else cancels
-//! and nothing is sent.
+//! base, the operator must type `force` (tui-textarea) to go on; `cancel` (esc) or anything
+//! else cancels and nothing is sent. Keys are the named actions of the key map (`yes`,
+//! `confirm`, `cancel`, `left`/`right` and the focus keys to choose a button), read in the
+//! confirmation context, or the text-input one while the word is typed.
 
-use crossterm::event::{KeyCode, KeyEvent};
+use crossterm::event::KeyEvent;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph};
@@ -10,6 +12,7 @@ use ratatui::Frame;
 use tui_textarea::TextArea;
 
 use crate::chatops::DeployTarget;
+use crate::tui::keys::{Action, Context, KeyMap};
 use crate::tui::layout::centered;
 use crate::tui::theme::Theme;
 
@@ -76,47 +79,37 @@ impl DeployConfirm {
         self.behind_by.is_some_and(|b| b > 0)
     }
 
-    /// Handles a key.
-    pub fn key(&mut self, key: KeyEvent) -> Outcome {
-        if key.code == KeyCode::Esc {
-            return Outcome::Cancelled;
-        }
+    /// Handles a key, read with the effective bindings.
+    pub fn key(&mut self, key: KeyEvent, keys: &KeyMap) -> Outcome {
         if self.needs_force() {
-            return match key.code {
-                KeyCode::Enter if self.input.lines().join("").trim() == FORCE_WORD => {
+            return match keys.action_in(Context::TextInput, &key) {
+                Some(Action::Confirm) if self.input.lines().join("").trim() == FORCE_WORD => {
                     Outcome::Confirmed { force: true }
                 }
-                KeyCode::Enter => Outcome::Cancelled,
-                KeyCode::Char(_)
-                | KeyCode::Backspace
-                | KeyCode::Left
-                | KeyCode::Right
-                | KeyCode::Delete => {
-                    self.input.input(key);
+                // A wrong word, cancel, or quit's ctrl-c: nothing is sent.
+                Some(_) => Outcome::Cancelled,
+                None if super::edits_line(&key) => {
+                    super::edit_line(&mut self.input, key);
                     Outcome::Open
                 }
-                _ => Outcome::Cancelled,
+                None => Outcome::Cancelled,
             };
         }
-        match key.code {
-            KeyCode::Char('y') | KeyCode::Char('Y') => Outcome::Confirmed { force: false },
-            KeyCode::Left
-            | KeyCode::Right
-            | KeyCode::Tab
-            | KeyCode::BackTab
-            | KeyCode::Char('h')
-            | KeyCode::Char('l') => {
+        match keys.action_in(Context::Confirmation, &key) {
+            Some(Action::Yes) => Outcome::Confirmed { force: false },
+            Some(Action::Left | Action::Right | Action::FocusNext | Action::FocusPrev) => {
                 self.yes = !self.yes;
                 Outcome::Open
             }
-            KeyCode::Enter if self.yes => Outcome::Confirmed { force: false },
+            Some(Action::Confirm) if self.yes => Outcome::Confirmed { force: false },
+            // No, cancel, quit, confirm on "No", any other key: default No.
             _ => Outcome::Cancelled,
         }
     }
 }
 
 /// Draws the dialog centred on `area`.
-pub fn render(frame: &mut Frame, area: Rect, d: &DeployConfirm, theme: &Theme) {
+pub fn render(frame: &mut Frame, area: Rect, d: &DeployConfirm, keys: &KeyMap, theme: &Theme) {
     let place = match d.target {
         DeployTarget::Production => "PRODUCTION",
         DeployTarget::Staging => "staging",
@@ -163,7 +156,10 @@ pub fn render(frame: &mut Frame, area: Rect, d: &DeployConfirm, theme: &Theme) {
             theme.error,
         )));
         lines.push(Line::from(Span::styled(
-            format!("Type {FORCE_WORD} and Enter to deploy anyway; Esc or anything else cancels."),
+            keys.fill(&format!(
+                "Type {FORCE_WORD} and {{confirm}} to deploy anyway; {{cancel}} or anything else \
+                 cancels."
+            )),
             theme.warn,
         )));
     } else {
@@ -181,8 +177,15 @@ pub fn render(frame: &mut Frame, area: Rect, d: &DeployConfirm, theme: &Theme) {
             Span::styled("[ No ]", no),
             Span::raw("    "),
             Span::styled("[ Yes ]", yes),
-            Span::styled("    y: yes · ←/→: choose · Enter · Esc cancels", theme.dim),
         ]));
+        // The keys in effect, on a line of their own (remapped keys can be long).
+        lines.push(Line::from(Span::styled(
+            keys.fill(
+                "{yes}: yes · {left}/{right}: choose · {confirm}: press the chosen button · \
+                 {cancel}: cancel",
+            ),
+            theme.dim,
+        )));
     }
     let text_height = u16::try_from(lines.len()).unwrap_or(u16::MAX);
     frame.render_widget(
@@ -208,7 +211,7 @@ pub fn render(frame: &mut Frame, area: Rect, d: &DeployConfirm, theme: &Theme) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crossterm::event::KeyModifiers;
+    use crossterm::event::{KeyCode, KeyModifiers};
 
     fn k(code: KeyCode) -> KeyEvent {
         KeyEvent::new(code, KeyModifiers::NONE)
@@ -225,47 +228,122 @@ mod tests {
         d
     }
 
+    /// Every dialog key moved: yes = o, no = x, confirm = ctrl-o, cancel = ctrl-g, and the
+    /// buttons chosen with left/right = ctrl-a/ctrl-e.
+    fn remapped() -> KeyMap {
+        use crate::tui::keys::testing::{keymap, DIALOGS_MOVED};
+        let mut pairs = DIALOGS_MOVED.to_vec();
+        pairs.extend([("left", &["ctrl-a"][..]), ("right", &["ctrl-e"][..])]);
+        keymap(&pairs)
+    }
+
     #[test]
     fn default_is_no() {
-        assert_eq!(dialog(0).key(k(KeyCode::Enter)), Outcome::Cancelled);
+        let keys = KeyMap::default();
+        assert_eq!(dialog(0).key(k(KeyCode::Enter), &keys), Outcome::Cancelled);
         let mut d = dialog(0);
-        assert_eq!(d.key(k(KeyCode::Right)), Outcome::Open);
+        assert_eq!(d.key(k(KeyCode::Right), &keys), Outcome::Open);
         assert_eq!(
-            d.key(k(KeyCode::Enter)),
+            d.key(k(KeyCode::Enter), &keys),
             Outcome::Confirmed { force: false }
         );
         assert_eq!(
-            dialog(0).key(k(KeyCode::Char('y'))),
+            dialog(0).key(k(KeyCode::Char('y')), &keys),
             Outcome::Confirmed { force: false }
         );
         assert_eq!(
-            dialog(0).key(k(KeyCode::Char('x'))),
+            dialog(0).key(k(KeyCode::Char('x')), &keys),
             Outcome::Cancelled,
             "anything else cancels"
         );
+        let ctrl_c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
+        assert_eq!(dialog(0).key(ctrl_c, &keys), Outcome::Cancelled);
     }
 
     #[test]
     fn behind_requires_typing_force() {
+        let keys = KeyMap::default();
         let mut d = dialog(3);
         assert_eq!(
-            d.key(k(KeyCode::Char('y'))),
+            d.key(k(KeyCode::Char('y')), &keys),
             Outcome::Open,
             "y is just a letter here"
         );
         let mut d = dialog(3);
         for c in "force".chars() {
-            assert_eq!(d.key(k(KeyCode::Char(c))), Outcome::Open);
+            assert_eq!(d.key(k(KeyCode::Char(c)), &keys), Outcome::Open);
         }
-        assert_eq!(d.key(k(KeyCode::Enter)), Outcome::Confirmed { force: true });
+        assert_eq!(
+            d.key(k(KeyCode::Enter), &keys),
+            Outcome::Confirmed { force: true }
+        );
         let mut d = dialog(3);
         for c in "forc".chars() {
-            d.key(k(KeyCode::Char(c)));
+            d.key(k(KeyCode::Char(c)), &keys);
         }
-        assert_eq!(d.key(k(KeyCode::Enter)), Outcome::Cancelled);
+        assert_eq!(d.key(k(KeyCode::Enter), &keys), Outcome::Cancelled);
         let mut d = dialog(3);
-        d.key(k(KeyCode::Char('f')));
-        assert_eq!(d.key(k(KeyCode::Esc)), Outcome::Cancelled);
-        assert_eq!(dialog(3).key(k(KeyCode::Tab)), Outcome::Cancelled);
+        d.key(k(KeyCode::Char('f')), &keys);
+        assert_eq!(d.key(k(KeyCode::Esc), &keys), Outcome::Cancelled);
+        assert_eq!(dialog(3).key(k(KeyCode::Tab), &keys), Outcome::Cancelled);
+        let ctrl_c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
+        assert_eq!(dialog(3).key(ctrl_c, &keys), Outcome::Cancelled);
+    }
+
+    #[test]
+    fn remapped_keys_answer_and_the_old_ones_no_longer_do() {
+        let keys = remapped();
+        // y and enter are no longer yes / confirm: y is any other key (No).
+        assert_eq!(
+            dialog(0).key(k(KeyCode::Char('y')), &keys),
+            Outcome::Cancelled
+        );
+        assert_eq!(
+            dialog(0).key(k(KeyCode::Char('o')), &keys),
+            Outcome::Confirmed { force: false }
+        );
+        // Choose Yes with the remapped right key, then the remapped confirm presses it.
+        let ctrl_e = KeyEvent::new(KeyCode::Char('e'), KeyModifiers::CONTROL);
+        let mut d = dialog(0);
+        assert_eq!(d.key(ctrl_e, &keys), Outcome::Open);
+        assert!(d.yes);
+        assert_eq!(
+            d.key(k(KeyCode::Enter), &keys),
+            Outcome::Cancelled,
+            "enter is unbound"
+        );
+        assert_eq!(
+            dialog(0).key(k(KeyCode::Right), &keys),
+            Outcome::Cancelled,
+            "→ too"
+        );
+        let mut d = dialog(0);
+        d.key(ctrl_e, &keys);
+        let ctrl_o = KeyEvent::new(KeyCode::Char('o'), KeyModifiers::CONTROL);
+        assert_eq!(d.key(ctrl_o, &keys), Outcome::Confirmed { force: false });
+        // The remapped confirm on the default button is No.
+        assert_eq!(dialog(0).key(ctrl_o, &keys), Outcome::Cancelled);
+        // The force word: o (yes) is a letter of it, ctrl-o checks it.
+        let mut d = dialog(2);
+        for c in "force".chars() {
+            assert_eq!(d.key(k(KeyCode::Char(c)), &keys), Outcome::Open);
+        }
+        assert_eq!(d.input.lines(), ["force"]);
+        assert_eq!(d.key(ctrl_o, &keys), Outcome::Confirmed { force: true });
+        let mut d = dialog(2);
+        for c in "force".chars() {
+            d.key(k(KeyCode::Char(c)), &keys);
+        }
+        assert_eq!(
+            d.key(k(KeyCode::Enter), &keys),
+            Outcome::Cancelled,
+            "enter is unbound here: any other key cancels"
+        );
+        let mut d = dialog(2);
+        d.key(k(KeyCode::Char('o')), &keys);
+        assert_eq!(d.key(ctrl_o, &keys), Outcome::Cancelled, "wrong word");
+        let ctrl_g = KeyEvent::new(KeyCode::Char('g'), KeyModifiers::CONTROL);
+        assert_eq!(dialog(2).key(ctrl_g, &keys), Outcome::Cancelled);
+        assert_eq!(dialog(0).key(ctrl_g, &keys), Outcome::Cancelled);
     }
 }

@@ -12,13 +12,7 @@ use crate::tui::theme::Theme;
 /// The help text, one line per action, grouped, plus the mouse and command-line notes.
 pub fn lines(keymap: &KeyMap, theme: &Theme) -> Vec<Line<'static>> {
     let mut out = Vec::new();
-    for group in [
-        Group::General,
-        Group::Navigation,
-        Group::Actions,
-        Group::Logs,
-        Group::Graph,
-    ] {
+    for group in Group::ALL {
         if !out.is_empty() {
             out.push(Line::raw(""));
         }
@@ -35,12 +29,16 @@ pub fn lines(keymap: &KeyMap, theme: &Theme) -> Vec<Line<'static>> {
     }
     out.push(Line::raw(""));
     out.push(Line::from(Span::styled("Mouse", theme.header)));
+    let again = format!(
+        "open what is picked (as {})",
+        keymap.describe(Action::Confirm)
+    );
     for (what, does) in [
         (
             "click",
             "focus a pane; pick a PR, log cell, graph node, picker row, dialog button",
         ),
-        ("click again", "open what is picked (as enter)"),
+        ("click again", again.as_str()),
         (
             "wheel",
             "scroll the pane, picker or overlay under the pointer",
@@ -49,7 +47,7 @@ pub fn lines(keymap: &KeyMap, theme: &Theme) -> Vec<Line<'static>> {
     ] {
         out.push(Line::from(vec![
             Span::styled(format!("  {what:<16}"), theme.key),
-            Span::raw(does),
+            Span::raw(does.to_string()),
         ]));
     }
     out.push(Line::raw(""));
@@ -69,7 +67,8 @@ pub fn lines(keymap: &KeyMap, theme: &Theme) -> Vec<Line<'static>> {
     out.push(Line::raw(""));
     out.push(Line::from(Span::styled(
         format!(
-            "esc / {} closes this help; {} / {} scroll",
+            "{} / {} closes this help; {} / {} scroll",
+            keymap.describe(Action::Cancel),
             keymap.describe(Action::Help),
             keymap.describe(Action::Down),
             keymap.describe(Action::Up)

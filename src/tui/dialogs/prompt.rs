@@ -1,6 +1,6 @@
 //! A one-line prompt at the bottom of the logs pane (tui-textarea): the search pattern (`/`)
-//! and the file name a save writes to. Enter and Esc are the reducer's; a refused entry keeps
-//! the typed text and shows why under it.
+//! and the file name a save writes to. `confirm` and `cancel` are the reducer's; a refused
+//! entry keeps the typed text and shows why under it.
 
 use crossterm::event::KeyEvent;
 use ratatui::layout::Rect;
@@ -10,6 +10,7 @@ use ratatui::Frame;
 use tui_textarea::{CursorMove, TextArea};
 
 use crate::domain::PodRef;
+use crate::tui::keys::KeyMap;
 use crate::tui::theme::Theme;
 
 /// What a save writes.
@@ -38,12 +39,15 @@ pub struct Prompt {
 }
 
 impl Prompt {
-    /// The search prompt; the previous pattern is the placeholder (Esc keeps it).
-    pub fn search(previous: Option<&str>) -> Prompt {
+    /// The search prompt; the previous pattern is the placeholder (`cancel` keeps it).
+    pub fn search(previous: Option<&str>, keys: &KeyMap) -> Prompt {
         let mut input = TextArea::default();
         input.set_cursor_line_style(ratatui::style::Style::default());
         input.set_placeholder_text(match previous {
-            Some(p) => format!("{p}   (Enter with nothing typed clears the search)"),
+            Some(p) => format!(
+                "{p}   ({})",
+                keys.fill("{confirm} with nothing typed clears the search")
+            ),
             None => "regex, smart case: a capital letter makes it case-sensitive".to_string(),
         });
         Prompt {
@@ -73,7 +77,7 @@ impl Prompt {
     /// Feeds a key to the editor.
     pub fn edit(&mut self, key: KeyEvent) {
         self.error = None;
-        self.input.input(key);
+        super::edit_line(&mut self.input, key);
     }
 }
 
@@ -93,7 +97,7 @@ pub fn regex_error(message: &str) -> String {
 }
 
 /// Draws the prompt over the bottom rows of `area` (the logs pane).
-pub fn render(frame: &mut Frame, area: Rect, prompt: &Prompt, theme: &Theme) {
+pub fn render(frame: &mut Frame, area: Rect, prompt: &Prompt, keys: &KeyMap, theme: &Theme) {
     let height = if prompt.error.is_some() { 4 } else { 3 };
     let rect = Rect::new(
         area.x,
@@ -102,17 +106,16 @@ pub fn render(frame: &mut Frame, area: Rect, prompt: &Prompt, theme: &Theme) {
         height.min(area.height),
     );
     frame.render_widget(Clear, rect);
+    let save = "({confirm} saves, never over an existing file; {cancel} cancels) ";
     let (title, hint) = match &prompt.purpose {
-        PromptFor::Search => (" / search ", "(Enter applies, empty clears, Esc cancels) "),
-        PromptFor::SavePath(SaveWhat::View) => (
-            " save the view to ",
-            "(Enter saves, never over an existing file; Esc cancels) ",
+        PromptFor::Search => (
+            " / search ",
+            "({confirm} applies, empty clears, {cancel} cancels) ",
         ),
-        PromptFor::SavePath(SaveWhat::Stream(_)) => (
-            " save the stream (raw) to ",
-            "(Enter saves, never over an existing file; Esc cancels) ",
-        ),
+        PromptFor::SavePath(SaveWhat::View) => (" save the view to ", save),
+        PromptFor::SavePath(SaveWhat::Stream(_)) => (" save the stream (raw) to ", save),
     };
+    let hint = keys.fill(hint);
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(theme.border_focused)

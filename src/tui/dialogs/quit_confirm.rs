@@ -1,11 +1,12 @@
-//! Quitting while Kfops actions run: asked first, default No. `y` quits (the actions stop
-//! with the console and are recorded as interrupted in the audit log); any other key closes
-//! the dialog and the actions keep running.
+//! Quitting while Kfops actions run: asked first, default No. `yes` (y) quits (the actions
+//! stop with the console and are recorded as interrupted in the audit log); any other key
+//! (`no`, `cancel`, `confirm` on the default No, quit's own keys pressed again) closes the
+//! dialog and the actions keep running.
 
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::KeyEvent;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph};
@@ -13,15 +14,13 @@ use ratatui::Frame;
 
 use crate::tui::app::RunningAction;
 use crate::tui::format::age;
+use crate::tui::keys::{Action, Context, KeyMap};
 use crate::tui::layout::centered;
 use crate::tui::theme::Theme;
 
-/// What a key does in the dialog: only `y`/`Y` quits.
-pub fn quits(key: &KeyEvent) -> bool {
-    matches!(key.code, KeyCode::Char('y') | KeyCode::Char('Y'))
-        && !key
-            .modifiers
-            .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
+/// What a key does in the dialog: only the keys of `yes` quit.
+pub fn quits(key: &KeyEvent, keys: &KeyMap) -> bool {
+    keys.action_in(Context::Confirmation, key) == Some(Action::Yes)
 }
 
 /// `/build on #41 (uploading pipeline, started 12s ago)`: one line per running action.
@@ -48,6 +47,7 @@ pub fn render(
     area: Rect,
     actions: &BTreeMap<crate::tui::app::PrId, RunningAction>,
     now: DateTime<Utc>,
+    keys: &KeyMap,
     theme: &Theme,
 ) {
     let running = describe(actions, now);
@@ -65,7 +65,10 @@ pub fn render(
         Span::styled("[ No ]", theme.selected),
         Span::raw("  "),
         Span::styled("[ Yes ]", theme.dim),
-        Span::styled("    y: quit · any other key: keep running", theme.dim),
+        Span::styled(
+            keys.fill("    {yes}: quit · any other key: keep running"),
+            theme.dim,
+        ),
     ]));
     let height = u16::try_from(lines.len())
         .unwrap_or(u16::MAX)
@@ -83,26 +86,41 @@ pub fn render(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crossterm::event::{KeyCode, KeyModifiers};
 
     #[test]
     fn only_y_quits() {
+        let keys = KeyMap::default();
         let k = |c| KeyEvent::new(c, KeyModifiers::NONE);
-        assert!(quits(&k(KeyCode::Char('y'))));
-        assert!(quits(&KeyEvent::new(
-            KeyCode::Char('Y'),
-            KeyModifiers::SHIFT
-        )));
+        assert!(quits(&k(KeyCode::Char('y')), &keys));
+        assert!(quits(
+            &KeyEvent::new(KeyCode::Char('Y'), KeyModifiers::SHIFT),
+            &keys
+        ));
         for other in [
             KeyCode::Enter,
             KeyCode::Esc,
             KeyCode::Char('q'),
             KeyCode::Char('n'),
         ] {
-            assert!(!quits(&k(other)), "{other:?}");
+            assert!(!quits(&k(other), &keys), "{other:?}");
         }
-        assert!(!quits(&KeyEvent::new(
-            KeyCode::Char('c'),
-            KeyModifiers::CONTROL
-        )));
+        assert!(!quits(
+            &KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL),
+            &keys
+        ));
+    }
+
+    #[test]
+    fn a_remapped_yes_quits_and_y_no_longer_does() {
+        let keys = crate::tui::keys::testing::keymap(&[("yes", &["alt-q"])]);
+        assert!(!quits(
+            &KeyEvent::new(KeyCode::Char('y'), KeyModifiers::NONE),
+            &keys
+        ));
+        assert!(quits(
+            &KeyEvent::new(KeyCode::Char('q'), KeyModifiers::ALT),
+            &keys
+        ));
     }
 }

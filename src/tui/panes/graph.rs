@@ -29,6 +29,14 @@ pub struct RunPicker {
     pub loading: bool,
 }
 
+impl RunPicker {
+    /// Moves the selection by `delta` rows, within the list.
+    pub fn move_by(&mut self, delta: isize) {
+        let last = self.runs.len().saturating_sub(1);
+        self.selected = self.selected.saturating_add_signed(delta).min(last);
+    }
+}
+
 /// State of the run graph pane.
 #[derive(Debug, Default)]
 pub struct GraphPane {
@@ -52,6 +60,8 @@ pub struct GraphPane {
     /// The details box of the selected task is open.
     pub details: bool,
     pub picker: Option<RunPicker>,
+    /// The `run` action's key, for the run picker's "no runs yet" hint (empty: none).
+    pub run_key: String,
 }
 
 impl GraphPane {
@@ -367,7 +377,10 @@ fn render_picker(
         let text = if picker.loading {
             format!("{} Loading…", crate::tui::format::spinner(now))
         } else {
-            "No runs for this PR yet: r runs it.".to_string()
+            match pane.run_key.as_str() {
+                "" => "No runs for this PR yet.".to_string(),
+                key => format!("No runs for this PR yet: {key} runs it."),
+            }
         };
         frame.render_widget(
             Paragraph::new(Span::styled(text, theme.dim)).block(block),

@@ -103,6 +103,8 @@ pub struct LogsPane {
     pub tz: FixedOffset,
     /// How the follow key is written in the `PAUSED · f to follow` hint.
     pub follow_key: String,
+    /// The build picker's key hint (`enter open · esc close`), from the effective keys.
+    pub picker_hint: String,
     /// The search (`/`), its matches and the filter, when one is set.
     pub search: Option<LogSearch>,
 }
@@ -129,6 +131,7 @@ impl LogsPane {
             picker: None,
             tz: chrono::Local::now().offset().fix(),
             follow_key: "f".into(),
+            picker_hint: "enter open · esc close".into(),
             search: None,
         }
     }

@@ -90,6 +90,8 @@ const BROKEN: &[Expected] = {
         ("keys_conflict", InvalidValue, 7, Some(1), Some("ui.keys.quit"), "`x` is bound to both `quit` and `help`"),
         ("keys_conflict_with_default", InvalidValue, 6, Some(1), Some("ui.keys.quit"), "`j` is bound to both `quit` and `down`"),
         ("keys_unknown_action", InvalidValue, 6, Some(1), Some("ui.keys.explode"), "unknown action `explode`; known actions: quit, help"),
+        ("keys_conflict_dialog", InvalidValue, 7, Some(1), Some("ui.keys.no"), "`y` is bound to both `yes` and `no`, which both act in the deploy and quit confirmations"),
+        ("keys_cancel_types_text", InvalidValue, 6, Some(1), Some("ui.keys.cancel"), "`q` types or edits text in text inputs (command line, search, save path, force word), where `cancel` acts too"),
         ("duplicate_project", InvalidValue, 7, Some(1), Some("projects[1].repository.name"), "duplicate project `acme/churn`"),
         ("bad_project_owner", InvalidValue, 6, Some(1), Some("projects[1].repository.owner"), "`acme corp` is not a valid GitHub user"),
         ("projects_with_top_level_pipeline", InvalidValue, 1, Some(2), Some("pipeline"), "`pipeline` is per project"),

@@ -71,6 +71,7 @@ pub fn render(
     frame: &mut Frame,
     area: Rect,
     picker: &BuildPicker,
+    hint: &str,
     now: DateTime<Utc>,
     theme: &Theme,
 ) {
@@ -79,7 +80,7 @@ pub fn render(
             format!("Builds of #{} (newest first)", picker.pr),
             theme.header,
         ),
-        Span::styled("  enter open · esc close", theme.dim),
+        Span::styled(format!("  {hint}"), theme.dim),
     ])];
     let rows = usize::from(area.height.saturating_sub(1));
     match &picker.state {

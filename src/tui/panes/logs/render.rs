@@ -226,7 +226,7 @@ pub fn render(
     if let Some(p) = &pane.picker {
         let extra = vec![Span::styled(format!(" · builds of #{}", p.pr), theme.dim)];
         frame.render_widget(pane_block(PaneId::Logs, extra, focused, theme), area);
-        picker::render(frame, inner(area), p, now, theme);
+        picker::render(frame, inner(area), p, &pane.picker_hint, now, theme);
         return;
     }
     let shown = pane.shown_streams();
