@@ -67,7 +67,17 @@ fn open_confirm(app: &mut App, id: PrId, run_id: Option<String>) {
     d.run_id = run_id.or_else(|| p.last_run_id.clone());
     d.behind_by = p.behind_by;
     d.project = id.0;
-    d.current = serving_now(app, DeployTarget::Production);
+    d.label = app.pr_label(id);
+    // The targets pane watches one project: what another one serves is not known here.
+    d.current = if id.0 == app.targets_project() {
+        serving_now(app, DeployTarget::Production)
+    } else {
+        let watched = app.projects.get(app.targets_project());
+        format!(
+            "not shown (the targets pane watches {}; P shows this PR's project)",
+            watched.map_or("another project", String::as_str)
+        )
+    };
     app.overlay = Overlay::Deploy(Box::new(d));
 }
 

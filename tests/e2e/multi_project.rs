@@ -2,6 +2,7 @@
 //! repositories, the combined PR view and its switcher, and actions landing in the PR's own
 //! repository with its own settings.
 
+use crossterm::event::KeyCode;
 use std::time::Duration;
 
 use kfops_console::backends::github::GitHub;
@@ -12,7 +13,7 @@ use kfops_console::sim::{RecordedRequest, Simulator};
 use kfops_console::tui::runner::Driver;
 
 use crate::build_flow::fast_scenario;
-use crate::support::console::{driver_with, key, screen, temp_audit_path};
+use crate::support::console::{code, driver_with, key, screen, temp_audit_path};
 
 const A: &str = "/github/repos/acme-ml/churn-model/";
 const B: &str = "/github/repos/acme-ml/fraud-model/";
@@ -306,5 +307,37 @@ async fn the_console_opens_on_the_project_named_by_project() {
         "{e}"
     );
     assert_eq!(console.app.project_filter, None);
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_production_dialog_names_the_prs_repository_and_only_its_own_targets() {
+    let sim = sim().await;
+    let cfg = two_projects(&sim);
+    let mut driver = driver_with(&cfg, false, 160, 40).await;
+    assert!(
+        driver
+            .run_until(Duration::from_secs(30), |app| app.prs.items.len() == 7
+                && app.targets.production.listed)
+            .await
+    );
+    // All projects shown, the targets pane watches the first: the second's PR is named with
+    // its repository, and the first project's production is not passed off as its own.
+    select(&mut driver, 1, 7);
+    driver.handle(key('d'));
+    let text = screen(&driver, 160, 40);
+    assert!(text.contains("acme-ml/fraud-model#7"), "{text}");
+    assert!(
+        text.contains("not shown (the targets pane watches"),
+        "{text}"
+    );
+    driver.handle(code(KeyCode::Esc));
+    // The first project's PR: its production as the targets pane shows it.
+    select(&mut driver, 0, 41);
+    driver.handle(key('d'));
+    let text = screen(&driver, 160, 40);
+    assert!(text.contains("acme-ml/churn-model#41"), "{text}");
+    assert!(text.contains("from #40 (ready)"), "{text}");
+    driver.handle(code(KeyCode::Esc));
     sim.shutdown().await;
 }

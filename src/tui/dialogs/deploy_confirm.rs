@@ -25,6 +25,8 @@ pub struct DeployConfirm {
     /// The PR's project (see [`crate::tui::app::PrId`]).
     pub project: usize,
     pub pr: u64,
+    /// How the PR is named: `#41`, or `owner/name#41` with several projects.
+    pub label: String,
     pub title: String,
     pub target: DeployTarget,
     /// The run to deploy (`None`: none known; the engine reads the PR's comments).
@@ -62,6 +64,7 @@ impl DeployConfirm {
         DeployConfirm {
             project: 0,
             pr,
+            label: format!("#{pr}"),
             title,
             target,
             run_id: None,
@@ -135,7 +138,7 @@ pub fn render(frame: &mut Frame, area: Rect, d: &DeployConfirm, keys: &KeyMap, t
         ])
     };
     let mut lines = vec![
-        field("PR", format!("#{} {}", d.pr, d.title)),
+        field("PR", format!("{} {}", d.label, d.title)),
         field(
             "run",
             d.run_id
