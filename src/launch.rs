@@ -140,6 +140,7 @@ pub fn console(cfg: &Config, read_only: bool, source: &str) -> Result<Console, U
     }
     app.read_only = read_only || cfg.read_only;
     app.kfp_namespace = cfg.kfp.namespace.clone();
+    app.project_kfp_namespaces = projects.iter().map(|p| p.kfp.namespace.clone()).collect();
     app.production_namespace = cfg.deployment.production.namespace.clone();
     app.targets = crate::tui::panes::targets::TargetsPane::new(
         &cfg.deployment.inference_service_name,

@@ -134,6 +134,8 @@ pub struct App {
     pub targets: TargetsPane,
     /// The Kubeflow profile namespace where pipeline task pods run (for their logs).
     pub kfp_namespace: String,
+    /// Per project `kfp.namespace` (a project may override it); empty in tests built without.
+    pub project_kfp_namespaces: Vec<String>,
     /// `[deployment.production] namespace`.
     pub production_namespace: String,
     pub status: Status,
@@ -219,6 +221,7 @@ impl App {
             graph,
             targets: TargetsPane::default(),
             kfp_namespace: String::new(),
+            project_kfp_namespaces: Vec::new(),
             production_namespace: "production".into(),
             status: Status::default(),
             keymap,
@@ -268,6 +271,13 @@ impl App {
             Some(name) => name.clone(),
             None => format!("all projects ({})", self.projects.len()),
         }
+    }
+
+    /// Where the pipeline task pods of `project`'s runs are.
+    pub fn kfp_namespace_of(&self, project: usize) -> &str {
+        self.project_kfp_namespaces
+            .get(project)
+            .unwrap_or(&self.kfp_namespace)
     }
 
     /// `#N`, or `owner/name#N` when the console watches several projects.

@@ -268,7 +268,7 @@ fn open_task(app: &mut App) -> Vec<Command> {
         .map(|id| format!("run {}", crate::tui::format::short_id(id)))
         .unwrap_or_default();
     let pod = PodRef {
-        namespace: app.kfp_namespace.clone(),
+        namespace: app.kfp_namespace_of(app.graph.project).to_string(),
         name: pod_name,
         container: Some("main".into()),
     };

@@ -341,3 +341,57 @@ async fn the_production_dialog_names_the_prs_repository_and_only_its_own_targets
     driver.handle(code(KeyCode::Esc));
     sim.shutdown().await;
 }
+
+/// A project with its own Kubeflow profile: its run's task pods are there, and Enter on a
+/// task follows the pod in that namespace (not the shared `kfp.namespace`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_task_log_of_a_project_with_its_own_kfp_namespace_is_read_there() {
+    let mut scenario = fast_scenario();
+    scenario.kube.namespaces.push("team-fraud".into());
+    let sim = Simulator::start(([127, 0, 0, 1], 0).into(), scenario)
+        .await
+        .unwrap();
+    let mut cfg = two_projects(&sim);
+    cfg.projects[1].kfp.namespace = Some("team-fraud".into());
+    let mut driver = driver_with(&cfg, false, 200, 60).await;
+    assert!(
+        driver
+            .run_until(Duration::from_secs(30), |app| app.prs.items.len() == 7)
+            .await
+    );
+    select(&mut driver, 1, 7);
+    driver.handle(key('B'));
+    finish(&mut driver, "/build_run").await;
+    assert_eq!(driver.app.graph.project, 1);
+    driver.handle(key('3'));
+    let task = driver
+        .app
+        .graph
+        .graph
+        .as_ref()
+        .expect("the run's graph")
+        .find("train")
+        .expect("a train task");
+    driver.app.graph.view.selected = Some(task);
+    driver.handle(code(KeyCode::Enter));
+    let pod_name = driver.app.graph.selected_task().unwrap().pod_name.clone();
+    assert!(
+        driver
+            .run_until(Duration::from_secs(30), |app| {
+                app.logs.streams.iter().any(|s| {
+                    s.title == "train"
+                        && s.pod.namespace == "team-fraud"
+                        && app.logs.store.len(s.id) > 0
+                })
+            })
+            .await,
+        "streams {:?}, task pod {pod_name:?}, pods in team-fraud {:?}",
+        driver.app.logs.streams,
+        sim.kube()
+            .pods("team-fraud")
+            .iter()
+            .map(|p| p.metadata.name.clone())
+            .collect::<Vec<_>>()
+    );
+    sim.shutdown().await;
+}
