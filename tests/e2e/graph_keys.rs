@@ -14,7 +14,7 @@ use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 
 use crate::build_flow::fast_scenario;
-use crate::support::console::{code, driver_on, key, screen, select_pr};
+use crate::support::console::{code, driver_on, key, screen, select_pr, select_task};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn focusing_the_graph_shows_the_last_run_and_p_lists_the_prs_runs() {
@@ -158,16 +158,7 @@ async fn r_runs_the_pr_and_the_graph_follows_it_live_then_enter_opens_a_task_log
     assert!(sim.kfp().run(&run.run_id).is_some());
 
     // Enter on a task: details, and its pod's log in the logs pane.
-    driver.handle(key('3'));
-    let task = driver
-        .app
-        .graph
-        .graph
-        .as_ref()
-        .unwrap()
-        .find("train")
-        .expect("a train task");
-    driver.app.graph.view.selected = Some(task);
+    select_task(&mut driver, "train");
     driver.handle(code(KeyCode::Enter));
     assert!(driver.app.graph.details);
     assert!(

@@ -13,7 +13,7 @@ use kfops_console::sim::{RecordedRequest, Simulator};
 use kfops_console::tui::runner::Driver;
 
 use crate::build_flow::fast_scenario;
-use crate::support::console::{code, driver_with, key, screen, temp_audit_path};
+use crate::support::console::{code, driver_with, key, screen, select_task, temp_audit_path};
 
 const A: &str = "/github/repos/acme-ml/churn-model/";
 const B: &str = "/github/repos/acme-ml/fraud-model/";
@@ -363,16 +363,7 @@ async fn a_task_log_of_a_project_with_its_own_kfp_namespace_is_read_there() {
     driver.handle(key('B'));
     finish(&mut driver, "/build_run").await;
     assert_eq!(driver.app.graph.project, 1);
-    driver.handle(key('3'));
-    let task = driver
-        .app
-        .graph
-        .graph
-        .as_ref()
-        .expect("the run's graph")
-        .find("train")
-        .expect("a train task");
-    driver.app.graph.view.selected = Some(task);
+    select_task(&mut driver, "train");
     driver.handle(code(KeyCode::Enter));
     let pod_name = driver.app.graph.selected_task().unwrap().pod_name.clone();
     assert!(

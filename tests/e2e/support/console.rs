@@ -83,6 +83,14 @@ pub async fn driver_with(cfg: &Config, read_only: bool, width: u16, height: u16)
     driver
 }
 
+/// Focuses the graph pane and selects the task named `name` of the run shown.
+pub fn select_task(driver: &mut Driver, name: &str) {
+    driver.handle(key('3'));
+    let graph = driver.app.graph.graph.as_ref().expect("a run's graph");
+    let task = graph.find(name).expect("the task is in the graph");
+    driver.app.graph.view.selected = Some(task);
+}
+
 /// Focuses the PR pane and selects PR `number` with the keys.
 pub fn select_pr(driver: &mut Driver, number: u64) {
     driver.handle(key('1'));
