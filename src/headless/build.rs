@@ -4,6 +4,7 @@ use std::io::Write;
 
 use chrono::Local;
 
+use super::action::Action;
 use super::json::{self, Progress};
 use crate::audit::AuditLog;
 use crate::chatops::ChatCommand;
@@ -20,37 +21,23 @@ pub async fn run(
     json: bool,
     out: &mut (dyn Write + Send),
 ) -> bool {
-    let mut progress = Progress::new(json, cfg.repository.full_name());
-    if !json {
-        let _ = writeln!(
+    let action = Action {
+        title: format!("kfops build: PR #{pr} of {}", cfg.repository.full_name()),
+        cfg,
+        pr,
+        cmd: ChatCommand::Build,
+        audit,
+        json,
+    };
+    let (progress, result) = action
+        .drive(
             out,
-            "kfops build: PR #{pr} of {}/{}",
-            cfg.repository.owner, cfg.repository.name
-        );
-    }
-    let recorder = super::audit_begin(audit, cfg, pr, &ChatCommand::Build).await;
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<ActionEvent>();
-    let rec = recorder.as_ref();
-    let emit = move |ev: ActionEvent| {
-        super::audit_observe(rec, &ev);
-        let _ = tx.send(ev);
-    };
-    let work = build::build(backends, cfg, pr, true, &emit);
-    tokio::pin!(work);
-    let result = loop {
-        tokio::select! {
-            Some(ev) = rx.recv() => progress.event(out, &ev, print_event),
-            result = &mut work => break result,
-        }
-    };
-    while let Ok(ev) = rx.try_recv() {
-        progress.event(out, &ev, print_event);
-    }
-    let summary = result
-        .as_ref()
-        .map(|o| format!("pipeline version {}", o.version_id))
-        .map_err(Clone::clone);
-    super::audit_finish(recorder.as_ref(), &summary).await;
+            print_event,
+            |_| {},
+            async |emit| build::build(backends, cfg, pr, true, emit).await,
+            |o| format!("pipeline version {}", o.version_id),
+        )
+        .await;
     if let Progress::Json(p) = &progress {
         let outcome = result.as_ref().map(|o| {
             let images: serde_json::Map<_, _> = o

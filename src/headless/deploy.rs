@@ -4,12 +4,13 @@
 
 use std::io::{BufRead, IsTerminal, Write};
 
+use super::action::Action;
 use super::json::{self, Progress};
 use crate::audit::AuditLog;
 use crate::chatops::{ChatCommand, DeployTarget};
 use crate::config::Config;
 use crate::engine::deploy::{deploy, namespace_of, DeployRequest};
-use crate::engine::{ActionEvent, ActionKind, Backends};
+use crate::engine::{ActionKind, Backends};
 
 /// Whether the operator agreed to a production deploy (asked on the terminal).
 pub fn ask(
@@ -91,46 +92,34 @@ async fn run_confirmed(
     json: bool,
     out: &mut (dyn Write + Send),
 ) -> Result<bool, (u8, String)> {
-    let mut progress = Progress::new(json, cfg.repository.full_name());
     let name = match req.target {
         DeployTarget::Production => "/deploy",
         DeployTarget::Staging => "/staging_deploy",
     };
-    if !json {
-        let _ = writeln!(
+    let action = Action {
+        title: format!(
+            "kfops deploy: {name} of PR #{pr} of {}",
+            cfg.repository.full_name()
+        ),
+        cfg,
+        pr,
+        cmd: ChatCommand::Deploy {
+            target: req.target,
+            run_id: req.run_id.clone(),
+            force: req.force,
+        },
+        audit,
+        json,
+    };
+    let (progress, result) = action
+        .drive(
             out,
-            "kfops deploy: {name} of PR #{pr} of {}/{}",
-            cfg.repository.owner, cfg.repository.name
-        );
-    }
-    let cmd = ChatCommand::Deploy {
-        target: req.target,
-        run_id: req.run_id.clone(),
-        force: req.force,
-    };
-    let recorder = super::audit_begin(audit, cfg, pr, &cmd).await;
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<ActionEvent>();
-    let rec = recorder.as_ref();
-    let emit = move |ev: ActionEvent| {
-        super::audit_observe(rec, &ev);
-        let _ = tx.send(ev);
-    };
-    let work = deploy(b, cfg, pr, &req, &emit);
-    tokio::pin!(work);
-    let result = loop {
-        tokio::select! {
-            Some(ev) = rx.recv() => progress.event(out, &ev, super::build::print_event),
-            result = &mut work => break result,
-        }
-    };
-    while let Ok(ev) = rx.try_recv() {
-        progress.event(out, &ev, super::build::print_event);
-    }
-    let summary = result
-        .as_ref()
-        .map(|o| format!("run {} serves in {}/{}", o.run_id, o.namespace, o.name))
-        .map_err(Clone::clone);
-    super::audit_finish(recorder.as_ref(), &summary).await;
+            super::build::print_event,
+            |_| {},
+            async |emit| deploy(b, cfg, pr, &req, emit).await,
+            |o| format!("run {} serves in {}/{}", o.run_id, o.namespace, o.name),
+        )
+        .await;
     if let Progress::Json(p) = &progress {
         let outcome = result.as_ref().map(|o| {
             json::fields([

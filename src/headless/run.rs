@@ -6,6 +6,7 @@ use std::io::Write;
 use chrono::Local;
 use serde::Serialize;
 
+use super::action::Action;
 use super::build::print_event;
 use super::json::{self, Progress};
 use crate::audit::AuditLog;
@@ -15,26 +16,6 @@ use crate::chatops::ChatCommand;
 use crate::config::Config;
 use crate::engine::run::{failure_of, RunOptions};
 use crate::engine::{self, ActionEvent, ActionKind, Backends};
-
-/// Drives an engine future while printing its events; returns its result.
-async fn with_progress<T>(
-    out: &mut (dyn Write + Send),
-    progress: &mut Progress,
-    work: impl std::future::Future<Output = T>,
-    mut rx: tokio::sync::mpsc::UnboundedReceiver<ActionEvent>,
-) -> T {
-    tokio::pin!(work);
-    let result = loop {
-        tokio::select! {
-            Some(ev) = rx.recv() => progress.event(out, &ev, print_run_event),
-            result = &mut work => break result,
-        }
-    };
-    while let Ok(ev) = rx.try_recv() {
-        progress.event(out, &ev, print_run_event);
-    }
-    result
-}
 
 fn print_run_event(out: &mut (dyn Write + Send), ev: &ActionEvent) {
     match ev {
@@ -63,37 +44,28 @@ pub async fn run(
     json: bool,
     out: &mut (dyn Write + Send),
 ) -> bool {
-    let mut progress = Progress::new(json, cfg.repository.full_name());
-    if !json {
-        let _ = writeln!(
-            out,
-            "kfops run: PR #{pr} of {}/{}",
-            cfg.repository.owner, cfg.repository.name
-        );
-    }
-    let recorder = super::audit_begin(audit, cfg, pr, &ChatCommand::Run).await;
-    if let (Some(r), Some(v)) = (&recorder, &options.version_id) {
-        r.note_version_id(v);
-    }
-    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-    let rec = recorder.as_ref();
-    let emit = move |ev: ActionEvent| {
-        super::audit_observe(rec, &ev);
-        let _ = tx.send(ev);
+    let action = Action {
+        title: format!("kfops run: PR #{pr} of {}", cfg.repository.full_name()),
+        cfg,
+        pr,
+        cmd: ChatCommand::Run,
+        audit,
+        json,
     };
     let wait = options.wait;
-    let result = with_progress(
-        out,
-        &mut progress,
-        engine::run::run(b, cfg, pr, &options, &emit),
-        rx,
-    )
-    .await;
-    let summary = result
-        .as_ref()
-        .map(|o| format!("run {} {}", o.run_id, o.state))
-        .map_err(Clone::clone);
-    super::audit_finish(recorder.as_ref(), &summary).await;
+    let (progress, result) = action
+        .drive(
+            out,
+            print_run_event,
+            |r| {
+                if let Some(v) = &options.version_id {
+                    r.note_version_id(v);
+                }
+            },
+            async |emit| engine::run::run(b, cfg, pr, &options, emit).await,
+            |o| format!("run {} {}", o.run_id, o.state),
+        )
+        .await;
     if let Progress::Json(p) = &progress {
         let outcome = result.as_ref().map(|o| {
             json::fields([
@@ -143,39 +115,30 @@ pub async fn build_run(
     json: bool,
     out: &mut (dyn Write + Send),
 ) -> bool {
-    let mut progress = Progress::new(json, cfg.repository.full_name());
-    if !json {
-        let _ = writeln!(
-            out,
-            "kfops build-run: PR #{pr} of {}/{}",
-            cfg.repository.owner, cfg.repository.name
-        );
-    }
-    let cmd = ChatCommand::BuildRun;
-    let recorder = super::audit_begin(audit, cfg, pr, &cmd).await;
-    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-    let rec = recorder.as_ref();
-    let emit = move |ev: ActionEvent| {
-        super::audit_observe(rec, &ev);
-        let _ = tx.send(ev);
+    let action = Action {
+        title: format!(
+            "kfops build-run: PR #{pr} of {}",
+            cfg.repository.full_name()
+        ),
+        cfg,
+        pr,
+        cmd: ChatCommand::BuildRun,
+        audit,
+        json,
     };
     let in_flight = engine::InFlight::default();
-    let result = with_progress(
-        out,
-        &mut progress,
-        engine::perform(
-            b,
-            cfg,
-            &in_flight,
-            pr,
-            &cmd,
-            engine::run::DEFAULT_POLL,
-            &emit,
-        ),
-        rx,
-    )
-    .await;
-    super::audit_finish(recorder.as_ref(), &result).await;
+    let (progress, result) = action
+        .drive(
+            out,
+            print_run_event,
+            |_| {},
+            async |emit| {
+                let poll = engine::run::DEFAULT_POLL;
+                engine::perform(b, cfg, &in_flight, pr, &ChatCommand::BuildRun, poll, emit).await
+            },
+            Clone::clone,
+        )
+        .await;
     if let Progress::Json(p) = &progress {
         // The version and run IDs come from the events (`p` remembers them).
         let outcome = result
