@@ -148,6 +148,20 @@ struct ListVersions {
     next_page_token: String,
 }
 
+/// A list answer of the KFP API: one page of items and the token of the next page (empty on
+/// the last).
+trait Page: DeserializeOwned {
+    type Item;
+    fn into_parts(self) -> (Vec<Self::Item>, String);
+}
+
+impl Page for ListVersions {
+    type Item = PipelineVersion;
+    fn into_parts(self) -> (Vec<PipelineVersion>, String) {
+        (self.pipeline_versions, self.next_page_token)
+    }
+}
+
 /// A KFP API client.
 #[derive(Clone)]
 pub struct Kfp {
@@ -372,41 +386,21 @@ impl Kfp {
         pipeline_id: &str,
     ) -> Result<Vec<PipelineVersion>, BackendError> {
         let what = format!("list versions of pipeline {pipeline_id}");
+        let base = format!(
+            "{API}/pipelines/{}/versions?page_size={PAGE_SIZE}&sort_by={}",
+            encode(pipeline_id),
+            encode("created_at desc")
+        );
         let mut versions = Vec::new();
-        let mut token = String::new();
-        for _ in 0..MAX_PAGES {
-            let mut path = format!(
-                "{API}/pipelines/{}/versions?page_size={PAGE_SIZE}&sort_by={}",
-                encode(pipeline_id),
-                encode("created_at desc")
-            );
-            if !token.is_empty() {
-                path.push_str(&format!("&page_token={}", encode(&token)));
-            }
-            let page: ListVersions = self
-                .json(&what, Method::GET, &path, Body::Empty, no_hints)
-                .await?;
-            versions.extend(page.pipeline_versions);
-            if page.next_page_token.is_empty() {
-                // Newest first even from a server that ignores `sort_by` (stable: ties keep
-                // the server's order).
-                versions.sort_by_key(|v| std::cmp::Reverse(v.created_at));
-                return Ok(versions);
-            }
-            if page.next_page_token == token {
-                return Err(BackendError::new(
-                    Service::Kfp,
-                    what,
-                    "the server returned the same page token twice",
-                ));
-            }
-            token = page.next_page_token;
-        }
-        Err(BackendError::new(
-            Service::Kfp,
-            what,
-            format!("more than {MAX_PAGES} pages of versions; stopped listing"),
-        ))
+        self.pages::<ListVersions>(&what, &base, "versions", |page| {
+            versions.extend(page);
+            false
+        })
+        .await?;
+        // Newest first even from a server that ignores `sort_by` (stable: ties keep the
+        // server's order).
+        versions.sort_by_key(|v| std::cmp::Reverse(v.created_at));
+        Ok(versions)
     }
 
     /// One version of a pipeline.
@@ -454,6 +448,45 @@ impl Kfp {
     /// Sends a request and decodes a 2xx JSON answer; anything else becomes a
     /// [`BackendError`] with the server's message and a hint. GETs are retried under the
     /// shared policy ([`super::retry`]); other methods are sent once.
+    /// Follows `next_page_token` from `base` (a path with its query), handing each page's
+    /// `items` to `take` until the last page or until `take` has enough (returns `true`). A
+    /// token given twice in a row, or more than [`MAX_PAGES`] pages, is an error.
+    async fn pages<P: Page>(
+        &self,
+        what: &str,
+        base: &str,
+        items: &str,
+        mut take: impl FnMut(Vec<P::Item>) -> bool,
+    ) -> Result<(), BackendError> {
+        let mut token = String::new();
+        for _ in 0..MAX_PAGES {
+            let mut path = base.to_owned();
+            if !token.is_empty() {
+                path.push_str(&format!("&page_token={}", encode(&token)));
+            }
+            let page: P = self
+                .json(what, Method::GET, &path, Body::Empty, no_hints)
+                .await?;
+            let (page, next) = page.into_parts();
+            if take(page) || next.is_empty() {
+                return Ok(());
+            }
+            if next == token {
+                return Err(BackendError::new(
+                    Service::Kfp,
+                    what,
+                    "the server returned the same page token twice",
+                ));
+            }
+            token = next;
+        }
+        Err(BackendError::new(
+            Service::Kfp,
+            what,
+            format!("more than {MAX_PAGES} pages of {items}; stopped listing"),
+        ))
+    }
+
     async fn json<T: DeserializeOwned>(
         &self,
         what: &str,

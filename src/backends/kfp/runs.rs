@@ -5,10 +5,8 @@ use http::Method;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::{
-    encode, no_hints, Body, Experiment, Kfp, Run, RuntimeState, API, MAX_PAGES, PAGE_SIZE,
-};
-use crate::backends::error::{BackendError, Service};
+use super::{encode, no_hints, Body, Experiment, Kfp, Page, Run, RuntimeState, API, PAGE_SIZE};
+use crate::backends::error::BackendError;
 
 /// Most runs [`Kfp::list_runs`] returns when the query sets no limit.
 pub const DEFAULT_RUN_LIMIT: usize = 200;
@@ -88,6 +86,13 @@ struct ListRuns {
     runs: Vec<Run>,
     #[serde(default)]
     next_page_token: String,
+}
+
+impl Page for ListRuns {
+    type Item = Run;
+    fn into_parts(self) -> (Vec<Run>, String) {
+        (self.runs, self.next_page_token)
+    }
 }
 
 impl Kfp {
@@ -223,36 +228,15 @@ impl Kfp {
             base.push_str(&format!("&filter={}", encode(&filter.to_string())));
         }
         let mut runs = Vec::new();
-        let mut token = String::new();
-        for _ in 0..MAX_PAGES {
-            let mut path = base.clone();
-            if !token.is_empty() {
-                path.push_str(&format!("&page_token={}", encode(&token)));
-            }
-            let page: ListRuns = self
-                .json(&what, Method::GET, &path, Body::Empty, no_hints)
-                .await?;
-            runs.extend(page.runs.into_iter().filter(|r| q.keeps(r)));
-            if runs.len() >= limit || page.next_page_token.is_empty() {
-                // Newest first even from a server that ignores `sort_by` (stable).
-                runs.sort_by_key(|r| std::cmp::Reverse(r.created_at));
-                runs.truncate(limit);
-                return Ok(runs);
-            }
-            if page.next_page_token == token {
-                return Err(BackendError::new(
-                    Service::Kfp,
-                    what,
-                    "the server returned the same page token twice",
-                ));
-            }
-            token = page.next_page_token;
-        }
-        Err(BackendError::new(
-            Service::Kfp,
-            what,
-            format!("more than {MAX_PAGES} pages of runs; stopped listing"),
-        ))
+        self.pages::<ListRuns>(&what, &base, "runs", |page| {
+            runs.extend(page.into_iter().filter(|r| q.keeps(r)));
+            runs.len() >= limit
+        })
+        .await?;
+        // Newest first even from a server that ignores `sort_by` (stable).
+        runs.sort_by_key(|r| std::cmp::Reverse(r.created_at));
+        runs.truncate(limit);
+        Ok(runs)
     }
 
     /// Asks KFP to stop a run (it goes CANCELING, then CANCELED).

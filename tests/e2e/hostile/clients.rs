@@ -239,3 +239,80 @@ async fn kube_client_reports_garbage_as_a_kubernetes_error() {
         expect_error::<()>(&case, k, "watch pods app=kfops", false, first).await;
     }
 }
+
+/// The KFP lists follow `next_page_token` to the last page (runs: until the limit), and a
+/// server that hands out the same token again is an error, not an endless loop.
+#[tokio::test]
+async fn kfp_lists_follow_page_tokens_and_refuse_a_token_given_twice() {
+    use axum::http::Response;
+    fn json(body: serde_json::Value) -> Response<axum::body::Body> {
+        Response::builder()
+            .header("content-type", "application/json")
+            .body(body.to_string().into())
+            .unwrap()
+    }
+    let kfp_at = |url: &str| {
+        Kfp::new(KfpEndpoint::Direct {
+            url: url.to_owned(),
+            token: None,
+        })
+        .unwrap()
+    };
+    // Three pages: tokens "" -> "b" -> "c" -> end.
+    let server = Hostile::start(std::sync::Arc::new(|_, target: &str| {
+        let page = if target.contains("page_token=c") {
+            3
+        } else if target.contains("page_token=b") {
+            2
+        } else {
+            1
+        };
+        let next = match page {
+            1 => "b",
+            2 => "c",
+            _ => "",
+        };
+        let created = format!("2026-11-2{page}T10:00:00Z");
+        json(serde_json::json!({
+            "pipeline_versions": [{ "pipeline_version_id": format!("v{page}"), "created_at": created }],
+            "runs": [{ "run_id": format!("r{page}"), "created_at": created }],
+            "next_page_token": next,
+        }))
+    }))
+    .await;
+    let kfp = kfp_at(&server.url);
+    let versions = kfp.list_versions("p1").await.unwrap();
+    let ids: Vec<_> = versions
+        .iter()
+        .map(|v| v.pipeline_version_id.as_str())
+        .collect();
+    assert_eq!(ids, ["v3", "v2", "v1"], "all pages, newest first");
+    let runs = kfp.list_runs(&RunQuery::default()).await.unwrap();
+    let ids: Vec<_> = runs.iter().map(|r| r.run_id.as_str()).collect();
+    assert_eq!(ids, ["r3", "r2", "r1"]);
+    let two = RunQuery {
+        limit: 2,
+        ..RunQuery::default()
+    };
+    let runs = kfp.list_runs(&two).await.unwrap();
+    let ids: Vec<_> = runs.iter().map(|r| r.run_id.as_str()).collect();
+    assert_eq!(
+        ids,
+        ["r2", "r1"],
+        "stops at the limit: the third page is not read"
+    );
+
+    // Always the same token: refused after the second page.
+    let server = Hostile::start(std::sync::Arc::new(|_, _: &str| {
+        json(serde_json::json!({ "pipeline_versions": [], "runs": [], "next_page_token": "again" }))
+    }))
+    .await;
+    let kfp = kfp_at(&server.url);
+    for err in [
+        kfp.list_versions("p1").await.unwrap_err(),
+        kfp.list_runs(&RunQuery::default()).await.unwrap_err(),
+    ] {
+        assert_eq!(err.service, Service::Kfp);
+        assert!(err.to_string().contains("same page token twice"), "{err}");
+    }
+}
