@@ -1,6 +1,7 @@
 //! Checks 3, 5 and 6: the Kubernetes API server (`/version`), RBAC for what the console does
 //! (one `SelfSubjectAccessReview` per verb, one line per namespace), the namespaces, and the
-//! InferenceService CRD (discovery of `serving.kserve.io/v1beta1`).
+//! InferenceService CRD (discovery of `serving.kserve.io/v1beta1`). The namespaces are every
+//! checked project's; one several projects use is asked about once, with all their needs.
 
 use futures::future::join_all;
 use k8s_openapi::api::authorization::v1::{
@@ -10,6 +11,7 @@ use k8s_openapi::api::core::v1::Namespace;
 use kube::api::PostParams;
 use kube::{Api, Client};
 
+use super::config_check::Target;
 use super::runner::timed;
 use super::Check;
 use crate::backends::cluster::{map_err, Cluster};
@@ -22,19 +24,23 @@ const KSERVE_GROUP_VERSION: &str = "serving.kserve.io/v1beta1";
 /// The cluster's check lines, in the groups the report prints apart.
 #[derive(Debug)]
 pub struct ClusterChecks {
-    /// The API server, then RBAC (one line per namespace).
-    pub access: Vec<Check>,
-    /// One line per namespace.
+    /// The API server.
+    pub server: Check,
+    /// RBAC, one line per namespace (naming the projects that use it).
+    pub rbac: Vec<Check>,
+    /// One line per namespace (naming the projects that use it).
     pub namespaces: Vec<Check>,
     pub crd: Check,
 }
 
-/// A namespace the console works in, the roles it plays and the config key naming it.
+/// A namespace the console works in, the roles it plays, the config keys naming it and the
+/// projects (indices of the targets) using it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Place {
     namespace: String,
     roles: Vec<&'static str>,
-    keys: Vec<&'static str>,
+    keys: Vec<String>,
+    users: Vec<usize>,
 }
 
 /// One permission the console needs.
@@ -99,57 +105,67 @@ impl Need {
     }
 }
 
-/// The namespaces in the order checked (build, KFP profile, staging, production), each once.
-fn places(cfg: &Config) -> Vec<(Place, Vec<Need>)> {
-    let named: [(&str, &'static str, &'static str, &[Need]); 4] = [
-        (
-            &cfg.cluster.namespace,
-            "build",
-            "cluster.namespace",
-            BUILD_NEEDS,
-        ),
-        (
-            &cfg.kfp.namespace,
-            "KFP profile",
-            "kfp.namespace",
-            KFP_NEEDS,
-        ),
-        (
-            &cfg.deployment.staging.namespace,
-            "staging",
-            "deployment.staging.namespace",
-            DEPLOY_NEEDS,
-        ),
-        (
-            &cfg.deployment.production.namespace,
-            "production",
-            "deployment.production.namespace",
-            DEPLOY_NEEDS,
-        ),
-    ];
+/// The namespaces in the order checked (each project's build, KFP profile, staging,
+/// production, project after project), each once with every role, key, project and need.
+fn places(targets: &[Target]) -> Vec<(Place, Vec<Need>)> {
     let mut out: Vec<(Place, Vec<Need>)> = Vec::new();
-    for (namespace, role, key, needs) in named {
-        match out.iter_mut().find(|(p, _)| p.namespace == namespace) {
-            Some((place, all)) => {
-                place.roles.push(role);
-                place.keys.push(key);
-                for need in needs {
-                    if !all.contains(need) {
-                        all.push(*need);
-                    }
-                }
-            }
-            None => out.push((
-                Place {
-                    namespace: namespace.to_owned(),
-                    roles: vec![role],
-                    keys: vec![key],
-                },
-                needs.to_vec(),
-            )),
+    for (user, target) in targets.iter().enumerate() {
+        let cfg = &target.cfg;
+        let kfp_key = if target.own_kfp_namespace {
+            target.key("kfp.namespace")
+        } else {
+            "kfp.namespace".to_owned()
+        };
+        let named: [(&str, &'static str, String, &[Need]); 4] = [
+            (
+                &cfg.cluster.namespace,
+                "build",
+                "cluster.namespace".to_owned(),
+                BUILD_NEEDS,
+            ),
+            (&cfg.kfp.namespace, "KFP profile", kfp_key, KFP_NEEDS),
+            (
+                &cfg.deployment.staging.namespace,
+                "staging",
+                target.key("deployment.staging.namespace"),
+                DEPLOY_NEEDS,
+            ),
+            (
+                &cfg.deployment.production.namespace,
+                "production",
+                target.key("deployment.production.namespace"),
+                DEPLOY_NEEDS,
+            ),
+        ];
+        for (namespace, role, key, needs) in named {
+            let Some((place, all)) = out.iter_mut().find(|(p, _)| p.namespace == namespace) else {
+                out.push((
+                    Place {
+                        namespace: namespace.to_owned(),
+                        roles: vec![role],
+                        keys: vec![key],
+                        users: vec![user],
+                    },
+                    needs.to_vec(),
+                ));
+                continue;
+            };
+            add_new(&mut place.roles, [role]);
+            add_new(&mut place.keys, [key]);
+            add_new(&mut place.users, [user]);
+            add_new(all, needs.iter().copied());
         }
     }
     out
+}
+
+/// Appends the items `list` does not hold yet, in order.
+fn add_new<T: PartialEq>(list: &mut Vec<T>, items: impl IntoIterator<Item = T>) {
+    for item in items {
+        if !list.contains(&item) {
+            list.push(item);
+        }
+    }
 }
 
 impl Place {
@@ -159,20 +175,29 @@ impl Place {
         }
         format!("{} ({})", self.namespace, self.roles.join(", "))
     }
+
+    /// The names of the projects using it (none in the single-repository layout).
+    fn projects(&self, targets: &[Target]) -> Vec<String> {
+        self.users
+            .iter()
+            .filter_map(|&i| targets.get(i).and_then(|t| t.name.clone()))
+            .collect()
+    }
 }
 
-/// Every cluster check.
-pub async fn checks(cfg: &Config) -> ClusterChecks {
+/// Every cluster check, for the namespaces of every project in `targets`.
+pub async fn checks(cfg: &Config, targets: &[Target]) -> ClusterChecks {
     let (id, title) = ("kube.server", "Kubernetes API server");
-    let places = places(cfg);
+    let places = places(targets);
     let skip_all = |server: Check, why: &str| ClusterChecks {
-        namespaces: places.iter().map(|(p, _)| namespace_skip(p, why)).collect(),
-        access: std::iter::once(server)
-            .chain(
-                places
-                    .iter()
-                    .map(|(p, _)| Check::skip(rbac_id(p), rbac_title(p), why)),
-            )
+        server,
+        rbac: places
+            .iter()
+            .map(|(p, _)| Check::skip(rbac_id(p), rbac_title(p), why).about(p.projects(targets)))
+            .collect(),
+        namespaces: places
+            .iter()
+            .map(|(p, _)| namespace_skip(p, why).about(p.projects(targets)))
             .collect(),
         crd: Check::skip("kserve.crd", "InferenceService CRD", why),
     };
@@ -212,11 +237,20 @@ pub async fn checks(cfg: &Config) -> ClusterChecks {
         }
         Err(timeout) => return skip_all(timeout, "the API server is not reachable"),
     };
-    let rbac = join_all(places.iter().map(|(p, needs)| rbac(&client, p, needs)));
-    let namespaces = join_all(places.iter().map(|(p, _)| namespace(&client, p)));
+    let rbac = join_all(
+        places
+            .iter()
+            .map(|(p, needs)| async { rbac(&client, p, needs).await.about(p.projects(targets)) }),
+    );
+    let namespaces = join_all(
+        places
+            .iter()
+            .map(|(p, _)| async { namespace(&client, p).await.about(p.projects(targets)) }),
+    );
     let (rbac, namespaces, crd) = tokio::join!(rbac, namespaces, crd(&client));
     ClusterChecks {
-        access: std::iter::once(server).chain(rbac).collect(),
+        server,
+        rbac,
         namespaces,
         crd,
     }
@@ -419,19 +453,73 @@ async fn crd(client: &Client) -> Check {
 mod tests {
     use super::*;
 
+    fn single(cfg: Config) -> Vec<Target> {
+        vec![Target {
+            name: None,
+            cfg,
+            key_prefix: String::new(),
+            own_kfp_namespace: false,
+        }]
+    }
+
     #[test]
     fn a_namespace_playing_two_roles_is_checked_once_with_both_needs() {
         let mut cfg = Config::for_repository("a", "b");
         cfg.kfp.namespace = cfg.cluster.namespace.clone();
-        let places = places(&cfg);
+        let targets = single(cfg);
+        let places = places(&targets);
         assert_eq!(places.len(), 3);
         let (build, needs) = &places[0];
         assert_eq!(build.roles, ["build", "KFP profile"]);
+        assert_eq!(build.keys, ["cluster.namespace", "kfp.namespace"]);
+        assert!(build.projects(&targets).is_empty(), "no [[projects]]");
         assert_eq!(needs.len(), BUILD_NEEDS.len(), "pods/log get asked once");
         assert_eq!(places[1].0.label(), "staging");
         assert_eq!(
             grouped(needs),
             "pods: create, get, list, watch, delete; pods/log: get"
+        );
+    }
+
+    #[test]
+    fn namespaces_two_projects_share_are_asked_once_naming_both() {
+        let cfg = crate::config::parse(
+            "[[projects]]\nrepository = { owner = 'acme', name = 'a' }\n\
+             [[projects]]\nrepository = { owner = 'acme', name = 'b' }\n\
+             kfp = { namespace = 'team-b' }\n\
+             deployment = { staging = { namespace = 'b-staging' }, inference_service_name = 'b' }\n",
+            std::path::Path::new("t.toml"),
+        )
+        .unwrap();
+        let targets = crate::doctor::config_check::targets(&cfg, None).unwrap();
+        let places = places(&targets);
+        let seen: Vec<(String, Vec<String>)> = places
+            .iter()
+            .map(|(p, _)| (p.label(), p.projects(&targets)))
+            .collect();
+        let both = vec!["acme/a".to_owned(), "acme/b".to_owned()];
+        assert_eq!(
+            seen,
+            [
+                ("kfops (build)".to_owned(), both.clone()),
+                (
+                    "kubeflow (KFP profile)".to_owned(),
+                    vec!["acme/a".to_owned()]
+                ),
+                ("staging".to_owned(), vec!["acme/a".to_owned()]),
+                ("production".to_owned(), both),
+                ("team-b (KFP profile)".to_owned(), vec!["acme/b".to_owned()]),
+                ("b-staging (staging)".to_owned(), vec!["acme/b".to_owned()]),
+            ]
+        );
+        // A fix names the key of the project that set it.
+        assert_eq!(places[4].0.keys, ["projects[1].kfp.namespace"]);
+        assert_eq!(
+            places[3].0.keys,
+            [
+                "projects[0].deployment.production.namespace",
+                "projects[1].deployment.production.namespace"
+            ]
         );
     }
 }
