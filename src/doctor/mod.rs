@@ -1,10 +1,11 @@
 //! `kfops check`: a doctor that tries, in order, everything the console needs and says what
 //! to fix. Each check group is its own file: `config_check.rs` (the file and its
-//! permissions), `github.rs` (token, scopes, repository), `cluster.rs` (API server, RBAC by
-//! SelfSubjectAccessReview, namespaces, the InferenceService CRD), `kfp.rs` (healthz, direct
-//! or through the service proxy). `runner.rs` runs the independent groups concurrently, each
-//! check under a timeout; `output.rs` prints text or JSON. The token is never printed: only
-//! the login it belongs to and its scopes.
+//! permissions; the projects to check), `github.rs` (token, scopes, repositories),
+//! `cluster.rs` (API server, RBAC by SelfSubjectAccessReview, namespaces, the InferenceService
+//! CRD) over `places.rs` (which namespaces, and which permissions there), `kfp.rs` (healthz,
+//! direct or through the service proxy). `runner.rs` runs the independent groups
+//! concurrently, each check under a timeout; `output.rs` prints text or JSON. The token is
+//! never printed: only the login it belongs to and its scopes.
 //!
 //! With several `[[projects]]` every project is checked (or the one `--project` names): the
 //! shared pieces once (config, token, API server, KFP, CRD), and per project its repository,
@@ -16,6 +17,7 @@ mod config_check;
 mod github;
 mod kfp;
 pub mod output;
+mod places;
 pub mod runner;
 
 use serde::Serialize;
