@@ -3,7 +3,10 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand};
+use clap::parser::ValueSource;
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
+
+use crate::config::{ProjectChoice, PROJECT_ENV_VAR};
 
 /// kfops-console: the operator's terminal console for the Kfops MLOps workflow.
 ///
@@ -17,7 +20,8 @@ use clap::{Parser, Subcommand};
     after_help = "Config lookup order: --config, $KFOPS_CONFIG, ./kfops.toml, \
 $XDG_CONFIG_HOME/kfops/config.toml.\nGitHub token: $GITHUB_TOKEN or $GH_TOKEN (see [github] token_env).\n\
 Audit log of actions: $XDG_STATE_HOME/kfops/audit.jsonl ([audit] path, $KFOPS_AUDIT_LOG).\n\
-Several repositories ([[projects]]): --project OWNER/NAME picks one (default: the first).\n\
+Several repositories ([[projects]]): --project OWNER/NAME or $KFOPS_PROJECT picks one (default: \
+the first; `check` checks every one).\n\
 Try it without a cluster: kfops demo"
 )]
 pub struct Cli {
@@ -38,11 +42,18 @@ pub struct Cli {
     /// The project (`[[projects]]` entry) to act on, as the console's project switcher (`P`)
     /// names it: its repository OWNER/NAME, or NAME alone when no other project has that name
     /// (case-insensitive). Without it the headless commands act on the first project (with
-    /// several, a note on stderr names it) and the console shows every project. An unknown or
-    /// ambiguous name exits 2 listing the config's projects. For the console, `demo`, `check`
-    /// and the headless commands.
-    #[arg(long, global = true, value_name = "OWNER/NAME")]
+    /// several, a note on stderr names it), `check` checks every project and the console shows
+    /// every project. An unknown or ambiguous name exits 2 listing the config's projects. For
+    /// the console, `demo`, `check` and the headless commands. $KFOPS_PROJECT gives it when the
+    /// option is absent (like gh's GH_REPO; not for `demo`, and ignored by commands that act on
+    /// no project); the option wins.
+    #[arg(long, global = true, value_name = "OWNER/NAME", env = PROJECT_ENV_VAR)]
     pub project: Option<String>,
+
+    /// Whether `project` came from $KFOPS_PROJECT rather than the command line (set by
+    /// [`Cli::parse_args`]).
+    #[arg(skip)]
+    pub project_from_env: bool,
 
     #[command(subcommand)]
     pub command: Option<CliCommand>,
@@ -205,6 +216,46 @@ pub enum CliCommand {
     },
 }
 
+impl Cli {
+    /// Parses the process's arguments (and $KFOPS_PROJECT) like [`Parser::parse`], noting
+    /// where `--project` came from; exits on bad input as clap does.
+    pub fn parse_args() -> Cli {
+        Cli::try_parse_args_from(std::env::args_os()).unwrap_or_else(|e| e.exit())
+    }
+
+    /// [`Cli::parse_args`] on `args`, the error returned.
+    pub fn try_parse_args_from<I, T>(args: I) -> Result<Cli, clap::Error>
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<std::ffi::OsString> + Clone,
+    {
+        let mut command = Cli::command();
+        let matches = command.try_get_matches_from_mut(args)?;
+        let mut cli = Cli::from_arg_matches(&matches).map_err(|e| e.format(&mut command))?;
+        cli.project_from_env = matches.value_source("project") == Some(ValueSource::EnvVariable);
+        // An empty variable counts as unset (as an empty $KFOPS_CONFIG does).
+        if cli.project_from_env && cli.project.as_deref().is_some_and(|p| p.trim().is_empty()) {
+            cli.project = None;
+            cli.project_from_env = false;
+        }
+        Ok(cli)
+    }
+
+    /// The project named by `--project`, else by $KFOPS_PROJECT.
+    pub fn project_choice(&self) -> Option<ProjectChoice<'_>> {
+        self.project.as_deref().map(|name| ProjectChoice {
+            name,
+            from_env: self.project_from_env,
+        })
+    }
+
+    /// The project named on the command line only (`kfops demo`: the variable names a project
+    /// of the user's config, not of the demo's).
+    pub fn project_option(&self) -> Option<ProjectChoice<'_>> {
+        self.project_choice().filter(|p| !p.from_env)
+    }
+}
+
 impl CliCommand {
     /// Whether `--project` means something to this command (the console, without a
     /// subcommand, takes it too).
@@ -272,12 +323,33 @@ mod tests {
             ["kfops", "--project", "acme/fraud", "build", "--pr", "7"],
             ["kfops", "build", "--pr", "7", "--project", "acme/fraud"],
         ] {
-            let cli = Cli::try_parse_from(args).unwrap();
+            let cli = Cli::try_parse_args_from(args).unwrap();
             assert_eq!(cli.project.as_deref(), Some("acme/fraud"), "{args:?}");
+            let choice = cli.project_option().unwrap();
+            assert_eq!(choice.source(), "--project");
+            assert!(!cli.project_from_env);
             assert!(cli.command.is_some_and(|c| c.takes_project()));
         }
         let cli = Cli::try_parse_from(["kfops", "sim", "--project", "x"]).unwrap();
         assert!(cli.command.is_some_and(|c| !c.takes_project()));
+    }
+
+    #[test]
+    fn a_project_from_the_variable_is_not_the_demos_nor_a_reason_to_refuse() {
+        let mut cli =
+            Cli::try_parse_args_from(["kfops", "--project", "acme/fraud", "demo"]).unwrap();
+        // As `parse_args` marks a value clap took from $KFOPS_PROJECT.
+        cli.project_from_env = true;
+        let choice = cli.project_choice().unwrap();
+        assert_eq!(
+            (choice.name, choice.source()),
+            ("acme/fraud", "$KFOPS_PROJECT")
+        );
+        assert_eq!(
+            cli.project_option(),
+            None,
+            "demo and the refusals see the option only"
+        );
     }
 
     #[test]

@@ -13,7 +13,7 @@ use crate::backends::cluster::Cluster;
 use crate::backends::github::GitHub;
 use crate::backends::kfp::{Kfp, KfpEndpoint};
 use crate::backends::BackendError;
-use crate::config::{self, Config};
+use crate::config::{self, Config, ProjectChoice};
 use crate::engine::{ActionKind, Backends, InFlight};
 use crate::sim::{Scenario, Simulator};
 use crate::tui::app::Level;
@@ -80,12 +80,17 @@ pub struct Console {
 }
 
 impl Console {
-    /// Opens on the project called `name` (`--project`) instead of every project: the PR
-    /// pane filtered as the switcher (`P`) would, and that project's deployment targets.
-    pub fn show_project(&mut self, cfg: &Config, name: &str) -> Result<(), UsageError> {
+    /// Opens on the project `project` names (`--project` or `$KFOPS_PROJECT`) instead of
+    /// every project: the PR pane filtered as the switcher (`P`) would, and that project's
+    /// deployment targets. An unknown name is refused naming where it came from.
+    pub fn show_project(
+        &mut self,
+        cfg: &Config,
+        project: ProjectChoice<'_>,
+    ) -> Result<(), UsageError> {
         let index = cfg
-            .project_index(name)
-            .map_err(|e| UsageError(format!("--project: {e}")))?;
+            .project_index(project.name)
+            .map_err(|e| UsageError(format!("{}: {e}", project.source())))?;
         if self.app.projects.len() > 1 {
             // No watch to start here: the console starts the targets' watch (`update::init`)
             // on the targets set now.
@@ -362,19 +367,19 @@ pub fn scenario(path: Option<&Path>) -> color_eyre::Result<Scenario> {
     }
 }
 
-/// `kfops demo`: simulator in-process, console on it (on the project called `project`, else
+/// `kfops demo`: simulator in-process, console on it (on the project `project` names, else
 /// on both).
 pub async fn demo(
     scenario: Scenario,
     read_only: bool,
-    project: Option<&str>,
+    project: Option<ProjectChoice<'_>>,
 ) -> color_eyre::Result<()> {
     let sim = Simulator::start(([127, 0, 0, 1], 0).into(), scenario)
         .await
         .wrap_err("starting the simulated environment on 127.0.0.1")?;
     let cfg = demo_config(&sim)?;
     let mut c = console(&cfg, read_only, "demo")?;
-    if let Some(Err(e)) = project.map(|name| c.show_project(&cfg, name)) {
+    if let Some(Err(e)) = project.map(|p| c.show_project(&cfg, p)) {
         sim.shutdown().await;
         return Err(e.into());
     }
@@ -384,18 +389,18 @@ pub async fn demo(
     result
 }
 
-/// `kfops`: the console on the real services of the config (on the project called `project`,
+/// `kfops`: the console on the real services of the config (on the project `project` names,
 /// else on all); `warning` (the config file's permissions) stays in the status bar.
 pub async fn real(
     cfg: Config,
     read_only: bool,
     warning: Option<String>,
-    project: Option<&str>,
+    project: Option<ProjectChoice<'_>>,
 ) -> color_eyre::Result<()> {
     let source = host_of(&cfg.github.api_url);
     let mut c = console(&cfg, read_only, &source)?;
-    if let Some(name) = project {
-        c.show_project(&cfg, name)?;
+    if let Some(p) = project {
+        c.show_project(&cfg, p)?;
     }
     c.app.status.warning = warning;
     connect_cluster(&cfg, &mut c).await;

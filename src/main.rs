@@ -3,15 +3,15 @@
 
 use std::process::ExitCode;
 
-use clap::Parser;
 use kfops_console::cli::{BenchCommand, Cli, CliCommand};
 use kfops_console::engine::ActionKind;
 use kfops_console::launch::{self, UsageError};
 use kfops_console::{config, logging, tui};
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    if let (Some(_), Some(command)) = (&cli.project, &cli.command) {
+    let cli = Cli::parse_args();
+    // $KFOPS_PROJECT is a default for the commands that take a project; the others ignore it.
+    if let (Some(_), Some(command)) = (cli.project_option(), &cli.command) {
         if !command.takes_project() {
             eprintln!(
                 "kfops: --project applies to the console, demo, check and the headless commands \
@@ -45,7 +45,7 @@ fn main() -> ExitCode {
         }
         Some(CliCommand::Check { json }) => {
             let config = cli.config.as_deref();
-            let project = cli.project.as_deref();
+            let project = cli.project_choice();
             return ExitCode::from(
                 runtime.block_on(kfops_console::doctor::command(config, project, json)),
             );
@@ -62,8 +62,8 @@ fn main() -> ExitCode {
         }
         Some(CliCommand::Sim { listen, scenario }) => launch::scenario(scenario.as_deref())
             .and_then(|s| runtime.block_on(launch::sim(listen, s))),
-        Some(CliCommand::Demo { scenario }) => launch::scenario(scenario.as_deref())
-            .and_then(|s| runtime.block_on(launch::demo(s, cli.read_only, cli.project.as_deref()))),
+        Some(CliCommand::Demo { ref scenario }) => launch::scenario(scenario.as_deref())
+            .and_then(|s| runtime.block_on(launch::demo(s, cli.read_only, cli.project_option()))),
         Some(CliCommand::Build { pr, json }) => {
             let act = Act::action(ActionKind::Build, json);
             return headless(&cli, &runtime, act, "/build", pr, |cfg| {
@@ -180,7 +180,7 @@ fn main() -> ExitCode {
                 cfg,
                 cli.read_only,
                 warning,
-                cli.project.as_deref(),
+                cli.project_choice(),
             ))
         }
     };
@@ -296,12 +296,15 @@ fn load_config_for(cli: &Cli, act: Act, pr: u64) -> Result<config::Config, ExitC
     if let Some(w) = warning {
         eprintln!("kfops: warning: {w}");
     }
-    let chosen = cfg
-        .select_project(cli.project.as_deref())
-        .map_err(|e| refused(&format!("--project: {e}")))?;
+    let project = cli.project_choice();
+    let chosen = cfg.select_project(project.map(|p| p.name)).map_err(|e| {
+        let source = project.map_or("--project", |p| p.source());
+        refused(&format!("{source}: {e}"))
+    })?;
     if cli.project.is_none() && cfg.projects.len() > 1 {
         eprintln!(
-            "kfops: acting on {}, the first of the config's {} projects (choose one with --project)",
+            "kfops: acting on {}, the first of the config's {} projects (choose one with --project \
+             or $KFOPS_PROJECT)",
             chosen.repository.full_name(),
             cfg.projects.len()
         );

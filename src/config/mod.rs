@@ -27,7 +27,7 @@ use serde::Deserialize;
 pub use error::{ConfigError, ConfigErrorKind};
 pub use load::{load, locate, locate_with, parse, CONFIG_ENV_VAR, LOCAL_FILE_NAME, XDG_FILE};
 pub use perms::token_file_warning;
-pub use project::ProjectNameError;
+pub use project::{ProjectChoice, ProjectNameError, PROJECT_ENV_VAR};
 pub use secret::Secret;
 pub use tables::{
     AuditConfig, ClusterConfig, DeploymentConfig, EnvironmentConfig, GithubConfig,

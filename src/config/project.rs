@@ -3,6 +3,29 @@
 
 use super::Config;
 
+/// The environment variable giving `--project` when the option is not on the command line.
+pub const PROJECT_ENV_VAR: &str = "KFOPS_PROJECT";
+
+/// A project named for a command, and whether `--project` or [`PROJECT_ENV_VAR`] named it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProjectChoice<'a> {
+    /// The name as given (`owner/name` or `name`).
+    pub name: &'a str,
+    /// Named by `$KFOPS_PROJECT` rather than `--project`.
+    pub from_env: bool,
+}
+
+impl ProjectChoice<'_> {
+    /// Where the name came from, for messages: `--project` or `$KFOPS_PROJECT`.
+    pub fn source(&self) -> &'static str {
+        if self.from_env {
+            "$KFOPS_PROJECT"
+        } else {
+            "--project"
+        }
+    }
+}
+
 /// A `--project` name that names no project of the config, or more than one.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ProjectNameError {
@@ -187,6 +210,20 @@ mod tests {
         assert_eq!(c.select_project(Some("b")).unwrap().kfp.namespace, "shared");
         c.projects.clear();
         assert_eq!(c.select_project(None).unwrap(), c);
+    }
+
+    #[test]
+    fn a_choice_says_which_of_the_option_or_the_variable_named_it() {
+        let option = ProjectChoice {
+            name: "a",
+            from_env: false,
+        };
+        assert_eq!(option.source(), "--project");
+        let variable = ProjectChoice {
+            from_env: true,
+            ..option
+        };
+        assert_eq!(variable.source(), format!("${PROJECT_ENV_VAR}"));
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Checks 3, 5 and 6: the Kubernetes API server (`/version`), RBAC for what the console does
 //! (one `SelfSubjectAccessReview` per verb, one line per namespace), the namespaces, and the
-//! InferenceService CRD (discovery of `serving.kserve.io/v1beta1`).
+//! InferenceService CRD (discovery of `serving.kserve.io/v1beta1`). The namespaces are every
+//! checked project's; one several projects use is asked about once, with all their needs.
 
 use futures::future::join_all;
 use k8s_openapi::api::authorization::v1::{
@@ -10,6 +11,8 @@ use k8s_openapi::api::core::v1::Namespace;
 use kube::api::PostParams;
 use kube::{Api, Client};
 
+use super::config_check::Target;
+use super::places::{grouped, places, Need, Place};
 use super::runner::timed;
 use super::Check;
 use crate::backends::cluster::{map_err, Cluster};
@@ -22,157 +25,28 @@ const KSERVE_GROUP_VERSION: &str = "serving.kserve.io/v1beta1";
 /// The cluster's check lines, in the groups the report prints apart.
 #[derive(Debug)]
 pub struct ClusterChecks {
-    /// The API server, then RBAC (one line per namespace).
-    pub access: Vec<Check>,
-    /// One line per namespace.
+    /// The API server.
+    pub server: Check,
+    /// RBAC, one line per namespace (naming the projects that use it).
+    pub rbac: Vec<Check>,
+    /// One line per namespace (naming the projects that use it).
     pub namespaces: Vec<Check>,
     pub crd: Check,
 }
 
-/// A namespace the console works in, the roles it plays and the config key naming it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct Place {
-    namespace: String,
-    roles: Vec<&'static str>,
-    keys: Vec<&'static str>,
-}
-
-/// One permission the console needs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Need {
-    group: &'static str,
-    resource: &'static str,
-    subresource: &'static str,
-    verb: &'static str,
-}
-
-const fn pods(verb: &'static str) -> Need {
-    Need {
-        group: "",
-        resource: "pods",
-        subresource: "",
-        verb,
-    }
-}
-
-const POD_LOG: Need = Need {
-    group: "",
-    resource: "pods",
-    subresource: "log",
-    verb: "get",
-};
-
-const fn isvc(verb: &'static str) -> Need {
-    Need {
-        group: "serving.kserve.io",
-        resource: "inferenceservices",
-        subresource: "",
-        verb,
-    }
-}
-
-const BUILD_NEEDS: &[Need] = &[
-    pods("create"),
-    pods("get"),
-    pods("list"),
-    pods("watch"),
-    pods("delete"),
-    POD_LOG,
-];
-const KFP_NEEDS: &[Need] = &[POD_LOG];
-const DEPLOY_NEEDS: &[Need] = &[
-    isvc("get"),
-    isvc("list"),
-    isvc("watch"),
-    isvc("create"),
-    isvc("patch"),
-    isvc("update"),
-];
-
-impl Need {
-    fn describe(&self) -> String {
-        if self.subresource.is_empty() {
-            format!("{} {}", self.verb, self.resource)
-        } else {
-            format!("{} {}/{}", self.verb, self.resource, self.subresource)
-        }
-    }
-}
-
-/// The namespaces in the order checked (build, KFP profile, staging, production), each once.
-fn places(cfg: &Config) -> Vec<(Place, Vec<Need>)> {
-    let named: [(&str, &'static str, &'static str, &[Need]); 4] = [
-        (
-            &cfg.cluster.namespace,
-            "build",
-            "cluster.namespace",
-            BUILD_NEEDS,
-        ),
-        (
-            &cfg.kfp.namespace,
-            "KFP profile",
-            "kfp.namespace",
-            KFP_NEEDS,
-        ),
-        (
-            &cfg.deployment.staging.namespace,
-            "staging",
-            "deployment.staging.namespace",
-            DEPLOY_NEEDS,
-        ),
-        (
-            &cfg.deployment.production.namespace,
-            "production",
-            "deployment.production.namespace",
-            DEPLOY_NEEDS,
-        ),
-    ];
-    let mut out: Vec<(Place, Vec<Need>)> = Vec::new();
-    for (namespace, role, key, needs) in named {
-        match out.iter_mut().find(|(p, _)| p.namespace == namespace) {
-            Some((place, all)) => {
-                place.roles.push(role);
-                place.keys.push(key);
-                for need in needs {
-                    if !all.contains(need) {
-                        all.push(*need);
-                    }
-                }
-            }
-            None => out.push((
-                Place {
-                    namespace: namespace.to_owned(),
-                    roles: vec![role],
-                    keys: vec![key],
-                },
-                needs.to_vec(),
-            )),
-        }
-    }
-    out
-}
-
-impl Place {
-    fn label(&self) -> String {
-        if self.roles == [self.namespace.as_str()] {
-            return self.namespace.clone();
-        }
-        format!("{} ({})", self.namespace, self.roles.join(", "))
-    }
-}
-
-/// Every cluster check.
-pub async fn checks(cfg: &Config) -> ClusterChecks {
+/// Every cluster check, for the namespaces of every project in `targets`.
+pub async fn checks(cfg: &Config, targets: &[Target]) -> ClusterChecks {
     let (id, title) = ("kube.server", "Kubernetes API server");
-    let places = places(cfg);
+    let places = places(targets);
     let skip_all = |server: Check, why: &str| ClusterChecks {
-        namespaces: places.iter().map(|(p, _)| namespace_skip(p, why)).collect(),
-        access: std::iter::once(server)
-            .chain(
-                places
-                    .iter()
-                    .map(|(p, _)| Check::skip(rbac_id(p), rbac_title(p), why)),
-            )
+        server,
+        rbac: places
+            .iter()
+            .map(|(p, _)| Check::skip(rbac_id(p), rbac_title(p), why).about(p.projects(targets)))
+            .collect(),
+        namespaces: places
+            .iter()
+            .map(|(p, _)| namespace_skip(p, why).about(p.projects(targets)))
             .collect(),
         crd: Check::skip("kserve.crd", "InferenceService CRD", why),
     };
@@ -212,11 +86,20 @@ pub async fn checks(cfg: &Config) -> ClusterChecks {
         }
         Err(timeout) => return skip_all(timeout, "the API server is not reachable"),
     };
-    let rbac = join_all(places.iter().map(|(p, needs)| rbac(&client, p, needs)));
-    let namespaces = join_all(places.iter().map(|(p, _)| namespace(&client, p)));
+    let rbac = join_all(
+        places
+            .iter()
+            .map(|(p, needs)| async { rbac(&client, p, needs).await.about(p.projects(targets)) }),
+    );
+    let namespaces = join_all(
+        places
+            .iter()
+            .map(|(p, _)| async { namespace(&client, p).await.about(p.projects(targets)) }),
+    );
     let (rbac, namespaces, crd) = tokio::join!(rbac, namespaces, crd(&client));
     ClusterChecks {
-        access: std::iter::once(server).chain(rbac).collect(),
+        server,
+        rbac,
         namespaces,
         crd,
     }
@@ -274,27 +157,6 @@ async fn rbac(client: &Client, place: &Place, needs: &[Need]) -> Check {
             ),
         )
     }
-}
-
-/// `pods: create, get; pods/log: get`: the verbs by resource, in the order asked.
-fn grouped(needs: &[Need]) -> String {
-    let mut groups: Vec<(String, Vec<&str>)> = Vec::new();
-    for need in needs {
-        let resource = if need.subresource.is_empty() {
-            need.resource.to_owned()
-        } else {
-            format!("{}/{}", need.resource, need.subresource)
-        };
-        match groups.iter_mut().find(|(r, _)| *r == resource) {
-            Some((_, verbs)) => verbs.push(need.verb),
-            None => groups.push((resource, vec![need.verb])),
-        }
-    }
-    groups
-        .iter()
-        .map(|(r, verbs)| format!("{r}: {}", verbs.join(", ")))
-        .collect::<Vec<_>>()
-        .join("; ")
 }
 
 /// Whether the kube context's user may do `need` in `namespace`.
@@ -412,26 +274,5 @@ async fn crd(client: &Client) -> Check {
         ),
         Ok(Err(e)) => Check::from_error(id, title, &e, fix),
         Err(timeout) => timeout,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_namespace_playing_two_roles_is_checked_once_with_both_needs() {
-        let mut cfg = Config::for_repository("a", "b");
-        cfg.kfp.namespace = cfg.cluster.namespace.clone();
-        let places = places(&cfg);
-        assert_eq!(places.len(), 3);
-        let (build, needs) = &places[0];
-        assert_eq!(build.roles, ["build", "KFP profile"]);
-        assert_eq!(needs.len(), BUILD_NEEDS.len(), "pods/log get asked once");
-        assert_eq!(places[1].0.label(), "staging");
-        assert_eq!(
-            grouped(needs),
-            "pods: create, get, list, watch, delete; pods/log: get"
-        );
     }
 }

@@ -1,12 +1,14 @@
 //! Check 2: the GitHub token. `GET /user` (the login it belongs to), its scopes from the
 //! `x-oauth-scopes` header (classic tokens need `repo`; fine-grained tokens send no header),
-//! and `GET /repos/{owner}/{repo}` with `permissions.push`.
+//! and `GET /repos/{owner}/{repo}` with `permissions.push`, once per project.
 
 use std::time::Duration;
 
+use futures::future::join_all;
 use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, AUTHORIZATION};
 use serde_json::Value;
 
+use super::config_check::Target;
 use super::{runner::timed, Check};
 use crate::backends::error::{flatten, hint_for_status, BackendError, Service, Throttle};
 use crate::backends::retry;
@@ -62,18 +64,35 @@ pub fn scope_verdict(header: Option<&str>) -> Check {
     }
 }
 
-/// The GitHub checks: user, scopes, repository (in that order).
-pub async fn checks(cfg: &Config) -> Vec<Check> {
-    let (user_id, user_title) = ("github.user", "GitHub token");
-    let (repo_id, repo_title) = ("github.repository", "GitHub repository");
-    let scopes_skip = || Check::skip("github.scopes", "GitHub token scopes", "no usable token");
-    let repo_skip = || Check::skip(repo_id, repo_title, "no usable token");
+/// The GitHub lines: the token's (shared by every project) and each project's repository.
+#[derive(Debug)]
+pub struct GithubChecks {
+    /// The token: its user, then its scopes.
+    pub token: Vec<Check>,
+    /// One line per project, in the order of the targets.
+    pub repositories: Vec<Check>,
+}
+
+const USER: (&str, &str) = ("github.user", "GitHub token");
+const REPO: (&str, &str) = ("github.repository", "GitHub repository");
+
+/// The GitHub checks: the token's user and scopes once, then each project's repository
+/// (concurrently).
+pub async fn checks(cfg: &Config, targets: &[Target]) -> GithubChecks {
+    let (user_id, user_title) = USER;
+    let unchecked = |user: Check, why: &str| GithubChecks {
+        token: vec![
+            user,
+            Check::skip("github.scopes", "GitHub token scopes", why),
+        ],
+        repositories: targets
+            .iter()
+            .map(|t| Check::skip(REPO.0, REPO.1, why).about(t.name.iter().cloned().collect()))
+            .collect(),
+    };
     let Some(token) = cfg.github_token() else {
-        return vec![
-            Check::fail(user_id, user_title, "no GitHub token", TOKEN_FIX),
-            scopes_skip(),
-            repo_skip(),
-        ];
+        let user = Check::fail(user_id, user_title, "no GitHub token", TOKEN_FIX);
+        return unchecked(user, "no usable token");
     };
     let api = cfg.github.api_url.trim_end_matches('/').to_owned();
     let client = match reqwest::Client::builder()
@@ -83,11 +102,8 @@ pub async fn checks(cfg: &Config) -> Vec<Check> {
     {
         Ok(c) => c,
         Err(e) => {
-            return vec![
-                Check::fail(user_id, user_title, e.to_string(), TOKEN_FIX),
-                scopes_skip(),
-                repo_skip(),
-            ]
+            let user = Check::fail(user_id, user_title, e.to_string(), TOKEN_FIX);
+            return unchecked(user, "no usable token");
         }
     };
     let user = timed(user_id, user_title, async {
@@ -111,30 +127,50 @@ pub async fn checks(cfg: &Config) -> Vec<Check> {
         Err(timeout) => (timeout, None),
     };
     let Some(scopes) = scopes else {
-        return vec![user, scopes_skip(), repo_skip()];
+        return unchecked(user, "no usable token");
     };
     let scope_line = scope_verdict(scopes.as_deref());
-    let slug = cfg.repository.full_name();
-    let repo = timed(repo_id, repo_title, async {
+    let repositories = join_all(targets.iter().map(|t| repository(&client, &api, &token, t))).await;
+    GithubChecks {
+        token: vec![user, scope_line],
+        repositories,
+    }
+}
+
+/// `GET /repos/{owner}/{repo}` of one project: reachable, and whether the token may push.
+async fn repository(client: &reqwest::Client, api: &str, token: &Secret, target: &Target) -> Check {
+    let (id, title) = REPO;
+    let slug = target.cfg.repository.full_name();
+    let line = timed(id, title, async {
         let url = format!("{api}/repos/{slug}");
-        match get(&client, &url, &token, &format!("GET /repos/{slug}")).await {
+        match get(client, &url, token, &format!("GET /repos/{slug}")).await {
             Ok((_, body)) => push_verdict(&slug, &body["permissions"]),
-            Err(e) => Check::from_error(
-                repo_id,
-                repo_title,
-                &e,
-                "check [repository] owner/name and that the token can see the repository",
-            ),
+            Err(mut e) => {
+                let fix = if target.key_prefix.is_empty() {
+                    "check [repository] owner/name and that the token can see the repository"
+                        .to_owned()
+                } else {
+                    format!(
+                        "check {} (owner/name) and that the token can see the repository",
+                        target.key("repository")
+                    )
+                };
+                // GitHub's 404 hint speaks of [repository]; ours names the project's key.
+                if e.status == Some(404) {
+                    e.hint = None;
+                }
+                Check::from_error(id, title, &e, &fix)
+            }
         }
     })
     .await
     .unwrap_or_else(|timeout| timeout);
-    vec![user, scope_line, repo]
+    line.about(target.name.iter().cloned().collect())
 }
 
 /// The repository line from its `permissions` object.
 fn push_verdict(slug: &str, permissions: &Value) -> Check {
-    let (id, title) = ("github.repository", "GitHub repository");
+    let (id, title) = REPO;
     match permissions["push"].as_bool() {
         Some(true) => Check::pass(id, title, format!("{slug}: reachable, push allowed")),
         Some(false) => Check::fail(

@@ -1,16 +1,23 @@
 //! `kfops check`: a doctor that tries, in order, everything the console needs and says what
 //! to fix. Each check group is its own file: `config_check.rs` (the file and its
-//! permissions), `github.rs` (token, scopes, repository), `cluster.rs` (API server, RBAC by
-//! SelfSubjectAccessReview, namespaces, the InferenceService CRD), `kfp.rs` (healthz, direct
-//! or through the service proxy). `runner.rs` runs the independent groups concurrently, each
-//! check under a timeout; `output.rs` prints text or JSON. The token is never printed: only
-//! the login it belongs to and its scopes.
+//! permissions; the projects to check), `github.rs` (token, scopes, repositories),
+//! `cluster.rs` (API server, RBAC by SelfSubjectAccessReview, namespaces, the InferenceService
+//! CRD) over `places.rs` (which namespaces, and which permissions there), `kfp.rs` (healthz,
+//! direct or through the service proxy). `runner.rs` runs the independent groups
+//! concurrently, each check under a timeout; `output.rs` prints text or JSON. The token is
+//! never printed: only the login it belongs to and its scopes.
+//!
+//! With several `[[projects]]` every project is checked (or the one `--project` names): the
+//! shared pieces once (config, token, API server, KFP, CRD), and per project its repository,
+//! its namespaces and RBAC in them; a namespace several projects use is checked once, naming
+//! them all.
 
 mod cluster;
 mod config_check;
 mod github;
 mod kfp;
 pub mod output;
+mod places;
 pub mod runner;
 
 use serde::Serialize;
@@ -56,6 +63,14 @@ pub struct Check {
     pub detail: String,
     /// The fix, for a check that did not pass.
     pub hint: Option<String>,
+    /// The project (`owner/name`) this line is about, when it is one project's and the config
+    /// lists `[[projects]]`; absent for the shared pieces and the single-repository layout.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub project: Option<String>,
+    /// The projects a line checked once for several of them is about (a namespace they
+    /// share); empty otherwise.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub projects: Vec<String>,
 }
 
 impl Check {
@@ -66,7 +81,22 @@ impl Check {
             status,
             detail: String::new(),
             hint: None,
+            project: None,
+            projects: Vec::new(),
         }
+    }
+
+    /// This line as the line of the projects named `names` (none: a shared piece, or the
+    /// single-repository layout): `project` for one, `projects` for several.
+    fn about(mut self, mut names: Vec<String>) -> Check {
+        if names.len() == 1 {
+            self.project = names.pop();
+            self.projects = Vec::new();
+        } else {
+            self.project = None;
+            self.projects = names;
+        }
+        self
     }
 
     /// A passed check.
@@ -139,6 +169,9 @@ pub struct Report {
     pub checks: Vec<Check>,
     /// The config could not be used (exit code 2: bad input); nothing else was tried.
     pub config_unusable: bool,
+    /// The projects checked (`owner/name`, config order) when the config lists
+    /// `[[projects]]`; empty for the single-repository layout.
+    pub projects: Vec<String>,
 }
 
 impl Report {
@@ -154,12 +187,12 @@ impl Report {
     }
 }
 
-/// `kfops check [--json]`: runs every check on the project named by `--project` (else the
-/// first), prints the report on stdout and returns the exit code (0 all passed, 1 a check
-/// failed, 2 the config is unusable or `--project` names none of its projects).
+/// `kfops check [--json]`: runs every check on the project named by `--project` (else on
+/// every project), prints the report on stdout and returns the exit code (0 all passed, 1 a
+/// check failed, 2 the config is unusable or `--project` names none of its projects).
 pub async fn command(
     config_flag: Option<&std::path::Path>,
-    project: Option<&str>,
+    project: Option<crate::config::ProjectChoice<'_>>,
     json: bool,
 ) -> u8 {
     let report = run(config_flag, project).await;

@@ -1,8 +1,6 @@
 //! `kfops bench logs`, the load harness behind docs/PERFORMANCE.md, on a small load: both
 //! sides read every line, and the report carries the numbers and ratios it promises.
 
-use std::process::Command;
-
 use serde_json::Value;
 
 #[test]
@@ -10,7 +8,7 @@ fn the_log_harness_reads_every_line_on_both_sides_and_reports_ratios() {
     let Some(kubectl) = crate::kubectl::kubectl() else {
         return;
     };
-    let out = Command::new(env!("CARGO_BIN_EXE_kfops"))
+    let out = crate::support::kfops_command()
         .args([
             "bench",
             "logs",
@@ -49,7 +47,7 @@ fn the_log_harness_reads_every_line_on_both_sides_and_reports_ratios() {
 
 #[test]
 fn the_log_harness_rejects_an_empty_load() {
-    let out = Command::new(env!("CARGO_BIN_EXE_kfops"))
+    let out = crate::support::kfops_command()
         .args(["bench", "logs", "--streams", "0", "--no-kubectl"])
         .output()
         .unwrap();

@@ -56,7 +56,7 @@ fn visible_subcommands() -> Vec<String> {
 
 #[test]
 fn bash_completion_covers_every_subcommand_and_bash_can_source_it() {
-    let out = Command::new(env!("CARGO_BIN_EXE_kfops"))
+    let out = crate::support::kfops_command()
         .args(["completions", "bash"])
         .output()
         .unwrap();
@@ -85,7 +85,7 @@ fn bash_completion_covers_every_subcommand_and_bash_can_source_it() {
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("kfops"));
     for shell in ["zsh", "fish", "elvish", "powershell"] {
-        let out = Command::new(env!("CARGO_BIN_EXE_kfops"))
+        let out = crate::support::kfops_command()
             .args(["completions", shell])
             .output()
             .unwrap();
@@ -95,13 +95,11 @@ fn bash_completion_covers_every_subcommand_and_bash_can_source_it() {
 
 #[test]
 fn the_man_page_has_name_synopsis_and_every_subcommand() {
-    let out = Command::new(env!("CARGO_BIN_EXE_kfops"))
-        .arg("man")
-        .output()
-        .unwrap();
+    let out = crate::support::kfops_command().arg("man").output().unwrap();
     assert!(out.status.success());
     let page = String::from_utf8(out.stdout).unwrap();
     assert!(page.contains(".SH NAME") && page.contains(".SH SYNOPSIS"));
+    assert!(page.contains("$KFOPS_PROJECT"), "--project's variable");
     for sub in visible_subcommands() {
         // roff escapes `-` as `\-`.
         assert!(
@@ -110,7 +108,7 @@ fn the_man_page_has_name_synopsis_and_every_subcommand() {
         );
     }
     let dir = tempfile::tempdir().unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_kfops"))
+    let out = crate::support::kfops_command()
         .args(["man", "--dir"])
         .arg(dir.path())
         .output()

@@ -18,14 +18,24 @@ async fn start(scenario: Scenario) -> Simulator {
 }
 
 /// Runs `kfops check [extra]` with `config`; exit code, stdout, stderr.
-async fn check(config: &Path, extra: &[&str]) -> (i32, String, String) {
-    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_kfops"))
+pub async fn check(config: &Path, extra: &[&str]) -> (i32, String, String) {
+    check_with_env(config, extra, &[]).await
+}
+
+/// [`check`] with the variables `env` set too.
+pub async fn check_with_env(
+    config: &Path,
+    extra: &[&str],
+    env: &[(&str, &str)],
+) -> (i32, String, String) {
+    let out = tokio::process::Command::from(crate::support::kfops_command())
         .arg("--config")
         .arg(config)
         .arg("check")
         .args(extra)
         .env("GITHUB_TOKEN", TOKEN)
         .env_remove("GH_TOKEN")
+        .envs(env.iter().copied())
         .stdin(std::process::Stdio::null())
         .output()
         .await
@@ -41,14 +51,21 @@ async fn check(config: &Path, extra: &[&str]) -> (i32, String, String) {
 
 /// `kfops check --json`: exit code and the parsed report.
 async fn check_json(config: &Path) -> (i32, Value) {
-    let (code, stdout, stderr) = check(config, &["--json"]).await;
+    check_json_with(config, &[], &[]).await
+}
+
+/// `kfops check --json [extra]` with the variables `env`: exit code and the parsed report.
+pub async fn check_json_with(config: &Path, extra: &[&str], env: &[(&str, &str)]) -> (i32, Value) {
+    let mut args = vec!["--json"];
+    args.extend(extra);
+    let (code, stdout, stderr) = check_with_env(config, &args, env).await;
     let report: Value = serde_json::from_str(&stdout)
         .unwrap_or_else(|e| panic!("not JSON ({e}):\n{stdout}\nstderr:\n{stderr}"));
     (code, report)
 }
 
 /// The status of the check `id` (panics listing the ids when there is none).
-fn status<'a>(report: &'a Value, id: &str) -> &'a str {
+pub fn status<'a>(report: &'a Value, id: &str) -> &'a str {
     let checks = report["checks"].as_array().unwrap();
     checks
         .iter()
@@ -58,7 +75,7 @@ fn status<'a>(report: &'a Value, id: &str) -> &'a str {
 }
 
 /// Every check that is not `pass`, as `id: status`.
-fn not_passed(report: &Value) -> Vec<String> {
+pub fn not_passed(report: &Value) -> Vec<String> {
     report["checks"]
         .as_array()
         .unwrap()
@@ -68,7 +85,7 @@ fn not_passed(report: &Value) -> Vec<String> {
         .collect()
 }
 
-fn detail<'a>(report: &'a Value, id: &str) -> &'a str {
+pub fn detail<'a>(report: &'a Value, id: &str) -> &'a str {
     report["checks"]
         .as_array()
         .unwrap()
@@ -158,6 +175,14 @@ async fn json_lists_every_check_with_its_status() {
         ]
     );
     assert!(not_passed(&report).is_empty(), "{report:#}");
+    // The single-repository layout names no project.
+    assert!(report.get("projects").is_none(), "{report:#}");
+    for c in report["checks"].as_array().unwrap() {
+        assert!(
+            c.get("project").is_none() && c.get("projects").is_none(),
+            "{c}"
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -25,7 +25,7 @@ pub fn config_for(sim: &Simulator, dir: &std::path::Path) -> std::path::PathBuf 
 }
 
 pub async fn kfops(args: &[&str], config: &std::path::Path) -> std::process::Output {
-    tokio::process::Command::new(env!("CARGO_BIN_EXE_kfops"))
+    tokio::process::Command::from(crate::support::kfops_command())
         .arg("--config")
         .arg(config)
         .args(args)

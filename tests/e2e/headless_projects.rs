@@ -14,13 +14,13 @@ use serde_json::Value;
 use crate::build_flow::fast_scenario;
 use crate::headless::config_for;
 
-const A: &str = "/github/repos/acme-ml/churn-model/";
-const B: &str = "/github/repos/acme-ml/fraud-model/";
-const BOTH: &str = "acme-ml/churn-model, acme-ml/fraud-model";
+pub const A: &str = "/github/repos/acme-ml/churn-model/";
+pub const B: &str = "/github/repos/acme-ml/fraud-model/";
+pub const BOTH: &str = "acme-ml/churn-model, acme-ml/fraud-model";
 
 /// A config file with the demo's two projects (the first with the demo's settings, the second
 /// with the defaults), every service on the simulator.
-fn two_projects(sim: &Simulator, dir: &Path) -> PathBuf {
+pub fn two_projects(sim: &Simulator, dir: &Path) -> PathBuf {
     let text = format!(
         r#"[github]
 api_url = "{github}"
@@ -74,7 +74,7 @@ dockerfile_folder = "images/scorer"
 }
 
 /// The fast demo scenario, the second repository with a Kaniko template and an image to build.
-fn scenario() -> Scenario {
+pub fn scenario() -> Scenario {
     let mut scenario = fast_scenario();
     scenario.kserve.ready_ms = 30;
     let template = scenario.github.files.get("kaniko/pod.yaml").cloned();
@@ -93,7 +93,7 @@ fn scenario() -> Scenario {
 
 /// The simulator ([`scenario`]), a temporary directory with the two-project config in it, and
 /// the audit file to use there.
-async fn setup() -> (Simulator, tempfile::TempDir, PathBuf, PathBuf) {
+pub async fn setup() -> (Simulator, tempfile::TempDir, PathBuf, PathBuf) {
     let sim = Simulator::start(([127, 0, 0, 1], 0).into(), scenario())
         .await
         .unwrap();
@@ -104,7 +104,7 @@ async fn setup() -> (Simulator, tempfile::TempDir, PathBuf, PathBuf) {
 }
 
 /// `out` exited 2 and said `needle` (on stderr, or on stdout for `kfops check`).
-fn exits_2_saying(out: &std::process::Output, needle: &str) {
+pub fn exits_2_saying(out: &std::process::Output, needle: &str) {
     assert_eq!(out.status.code(), Some(2), "{}", text(out));
     let said = format!(
         "{}{}",
@@ -116,19 +116,30 @@ fn exits_2_saying(out: &std::process::Output, needle: &str) {
 
 /// `kfops ARGS` with `config`, auditing to `audit`.
 async fn kfops(args: &[&str], config: &Path, audit: &Path) -> std::process::Output {
-    tokio::process::Command::new(env!("CARGO_BIN_EXE_kfops"))
+    kfops_with_env(args, config, audit, &[]).await
+}
+
+/// [`kfops`] with the variables `env` set too.
+pub async fn kfops_with_env(
+    args: &[&str],
+    config: &Path,
+    audit: &Path,
+    env: &[(&str, &str)],
+) -> std::process::Output {
+    tokio::process::Command::from(crate::support::kfops_command())
         .arg("--config")
         .arg(config)
         .args(args)
         .env("GITHUB_TOKEN", "ghp_headless_test_token")
         .env(kfops_console::audit::AUDIT_ENV_VAR, audit)
+        .envs(env.iter().copied())
         .stdin(std::process::Stdio::null())
         .output()
         .await
         .unwrap()
 }
 
-fn text(out: &std::process::Output) -> String {
+pub fn text(out: &std::process::Output) -> String {
     format!(
         "exit {:?}\nstdout:\n{}\nstderr:\n{}",
         out.status.code(),
@@ -138,7 +149,7 @@ fn text(out: &std::process::Output) -> String {
 }
 
 /// `METHOD path` of every request to a GitHub repository.
-fn repo_requests(requests: &[RecordedRequest]) -> Vec<String> {
+pub fn repo_requests(requests: &[RecordedRequest]) -> Vec<String> {
     requests
         .iter()
         .filter(|r| r.path.starts_with("/github/repos/"))
@@ -148,7 +159,7 @@ fn repo_requests(requests: &[RecordedRequest]) -> Vec<String> {
 
 /// The requests since the last call (the log is cleared), checked to reach the repository of
 /// `prefix` and no other.
-fn only_in(sim: &Simulator, prefix: &str, what: &str) -> Vec<String> {
+pub fn only_in(sim: &Simulator, prefix: &str, what: &str) -> Vec<String> {
     let requests = repo_requests(&sim.requests());
     sim.request_log().clear();
     assert!(!requests.is_empty(), "{what}: no GitHub request at all");
@@ -167,7 +178,7 @@ fn only_in(sim: &Simulator, prefix: &str, what: &str) -> Vec<String> {
 }
 
 /// The last stdout line as JSON.
-fn final_object(out: &std::process::Output) -> Value {
+pub fn final_object(out: &std::process::Output) -> Value {
     let stdout = String::from_utf8_lossy(&out.stdout);
     let last = stdout.lines().last().unwrap_or_default();
     serde_json::from_str(last).unwrap_or_else(|e| panic!("not JSON ({e}): {}", text(out)))

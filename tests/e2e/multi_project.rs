@@ -6,7 +6,7 @@ use crossterm::event::KeyCode;
 use std::time::Duration;
 
 use kfops_console::backends::github::GitHub;
-use kfops_console::config::{self, RepositoryConfig};
+use kfops_console::config::{self, ProjectChoice, RepositoryConfig};
 use kfops_console::domain::LABEL_STAGING;
 use kfops_console::launch;
 use kfops_console::sim::{RecordedRequest, Simulator};
@@ -32,6 +32,14 @@ fn two_projects(sim: &Simulator) -> config::Config {
     cfg.audit.path = Some(temp_audit_path());
     assert_eq!(cfg.projects.len(), 2);
     cfg
+}
+
+/// `name` as `--project` gives it.
+fn by_option(name: &str) -> ProjectChoice<'_> {
+    ProjectChoice {
+        name,
+        from_env: false,
+    }
 }
 
 fn writes(requests: &[RecordedRequest], prefix: &str) -> Vec<String> {
@@ -280,7 +288,9 @@ async fn the_console_opens_on_the_project_named_by_project() {
     let sim = sim().await;
     let cfg = two_projects(&sim);
     let mut console = launch::console(&cfg, false, "demo").unwrap();
-    console.show_project(&cfg, "fraud-model").unwrap();
+    console
+        .show_project(&cfg, by_option("fraud-model"))
+        .unwrap();
     assert_eq!(console.app.project_filter, Some(1));
     assert_eq!(console.app.header(), "acme-ml/fraud-model");
     // Its deployment targets, watched from the start.
@@ -301,7 +311,9 @@ async fn the_console_opens_on_the_project_named_by_project() {
     assert_eq!(driver.app.project_filter, None);
 
     let mut console = launch::console(&cfg, false, "demo").unwrap();
-    let e = console.show_project(&cfg, "ghost-model").unwrap_err();
+    let e = console
+        .show_project(&cfg, by_option("ghost-model"))
+        .unwrap_err();
     assert!(
         e.0.contains("acme-ml/churn-model, acme-ml/fraud-model"),
         "{e}"

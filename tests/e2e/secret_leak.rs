@@ -128,7 +128,7 @@ async fn token_flow_in_its_own_process() {
 
     // A headless build with the token in the environment, debug logs to a file.
     let config = crate::headless::config_for(&sim, dir.path());
-    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_kfops"))
+    let out = tokio::process::Command::from(crate::support::kfops_command())
         .arg("--config")
         .arg(&config)
         .arg("--log-file")

@@ -37,6 +37,8 @@ impl Tmux {
             ])
             .arg(command)
             .env("TERM", "xterm-256color")
+            // The server (and so the pane's kfops) inherits this environment.
+            .env_remove(kfops_console::config::PROJECT_ENV_VAR)
             .status()
             .expect("tmux is required for this test (apt-get install -y tmux; .ci/run does it)");
         assert!(status.success(), "tmux new-session failed");

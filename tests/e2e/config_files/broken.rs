@@ -179,7 +179,7 @@ fn error_display_is_exact() {
 }
 
 fn kfops() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_kfops"))
+    crate::support::kfops_command()
 }
 
 /// Every broken file through the real binary: exit code 2, `file:line:col: key `k`: message`

@@ -6,3 +6,12 @@ pub mod console;
 pub mod openapi;
 pub mod printer;
 pub mod swagger;
+
+/// The `kfops` binary as a child process, without a `$KFOPS_PROJECT` the test run itself may
+/// have been given (it would pick the project of every command and `check`); a test of the
+/// variable sets it again.
+pub fn kfops_command() -> std::process::Command {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_kfops"));
+    command.env_remove(kfops_console::config::PROJECT_ENV_VAR);
+    command
+}
