@@ -5,4 +5,5 @@
 pub mod console;
 pub mod openapi;
 pub mod printer;
+pub mod schema;
 pub mod swagger;
