@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod console;
+pub mod deploy;
 pub mod kfp_api;
 pub mod openapi;
 pub mod printer;
