@@ -1,58 +1,14 @@
 //! Reducer tests: state and returned effects, no I/O.
 
-use chrono::{DateTime, TimeZone, Utc};
-use crossterm::event::{
-    KeyCode, KeyEvent, KeyEventKind, KeyEventState, KeyModifiers, MouseButton, MouseEvent,
-    MouseEventKind,
-};
+use chrono::{DateTime, Utc};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
 
 use super::*;
 use crate::backends::error::Service;
 use crate::backends::BackendError;
 use crate::domain::PullRequest;
 use crate::tui::keys::KeyMap;
-
-fn t(min: u32) -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 11, 25, 12, min, 0).unwrap()
-}
-
-fn pr(number: u64) -> PullRequest {
-    PullRequest {
-        project: 0,
-        number,
-        title: format!("PR {number}"),
-        author: "ana".into(),
-        head_ref: format!("feature-{number}"),
-        head_sha: "a".repeat(40),
-        base_ref: "main".into(),
-        behind_by: Some(0),
-        ahead_by: Some(1),
-        mergeable: Some(true),
-        mergeable_state: Some("clean".into()),
-        labels: vec![],
-        updated_at: t(0),
-        last_version_id: None,
-        last_run_id: None,
-    }
-}
-
-fn key(c: char) -> Msg {
-    let modifiers = if c.is_ascii_uppercase() {
-        KeyModifiers::SHIFT
-    } else {
-        KeyModifiers::NONE
-    };
-    Msg::Key(KeyEvent {
-        code: KeyCode::Char(c),
-        modifiers,
-        kind: KeyEventKind::Press,
-        state: KeyEventState::NONE,
-    })
-}
-
-fn code(code: KeyCode) -> Msg {
-    Msg::Key(KeyEvent::new(code, KeyModifiers::NONE))
-}
+use crate::tui::test_support::{code, console_time as t, key, pr};
 
 /// An app that has loaded `n` PRs (#1..=n).
 fn loaded(n: u64) -> App {
