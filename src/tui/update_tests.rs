@@ -8,7 +8,7 @@ use crate::backends::error::Service;
 use crate::backends::BackendError;
 use crate::domain::PullRequest;
 use crate::tui::keys::KeyMap;
-use crate::tui::test_support::{code, console_time as t, key, pr};
+use crate::tui::test_support::{code, console_time as t, key, pr, typed};
 
 /// An app that has loaded `n` PRs (#1..=n).
 fn loaded(n: u64) -> App {
@@ -204,9 +204,7 @@ fn help_opens_and_closes_and_quit_quits() {
 fn command_line_parses_chat_syntax_and_reports_errors_in_place() {
     let mut app = loaded(2);
     update(&mut app, key(':'));
-    for c in "/deplyo".chars() {
-        update(&mut app, key(c));
-    }
+    typed(&mut app, "/deplyo");
     update(&mut app, code(KeyCode::Enter));
     match &app.overlay {
         Overlay::Command(line) => assert!(line.error.as_deref().unwrap_or("").contains("/deploy")),
@@ -216,9 +214,7 @@ fn command_line_parses_chat_syntax_and_reports_errors_in_place() {
     assert!(matches!(app.overlay, Overlay::None));
 
     update(&mut app, key(':'));
-    for c in "/deploy --run-id=abc --force".chars() {
-        update(&mut app, key(c));
-    }
+    typed(&mut app, "/deploy --run-id=abc --force");
     let cmds = update(&mut app, code(KeyCode::Enter));
     assert!(cmds.is_empty(), "nothing is sent before the confirmation");
     match &app.overlay {
@@ -263,9 +259,7 @@ fn build_key_starts_one_build_per_pr_and_other_actions_are_not_available_yet() {
     assert!(text.contains("/build is already running on #1"), "{text}");
     // The same through the command line.
     update(&mut app, key(':'));
-    for c in "/build".chars() {
-        update(&mut app, key(c));
-    }
+    typed(&mut app, "/build");
     assert!(update(&mut app, code(KeyCode::Enter)).is_empty());
     // Another PR is free.
     update(&mut app, key('j'));
@@ -276,39 +270,29 @@ fn build_key_starts_one_build_per_pr_and_other_actions_are_not_available_yet() {
         assert!(update(&mut app, key(c)).is_empty());
     }
     app.actions.clear();
-    // /run and /build_run start.
-    assert_eq!(
-        update(&mut app, key('r')),
-        vec![Command::StartAction {
-            project: 0,
-            pr: 1,
-            cmd: ChatCommand::Run
-        }]
-    );
-    app.actions.clear();
-    assert_eq!(
-        update(&mut app, key('B')),
-        vec![Command::StartAction {
-            project: 0,
-            pr: 1,
-            cmd: ChatCommand::BuildRun
-        }]
-    );
-    app.actions.clear();
-    // Staging deploys at once; production asks first and sends nothing before the answer.
-    assert_eq!(
-        update(&mut app, key('s')),
-        vec![Command::StartAction {
-            project: 0,
-            pr: 1,
-            cmd: ChatCommand::Deploy {
-                target: DeployTarget::Staging,
-                run_id: None,
-                force: false
-            }
-        }]
-    );
-    app.actions.clear();
+    // /run and /build_run start, and staging deploys at once.
+    let staging = ChatCommand::Deploy {
+        target: DeployTarget::Staging,
+        run_id: None,
+        force: false,
+    };
+    for (c, cmd) in [
+        ('r', ChatCommand::Run),
+        ('B', ChatCommand::BuildRun),
+        ('s', staging),
+    ] {
+        assert_eq!(
+            update(&mut app, key(c)),
+            vec![Command::StartAction {
+                project: 0,
+                pr: 1,
+                cmd
+            }],
+            "key {c}"
+        );
+        app.actions.clear();
+    }
+    // Production asks first and sends nothing before the answer.
     assert!(update(&mut app, key('d')).is_empty());
     assert!(matches!(app.overlay, Overlay::Deploy(_)));
     assert!(update(&mut app, code(KeyCode::Esc)).is_empty());
