@@ -14,6 +14,8 @@ pub mod runner;
 pub mod status_bar;
 pub mod terminal;
 pub mod test_fault;
+#[cfg(test)]
+pub(crate) mod test_support;
 pub mod theme;
 pub mod update;
 pub mod update_actions;

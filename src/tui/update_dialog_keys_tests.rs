@@ -8,14 +8,7 @@ use crate::audit::{AuditEntry, Source};
 use crate::chatops::DeployTarget;
 use crate::tui::keys::testing::{keymap, DIALOGS_MOVED};
 use crate::tui::panes::graph::RunPicker;
-
-fn ctrl(c: char) -> Msg {
-    Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL))
-}
-
-fn typed(app: &mut App, text: &str) -> Vec<Command> {
-    text.chars().flat_map(|c| update(app, key(c))).collect()
-}
+use crate::tui::test_support::{ctrl, typed};
 
 /// Two PRs; #2 is behind its base (a deploy needs the force word).
 fn console() -> App {

@@ -1,46 +1,15 @@
 //! The logs pane's reducer: keys, follower events, the builds picker. No I/O.
 
-use chrono::{DateTime, TimeZone, Utc};
-use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyEventState, KeyModifiers};
+use crossterm::event::KeyCode;
 
 use super::*;
 use crate::backends::cluster::LogLine;
-use crate::domain::PullRequest;
 use crate::logs::BuildPod;
 use crate::tui::keys::KeyMap;
 use crate::tui::msg::Msg;
 use crate::tui::panes::logs::LogLayout;
+use crate::tui::test_support::{code, key, log_time as t, pod, pr};
 use crate::tui::update::update;
-
-fn t(ms: i64) -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 11, 25, 10, 0, 0).unwrap() + chrono::Duration::milliseconds(ms)
-}
-
-fn pod(name: &str) -> PodRef {
-    PodRef {
-        namespace: "kfops".into(),
-        name: name.into(),
-        container: None,
-    }
-}
-
-fn key(c: char) -> Msg {
-    let modifiers = if c.is_ascii_uppercase() {
-        KeyModifiers::SHIFT
-    } else {
-        KeyModifiers::NONE
-    };
-    Msg::Key(KeyEvent {
-        code: KeyCode::Char(c),
-        modifiers,
-        kind: KeyEventKind::Press,
-        state: KeyEventState::NONE,
-    })
-}
-
-fn code(code: KeyCode) -> Msg {
-    Msg::Key(KeyEvent::new(code, KeyModifiers::NONE))
-}
 
 fn lines_msg(p: &str, from: usize, n: usize) -> Msg {
     Msg::Log(LogEvent::Lines {
@@ -52,26 +21,6 @@ fn lines_msg(p: &str, from: usize, n: usize) -> Msg {
             })
             .collect(),
     })
-}
-
-fn pr(number: u64) -> PullRequest {
-    PullRequest {
-        project: 0,
-        number,
-        title: format!("PR {number}"),
-        author: "ana".into(),
-        head_ref: "feature".into(),
-        head_sha: "a".repeat(40),
-        base_ref: "main".into(),
-        behind_by: Some(0),
-        ahead_by: Some(1),
-        mergeable: Some(true),
-        mergeable_state: Some("clean".into()),
-        labels: vec![],
-        updated_at: t(0),
-        last_version_id: None,
-        last_run_id: None,
-    }
 }
 
 /// A console with PR #7 loaded, one build's two streams open and the logs pane focused.

@@ -1,14 +1,13 @@
 //! Mouse tests: every interaction on a real layout (`Areas` and the dialogs' button places,
 //! which the drawing uses too), checked against the state and the effects asked for.
 
-use chrono::{DateTime, TimeZone, Utc};
 use crossterm::event::{KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
 use ratatui::backend::TestBackend;
 use ratatui::layout::Rect;
 use ratatui::Terminal;
 use serde_json::json;
 
-use crate::domain::{PodRef, PullRequest};
+use crate::domain::PullRequest;
 use crate::logs::builds::{BuildInfo, BuildPod};
 use crate::tui::app::{App, Overlay, PaneId, RunningAction};
 use crate::tui::keys::KeyMap;
@@ -16,29 +15,14 @@ use crate::tui::layout::{run_picker, Areas, Buttons};
 use crate::tui::msg::{Command, Msg};
 use crate::tui::panes::graph::{graph_area, RunPicker};
 use crate::tui::panes::logs::{LogLayout, PickerState};
+use crate::tui::test_support::{self, key, pod, t0};
 use crate::tui::update::update;
 
-fn t0() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 11, 25, 12, 0, 0).unwrap()
-}
-
+/// A PR whose last run is `run-1`.
 fn pr(number: u64) -> PullRequest {
     PullRequest {
-        project: 0,
-        number,
-        title: format!("PR {number}"),
-        author: "ana".into(),
-        head_ref: format!("feature-{number}"),
-        head_sha: "a".repeat(40),
-        base_ref: "main".into(),
-        behind_by: Some(0),
-        ahead_by: Some(1),
-        mergeable: Some(true),
-        mergeable_state: Some("clean".into()),
-        labels: vec![],
-        updated_at: t0(),
-        last_version_id: None,
         last_run_id: Some("run-1".into()),
+        ..test_support::pr(number)
     }
 }
 
@@ -59,12 +43,6 @@ fn app_with(keymap: KeyMap) -> App {
         },
     );
     app
-}
-
-fn key(c: char) -> Msg {
-    Msg::Key(crossterm::event::KeyEvent::from(
-        crossterm::event::KeyCode::Char(c),
-    ))
 }
 
 fn mouse(kind: MouseEventKind, column: u16, row: u16) -> Msg {
@@ -90,14 +68,6 @@ fn wheel_up(column: u16, row: u16) -> Msg {
 
 fn centre(r: Rect) -> (u16, u16) {
     (r.x + r.width / 2, r.y + r.height / 2)
-}
-
-fn pod(name: &str) -> PodRef {
-    PodRef {
-        namespace: "kfops".into(),
-        name: name.into(),
-        container: None,
-    }
 }
 
 fn draw(app: &App) -> Terminal<TestBackend> {

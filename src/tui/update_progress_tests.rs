@@ -1,7 +1,7 @@
 //! Progress of work in flight: step numbers, elapsed times, spinners, and the animation tick
 //! that moves them (only while something animated is on screen).
 
-use chrono::{DateTime, Duration, TimeZone, Utc};
+use chrono::Duration;
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 
@@ -9,28 +9,12 @@ use super::*;
 use crate::domain::PullRequest;
 use crate::engine::ActionEvent;
 use crate::tui::keys::KeyMap;
-
-fn t0() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 11, 25, 12, 0, 0).unwrap()
-}
+use crate::tui::test_support::{self, t0};
 
 fn pr(number: u64) -> PullRequest {
     PullRequest {
-        project: 0,
-        number,
         title: format!("Retrain the churn model ({number})"),
-        author: "ana".into(),
-        head_ref: format!("feature-{number}"),
-        head_sha: "a".repeat(40),
-        base_ref: "main".into(),
-        behind_by: Some(0),
-        ahead_by: Some(1),
-        mergeable: Some(true),
-        mergeable_state: Some("clean".into()),
-        labels: vec![],
-        updated_at: t0(),
-        last_version_id: None,
-        last_run_id: None,
+        ..test_support::pr(number)
     }
 }
 

@@ -1,55 +1,16 @@
 //! Searching, filtering and saving the build logs, at the reducer: keys in, state and
 //! commands out. No I/O.
 
-use chrono::{DateTime, TimeZone, Utc};
-use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyEventState, KeyModifiers};
+use crossterm::event::KeyCode;
 
 use super::*;
 use crate::backends::cluster::LogLine;
-use crate::domain::PodRef;
 use crate::logs::LogEvent;
 use crate::tui::keys::KeyMap;
 use crate::tui::msg::Msg;
 use crate::tui::panes::logs::Scroll;
+use crate::tui::test_support::{code, ctrl, key, log_time as t, pod, typed};
 use crate::tui::update::update;
-
-fn t(ms: i64) -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 11, 25, 10, 0, 0).unwrap() + chrono::Duration::milliseconds(ms)
-}
-
-fn pod(name: &str) -> PodRef {
-    PodRef {
-        namespace: "kfops".into(),
-        name: name.into(),
-        container: None,
-    }
-}
-
-fn key(c: char) -> Msg {
-    let modifiers = if c.is_ascii_uppercase() {
-        KeyModifiers::SHIFT
-    } else {
-        KeyModifiers::NONE
-    };
-    Msg::Key(KeyEvent {
-        code: KeyCode::Char(c),
-        modifiers,
-        kind: KeyEventKind::Press,
-        state: KeyEventState::NONE,
-    })
-}
-
-fn code(code: KeyCode) -> Msg {
-    Msg::Key(KeyEvent::new(code, KeyModifiers::NONE))
-}
-
-fn ctrl(c: char) -> Msg {
-    Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL))
-}
-
-fn typed(app: &mut App, text: &str) -> Vec<Command> {
-    text.chars().flat_map(|c| update(app, key(c))).collect()
-}
 
 /// Lines `text(i)` of a pod at `t(i * 10 + offset)` for `i` in `from..from + n`.
 fn lines(p: &str, from: usize, n: usize, offset: i64, text: impl Fn(usize) -> String) -> Msg {

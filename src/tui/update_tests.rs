@@ -1,58 +1,14 @@
 //! Reducer tests: state and returned effects, no I/O.
 
-use chrono::{DateTime, TimeZone, Utc};
-use crossterm::event::{
-    KeyCode, KeyEvent, KeyEventKind, KeyEventState, KeyModifiers, MouseButton, MouseEvent,
-    MouseEventKind,
-};
+use chrono::{DateTime, Utc};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
 
 use super::*;
 use crate::backends::error::Service;
 use crate::backends::BackendError;
 use crate::domain::PullRequest;
 use crate::tui::keys::KeyMap;
-
-fn t(min: u32) -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 11, 25, 12, min, 0).unwrap()
-}
-
-fn pr(number: u64) -> PullRequest {
-    PullRequest {
-        project: 0,
-        number,
-        title: format!("PR {number}"),
-        author: "ana".into(),
-        head_ref: format!("feature-{number}"),
-        head_sha: "a".repeat(40),
-        base_ref: "main".into(),
-        behind_by: Some(0),
-        ahead_by: Some(1),
-        mergeable: Some(true),
-        mergeable_state: Some("clean".into()),
-        labels: vec![],
-        updated_at: t(0),
-        last_version_id: None,
-        last_run_id: None,
-    }
-}
-
-fn key(c: char) -> Msg {
-    let modifiers = if c.is_ascii_uppercase() {
-        KeyModifiers::SHIFT
-    } else {
-        KeyModifiers::NONE
-    };
-    Msg::Key(KeyEvent {
-        code: KeyCode::Char(c),
-        modifiers,
-        kind: KeyEventKind::Press,
-        state: KeyEventState::NONE,
-    })
-}
-
-fn code(code: KeyCode) -> Msg {
-    Msg::Key(KeyEvent::new(code, KeyModifiers::NONE))
-}
+use crate::tui::test_support::{code, console_time as t, key, pr, typed};
 
 /// An app that has loaded `n` PRs (#1..=n).
 fn loaded(n: u64) -> App {
@@ -248,9 +204,7 @@ fn help_opens_and_closes_and_quit_quits() {
 fn command_line_parses_chat_syntax_and_reports_errors_in_place() {
     let mut app = loaded(2);
     update(&mut app, key(':'));
-    for c in "/deplyo".chars() {
-        update(&mut app, key(c));
-    }
+    typed(&mut app, "/deplyo");
     update(&mut app, code(KeyCode::Enter));
     match &app.overlay {
         Overlay::Command(line) => assert!(line.error.as_deref().unwrap_or("").contains("/deploy")),
@@ -260,9 +214,7 @@ fn command_line_parses_chat_syntax_and_reports_errors_in_place() {
     assert!(matches!(app.overlay, Overlay::None));
 
     update(&mut app, key(':'));
-    for c in "/deploy --run-id=abc --force".chars() {
-        update(&mut app, key(c));
-    }
+    typed(&mut app, "/deploy --run-id=abc --force");
     let cmds = update(&mut app, code(KeyCode::Enter));
     assert!(cmds.is_empty(), "nothing is sent before the confirmation");
     match &app.overlay {
@@ -307,9 +259,7 @@ fn build_key_starts_one_build_per_pr_and_other_actions_are_not_available_yet() {
     assert!(text.contains("/build is already running on #1"), "{text}");
     // The same through the command line.
     update(&mut app, key(':'));
-    for c in "/build".chars() {
-        update(&mut app, key(c));
-    }
+    typed(&mut app, "/build");
     assert!(update(&mut app, code(KeyCode::Enter)).is_empty());
     // Another PR is free.
     update(&mut app, key('j'));
@@ -320,39 +270,29 @@ fn build_key_starts_one_build_per_pr_and_other_actions_are_not_available_yet() {
         assert!(update(&mut app, key(c)).is_empty());
     }
     app.actions.clear();
-    // /run and /build_run start.
-    assert_eq!(
-        update(&mut app, key('r')),
-        vec![Command::StartAction {
-            project: 0,
-            pr: 1,
-            cmd: ChatCommand::Run
-        }]
-    );
-    app.actions.clear();
-    assert_eq!(
-        update(&mut app, key('B')),
-        vec![Command::StartAction {
-            project: 0,
-            pr: 1,
-            cmd: ChatCommand::BuildRun
-        }]
-    );
-    app.actions.clear();
-    // Staging deploys at once; production asks first and sends nothing before the answer.
-    assert_eq!(
-        update(&mut app, key('s')),
-        vec![Command::StartAction {
-            project: 0,
-            pr: 1,
-            cmd: ChatCommand::Deploy {
-                target: DeployTarget::Staging,
-                run_id: None,
-                force: false
-            }
-        }]
-    );
-    app.actions.clear();
+    // /run and /build_run start, and staging deploys at once.
+    let staging = ChatCommand::Deploy {
+        target: DeployTarget::Staging,
+        run_id: None,
+        force: false,
+    };
+    for (c, cmd) in [
+        ('r', ChatCommand::Run),
+        ('B', ChatCommand::BuildRun),
+        ('s', staging),
+    ] {
+        assert_eq!(
+            update(&mut app, key(c)),
+            vec![Command::StartAction {
+                project: 0,
+                pr: 1,
+                cmd
+            }],
+            "key {c}"
+        );
+        app.actions.clear();
+    }
+    // Production asks first and sends nothing before the answer.
     assert!(update(&mut app, key('d')).is_empty());
     assert!(matches!(app.overlay, Overlay::Deploy(_)));
     assert!(update(&mut app, code(KeyCode::Esc)).is_empty());

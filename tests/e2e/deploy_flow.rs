@@ -1,34 +1,17 @@
 //! Deploy end to end against the simulator with the real clients, one test per Kfops rule.
 
 use kfops_console::backends::kserve::{self, ServiceState};
-use kfops_console::chatops::{read_var, DeployTarget, VAR_RUN_ID};
+use kfops_console::chatops::DeployTarget;
 use kfops_console::config::Config;
 use kfops_console::domain::{LABEL_PRODUCTION, LABEL_STAGING};
-use kfops_console::engine::deploy::{deploy, DeployRequest};
+use kfops_console::engine::deploy::deploy;
 use kfops_console::engine::Backends;
-use kfops_console::sim::{Scenario, Simulator};
 
-use crate::build_flow::{fast_scenario, setup};
-
-/// The run of PR #41 the demo comments name (its last KFOPS_RUN_ID).
-fn last_run(sim: &Simulator, pr: u64) -> String {
-    let comments = sim.github().comments(pr);
-    read_var(comments.iter().map(|c| c.body.as_str()), VAR_RUN_ID).unwrap()
-}
-
-fn fast() -> Scenario {
-    let mut s = fast_scenario();
-    s.kserve.ready_ms = 30;
-    s
-}
-
-fn req(target: DeployTarget, run_id: Option<String>, force: bool) -> DeployRequest {
-    DeployRequest {
-        target,
-        run_id,
-        force,
-    }
-}
+use crate::build_flow::setup;
+use crate::support::deploy::{
+    deploy_quietly, fast, has_label, last_run, no_half_production_deploy, pr_state, request,
+    success_comments,
+};
 
 async fn state(b: &Backends, cfg: &Config, ns: &str) -> ServiceState {
     let obj = kserve::get(&b.cluster, ns, &cfg.deployment.inference_service_name)
@@ -38,25 +21,16 @@ async fn state(b: &Backends, cfg: &Config, ns: &str) -> ServiceState {
     ServiceState::of(&obj)
 }
 
-fn success_comments(sim: &Simulator, pr: u64) -> usize {
-    sim.github()
-        .comments(pr)
-        .iter()
-        .filter(|c| c.body.contains("deployed to"))
-        .count()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn production_refuses_a_pr_behind_its_base_then_deploys_it_with_force() {
     let (sim, cfg, b) = setup(fast()).await;
     let run = last_run(&sim, 41);
     let before = state(&b, &cfg, "production").await;
-    let err = deploy(
+    let err = deploy_quietly(
         &b,
         &cfg,
         42,
-        &req(DeployTarget::Production, Some(run.clone()), false),
-        &|_| {},
+        request(DeployTarget::Production, Some(run.clone()), false),
     )
     .await
     .unwrap_err();
@@ -68,17 +42,13 @@ async fn production_refuses_a_pr_behind_its_base_then_deploys_it_with_force() {
         "nothing deployed"
     );
     assert!(!sim.github().is_merged(42));
-    assert!(!sim
-        .github()
-        .labels_of(42)
-        .contains(&LABEL_PRODUCTION.to_string()));
+    assert!(!has_label(&sim, 42, LABEL_PRODUCTION));
 
-    let out = deploy(
+    let out = deploy_quietly(
         &b,
         &cfg,
         42,
-        &req(DeployTarget::Production, Some(run.clone()), true),
-        &|_| {},
+        request(DeployTarget::Production, Some(run.clone()), true),
     )
     .await
     .unwrap();
@@ -93,37 +63,17 @@ async fn production_refuses_a_pr_behind_its_base_then_deploys_it_with_force() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn staging_moves_the_label_from_the_old_pr_to_the_new_one_and_does_not_merge() {
     let (sim, cfg, b) = setup(fast()).await;
-    assert!(sim
-        .github()
-        .labels_of(44)
-        .contains(&LABEL_STAGING.to_string()));
-    deploy(
-        &b,
-        &cfg,
-        41,
-        &req(DeployTarget::Staging, None, false),
-        &|_| {},
-    )
-    .await
-    .unwrap();
-    assert!(sim
-        .github()
-        .labels_of(41)
-        .contains(&LABEL_STAGING.to_string()));
+    assert!(has_label(&sim, 44, LABEL_STAGING));
+    deploy_quietly(&b, &cfg, 41, request(DeployTarget::Staging, None, false))
+        .await
+        .unwrap();
+    assert!(has_label(&sim, 41, LABEL_STAGING));
     assert!(
-        !sim.github()
-            .labels_of(44)
-            .contains(&LABEL_STAGING.to_string()),
+        !has_label(&sim, 44, LABEL_STAGING),
         "removed from the old PR"
     );
     assert!(!sim.github().is_merged(41), "staging does not merge");
-    assert_eq!(
-        sim.github()
-            .state_of(41)
-            .map(|s| s.as_str().to_string())
-            .as_deref(),
-        Some("open")
-    );
+    assert_eq!(pr_state(&sim, 41).as_deref(), Some("open"));
     let s = state(&b, &cfg, "staging").await;
     assert_eq!(s.run_id, Some(last_run(&sim, 41)));
     assert_eq!(
@@ -146,37 +96,18 @@ async fn staging_moves_the_label_from_the_old_pr_to_the_new_one_and_does_not_mer
 async fn production_merges_and_closes_the_pr_and_takes_the_label_from_the_closed_one() {
     let (sim, cfg, b) = setup(fast()).await;
     assert!(
-        sim.github()
-            .labels_of(40)
-            .contains(&LABEL_PRODUCTION.to_string()),
+        has_label(&sim, 40, LABEL_PRODUCTION),
         "the merged #40 has it"
     );
-    let out = deploy(
-        &b,
-        &cfg,
-        41,
-        &req(DeployTarget::Production, None, false),
-        &|_| {},
-    )
-    .await
-    .unwrap();
+    let out = deploy_quietly(&b, &cfg, 41, request(DeployTarget::Production, None, false))
+        .await
+        .unwrap();
     assert!(out.merge_sha.is_some());
     assert!(sim.github().is_merged(41));
-    assert_eq!(
-        sim.github()
-            .state_of(41)
-            .map(|s| s.as_str().to_string())
-            .as_deref(),
-        Some("closed")
-    );
-    assert!(sim
-        .github()
-        .labels_of(41)
-        .contains(&LABEL_PRODUCTION.to_string()));
+    assert_eq!(pr_state(&sim, 41).as_deref(), Some("closed"));
+    assert!(has_label(&sim, 41, LABEL_PRODUCTION));
     assert!(
-        !sim.github()
-            .labels_of(40)
-            .contains(&LABEL_PRODUCTION.to_string()),
+        !has_label(&sim, 40, LABEL_PRODUCTION),
         "state=all found the closed PR"
     );
     sim.shutdown().await;
@@ -188,15 +119,9 @@ async fn a_failing_sample_request_leaves_traffic_on_the_old_revision_and_moves_n
     scenario.kserve.fail_sample = vec!["churn-model".into()];
     let (sim, cfg, b) = setup(scenario).await;
     let before = state(&b, &cfg, "staging").await;
-    let err = deploy(
-        &b,
-        &cfg,
-        41,
-        &req(DeployTarget::Staging, None, false),
-        &|_| {},
-    )
-    .await
-    .unwrap_err();
+    let err = deploy_quietly(&b, &cfg, 41, request(DeployTarget::Staging, None, false))
+        .await
+        .unwrap_err();
     assert_eq!(err.step, "test the new revision with the sample input");
     assert!(err.message.contains("500"), "{err}");
     let after = state(&b, &cfg, "staging").await;
@@ -208,16 +133,8 @@ async fn a_failing_sample_request_leaves_traffic_on_the_old_revision_and_moves_n
         before.latest_ready.as_ref(),
         "{after:?}"
     );
-    assert!(
-        sim.github()
-            .labels_of(44)
-            .contains(&LABEL_STAGING.to_string()),
-        "label not moved"
-    );
-    assert!(!sim
-        .github()
-        .labels_of(41)
-        .contains(&LABEL_STAGING.to_string()));
+    assert!(has_label(&sim, 44, LABEL_STAGING), "label not moved");
+    assert!(!has_label(&sim, 41, LABEL_STAGING));
     assert_eq!(success_comments(&sim, 41), 0);
     assert!(sim
         .github()
@@ -235,24 +152,15 @@ async fn a_service_that_never_becomes_ready_times_out_with_a_clear_message() {
     scenario.kserve.never_ready = vec!["churn-model".into()];
     let (sim, mut cfg, b) = setup(scenario).await;
     cfg.deployment.ready_timeout_seconds = 1;
-    let err = deploy(
-        &b,
-        &cfg,
-        41,
-        &req(DeployTarget::Staging, None, false),
-        &|_| {},
-    )
-    .await
-    .unwrap_err();
+    let err = deploy_quietly(&b, &cfg, 41, request(DeployTarget::Staging, None, false))
+        .await
+        .unwrap_err();
     assert_eq!(err.step, "wait for the InferenceService to be ready");
     assert!(
         err.message.contains("did not become ready within 1s"),
         "{err}"
     );
-    assert!(!sim
-        .github()
-        .labels_of(41)
-        .contains(&LABEL_STAGING.to_string()));
+    assert!(!has_label(&sim, 41, LABEL_STAGING));
     sim.shutdown().await;
 }
 
@@ -261,36 +169,17 @@ async fn a_merge_refused_with_405_is_reported_and_no_label_moves() {
     let (sim, cfg, b) = setup(fast()).await;
     // #43 is not mergeable (conflicts) and 1 commit behind: forced past the behind check.
     let run = last_run(&sim, 41);
-    let err = deploy(
+    let err = deploy_quietly(
         &b,
         &cfg,
         43,
-        &req(DeployTarget::Production, Some(run), true),
-        &|_| {},
+        request(DeployTarget::Production, Some(run), true),
     )
     .await
     .unwrap_err();
     assert_eq!(err.step, "merge the PR");
     assert!(err.message.contains("405"), "{err}");
-    assert!(!sim.github().is_merged(43));
-    assert_eq!(
-        sim.github()
-            .state_of(43)
-            .map(|s| s.as_str().to_string())
-            .as_deref(),
-        Some("open")
-    );
-    assert!(!sim
-        .github()
-        .labels_of(43)
-        .contains(&LABEL_PRODUCTION.to_string()));
-    assert!(
-        sim.github()
-            .labels_of(40)
-            .contains(&LABEL_PRODUCTION.to_string()),
-        "label stays where it was"
-    );
-    assert_eq!(success_comments(&sim, 43), 0);
+    no_half_production_deploy(&sim, 43);
     sim.shutdown().await;
 }
 
@@ -311,7 +200,7 @@ async fn a_moved_head_refuses_the_merge_with_409() {
         &b,
         &cfg,
         41,
-        &req(DeployTarget::Production, Some(run), false),
+        &request(DeployTarget::Production, Some(run), false),
         &emit,
     )
     .await

@@ -7,26 +7,20 @@ use std::time::Duration;
 use crossterm::event::KeyCode;
 use kfops_console::chatops::DeployTarget;
 use kfops_console::domain::LABEL_STAGING;
-use kfops_console::sim::{Scenario, Simulator};
+use kfops_console::sim::Simulator;
 use kfops_console::tui::app::Overlay;
 use kfops_console::tui::runner::Driver;
-use kfops_console::tui::view;
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 
-use crate::build_flow::fast_scenario;
-use crate::support::console::{code, driver_on, key, select_pr, typed};
+use crate::support::console::{
+    code, driver_on, finish_actions, key, open_run_picker, pick_older_run, screen, select_pr, typed,
+};
+use crate::support::deploy::{fast, has_label};
 
-fn fast() -> Scenario {
-    let mut s = fast_scenario();
-    s.kserve.ready_ms = 30;
-    s
-}
-
+/// The console drawn at the size the dialogs are read at.
 fn dialog_text(driver: &Driver) -> String {
-    let mut terminal = Terminal::new(TestBackend::new(100, 24)).unwrap();
-    terminal.draw(|f| view::draw(f, &driver.app)).unwrap();
-    terminal.backend().to_string()
+    screen(driver, 100, 24)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -132,13 +126,8 @@ async fn d_then_esc_sends_nothing_and_d_on_a_behind_pr_needs_force_typed() {
         .unwrap()
         .text
         .contains("already running"));
-    assert!(
-        driver
-            .run_until(Duration::from_secs(60), |app| app.actions.is_empty())
-            .await
-    );
-    let msg = driver.app.status.message.clone().unwrap();
-    assert!(msg.text.starts_with("✓ /deploy"), "{}", msg.text);
+    let msg = finish_actions(&mut driver).await;
+    assert!(msg.starts_with("✓ /deploy"), "{msg}");
     assert!(sim.github().is_merged(42));
     sim.shutdown().await;
 }
@@ -150,37 +139,17 @@ async fn rollback_deploys_an_earlier_run_chosen_in_the_run_picker() {
         .unwrap();
     let mut driver = driver_on(&sim, 160, 45).await;
     select_pr(&mut driver, 41);
-    driver.handle(key('p'));
-    assert!(
-        driver
-            .run_until(Duration::from_secs(30), |app| app
-                .graph
-                .picker
-                .as_ref()
-                .is_some_and(|p| !p.loading))
-            .await
-    );
-    driver.handle(key('j'));
-    let older = driver.app.graph.picker.as_ref().unwrap().runs[1]
-        .run_id
-        .clone();
+    open_run_picker(&mut driver).await;
+    let older = pick_older_run(&mut driver);
     driver.handle(key('s'));
     assert!(driver.app.actions.contains_key(&(0, 41)));
-    assert!(
-        driver
-            .run_until(Duration::from_secs(60), |app| app.actions.is_empty())
-            .await
-    );
-    let msg = driver.app.status.message.clone().unwrap();
-    assert!(msg.text.starts_with("✓ /staging_deploy"), "{}", msg.text);
+    let msg = finish_actions(&mut driver).await;
+    assert!(msg.starts_with("✓ /staging_deploy"), "{msg}");
     let isvc = sim.kserve().get("staging", "churn-model").unwrap();
     assert_eq!(
         isvc["metadata"]["annotations"]["kfops.io/run-id"],
         older.as_str()
     );
-    assert!(sim
-        .github()
-        .labels_of(41)
-        .contains(&LABEL_STAGING.to_string()));
+    assert!(has_label(&sim, 41, LABEL_STAGING));
     sim.shutdown().await;
 }

@@ -14,7 +14,10 @@ use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 
 use crate::build_flow::fast_scenario;
-use crate::support::console::{code, driver_on, key, screen, select_pr, select_task};
+use crate::support::console::{
+    code, driver_on, finish_actions, key, open_run_picker, pick_older_run, screen, select_pr,
+    select_task,
+};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn focusing_the_graph_shows_the_last_run_and_p_lists_the_prs_runs() {
@@ -87,16 +90,7 @@ async fn focusing_the_graph_shows_the_last_run_and_p_lists_the_prs_runs() {
     assert_eq!(driver.app.graph.visible.len(), before);
 
     // p: the run picker lists the PR's runs with their states, newest first.
-    driver.handle(key('p'));
-    assert!(
-        driver
-            .run_until(Duration::from_secs(30), |app| app
-                .graph
-                .picker
-                .as_ref()
-                .is_some_and(|p| !p.loading))
-            .await
-    );
+    open_run_picker(&mut driver).await;
     let picker = driver.app.graph.picker.clone().unwrap();
     assert!(
         picker.runs.len() >= 2,
@@ -113,10 +107,7 @@ async fn focusing_the_graph_shows_the_last_run_and_p_lists_the_prs_runs() {
         "{text}"
     );
     // Choose the older run.
-    driver.handle(key('j'));
-    let older = driver.app.graph.picker.as_ref().unwrap().runs[1]
-        .run_id
-        .clone();
+    let older = pick_older_run(&mut driver);
     driver.handle(code(KeyCode::Enter));
     assert!(
         driver
@@ -138,13 +129,8 @@ async fn r_runs_the_pr_and_the_graph_follows_it_live_then_enter_opens_a_task_log
     driver.handle(key('r'));
     assert!(driver.app.actions.contains_key(&(0, 44)));
     // The run appears in the graph pane and is followed to its end.
-    assert!(
-        driver
-            .run_until(Duration::from_secs(60), |app| app.actions.is_empty())
-            .await
-    );
-    let msg = driver.app.status.message.clone().unwrap();
-    assert!(msg.text.starts_with("✓ /run on #44"), "{}", msg.text);
+    let msg = finish_actions(&mut driver).await;
+    assert!(msg.starts_with("✓ /run on #44"), "{msg}");
     let run = driver.app.graph.run.clone().expect("the run is shown");
     assert_eq!(run.state, RuntimeState::Succeeded);
     assert!(driver.app.graph.layout.is_some());

@@ -14,6 +14,7 @@ use reqwest::multipart::{Form, Part};
 use reqwest::Method;
 use serde_json::{json, Value};
 
+use crate::support::kfp_api::{self, answer, enc, start, Answer};
 use crate::support::swagger::Swagger;
 
 const DEMO_PIPELINE_ID: &str = "83d5a5f2-d4fe-4523-9488-daddbb4fcc85";
@@ -27,12 +28,6 @@ const HELLO: &str = concat!(
 );
 const PIPELINES: &str = "/apis/v2beta1/pipelines";
 
-async fn start(scenario: Scenario) -> Simulator {
-    Simulator::start("127.0.0.1:0".parse().unwrap(), scenario)
-        .await
-        .unwrap()
-}
-
 fn example() -> Vec<u8> {
     std::fs::read(EXAMPLE).unwrap()
 }
@@ -41,24 +36,12 @@ fn hello() -> Vec<u8> {
     std::fs::read(HELLO).unwrap()
 }
 
-/// A response, read whole; the body must be JSON.
-#[derive(Debug)]
-struct Answer {
-    status: u16,
-    body: Value,
-}
-
 async fn send(method: Method, url: &str, form: Option<Form>) -> Answer {
-    let mut request = reqwest::Client::new().request(method.clone(), url);
+    let mut request = reqwest::Client::new().request(method, url);
     if let Some(form) = form {
         request = request.multipart(form);
     }
-    let response = request.send().await.unwrap();
-    let status = response.status().as_u16();
-    let text = response.text().await.unwrap();
-    let body = serde_json::from_str(&text)
-        .unwrap_or_else(|e| panic!("{method} {url} answered {status} with non-JSON ({e}): {text}"));
-    Answer { status, body }
+    answer(request).await
 }
 
 async fn get(sim: &Simulator, path: &str) -> Answer {
@@ -81,56 +64,10 @@ async fn upload(sim: &Simulator, path_and_query: &str, form: Option<Form>) -> An
     .await
 }
 
-/// URL-encodes a query value.
-fn enc(text: &str) -> String {
-    text.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-                char::from(b).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
-}
-
 /// Checks the answer against the operation's declared response, and that no field of a
-/// resource is empty (protojson omits those).
+/// resource is empty (protojson omits those) outside the pipeline spec.
 fn conforms(spec: &Swagger, method: &str, template: &str, answer: &Answer) {
-    if let Err(e) = spec.check(method, template, answer.status, &answer.body) {
-        panic!("{e}");
-    }
-    no_empty_fields(&answer.body, "");
-}
-
-fn no_empty_fields(value: &Value, at: &str) {
-    let Some(object) = value.as_object() else {
-        return;
-    };
-    for (key, field) in object {
-        let here = format!("{at}/{key}");
-        let empty = match field {
-            Value::Null => true,
-            Value::Bool(b) => !b,
-            Value::String(s) => s.is_empty(),
-            Value::Array(a) => a.is_empty(),
-            Value::Object(o) => o.is_empty(),
-            Value::Number(n) => n.as_f64() == Some(0.0),
-        };
-        assert!(!empty, "{here} is empty; protojson omits empty fields");
-        if key == "pipeline_spec" {
-            continue;
-        }
-        match field {
-            Value::Array(items) => {
-                for (i, item) in items.iter().enumerate() {
-                    no_empty_fields(item, &format!("{here}/{i}"));
-                }
-            }
-            Value::Object(_) => no_empty_fields(field, &here),
-            _ => {}
-        }
-    }
+    kfp_api::conforms(spec, method, template, answer, &["pipeline_spec"]);
 }
 
 /// An upload error: exactly `error_message` and `error_details`, both strings.

@@ -17,6 +17,7 @@ use kfops_console::sim::{Scenario, Simulator};
 use reqwest::Method;
 use serde_json::{json, Map, Value};
 
+use crate::support::kfp_api::{self, answer, enc, start, Answer};
 use crate::support::swagger::Swagger;
 
 const DEMO_PIPELINE_ID: &str = "83d5a5f2-d4fe-4523-9488-daddbb4fcc85";
@@ -46,12 +47,6 @@ fn fast() -> Scenario {
     s
 }
 
-async fn start(scenario: Scenario) -> Simulator {
-    Simulator::start("127.0.0.1:0".parse().unwrap(), scenario)
-        .await
-        .unwrap()
-}
-
 fn direct(sim: &Simulator) -> Kfp {
     Kfp::new(KfpEndpoint::Direct {
         url: sim.kfp_url(),
@@ -77,63 +72,25 @@ fn pipeline_yaml() -> Vec<u8> {
         .into_bytes()
 }
 
-/// A response, read whole; the body must be JSON.
-#[derive(Debug)]
-struct Answer {
-    status: u16,
-    body: Value,
-}
-
 async fn send(sim: &Simulator, method: Method, path: &str, body: Option<Value>) -> Answer {
     let url = format!("{}{path}", sim.kfp_url());
-    let mut request = reqwest::Client::new().request(method.clone(), &url);
+    let mut request = reqwest::Client::new().request(method, &url);
     if let Some(body) = body {
         request = request.json(&body);
     }
-    let response = request.send().await.unwrap();
-    let status = response.status().as_u16();
-    let text = response.text().await.unwrap();
-    let body = serde_json::from_str(&text)
-        .unwrap_or_else(|e| panic!("{method} {url} answered {status} with non-JSON ({e}): {text}"));
-    Answer { status, body }
+    answer(request).await
 }
 
-/// The answer matches the operation's declared response and has no empty field.
+/// The answer matches the operation's declared response and has no empty field outside the
+/// pipeline spec and the run's parameters.
 fn conforms(spec: &Swagger, method: &str, template: &str, answer: &Answer) {
-    if let Err(e) = spec.check(method, template, answer.status, &answer.body) {
-        panic!("{e}");
-    }
-    no_empty_fields(&answer.body, "");
-}
-
-fn no_empty_fields(value: &Value, at: &str) {
-    let Some(object) = value.as_object() else {
-        return;
-    };
-    for (key, field) in object {
-        let here = format!("{at}/{key}");
-        let empty = match field {
-            Value::Null => true,
-            Value::Bool(b) => !b,
-            Value::String(s) => s.is_empty(),
-            Value::Array(a) => a.is_empty(),
-            Value::Object(o) => o.is_empty(),
-            Value::Number(n) => n.as_f64() == Some(0.0),
-        };
-        assert!(!empty, "{here} is empty; protojson omits empty fields");
-        if matches!(key.as_str(), "pipeline_spec" | "parameters") {
-            continue;
-        }
-        match field {
-            Value::Array(items) => {
-                for (i, item) in items.iter().enumerate() {
-                    no_empty_fields(item, &format!("{here}/{i}"));
-                }
-            }
-            Value::Object(_) => no_empty_fields(field, &here),
-            _ => {}
-        }
-    }
+    kfp_api::conforms(
+        spec,
+        method,
+        template,
+        answer,
+        &["pipeline_spec", "parameters"],
+    );
 }
 
 /// A googleRpcStatus error with this HTTP status and gRPC code.
@@ -142,19 +99,6 @@ fn rpc_error(answer: &Answer, status: u16, code: i64, contains: &str) {
     assert_eq!(answer.body["code"], code, "{}", answer.body);
     let message = answer.body["message"].as_str().unwrap();
     assert!(message.contains(contains), "`{contains}` not in: {message}");
-}
-
-/// URL-encodes a query value.
-fn enc(text: &str) -> String {
-    text.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-                char::from(b).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
 }
 
 /// Polls the run until it is in a final state (or the time is up).

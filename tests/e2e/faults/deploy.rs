@@ -1,64 +1,20 @@
 //! Deploys under faults stop at the failing step and leave no half state: no label moved, no
 //! merge, no success comment.
 
-use kfops_console::chatops::{read_var, DeployTarget, VAR_RUN_ID};
-use kfops_console::domain::{LABEL_PRODUCTION, LABEL_STAGING};
-use kfops_console::engine::deploy::{deploy, DeployRequest};
+use kfops_console::chatops::DeployTarget;
+use kfops_console::domain::LABEL_STAGING;
+use kfops_console::engine::deploy::DeployRequest;
 use kfops_console::sim::faults::{Fault, SimService};
-use kfops_console::sim::{Scenario, Simulator};
 
 use super::{requests_to, rule};
-use crate::build_flow::{fast_scenario, setup};
+use crate::build_flow::setup;
+use crate::support::deploy::{
+    deploy_quietly, fast, has_label, last_run, no_half_production_deploy, request,
+};
 
-fn fast() -> Scenario {
-    let mut s = fast_scenario();
-    s.kserve.ready_ms = 30;
-    s
-}
-
-fn last_run(sim: &Simulator, pr: u64) -> String {
-    let comments = sim.github().comments(pr);
-    read_var(comments.iter().map(|c| c.body.as_str()), VAR_RUN_ID).unwrap()
-}
-
+/// A production deploy of the run, not forced.
 fn production(run: String) -> DeployRequest {
-    DeployRequest {
-        target: DeployTarget::Production,
-        run_id: Some(run),
-        force: false,
-    }
-}
-
-fn success_comments(sim: &Simulator, pr: u64) -> usize {
-    sim.github()
-        .comments(pr)
-        .iter()
-        .filter(|c| c.body.contains("deployed to"))
-        .count()
-}
-
-/// Nothing of a production deploy of #41 reached GitHub: open, unmerged, no label moved, no
-/// success comment.
-fn no_half_state(sim: &Simulator) {
-    assert!(!sim.github().is_merged(41));
-    assert_eq!(
-        sim.github()
-            .state_of(41)
-            .map(|s| s.as_str().to_string())
-            .as_deref(),
-        Some("open")
-    );
-    assert!(!sim
-        .github()
-        .labels_of(41)
-        .contains(&LABEL_PRODUCTION.to_string()));
-    assert!(
-        sim.github()
-            .labels_of(40)
-            .contains(&LABEL_PRODUCTION.to_string()),
-        "the label stays where it was"
-    );
-    assert_eq!(success_comments(sim, 41), 0);
+    request(DeployTarget::Production, Some(run), false)
 }
 
 async fn merge_refused(status: u16) {
@@ -76,12 +32,12 @@ async fn merge_refused(status: u16) {
         ))
         .unwrap();
     let run = last_run(&sim, 41);
-    let err = deploy(&b, &cfg, 41, &production(run), &|_| {})
+    let err = deploy_quietly(&b, &cfg, 41, production(run))
         .await
         .unwrap_err();
     assert_eq!(err.step, "merge the PR");
     assert!(err.message.contains(&status.to_string()), "{err}");
-    no_half_state(&sim);
+    no_half_production_deploy(&sim, 41);
     assert_eq!(
         requests_to(&sim, "PUT", "/merge").len(),
         1,
@@ -124,11 +80,11 @@ async fn a_service_never_ready_by_fault_stops_the_deploy_before_the_merge() {
         .unwrap();
     cfg.deployment.ready_timeout_seconds = 1;
     let run = last_run(&sim, 41);
-    let err = deploy(&b, &cfg, 41, &production(run), &|_| {})
+    let err = deploy_quietly(&b, &cfg, 41, production(run))
         .await
         .unwrap_err();
     assert_eq!(err.step, "wait for the InferenceService to be ready");
-    no_half_state(&sim);
+    no_half_production_deploy(&sim, 41);
     assert!(requests_to(&sim, "PUT", "/merge").is_empty());
     sim.shutdown().await;
 }
@@ -153,29 +109,13 @@ async fn a_rate_limited_deploy_comment_stops_before_the_label_and_says_when_to_r
             },
         ))
         .unwrap();
-    let err = deploy(
-        &b,
-        &cfg,
-        41,
-        &DeployRequest {
-            target: DeployTarget::Staging,
-            run_id: None,
-            force: false,
-        },
-        &|_| {},
-    )
-    .await
-    .unwrap_err();
+    let err = deploy_quietly(&b, &cfg, 41, request(DeployTarget::Staging, None, false))
+        .await
+        .unwrap_err();
     assert_eq!(err.step, "post the deploy comment");
     assert!(err.message.contains("try again after"), "{err}");
-    assert!(!sim
-        .github()
-        .labels_of(41)
-        .contains(&LABEL_STAGING.to_string()));
-    assert!(sim
-        .github()
-        .labels_of(44)
-        .contains(&LABEL_STAGING.to_string()));
+    assert!(!has_label(&sim, 41, LABEL_STAGING));
+    assert!(has_label(&sim, 44, LABEL_STAGING));
     // The deploy comment and the failure comment: each sent once, neither retried.
     assert_eq!(requests_to(&sim, "POST", "/issues/41/comments").len(), 2);
     sim.shutdown().await;

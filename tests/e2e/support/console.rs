@@ -7,6 +7,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use kfops_console::config::Config;
 use kfops_console::launch;
 use kfops_console::sim::Simulator;
+use kfops_console::tui::app::App;
 use kfops_console::tui::runner::Driver;
 use kfops_console::tui::{view, Msg};
 use ratatui::backend::TestBackend;
@@ -106,4 +107,36 @@ pub fn select_pr(driver: &mut Driver, number: u64) {
         driver.handle(key('j'));
     }
     assert_eq!(driver.app.prs.selected_pr().map(|p| p.number), Some(number));
+}
+
+/// Opens the run picker of the selected PR (`p`) and waits until it has loaded its runs.
+pub async fn open_run_picker(driver: &mut Driver) {
+    driver.handle(key('p'));
+    let loaded = |app: &App| app.graph.picker.as_ref().is_some_and(|p| !p.loading);
+    let in_time = driver.run_until(Duration::from_secs(30), loaded).await;
+    assert!(in_time, "the run picker did not load");
+}
+
+/// Moves the open run picker to its second (older) run and returns that run's id.
+pub fn pick_older_run(driver: &mut Driver) -> String {
+    driver.handle(key('j'));
+    let picker = driver.app.graph.picker.as_ref().expect("the run picker");
+    picker.runs[1].run_id.clone()
+}
+
+/// Waits (up to 60 s) until no action runs any more and returns the status line left.
+pub async fn finish_actions(driver: &mut Driver) -> String {
+    assert!(
+        driver
+            .run_until(Duration::from_secs(60), |app| app.actions.is_empty())
+            .await,
+        "the actions did not end"
+    );
+    driver
+        .app
+        .status
+        .message
+        .clone()
+        .expect("a status message")
+        .text
 }

@@ -3,8 +3,11 @@
 #![allow(dead_code)]
 
 pub mod console;
+pub mod deploy;
+pub mod kfp_api;
 pub mod openapi;
 pub mod printer;
+pub mod schema;
 pub mod swagger;
 
 /// The `kfops` binary as a child process, without a `$KFOPS_PROJECT` the test run itself may
