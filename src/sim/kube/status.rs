@@ -127,10 +127,23 @@ impl KubeError {
 
     /// 415 for a body that is not JSON.
     pub fn unsupported_media_type(content_type: &str) -> Self {
+        Self::unsupported(content_type, "application/json, application/yaml")
+    }
+
+    /// 415 for a PATCH body of a type the API server does not patch with.
+    pub fn unsupported_patch_type(content_type: &str) -> Self {
+        Self::unsupported(
+            content_type,
+            "application/json-patch+json, application/merge-patch+json, \
+             application/apply-patch+yaml",
+        )
+    }
+
+    fn unsupported(content_type: &str, accepted: &str) -> Self {
         Self::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "UnsupportedMediaType",
-            format!("the body of the request was in an unknown format - accepted media types include: application/json, application/yaml (got {content_type:?})"),
+            format!("the body of the request was in an unknown format - accepted media types include: {accepted} (got {content_type:?})"),
             None,
         )
     }
