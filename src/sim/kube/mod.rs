@@ -39,6 +39,7 @@ use k8s_openapi::api::core::v1::Pod;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use k8s_openapi::jiff::Timestamp;
 
+pub(crate) use self::admission::name_suffix;
 pub use self::events::{Event, EventType};
 pub use self::kaniko::{KanikoBuild, KanikoProgram};
 pub use self::kaniko_output::BUILD_ERROR;
