@@ -6,7 +6,7 @@ use std::convert::Infallible;
 use axum::body::{Body, Bytes};
 use axum::extract::{FromRequestParts, Query};
 use axum::http::request::Parts;
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use futures::stream;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{Status, StatusCause, StatusDetails};
@@ -123,6 +123,19 @@ impl KubeError {
             "the server does not allow this method on the requested resource".to_owned(),
             Some(StatusDetails::default()),
         )
+    }
+
+    /// 415 unless the request body is JSON (or says nothing of its type).
+    pub fn require_json(headers: &HeaderMap) -> Result<(), Self> {
+        let content_type = headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        let media = content_type.split(';').next().unwrap_or_default().trim();
+        if !media.is_empty() && media != "application/json" {
+            return Err(KubeError::unsupported_media_type(content_type));
+        }
+        Ok(())
     }
 
     /// 415 for a body that is not JSON.
