@@ -2,12 +2,12 @@
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::StatusCode;
 use axum::response::Response;
-use chrono::{DateTime, Utc};
 use serde_json::Value;
 
-use super::http::{find_pull, json_response, paginate, ApiError, Req};
+use super::http::{created, find_pull, paginate, ApiError, Req};
+use super::list_params;
 use super::render::Render;
 use super::GithubHandle;
 
@@ -21,11 +21,7 @@ pub async fn list_comments(
     Path((owner, repo, number)): Path<(String, String, String)>,
     req: Req,
 ) -> Result<Response, ApiError> {
-    // GitHub ignores a `since` it cannot read rather than failing the request.
-    let since = req
-        .param("since")
-        .and_then(|v| DateTime::parse_from_rfc3339(v).ok())
-        .map(|t| t.with_timezone(&Utc));
+    let since = list_params::since(&req);
     gh.read(|s| {
         let number = find_pull(s, &owner, &repo, &number, LIST_COMMENTS_DOC)?;
         let comments: Vec<_> = s
@@ -51,16 +47,7 @@ pub async fn create_comment(
         let comment = s
             .add_comment(number, &viewer, &text)
             .ok_or_else(|| ApiError::not_found(CREATE_COMMENT_DOC))?;
-        let value = Render::new(s, req.api()).comment(&comment);
-        let mut response = json_response(StatusCode::CREATED, &value);
-        if let Some(location) = value
-            .get("url")
-            .and_then(Value::as_str)
-            .and_then(|u| HeaderValue::from_str(u).ok())
-        {
-            response.headers_mut().insert(header::LOCATION, location);
-        }
-        Ok(response)
+        Ok(created(&Render::new(s, req.api()).comment(&comment)))
     })
 }
 

@@ -129,6 +129,19 @@ pub fn json_response(status: StatusCode, body: &Value) -> Response {
     response
 }
 
+/// 201 with what a request created and its `Location` (the object's `url`).
+pub fn created(value: &Value) -> Response {
+    let mut response = json_response(StatusCode::CREATED, value);
+    if let Some(location) = value
+        .get("url")
+        .and_then(Value::as_str)
+        .and_then(|u| HeaderValue::from_str(u).ok())
+    {
+        response.headers_mut().insert(header::LOCATION, location);
+    }
+    response
+}
+
 /// What a handler needs to know about the request beyond its path parameters.
 #[derive(Debug, Clone)]
 pub struct Req {

@@ -6,10 +6,10 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use chrono::{DateTime, Utc};
 use serde_json::{json, Map, Value};
 
 use super::http::{check_repo, find_pull, json_body, json_response, paginate, ApiError, Req};
+use super::list_params;
 use super::render::{time, Render};
 use super::state::{now_secs, Pull};
 use super::GithubHandle;
@@ -94,28 +94,15 @@ pub async fn list(
     req: Req,
 ) -> Result<Response, ApiError> {
     let invalid = |field: &str| ApiError::invalid_field("Issue", field, "invalid", LIST_DOC);
-    let wanted_state = match req.param("state").unwrap_or("open") {
-        "open" => Some(PullStatus::Open),
-        "closed" => Some(PullStatus::Closed),
-        "all" => None,
-        _ => return Err(invalid("state")),
-    };
+    let wanted_state = list_params::state(&req, invalid)?;
     let sort = match req.param("sort").unwrap_or("created") {
         "created" => Sort::Created,
         "updated" => Sort::Updated,
         "comments" => Sort::Comments,
         _ => return Err(invalid("sort")),
     };
-    let descending = match req.param("direction").unwrap_or("desc") {
-        "desc" => true,
-        "asc" => false,
-        _ => return Err(invalid("direction")),
-    };
-    // GitHub ignores a `since` it cannot read.
-    let since = req
-        .param("since")
-        .and_then(|v| DateTime::parse_from_rfc3339(v).ok())
-        .map(|t| t.with_timezone(&Utc));
+    let descending = list_params::descending(&req, true, invalid)?;
+    let since = list_params::since(&req);
     let labels: Vec<&str> = req
         .param("labels")
         .map(|l| {
@@ -146,18 +133,10 @@ pub async fn list(
             .filter(|p| since.is_none_or(|t| p.updated_at >= t))
             .collect();
         let comments = |p: &Pull| s.comments_of(p.number).count();
-        pulls.sort_by(|a, b| {
-            let order = match sort {
-                Sort::Created => a.created_at.cmp(&b.created_at),
-                Sort::Updated => a.updated_at.cmp(&b.updated_at),
-                Sort::Comments => comments(a).cmp(&comments(b)),
-            };
-            let order = order.then(a.number.cmp(&b.number));
-            if descending {
-                order.reverse()
-            } else {
-                order
-            }
+        list_params::sort_pulls(&mut pulls, descending, |a, b| match sort {
+            Sort::Created => a.created_at.cmp(&b.created_at),
+            Sort::Updated => a.updated_at.cmp(&b.updated_at),
+            Sort::Comments => comments(a).cmp(&comments(b)),
         });
         let render = Render::new(s, req.api());
         Ok(paginate(pulls, &req, 30).into_response(|p| render.issue(p, false)))

@@ -3,11 +3,13 @@
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::Value;
 
-use super::http::{check_repo, json_body, json_response, no_content, paginate, ApiError, Req};
+use super::http::{
+    check_repo, created, json_body, json_response, no_content, paginate, ApiError, Req,
+};
 use super::render::Render;
 use super::state::{GithubState, Label};
 use super::GithubHandle;
@@ -138,16 +140,7 @@ pub async fn create(
         }
         let color = fields.color.unwrap_or_else(|| DEFAULT_COLOR.to_owned());
         let label = s.create_label(&name, &color, fields.description.as_deref());
-        let value = Render::new(s, req.api()).label(&label);
-        let mut response = json_response(StatusCode::CREATED, &value);
-        if let Some(location) = value
-            .get("url")
-            .and_then(Value::as_str)
-            .and_then(|u| HeaderValue::from_str(u).ok())
-        {
-            response.headers_mut().insert(header::LOCATION, location);
-        }
-        Ok(response)
+        Ok(created(&Render::new(s, req.api()).label(&label)))
     })
 }
 

@@ -11,6 +11,7 @@ mod http;
 mod issue_labels;
 mod issues;
 mod labels;
+mod list_params;
 mod merge;
 mod pulls;
 mod render;

@@ -7,7 +7,8 @@ use axum::response::Response;
 use chrono::{Duration, Utc};
 use serde_json::Value;
 
-use super::http::{find_pull, json_body, json_response, paginate, ApiError, Req, DOCS};
+use super::http::{check_repo, find_pull, json_body, json_response, paginate, ApiError, Req};
+use super::list_params;
 use super::render::Render;
 use super::state::{now_secs, Pull};
 use super::GithubHandle;
@@ -33,12 +34,7 @@ pub async fn list(
     req: Req,
 ) -> Result<Response, ApiError> {
     let invalid = |field: &str| ApiError::invalid_field("PullRequest", field, "invalid", LIST_DOC);
-    let wanted_state = match req.param("state").unwrap_or("open") {
-        "open" => Some(PullStatus::Open),
-        "closed" => Some(PullStatus::Closed),
-        "all" => None,
-        _ => return Err(invalid("state")),
-    };
+    let wanted_state = list_params::state(&req, invalid)?;
     let sort = match req.param("sort").unwrap_or("created") {
         "created" => Sort::Created,
         "updated" => Sort::Updated,
@@ -47,16 +43,9 @@ pub async fn list(
         _ => return Err(invalid("sort")),
     };
     // GitHub: "desc when sort is created or sort is not specified, otherwise asc".
-    let descending = match req.param("direction") {
-        None => sort == Sort::Created,
-        Some("desc") => true,
-        Some("asc") => false,
-        Some(_) => return Err(invalid("direction")),
-    };
+    let descending = list_params::descending(&req, sort == Sort::Created, invalid)?;
     gh.read(|s| {
-        if !s.is_repo(&owner, &repo) {
-            return Err(ApiError::not_found(DOCS));
-        }
+        check_repo(s, &owner, &repo)?;
         // `head` is `user:ref-name`; a bare ref is accepted too.
         let head = req.param("head").map(|h| match h.split_once(':') {
             Some((user, name)) => (Some(user), name),
@@ -80,18 +69,10 @@ pub async fn list(
             })
             .collect();
         let comments = |p: &Pull| s.comments_of(p.number).count();
-        pulls.sort_by(|a, b| {
-            let order = match sort {
-                Sort::Created | Sort::LongRunning => a.created_at.cmp(&b.created_at),
-                Sort::Updated => a.updated_at.cmp(&b.updated_at),
-                Sort::Popularity => comments(a).cmp(&comments(b)),
-            };
-            let order = order.then(a.number.cmp(&b.number));
-            if descending {
-                order.reverse()
-            } else {
-                order
-            }
+        list_params::sort_pulls(&mut pulls, descending, |a, b| match sort {
+            Sort::Created | Sort::LongRunning => a.created_at.cmp(&b.created_at),
+            Sort::Updated => a.updated_at.cmp(&b.updated_at),
+            Sort::Popularity => comments(a).cmp(&comments(b)),
         });
         let render = Render::new(s, req.api());
         Ok(paginate(pulls, &req, 30).into_response(|p| render.pull_simple(p)))
@@ -105,13 +86,10 @@ pub async fn get(
     req: Req,
 ) -> Result<Response, ApiError> {
     gh.read(|s| {
-        if !s.is_repo(&owner, &repo) {
-            return Err(ApiError::not_found(DOCS));
-        }
-        let pull = number
-            .parse::<u64>()
-            .ok()
-            .and_then(|n| s.pulls.get(&n))
+        let number = find_pull(s, &owner, &repo, &number, GET_DOC)?;
+        let pull = s
+            .pulls
+            .get(&number)
             .ok_or_else(|| ApiError::not_found(GET_DOC))?;
         let body = Render::new(s, req.api()).pull_full(pull);
         Ok(json_response(StatusCode::OK, &body))

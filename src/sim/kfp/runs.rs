@@ -21,8 +21,6 @@ use super::plan::Plan;
 pub const DEFAULT_PROFILE_NAMESPACE: &str = "kubeflow-user-example-com";
 /// Service account of runs that name none (Kubeflow's profile default).
 const DEFAULT_SERVICE_ACCOUNT: &str = "default-editor";
-/// Letters of generated workflow name suffixes (no vowels, like Kubernetes').
-const SUFFIX_ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
 
 /// How runs execute; tests set tiny times.
 #[derive(Debug, Clone, PartialEq)]
@@ -333,17 +331,6 @@ impl RunsState {
 fn workflow_name(pipeline: &str, run_id: &str) -> String {
     let base: String = pipeline.chars().take(40).collect();
     let base = base.trim_end_matches('-');
-    let seed = crate::sim::github::fake_sha(run_id);
-    let suffix: String = seed
-        .as_bytes()
-        .chunks(2)
-        .take(5)
-        .map(|pair| {
-            let n = pair
-                .iter()
-                .fold(0usize, |acc, b| acc * 16 + usize::from(*b));
-            char::from(SUFFIX_ALPHABET[n % SUFFIX_ALPHABET.len()])
-        })
-        .collect();
+    let suffix = crate::sim::kube::name_suffix(run_id);
     format!("{base}-{suffix}")
 }

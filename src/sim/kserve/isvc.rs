@@ -8,8 +8,8 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
+use axum::Extension;
 use chrono::Utc;
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::Status;
 use serde_json::{json, Value};
 
 pub use super::admit::{
@@ -140,13 +140,15 @@ pub async fn create(
     Ok(json(StatusCode::CREATED, &created))
 }
 
-async fn replace_part(
-    kserve: KserveHandle,
-    (namespace, name): (String, String),
+/// `PUT .../inferenceservices/{name}` and `.../status` (the route says which [`Part`]): 200,
+/// or 409 on a stale resourceVersion.
+pub async fn replace(
+    State(kserve): State<KserveHandle>,
+    Extension(part): Extension<Part>,
+    Path((namespace, name)): Path<(String, String)>,
     params: Params,
     headers: HeaderMap,
     body: Bytes,
-    part: Part,
 ) -> Result<Response, KubeError> {
     let object = object_body(&headers, &body)?;
     let written = kserve.write(&namespace, &name, part, dry_run(&params), |current| {
@@ -155,36 +157,22 @@ async fn replace_part(
     Ok(json(StatusCode::OK, &written))
 }
 
-async fn patch_part(
-    kserve: KserveHandle,
-    (namespace, name): (String, String),
+/// `PATCH .../inferenceservices/{name}` and `.../status` (the route says which [`Part`]):
+/// merge, JSON or apply patches.
+pub async fn patch(
+    State(kserve): State<KserveHandle>,
+    Extension(part): Extension<Part>,
+    Path((namespace, name)): Path<(String, String)>,
     params: Params,
     headers: HeaderMap,
     body: Bytes,
-    part: Part,
 ) -> Result<Response, KubeError> {
     let media = media_type(&headers);
     let dry = dry_run(&params);
-    let patched = |current: &Value, change: &Value| -> Result<Value, KubeError> {
-        match media.as_str() {
-            "application/json-patch+json" => {
-                patch::json_patch(current, change).map_err(|e| admit::invalid_patch(&name, &e))
-            }
-            _ => {
-                let mut out = current.clone();
-                patch::merge(&mut out, change);
-                Ok(out)
-            }
-        }
-    };
-    match media.as_str() {
+    let change = match media.as_str() {
         "application/merge-patch+json" | "application/json-patch+json" => {
-            let change: Value = serde_json::from_slice(&body)
-                .map_err(|e| KubeError::bad_request(format!("error decoding patch: {e}")))?;
-            let written = kserve.write(&namespace, &name, part, dry, |current| {
-                admit_update(current, patched(current, &change)?, part, false)
-            })?;
-            Ok(json(StatusCode::OK, &written))
+            serde_json::from_slice(&body)
+                .map_err(|e| KubeError::bad_request(format!("error decoding patch: {e}")))?
         }
         "application/apply-patch+yaml" => {
             // Server-side apply, simplified: create when absent, else merge the fields given.
@@ -195,70 +183,26 @@ async fn patch_part(
                 let created = kserve.create_object(&namespace, object, dry)?;
                 return Ok(json(StatusCode::CREATED, &created));
             }
-            let written = kserve.write(&namespace, &name, part, dry, |current| {
-                admit_update(current, patched(current, &change)?, part, false)
-            })?;
-            Ok(json(StatusCode::OK, &written))
+            change
         }
-        _ => Err(KubeError {
-            code: StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            status: Box::new(Status {
-                code: Some(415),
-                message: Some(format!(
-                    "the body of the request was in an unknown format - accepted media types \
-                     include: application/json-patch+json, application/merge-patch+json, \
-                     application/apply-patch+yaml (got {media:?})"
-                )),
-                reason: Some("UnsupportedMediaType".to_owned()),
-                status: Some("Failure".to_owned()),
-                ..Default::default()
-            }),
-        }),
-    }
-}
-
-/// `PUT .../inferenceservices/{name}`: 200, or 409 on a stale resourceVersion.
-pub async fn replace(
-    State(kserve): State<KserveHandle>,
-    Path(path): Path<(String, String)>,
-    params: Params,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Result<Response, KubeError> {
-    replace_part(kserve, path, params, headers, body, Part::Main).await
-}
-
-/// `PUT .../inferenceservices/{name}/status`.
-pub async fn replace_status(
-    State(kserve): State<KserveHandle>,
-    Path(path): Path<(String, String)>,
-    params: Params,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Result<Response, KubeError> {
-    replace_part(kserve, path, params, headers, body, Part::Status).await
-}
-
-/// `PATCH .../inferenceservices/{name}`.
-pub async fn patch(
-    State(kserve): State<KserveHandle>,
-    Path(path): Path<(String, String)>,
-    params: Params,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Result<Response, KubeError> {
-    patch_part(kserve, path, params, headers, body, Part::Main).await
-}
-
-/// `PATCH .../inferenceservices/{name}/status`.
-pub async fn patch_status(
-    State(kserve): State<KserveHandle>,
-    Path(path): Path<(String, String)>,
-    params: Params,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Result<Response, KubeError> {
-    patch_part(kserve, path, params, headers, body, Part::Status).await
+        _ => return Err(KubeError::unsupported_patch_type(&media)),
+    };
+    let patched = |current: &Value| -> Result<Value, KubeError> {
+        match media.as_str() {
+            "application/json-patch+json" => {
+                patch::json_patch(current, &change).map_err(|e| admit::invalid_patch(&name, &e))
+            }
+            _ => {
+                let mut out = current.clone();
+                patch::merge(&mut out, &change);
+                Ok(out)
+            }
+        }
+    };
+    let written = kserve.write(&namespace, &name, part, dry, |current| {
+        admit_update(current, patched(current)?, part, false)
+    })?;
+    Ok(json(StatusCode::OK, &written))
 }
 
 /// `DELETE .../inferenceservices/{name}`: deleted at once; 200 with the object.

@@ -30,7 +30,7 @@ use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use axum::routing::{any, get};
-use axum::Router;
+use axum::{Extension, Router};
 use serde_json::Value;
 
 pub use self::isvc::Part;
@@ -229,14 +229,16 @@ pub fn router(handle: KserveHandle) -> Router {
                 .put(isvc::replace)
                 .patch(isvc::patch)
                 .delete(isvc::delete)
-                .fallback(isvc::not_allowed),
+                .fallback(isvc::not_allowed)
+                .layer(Extension(Part::Main)),
         )
         .route(
             &format!("{ns}/{{name}}/status"),
             get(isvc::get)
-                .put(isvc::replace_status)
-                .patch(isvc::patch_status)
-                .fallback(isvc::not_allowed),
+                .put(isvc::replace)
+                .patch(isvc::patch)
+                .fallback(isvc::not_allowed)
+                .layer(Extension(Part::Status)),
         )
         .route("/kserve/{namespace}/{name}/{*rest}", any(predictor::serve))
         .with_state(handle)

@@ -1,24 +1,18 @@
 //! The InferenceServices the simulated API server stores (as JSON, like a CRD's objects),
 //! each with its rollout and the sample requests its predictor answered; the
-//! resourceVersion counter and the window of recent events a watch can resume from.
+//! resourceVersion counter and the window of recent events a watch can resume from (the
+//! Kubernetes simulator's [`EventWindow`]).
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::BTreeMap;
 
 use serde_json::Value;
 
 use super::rollout::Rollout;
+use crate::sim::kube::events::{Event, EventWindow};
 use crate::sim::kube::{EventType, KubeError};
 
-/// One change to an InferenceService; every change has its own resourceVersion.
-#[derive(Debug, Clone, PartialEq)]
-pub struct IsvcEvent {
-    pub event: EventType,
-    pub resource_version: u64,
-    /// The object after the change (as it was deleted, for DELETED).
-    pub object: Value,
-    /// The object before the change; `None` for ADDED.
-    pub previous: Option<Value>,
-}
+/// One change to an InferenceService.
+pub type IsvcEvent = Event<Value>;
 
 /// An InferenceService and what the simulation keeps beside it.
 #[derive(Debug, Clone)]
@@ -35,10 +29,7 @@ pub struct Entry {
 #[derive(Debug, Clone)]
 pub struct KserveState {
     entries: BTreeMap<(String, String), Entry>,
-    rv: u64,
-    events: VecDeque<IsvcEvent>,
-    window: usize,
-    compacted: u64,
+    events: EventWindow<Value>,
     serial: u64,
     /// Names (`ns/name`, `name` or a revision name) whose revisions never become Ready.
     pub never_ready: Vec<String>,
@@ -69,19 +60,11 @@ impl KserveState {
     pub fn new(window: usize, never_ready: Vec<String>, fail_sample: Vec<String>) -> KserveState {
         KserveState {
             entries: BTreeMap::new(),
-            rv: 0,
-            events: VecDeque::new(),
-            window: window.max(1),
-            compacted: 0,
+            events: EventWindow::new(window),
             serial: 0,
             never_ready,
             fail_sample,
         }
-    }
-
-    fn bump(&mut self) -> u64 {
-        self.rv += 1;
-        self.rv
     }
 
     /// A fresh number for uids and generated names.
@@ -92,7 +75,7 @@ impl KserveState {
 
     /// The resourceVersion of the last change.
     pub fn resource_version(&self) -> u64 {
-        self.rv
+        self.events.resource_version()
     }
 
     /// InferenceServices of one namespace (`None`: of all), by namespace and name.
@@ -120,7 +103,7 @@ impl KserveState {
         if self.entries.contains_key(&k) {
             return Err(super::isvc::already_exists(&name));
         }
-        let rv = self.bump();
+        let rv = self.events.bump();
         object["metadata"]["resourceVersion"] = Value::String(rv.to_string());
         let entry = Entry {
             object: object.clone(),
@@ -129,7 +112,8 @@ impl KserveState {
             routed: 0,
         };
         self.entries.insert(k, entry);
-        self.record(EventType::Added, rv, object.clone(), None);
+        self.events
+            .record(EventType::Added, rv, object.clone(), None);
         Ok(object)
     }
 
@@ -151,13 +135,14 @@ impl KserveState {
             }
             return Some(previous);
         }
-        let rv = self.bump();
+        let rv = self.events.bump();
         object["metadata"]["resourceVersion"] = Value::String(rv.to_string());
         if let Some(entry) = self.entries.get_mut(&key(namespace, name)) {
             entry.object = object.clone();
             entry.rollout = rollout;
         }
-        self.record(EventType::Modified, rv, object.clone(), Some(previous));
+        self.events
+            .record(EventType::Modified, rv, object.clone(), Some(previous));
         Some(object)
     }
 
@@ -166,40 +151,16 @@ impl KserveState {
         let entry = self.entries.remove(&key(namespace, name))?;
         let previous = entry.object;
         let mut object = previous.clone();
-        let rv = self.bump();
+        let rv = self.events.bump();
         object["metadata"]["resourceVersion"] = Value::String(rv.to_string());
-        self.record(EventType::Deleted, rv, object.clone(), Some(previous));
+        self.events
+            .record(EventType::Deleted, rv, object.clone(), Some(previous));
         Some(object)
-    }
-
-    fn record(&mut self, event: EventType, rv: u64, object: Value, previous: Option<Value>) {
-        self.events.push_back(IsvcEvent {
-            event,
-            resource_version: rv,
-            object,
-            previous,
-        });
-        while self.events.len() > self.window {
-            if let Some(old) = self.events.pop_front() {
-                self.compacted = old.resource_version;
-            }
-        }
     }
 
     /// Events after resourceVersion `after`, oldest first; 410 Expired when some of them
     /// have left the window.
     pub fn events_after(&self, after: u64) -> Result<Vec<IsvcEvent>, KubeError> {
-        if after < self.compacted {
-            return Err(KubeError::expired(format!(
-                "too old resource version: {after} ({})",
-                self.compacted + 1
-            )));
-        }
-        Ok(self
-            .events
-            .iter()
-            .filter(|e| e.resource_version > after)
-            .cloned()
-            .collect())
+        self.events.after(after)
     }
 }

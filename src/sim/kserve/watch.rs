@@ -11,11 +11,10 @@ use chrono::Utc;
 use serde_json::{json, Value};
 
 use super::isvc::{API_VERSION, KIND};
-use super::store::IsvcEvent;
 use super::{table, KserveHandle};
 use crate::sim::kube::select::Selector;
 use crate::sim::kube::status::{streaming, KubeError, Params};
-use crate::sim::kube::watch::{line, stream, Feed, WatchOptions};
+use crate::sim::kube::watch::{changes_seen, line, stream, Feed, WatchOptions};
 
 fn event_line(kind: &str, object: &Value, as_table: bool) -> Bytes {
     if as_table {
@@ -23,25 +22,6 @@ fn event_line(kind: &str, object: &Value, as_table: bool) -> Bytes {
         return line(&json!({"type": kind, "object": rows}));
     }
     line(&json!({"type": kind, "object": object}))
-}
-
-/// What a watcher with these selectors sees of one change, if anything.
-fn visible<'a>(
-    event: &'a IsvcEvent,
-    namespace: Option<&str>,
-    selector: &Selector,
-) -> Option<(&'static str, &'a Value)> {
-    let in_namespace = |o: &Value| namespace.is_none_or(|ns| o["metadata"]["namespace"] == ns);
-    if !in_namespace(&event.object) {
-        return None;
-    }
-    let now = selector.matches_object(&event.object);
-    let before = event
-        .previous
-        .as_ref()
-        .is_some_and(|o| selector.matches_object(o));
-    let kind = crate::sim::kube::watch::event_kind(event.event, before, now)?;
-    Some((kind, &event.object))
 }
 
 /// Starts a watch of the InferenceServices of `namespace` (`None`: all namespaces).
@@ -74,18 +54,17 @@ pub fn isvcs(
         bookmark_every: Duration::from_millis(kserve.bookmark_ms()),
     };
     let poll = move |cursor: u64| {
-        let events = kserve
-            .read(|s| s.events_after(cursor))
-            .map_err(|e| e.status)?;
-        let mut after = cursor;
-        let mut lines = Vec::new();
-        for event in &events {
-            after = after.max(event.resource_version);
-            if let Some((kind, object)) = visible(event, namespace.as_deref(), &selector) {
-                lines.push(event_line(kind, object, as_table));
-            }
-        }
-        Ok((after, lines))
+        changes_seen(
+            kserve.read(|s| s.events_after(cursor)),
+            cursor,
+            |o: &Value| {
+                namespace
+                    .as_deref()
+                    .is_none_or(|ns| o["metadata"]["namespace"] == ns)
+            },
+            |o| selector.matches_object(o),
+            |kind, o| event_line(kind, o, as_table),
+        )
     };
     let (tx, response) = streaming("application/json;stream=watch");
     tokio::spawn(stream(feed, poll, tx));

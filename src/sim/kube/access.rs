@@ -5,7 +5,7 @@
 
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use k8s_openapi::api::authorization::v1::{
     ResourceAttributes, SelfSubjectAccessReview, SubjectAccessReviewStatus,
@@ -24,14 +24,7 @@ pub async fn review(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, KubeError> {
-    let content_type = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
-    let media = content_type.split(';').next().unwrap_or_default().trim();
-    if !media.is_empty() && media != "application/json" {
-        return Err(KubeError::unsupported_media_type(content_type));
-    }
+    KubeError::require_json(&headers)?;
     let mut review: SelfSubjectAccessReview = serde_json::from_slice(&body).map_err(|e| {
         KubeError::bad_request(format!(
             "SelfSubjectAccessReview in version \"v1\" cannot be handled as a \

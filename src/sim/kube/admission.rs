@@ -139,9 +139,15 @@ fn pulls_always(image: &str) -> bool {
 /// `prefix` plus five random-looking letters, like the API server's name generator.
 fn generated_name(prefix: &str, serial: u64, now: DateTime<Utc>) -> String {
     let base: String = prefix.chars().take(58).collect();
-    let seed = fake_sha(&format!("{prefix}/{serial}/{now:?}"));
-    let suffix: String = seed
-        .as_bytes()
+    let suffix = name_suffix(&format!("{prefix}/{serial}/{now:?}"));
+    format!("{base}{suffix}")
+}
+
+/// Five letters of the API server's generated-name alphabet, the same for the same `seed`
+/// (pods' `generateName`; Argo-like workflow names in the KFP simulator).
+pub(crate) fn name_suffix(seed: &str) -> String {
+    let seed = fake_sha(seed);
+    seed.as_bytes()
         .chunks(2)
         .take(5)
         .map(|pair| {
@@ -150,8 +156,7 @@ fn generated_name(prefix: &str, serial: u64, now: DateTime<Utc>) -> String {
                 .fold(0usize, |acc, b| acc * 16 + usize::from(*b));
             char::from(SUFFIX_ALPHABET[n % SUFFIX_ALPHABET.len()])
         })
-        .collect();
-    format!("{base}{suffix}")
+        .collect()
 }
 
 /// The validation errors of a pod, as one 422 Invalid.

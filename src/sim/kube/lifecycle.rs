@@ -323,8 +323,9 @@ fn start_containers(pod: &mut Pod, now: DateTime<Utc>, serial: u64) {
     }
 }
 
-/// A container exits; when it was the last one, the pod's phase becomes final.
-pub(super) fn exit_container(pod: &mut Pod, now: DateTime<Utc>, container: &str, code: i32) {
+/// A container's instance ends with `code`: its state becomes `terminated` (`Completed` or
+/// `Error`), keeping when it started.
+pub(super) fn terminate(pod: &mut Pod, now: DateTime<Utc>, container: &str, code: i32) {
     let status = pod.status.get_or_insert_with(Default::default);
     for c in status.container_statuses.iter_mut().flatten() {
         if c.name != container {
@@ -349,6 +350,12 @@ pub(super) fn exit_container(pod: &mut Pod, now: DateTime<Utc>, container: &str,
             ..Default::default()
         });
     }
+}
+
+/// A container exits; when it was the last one, the pod's phase becomes final.
+pub(super) fn exit_container(pod: &mut Pod, now: DateTime<Utc>, container: &str, code: i32) {
+    terminate(pod, now, container, code);
+    let status = pod.status.get_or_insert_with(Default::default);
     let all: Vec<Option<i32>> = status
         .container_statuses
         .iter()

@@ -12,6 +12,7 @@
 mod access;
 mod admission;
 mod discovery;
+pub(crate) mod events;
 mod faults;
 pub mod flood;
 mod kaniko;
@@ -38,12 +39,14 @@ use k8s_openapi::api::core::v1::Pod;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use k8s_openapi::jiff::Timestamp;
 
+pub(crate) use self::admission::name_suffix;
+pub use self::events::{Event, EventType};
 pub use self::kaniko::{KanikoBuild, KanikoProgram};
 pub use self::kaniko_output::BUILD_ERROR;
 pub use self::lifecycle::{GenericProgram, PodProgram, ProgramEnv, Step, NODE_NAME};
 pub use self::scenario::{DeniedAccess, KubeScenario};
 pub use self::status::KubeError;
-pub use self::store::{EventType, KubeState, LogLine, PodEvent, PodTimeline};
+pub use self::store::{KubeState, LogLine, PodEvent, PodTimeline};
 use crate::sim::github::{fake_sha, GithubHandle};
 
 /// Shared access to the simulated cluster, for the handlers, tests and other simulators.

@@ -3,7 +3,7 @@
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use chrono::Utc;
@@ -184,14 +184,7 @@ pub async fn create(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, KubeError> {
-    let content_type = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
-    let media = content_type.split(';').next().unwrap_or_default().trim();
-    if !media.is_empty() && media != "application/json" {
-        return Err(KubeError::unsupported_media_type(content_type));
-    }
+    KubeError::require_json(&headers)?;
     let pod: Pod = serde_json::from_slice(&body).map_err(|e| {
         KubeError::bad_request(format!(
             "Pod in version \"v1\" cannot be handled as a Pod: {e}"

@@ -17,11 +17,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use k8s_openapi::api::core::v1::{
-    ContainerState, ContainerStateRunning, ContainerStateTerminated, Pod,
-};
+use k8s_openapi::api::core::v1::{ContainerState, ContainerStateRunning, Pod};
 
-use super::lifecycle::{exit_container, set_condition};
+use super::lifecycle::{exit_container, set_condition, terminate};
 use super::scenario::KubeScenario;
 use super::{k8s_time, KubeHandle, WeakKube};
 use crate::sim::github::fake_sha;
@@ -153,30 +151,7 @@ impl KubeHandle {
 
 /// The container's instance terminated with an error; the pod stays Running.
 fn crashed(pod: &mut Pod, now: DateTime<Utc>, container: &str) {
-    let status = pod.status.get_or_insert_with(Default::default);
-    for c in status.container_statuses.iter_mut().flatten() {
-        if c.name != container {
-            continue;
-        }
-        let started_at = c
-            .state
-            .as_ref()
-            .and_then(|s| s.running.as_ref())
-            .and_then(|r| r.started_at.clone());
-        c.ready = false;
-        c.started = Some(false);
-        c.state = Some(ContainerState {
-            terminated: Some(ContainerStateTerminated {
-                container_id: c.container_id.clone(),
-                exit_code: CRASH_CODE,
-                finished_at: Some(k8s_time(now)),
-                reason: Some("Error".to_owned()),
-                started_at,
-                ..Default::default()
-            }),
-            ..Default::default()
-        });
-    }
+    terminate(pod, now, container, CRASH_CODE);
     for kind in ["Ready", "ContainersReady"] {
         set_condition(pod, now, kind, false, Some("ContainersNotReady"));
     }

@@ -6,7 +6,7 @@ use std::convert::Infallible;
 use axum::body::{Body, Bytes};
 use axum::extract::{FromRequestParts, Query};
 use axum::http::request::Parts;
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use futures::stream;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{Status, StatusCause, StatusDetails};
@@ -125,12 +125,38 @@ impl KubeError {
         )
     }
 
+    /// 415 unless the request body is JSON (or says nothing of its type).
+    pub fn require_json(headers: &HeaderMap) -> Result<(), Self> {
+        let content_type = headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        let media = content_type.split(';').next().unwrap_or_default().trim();
+        if !media.is_empty() && media != "application/json" {
+            return Err(KubeError::unsupported_media_type(content_type));
+        }
+        Ok(())
+    }
+
     /// 415 for a body that is not JSON.
     pub fn unsupported_media_type(content_type: &str) -> Self {
+        Self::unsupported(content_type, "application/json, application/yaml")
+    }
+
+    /// 415 for a PATCH body of a type the API server does not patch with.
+    pub fn unsupported_patch_type(content_type: &str) -> Self {
+        Self::unsupported(
+            content_type,
+            "application/json-patch+json, application/merge-patch+json, \
+             application/apply-patch+yaml",
+        )
+    }
+
+    fn unsupported(content_type: &str, accepted: &str) -> Self {
         Self::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "UnsupportedMediaType",
-            format!("the body of the request was in an unknown format - accepted media types include: application/json, application/yaml (got {content_type:?})"),
+            format!("the body of the request was in an unknown format - accepted media types include: {accepted} (got {content_type:?})"),
             None,
         )
     }

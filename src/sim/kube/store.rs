@@ -1,49 +1,22 @@
 //! The API server's storage: namespaces, pods, container logs (the current instance's and,
 //! for a restarted container, the previous one's), the resourceVersion counter and the window
-//! of recent pod events a watch can resume from.
+//! of recent pod events a watch can resume from ([`EventWindow`]).
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use k8s_openapi::api::core::v1::{Namespace, NamespaceSpec, NamespaceStatus, Pod};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
+use super::events::{Event, EventType, EventWindow};
 use super::status::KubeError;
 use super::{k8s_time, uid};
 
 /// A line a container printed, stamped with the time it was produced.
 pub type LogLine = (DateTime<Utc>, String);
 
-/// The kind of a change to a pod, as a watch reports it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum EventType {
-    Added,
-    Modified,
-    Deleted,
-}
-
-impl EventType {
-    /// The watch event `type`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            EventType::Added => "ADDED",
-            EventType::Modified => "MODIFIED",
-            EventType::Deleted => "DELETED",
-        }
-    }
-}
-
-/// One change to a pod; every change has its own resourceVersion.
-#[derive(Debug, Clone, PartialEq)]
-pub struct PodEvent {
-    pub event: EventType,
-    pub resource_version: u64,
-    pub time: DateTime<Utc>,
-    /// The pod after the change (before it, for DELETED: with `deletionTimestamp` set).
-    pub pod: Pod,
-    /// The pod before the change; `None` for ADDED.
-    pub previous: Option<Pod>,
-}
+/// One change to a pod (for DELETED, the pod with `deletionTimestamp` set).
+pub type PodEvent = Event<Pod>;
 
 /// When a pod was created, started running, finished and was deleted (kept after deletion,
 /// for checks such as "the two builds overlapped").
@@ -74,11 +47,7 @@ struct PodEntry {
 pub struct KubeState {
     namespaces: BTreeMap<String, Namespace>,
     pods: BTreeMap<(String, String), PodEntry>,
-    rv: u64,
-    events: VecDeque<PodEvent>,
-    window: usize,
-    /// Events up to this resourceVersion have left the window.
-    compacted: u64,
+    events: EventWindow<Pod>,
     timelines: Vec<PodTimeline>,
     /// Source of generated names, uids and pod IPs.
     serial: u64,
@@ -90,16 +59,13 @@ impl KubeState {
         let mut state = KubeState {
             namespaces: BTreeMap::new(),
             pods: BTreeMap::new(),
-            rv: 0,
-            events: VecDeque::new(),
-            window: window.max(1),
-            compacted: 0,
+            events: EventWindow::new(window),
             timelines: Vec::new(),
             serial: 0,
         };
         let now = Utc::now();
         for name in namespaces {
-            let rv = state.bump();
+            let rv = state.events.bump();
             let labels = BTreeMap::from([("kubernetes.io/metadata.name".to_owned(), name.clone())]);
             let ns = Namespace {
                 metadata: ObjectMeta {
@@ -120,13 +86,8 @@ impl KubeState {
             };
             state.namespaces.insert(name.clone(), ns);
         }
-        state.compacted = state.rv;
+        state.events.compact_all();
         state
-    }
-
-    fn bump(&mut self) -> u64 {
-        self.rv += 1;
-        self.rv
     }
 
     /// A fresh number for generated names, uids and addresses.
@@ -137,7 +98,7 @@ impl KubeState {
 
     /// The current resourceVersion (of the last change to anything).
     pub fn resource_version(&self) -> u64 {
-        self.rv
+        self.events.resource_version()
     }
 
     /// Namespaces, by name.
@@ -174,7 +135,7 @@ impl KubeState {
         if self.pods.contains_key(&key) {
             return Err(KubeError::already_exists("pods", &name));
         }
-        let rv = self.bump();
+        let rv = self.events.bump();
         pod.metadata.resource_version = Some(rv.to_string());
         let logs = pod
             .spec
@@ -200,7 +161,7 @@ impl KubeState {
                 previous: BTreeMap::new(),
             },
         );
-        self.record(EventType::Added, rv, now, pod.clone(), None);
+        self.events.record(EventType::Added, rv, pod.clone(), None);
         Ok(pod)
     }
 
@@ -222,7 +183,7 @@ impl KubeState {
         let previous = entry.pod.clone();
         let mut pod = previous.clone();
         change(&mut pod);
-        let rv = self.bump();
+        let rv = self.events.bump();
         pod.metadata.resource_version = Some(rv.to_string());
         if let Some(entry) = self.pods.get_mut(&key) {
             entry.pod = pod.clone();
@@ -237,7 +198,8 @@ impl KubeState {
             }
             t.phase = phase;
         }
-        self.record(EventType::Modified, rv, now, pod.clone(), Some(previous));
+        self.events
+            .record(EventType::Modified, rv, pod.clone(), Some(previous));
         Some(pod)
     }
 
@@ -256,14 +218,15 @@ impl KubeState {
             .ok_or_else(|| KubeError::not_found("pods", name))?;
         let previous = entry.pod;
         let mut pod = previous.clone();
-        let rv = self.bump();
+        let rv = self.events.bump();
         pod.metadata.resource_version = Some(rv.to_string());
         pod.metadata.deletion_timestamp = Some(k8s_time(now));
         pod.metadata.deletion_grace_period_seconds = Some(0);
         if let Some(t) = pod.metadata.uid.clone().and_then(|u| self.timeline_mut(&u)) {
             t.deleted = Some(now);
         }
-        self.record(EventType::Deleted, rv, now, pod.clone(), Some(previous));
+        self.events
+            .record(EventType::Deleted, rv, pod.clone(), Some(previous));
         Ok(pod)
     }
 
@@ -271,43 +234,10 @@ impl KubeState {
         self.timelines.iter_mut().rev().find(|t| t.uid == uid)
     }
 
-    fn record(
-        &mut self,
-        event: EventType,
-        rv: u64,
-        time: DateTime<Utc>,
-        pod: Pod,
-        previous: Option<Pod>,
-    ) {
-        self.events.push_back(PodEvent {
-            event,
-            resource_version: rv,
-            time,
-            pod,
-            previous,
-        });
-        while self.events.len() > self.window {
-            if let Some(old) = self.events.pop_front() {
-                self.compacted = old.resource_version;
-            }
-        }
-    }
-
     /// Pod events after resourceVersion `after`, oldest first; 410 Expired when some of them
     /// have already left the window.
     pub fn events_after(&self, after: u64) -> Result<Vec<PodEvent>, KubeError> {
-        if after < self.compacted {
-            return Err(KubeError::expired(format!(
-                "too old resource version: {after} ({})",
-                self.compacted + 1
-            )));
-        }
-        Ok(self
-            .events
-            .iter()
-            .filter(|e| e.resource_version > after)
-            .cloned()
-            .collect())
+        self.events.after(after)
     }
 
     /// The retained window of pod events, oldest first.

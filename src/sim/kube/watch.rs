@@ -25,9 +25,9 @@ use serde_json::json;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
+use super::events::{Event, EventType};
 use super::select::Selector;
 use super::status::{streaming, FieldError, KubeError, Params};
-use super::store::{EventType, PodEvent};
 use super::{table, KubeHandle};
 
 /// How long a watch without `timeoutSeconds` stays open.
@@ -181,11 +181,10 @@ fn error_line(status: &Status) -> Bytes {
     line(&json!({"type": "ERROR", "object": status}))
 }
 
-/// What a watcher with these selectors sees of one change, if anything.
 /// The watch event a selector-filtered watcher sees for a change, given whether the object
 /// matched the selector before and after it (a change out of the selection is a DELETED, into
 /// it an ADDED, as the API server does); `None` when the watcher sees nothing.
-pub(crate) fn event_kind(event: EventType, before: bool, now: bool) -> Option<&'static str> {
+fn event_kind(event: EventType, before: bool, now: bool) -> Option<&'static str> {
     Some(match (event, before, now) {
         (EventType::Added, _, true) => "ADDED",
         (EventType::Modified, true, true) => "MODIFIED",
@@ -196,21 +195,42 @@ pub(crate) fn event_kind(event: EventType, before: bool, now: bool) -> Option<&'
     })
 }
 
-fn visible<'a>(
-    event: &'a PodEvent,
-    namespace: Option<&str>,
-    selector: &Selector,
-) -> Option<(&'static str, &'a Pod)> {
-    if namespace.is_some_and(|ns| event.pod.metadata.namespace.as_deref() != Some(ns)) {
+/// What a watcher sees of one change, if anything: nothing outside its namespace, else as
+/// [`event_kind`] says from its selector (`matches`) on both sides of the change.
+fn visible<T>(
+    event: &Event<T>,
+    in_namespace: impl Fn(&T) -> bool,
+    matches: impl Fn(&T) -> bool,
+) -> Option<&'static str> {
+    if !in_namespace(&event.object) {
         return None;
     }
-    let now = selector.matches_pod(&event.pod);
-    let before = event
-        .previous
-        .as_ref()
-        .is_some_and(|p| selector.matches_pod(p));
-    let kind = event_kind(event.event, before, now)?;
-    Some((kind, &event.pod))
+    let now = matches(&event.object);
+    let before = event.previous.as_ref().is_some_and(&matches);
+    event_kind(event.event, before, now)
+}
+
+/// What a watch's `poll` (see [`stream`]) makes of the changes after its cursor, for any
+/// resource: the new cursor (the last change's resourceVersion) and a line (`line(kind,
+/// object)`) for each change the watcher sees ([`visible`]); the `Status` of the ERROR event
+/// when the changes left the window.
+pub(crate) fn changes_seen<T>(
+    changes: Result<Vec<Event<T>>, KubeError>,
+    cursor: u64,
+    in_namespace: impl Fn(&T) -> bool,
+    matches: impl Fn(&T) -> bool,
+    line: impl Fn(&'static str, &T) -> Bytes,
+) -> Result<(u64, Vec<Bytes>), Box<Status>> {
+    let changes = changes.map_err(|e| e.status)?;
+    let mut after = cursor;
+    let mut lines = Vec::new();
+    for change in &changes {
+        after = after.max(change.resource_version);
+        if let Some(kind) = visible(change, &in_namespace, &matches) {
+            lines.push(line(kind, &change.object));
+        }
+    }
+    Ok((after, lines))
 }
 
 async fn run(kube: KubeHandle, watch: Watch, tx: mpsc::Sender<Bytes>) {
@@ -230,18 +250,17 @@ async fn run(kube: KubeHandle, watch: Watch, tx: mpsc::Sender<Bytes>) {
     let namespace = watch.namespace;
     let selector = watch.selector;
     let poll = |cursor: u64| {
-        let events = kube
-            .read(|s| s.events_after(cursor))
-            .map_err(|e| e.status)?;
-        let mut after = cursor;
-        let mut lines = Vec::new();
-        for event in &events {
-            after = after.max(event.resource_version);
-            if let Some((kind, pod)) = visible(event, namespace.as_deref(), &selector) {
-                lines.push(event_line(kind, pod, table));
-            }
-        }
-        Ok((after, lines))
+        changes_seen(
+            kube.read(|s| s.events_after(cursor)),
+            cursor,
+            |pod: &Pod| {
+                namespace
+                    .as_deref()
+                    .is_none_or(|ns| pod.metadata.namespace.as_deref() == Some(ns))
+            },
+            |pod| selector.matches_pod(pod),
+            |kind, pod| event_line(kind, pod, table),
+        )
     };
     stream(feed, poll, tx).await;
 }

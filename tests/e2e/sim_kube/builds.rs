@@ -106,19 +106,22 @@ async fn a_kaniko_pod_builds_the_pr_dockerfile_and_its_followed_log_ends_with_th
         .kube()
         .pod_events()
         .into_iter()
-        .filter(|e| e.pod.metadata.name.as_deref() == Some("build-41"))
+        .filter(|e| e.object.metadata.name.as_deref() == Some("build-41"))
         .collect();
-    let phases: Vec<String> = events.iter().map(|e| phase(&e.pod)).collect();
+    let phases: Vec<String> = events.iter().map(|e| phase(&e.object)).collect();
     assert_eq!(phases.first().map(String::as_str), Some("Pending"));
     assert!(phases.contains(&"Running".to_owned()));
     assert_eq!(phases.last().map(String::as_str), Some("Succeeded"));
     assert!(events
         .windows(2)
         .all(|w| w[0].resource_version < w[1].resource_version));
-    let running = events.iter().find(|e| phase(&e.pod) == "Running").unwrap();
-    let status = running.pod.status.clone().unwrap();
+    let running = events
+        .iter()
+        .find(|e| phase(&e.object) == "Running")
+        .unwrap();
+    let status = running.object.status.clone().unwrap();
     assert_eq!(
-        running.pod.spec.clone().unwrap().node_name.as_deref(),
+        running.object.spec.clone().unwrap().node_name.as_deref(),
         Some("sim-node-1")
     );
     assert!(status.pod_ip.is_some() && status.host_ip.is_some() && status.start_time.is_some());
@@ -134,7 +137,7 @@ async fn a_kaniko_pod_builds_the_pr_dockerfile_and_its_followed_log_ends_with_th
     }
     let creating = events.iter().find_map(|e| {
         let s = e
-            .pod
+            .object
             .status
             .as_ref()?
             .container_statuses
