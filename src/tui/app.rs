@@ -91,6 +91,25 @@ pub struct Failing {
     pub count: u32,
 }
 
+impl Failing {
+    /// The failure after `previous` (if it was already failing): the new text, counted from
+    /// the first failure.
+    pub fn after(previous: Option<Failing>, text: String, at: DateTime<Utc>) -> Failing {
+        match previous {
+            Some(f) => Failing {
+                text,
+                since: f.since,
+                count: f.count + 1,
+            },
+            None => Failing {
+                text,
+                since: at,
+                count: 1,
+            },
+        }
+    }
+}
+
 /// The status bar's content.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Status {

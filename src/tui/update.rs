@@ -97,19 +97,8 @@ fn dispatch(app: &mut App, msg: Msg) -> Vec<Command> {
                     if app.prs.load != LoadState::Loaded {
                         app.prs.load = LoadState::Failed;
                     }
-                    let text = err.to_string();
-                    app.status.failing = Some(match app.status.failing.take() {
-                        Some(f) => Failing {
-                            text,
-                            since: f.since,
-                            count: f.count + 1,
-                        },
-                        None => Failing {
-                            text,
-                            since: at,
-                            count: 1,
-                        },
-                    });
+                    let previous = app.status.failing.take();
+                    app.status.failing = Some(Failing::after(previous, err.to_string(), at));
                 }
             }
             Vec::new()
@@ -193,19 +182,8 @@ fn on_projects_loaded(
         app.status.failing = None;
         return;
     }
-    let text = errors.join("; ");
-    app.status.failing = Some(match app.status.failing.take() {
-        Some(f) => Failing {
-            text,
-            since: f.since,
-            count: f.count + 1,
-        },
-        None => Failing {
-            text,
-            since: at,
-            count: 1,
-        },
-    });
+    let previous = app.status.failing.take();
+    app.status.failing = Some(Failing::after(previous, errors.join("; "), at));
 }
 
 /// `P`: all projects → the first → the second … → all; the deployment targets follow.
