@@ -118,11 +118,7 @@ impl Check {
         detail: impl Into<String>,
         hint: impl Into<String>,
     ) -> Self {
-        Check {
-            detail: detail.into(),
-            hint: Some(hint.into()),
-            ..Check::new(id, title, Status::Fail)
-        }
+        Check::hinted(Status::Fail, id, title, detail, hint)
     }
 
     /// A warning with what to do about it.
@@ -132,10 +128,20 @@ impl Check {
         detail: impl Into<String>,
         hint: impl Into<String>,
     ) -> Self {
+        Check::hinted(Status::Warn, id, title, detail, hint)
+    }
+
+    fn hinted(
+        status: Status,
+        id: impl Into<String>,
+        title: impl Into<String>,
+        detail: impl Into<String>,
+        hint: impl Into<String>,
+    ) -> Self {
         Check {
             detail: detail.into(),
             hint: Some(hint.into()),
-            ..Check::new(id, title, Status::Warn)
+            ..Check::new(id, title, status)
         }
     }
 
