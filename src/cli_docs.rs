@@ -52,22 +52,24 @@ pub fn write_man_pages(dir: &Path) -> io::Result<Vec<PathBuf>> {
     Ok(written)
 }
 
+/// The names of the commands a user sees (not hidden): what the completions and the man
+/// pages must cover.
+pub fn visible_subcommands() -> Vec<String> {
+    Cli::command()
+        .get_subcommands()
+        .filter(|s| !s.is_hide_set())
+        .map(|s| s.get_name().to_owned())
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn subcommands() -> Vec<String> {
-        Cli::command()
-            .get_subcommands()
-            .filter(|s| !s.is_hide_set())
-            .map(|s| s.get_name().to_owned())
-            .collect()
-    }
-
     #[test]
     fn bash_completion_names_every_subcommand() {
         let script = completions(Shell::Bash);
-        for sub in subcommands() {
+        for sub in visible_subcommands() {
             assert!(script.contains(&sub), "bash completion lacks `{sub}`");
         }
     }
@@ -90,7 +92,7 @@ mod tests {
         let page = man_page().unwrap();
         assert!(page.contains(".SH NAME"), "{page}");
         assert!(page.contains(".SH SYNOPSIS"), "{page}");
-        for sub in subcommands() {
+        for sub in visible_subcommands() {
             // roff escapes `-` as `\-`.
             assert!(
                 page.contains(&sub.replace('-', "\\-")),
@@ -103,7 +105,7 @@ mod tests {
     fn man_dir_has_one_page_per_subcommand() {
         let dir = tempfile::tempdir().unwrap();
         let written = write_man_pages(dir.path()).unwrap();
-        assert_eq!(written.len(), subcommands().len() + 1);
+        assert_eq!(written.len(), visible_subcommands().len() + 1);
         let build = std::fs::read_to_string(dir.path().join("kfops-build.1")).unwrap();
         assert!(build.contains("kfops\\-build"), "{build}");
         assert!(build.contains("\\-\\-pr"), "{build}");

@@ -7,8 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-use clap::CommandFactory;
-use kfops_console::cli::Cli;
+use kfops_console::cli_docs::visible_subcommands;
 use kfops_console::sim::{Scenario, Simulator};
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
@@ -44,14 +43,6 @@ fn check_generated(path: &str, generated: &str, regenerate: &str) {
             first + 1
         );
     }
-}
-
-fn visible_subcommands() -> Vec<String> {
-    Cli::command()
-        .get_subcommands()
-        .filter(|s| !s.is_hide_set())
-        .map(|s| s.get_name().to_owned())
-        .collect()
 }
 
 #[test]
