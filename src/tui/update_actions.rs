@@ -5,6 +5,7 @@ use super::app::{App, Level, Overlay, PrId, RunningAction};
 use super::dialogs::deploy_confirm::DeployConfirm;
 use super::format::age;
 use super::msg::Command;
+use super::panes::prs::id_of;
 use super::update_logs::open_stream;
 use crate::chatops::{ChatCommand, DeployTarget};
 use crate::engine::{ActionEvent, ActionKind};
@@ -12,7 +13,7 @@ use crate::engine::{ActionEvent, ActionKind};
 /// A Kfops action on the selected PR, from a key or the command line. Nothing is sent in
 /// read-only mode, or when an action is already running on the PR.
 pub fn start(app: &mut App, cmd: ChatCommand) -> Vec<Command> {
-    let Some(id) = app.prs.selected_pr().map(|p| (p.project, p.number)) else {
+    let Some(id) = app.prs.selected_id() else {
         app.say(
             Level::Error,
             format!(
@@ -54,7 +55,7 @@ pub fn start(app: &mut App, cmd: ChatCommand) -> Vec<Command> {
 
 /// Opens the production deploy confirmation for a PR.
 fn open_confirm(app: &mut App, id: PrId, run_id: Option<String>) {
-    let Some(p) = app.prs.items.iter().find(|p| (p.project, p.number) == id) else {
+    let Some(p) = app.prs.items.iter().find(|p| id_of(p) == id) else {
         return;
     };
     // The PR's project's production namespace (another project's may differ).

@@ -232,7 +232,7 @@ pub fn on_graph_action(app: &mut App, action: Action) -> Option<Vec<Command>> {
 
 /// `p`: the run picker of the selected PR (from the PR or graph pane).
 pub fn open_picker(app: &mut App) -> Vec<Command> {
-    let Some((project, pr)) = app.prs.selected_pr().map(|p| (p.project, p.number)) else {
+    let Some((project, pr)) = app.prs.selected_id() else {
         app.say(Level::Error, "no PR selected");
         return Vec::new();
     };

@@ -43,7 +43,7 @@ fn open_picker(app: &mut App) -> Vec<Command> {
     if app.logs.picker.take().is_some() {
         return Vec::new();
     }
-    let Some((project, pr)) = app.prs.selected_pr().map(|p| (p.project, p.number)) else {
+    let Some((project, pr)) = app.prs.selected_id() else {
         app.say(
             Level::Error,
             "builds: no PR selected; select one in the PR pane first",

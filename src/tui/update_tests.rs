@@ -550,12 +550,7 @@ fn two_projects() -> App {
 #[test]
 fn projects_load_into_one_list_and_one_failing_project_keeps_its_last_prs() {
     let mut app = two_projects();
-    let ids: Vec<(usize, u64)> = app
-        .prs
-        .items
-        .iter()
-        .map(|p| (p.project, p.number))
-        .collect();
+    let ids = app.prs.ids();
     assert_eq!(ids, [(0, 1), (0, 2), (1, 1)]);
     assert_eq!(app.header(), "all projects (2)");
     // Project b fails: its last good PR stays, a's new list is taken, b is named.
@@ -573,17 +568,9 @@ fn projects_load_into_one_list_and_one_failing_project_keeps_its_last_prs() {
             results: vec![(0, Ok(vec![pr(2)])), (1, fail(t(2)))],
         },
     );
-    let ids: Vec<(usize, u64)> = app
-        .prs
-        .items
-        .iter()
-        .map(|p| (p.project, p.number))
-        .collect();
+    let ids = app.prs.ids();
     assert_eq!(ids, [(0, 2), (1, 1)]);
-    assert_eq!(
-        app.prs.selected_pr().map(|p| (p.project, p.number)),
-        Some((1, 1))
-    );
+    assert_eq!(app.prs.selected_id(), Some((1, 1)));
     assert!(app.prs.failures.contains_key(&1));
     assert!(app
         .status

@@ -51,13 +51,20 @@ fn writes(requests: &[RecordedRequest], prefix: &str) -> Vec<String> {
 }
 
 fn numbers(driver: &Driver) -> Vec<(usize, u64)> {
+    driver.app.prs.ids()
+}
+
+/// A console on `cfg` with the PRs of both projects (7) loaded.
+async fn both_loaded(cfg: &config::Config, width: u16, height: u16) -> Driver {
+    let mut driver = driver_with(cfg, false, width, height).await;
+    assert!(
+        driver
+            .run_until(Duration::from_secs(30), |app| app.prs.items.len() == 7)
+            .await,
+        "{:?}",
+        numbers(&driver)
+    );
     driver
-        .app
-        .prs
-        .items
-        .iter()
-        .map(|p| (p.project, p.number))
-        .collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -109,14 +116,7 @@ async fn the_simulator_serves_two_repositories_to_octocrab() {
 async fn both_projects_prs_load_into_one_list_and_the_switcher_filters() {
     let sim = sim().await;
     let cfg = two_projects(&sim);
-    let mut driver = driver_with(&cfg, false, 160, 40).await;
-    assert!(
-        driver
-            .run_until(Duration::from_secs(30), |app| app.prs.items.len() == 7)
-            .await,
-        "{:?}",
-        numbers(&driver)
-    );
+    let mut driver = both_loaded(&cfg, 160, 40).await;
     // By project (config order), each in GitHub's order.
     let listed = numbers(&driver);
     assert!(listed[..5].iter().all(|(p, _)| *p == 0), "{listed:?}");
@@ -190,7 +190,7 @@ fn select(driver: &mut Driver, project: usize, number: u64) {
     for _ in 0..at {
         driver.handle(key('j'));
     }
-    let selected = driver.app.prs.selected_pr().map(|p| (p.project, p.number));
+    let selected = driver.app.prs.selected_id();
     assert_eq!(selected, Some((project, number)));
 }
 
@@ -210,12 +210,7 @@ async fn finish(driver: &mut Driver, what: &str) {
 async fn build_run_and_staging_deploy_of_the_second_projects_pr_land_in_its_repository() {
     let sim = sim().await;
     let cfg = two_projects(&sim);
-    let mut driver = driver_with(&cfg, false, 160, 40).await;
-    assert!(
-        driver
-            .run_until(Duration::from_secs(30), |app| app.prs.items.len() == 7)
-            .await
-    );
+    let mut driver = both_loaded(&cfg, 160, 40).await;
     sim.request_log().clear();
     let fraud = sim.github().repo("acme-ml", "fraud-model").unwrap();
 
@@ -326,11 +321,10 @@ async fn the_console_opens_on_the_project_named_by_project() {
 async fn the_production_dialog_names_the_prs_repository_and_only_its_own_targets() {
     let sim = sim().await;
     let cfg = two_projects(&sim);
-    let mut driver = driver_with(&cfg, false, 160, 40).await;
+    let mut driver = both_loaded(&cfg, 160, 40).await;
     assert!(
         driver
-            .run_until(Duration::from_secs(30), |app| app.prs.items.len() == 7
-                && app.targets.production.listed)
+            .run_until(Duration::from_secs(30), |app| app.targets.production.listed)
             .await
     );
     // All projects shown, the targets pane watches the first: the second's PR is named with
@@ -365,12 +359,7 @@ async fn a_task_log_of_a_project_with_its_own_kfp_namespace_is_read_there() {
         .unwrap();
     let mut cfg = two_projects(&sim);
     cfg.projects[1].kfp.namespace = Some("team-fraud".into());
-    let mut driver = driver_with(&cfg, false, 200, 60).await;
-    assert!(
-        driver
-            .run_until(Duration::from_secs(30), |app| app.prs.items.len() == 7)
-            .await
-    );
+    let mut driver = both_loaded(&cfg, 200, 60).await;
     select(&mut driver, 1, 7);
     driver.handle(key('B'));
     finish(&mut driver, "/build_run").await;

@@ -52,9 +52,24 @@ pub struct PrPane {
 /// Rows taken by the borders and the header.
 const CHROME_ROWS: u16 = 3;
 
+/// A PR's identity across projects.
+pub fn id_of(p: &PullRequest) -> PrId {
+    (p.project, p.number)
+}
+
 impl PrPane {
     pub fn selected_pr(&self) -> Option<&PullRequest> {
         self.items.get(self.selected)
+    }
+
+    /// The selected PR's identity (project, number).
+    pub fn selected_id(&self) -> Option<PrId> {
+        self.selected_pr().map(id_of)
+    }
+
+    /// The identities of the PRs shown, in order.
+    pub fn ids(&self) -> Vec<PrId> {
+        self.items.iter().map(id_of).collect()
     }
 
     /// Replaces the list, keeping the selection on the same PR when it is still there.
@@ -85,7 +100,7 @@ impl PrPane {
 
     /// `items` from `all` and the filter, the selection kept on the same (project, number).
     pub fn refilter(&mut self) {
-        let keep = self.selected_pr().map(|p| (p.project, p.number));
+        let keep = self.selected_id();
         self.items = self
             .all
             .iter()
@@ -93,7 +108,7 @@ impl PrPane {
             .cloned()
             .collect();
         self.selected = keep
-            .and_then(|k| self.items.iter().position(|p| (p.project, p.number) == k))
+            .and_then(|k| self.items.iter().position(|p| id_of(p) == k))
             .unwrap_or(0)
             .min(self.items.len().saturating_sub(1));
     }
