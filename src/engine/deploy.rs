@@ -3,10 +3,10 @@
 //! InferenceService comes from the repository's template with
 //! `storageUri: s3://trained-models/<run_id>/`; the first deploy creates it, later ones replace
 //! it with the new revision at 0% traffic, send the sample input to that revision (when one is
-//! configured, [`sample_test`]) and only on HTTP 200 move all traffic to it; then wait for Ready. Production then merges the PR (with
-//! the head SHA, so a moved head is refused) and closes it. Only then the success comment and
-//! the `Deployed-to-*` label moved to this PR. Any failure: a comment naming the step, no label
-//! moved, no merge.
+//! configured, [`sample_test`]) and only on HTTP 200 move all traffic to it; then wait for
+//! Ready. Production then merges the PR (with the head SHA, so a moved head is refused) and
+//! closes it. Only then the success comment and the `Deployed-to-*` label moved to this PR.
+//! Any failure: a comment naming the step, no label moved, no merge.
 
 use std::time::Duration;
 
