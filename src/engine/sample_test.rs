@@ -140,8 +140,10 @@ pub async fn run(
                 " (the sample test goes through the API server's service proxy: your kube user needs `create` on `services/proxy` in {}, or set deployment.ingress_url)",
                 state.namespace
             ),
+            // KServe's default minReplicas is 1 (kserve/kserve `SetAutoScalingAnnotations`,
+            // `DefaultMinReplicas`); with 0, Knative scales a revision without traffic to zero.
             (503, false) if text.contains("no endpoints") => {
-                " (the revision has no ready pod behind its private service)".into()
+                " (no ready pod behind the revision's private service: with `minReplicas: 0` a revision without traffic scales to zero; set minReplicas to 1 or more in the template, or use deployment.ingress_url, whose tagged route wakes it)".into()
             }
             _ => String::new(),
         };

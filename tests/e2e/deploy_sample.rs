@@ -175,8 +175,9 @@ async fn ingress_mode_asks_for_tag_routing_and_sends_the_latest_tags_host() {
     sim.shutdown().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_service_proxy_refusal_names_the_permission_and_moves_nothing() {
+/// The service proxy answers the sample request with `status` (and `message`): the deploy
+/// stops at the sample test with an error holding `expected`, and nothing moves.
+async fn proxy_refused(status: u16, message: Option<&str>, expected: &str) {
     let (sim, cfg, b) = setup(fast()).await;
     sim.faults()
         .add(rule(
@@ -185,8 +186,8 @@ async fn a_service_proxy_refusal_names_the_permission_and_moves_nothing() {
             Some("/api/v1/namespaces/staging/services/**"),
             None,
             Fault::Status {
-                status: 403,
-                message: None,
+                status,
+                message: message.map(str::to_owned),
             },
         ))
         .unwrap();
@@ -198,7 +199,7 @@ async fn a_service_proxy_refusal_names_the_permission_and_moves_nothing() {
         "{err}"
     );
     assert!(
-        err.contains("HTTP 403") && err.contains("`create` on `services/proxy` in staging"),
+        err.contains(&format!("HTTP {status}")) && err.contains(expected),
         "{err}"
     );
     let after = state(&b, &cfg).await;
@@ -208,4 +209,15 @@ async fn a_service_proxy_refusal_names_the_permission_and_moves_nothing() {
     assert!(has_label(&sim, 44, LABEL_STAGING), "label not moved");
     assert_eq!(success_comments(&sim, 41), 0);
     sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_service_proxy_refusal_names_the_permission_and_moves_nothing() {
+    proxy_refused(403, None, "`create` on `services/proxy` in staging").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_revision_without_endpoints_is_explained_and_moves_nothing() {
+    let message = "no endpoints available for service \"churn-model-predictor-00006-private\"";
+    proxy_refused(503, Some(message), "`minReplicas: 0`").await;
 }
