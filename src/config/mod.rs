@@ -49,8 +49,6 @@ pub const DEFAULT_KFP_PROXY_SERVICE: &str = "ml-pipeline:8888";
 pub const DEFAULT_PACKAGE_PATH: &str = "pipeline.yaml";
 /// Default `deployment.template_path`.
 pub const DEFAULT_TEMPLATE_PATH: &str = "deployment/inference_service.yaml";
-/// Default `deployment.sample_input_path`.
-pub const DEFAULT_SAMPLE_INPUT_PATH: &str = "deployment/sample_input.json";
 /// Default `deployment.ready_timeout_seconds`.
 pub const DEFAULT_READY_TIMEOUT_SECONDS: u64 = 300;
 /// Default `deployment.production.namespace`.

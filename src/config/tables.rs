@@ -141,8 +141,13 @@ pub struct DeploymentConfig {
     pub inference_service_name: String,
     /// InferenceService manifest template, relative to the repository root.
     pub template_path: String,
-    /// Sample request body used to smoke-test a deploy, relative to the repository root.
+    /// Sample request body sent to the new revision of a canary deploy before it gets the
+    /// traffic, relative to the repository root. Empty (the default): no sample test.
     pub sample_input_path: String,
+    /// The cluster's ingress gateway (`http://host:port`): when set, the sample request goes
+    /// there with the `Host` of the revision's `latest` tag (and deploys set KServe's
+    /// tag-routing annotation); unset, through the Kubernetes API server's service proxy.
+    pub ingress_url: Option<String>,
     /// How long to wait for the InferenceService to become ready. Default 300.
     pub ready_timeout_seconds: u64,
     /// `[deployment.production]`: target of `/deploy`.
@@ -158,7 +163,8 @@ impl Default for DeploymentConfig {
         DeploymentConfig {
             inference_service_name: String::new(),
             template_path: DEFAULT_TEMPLATE_PATH.to_owned(),
-            sample_input_path: DEFAULT_SAMPLE_INPUT_PATH.to_owned(),
+            sample_input_path: String::new(),
+            ingress_url: None,
             ready_timeout_seconds: DEFAULT_READY_TIMEOUT_SECONDS,
             production: EnvironmentConfig::production(),
             staging: EnvironmentConfig::staging(),

@@ -373,10 +373,16 @@ fn deployment(c: &Checker, config: &Config, base: &KeyPath) -> Check {
         );
     }
     c.repo_path(&at(base, "deployment.template_path"), &d.template_path)?;
-    c.repo_path(
-        &at(base, "deployment.sample_input_path"),
-        &d.sample_input_path,
-    )?;
+    // Optional, as in Kfops: absent or empty, deploys skip the sample test.
+    if !d.sample_input_path.is_empty() {
+        c.repo_path(
+            &at(base, "deployment.sample_input_path"),
+            &d.sample_input_path,
+        )?;
+    }
+    if let Some(ingress) = &d.ingress_url {
+        c.http_url(&at(base, "deployment.ingress_url"), ingress)?;
+    }
     if d.ready_timeout_seconds == 0 {
         return c.fail(
             &at(base, "deployment.ready_timeout_seconds"),

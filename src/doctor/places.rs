@@ -66,6 +66,24 @@ const DEPLOY_NEEDS: &[Need] = &[
     isvc("update"),
 ];
 
+/// The canary's sample request through the API server's service proxy (a POST: `create`).
+const SAMPLE_PROXY: Need = Need {
+    group: "",
+    resource: "services",
+    subresource: "proxy",
+    verb: "create",
+};
+
+/// What a deploy target needs: the InferenceService, and the service proxy when the sample
+/// test goes through it (a sample input configured, no `deployment.ingress_url`).
+fn deploy_needs(cfg: &crate::config::Config) -> Vec<Need> {
+    let mut needs = DEPLOY_NEEDS.to_vec();
+    if !cfg.deployment.sample_input_path.is_empty() && cfg.deployment.ingress_url.is_none() {
+        needs.push(SAMPLE_PROXY);
+    }
+    needs
+}
+
 impl Need {
     pub fn describe(&self) -> String {
         if self.subresource.is_empty() {
@@ -87,6 +105,7 @@ pub(super) fn places(targets: &[Target]) -> Vec<(Place, Vec<Need>)> {
         } else {
             "kfp.namespace".to_owned()
         };
+        let deploy = deploy_needs(cfg);
         let named: [(&str, &'static str, String, &[Need]); 4] = [
             (
                 &cfg.cluster.namespace,
@@ -99,13 +118,13 @@ pub(super) fn places(targets: &[Target]) -> Vec<(Place, Vec<Need>)> {
                 &cfg.deployment.staging.namespace,
                 "staging",
                 target.key("deployment.staging.namespace"),
-                DEPLOY_NEEDS,
+                &deploy,
             ),
             (
                 &cfg.deployment.production.namespace,
                 "production",
                 target.key("deployment.production.namespace"),
-                DEPLOY_NEEDS,
+                &deploy,
             ),
         ];
         for (namespace, role, key, needs) in named {

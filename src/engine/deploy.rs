@@ -2,11 +2,11 @@
 //! last `KFOPS_RUN_ID`; production refuses a PR that is behind its base unless forced; the
 //! InferenceService comes from the repository's template with
 //! `storageUri: s3://trained-models/<run_id>/`; the first deploy creates it, later ones replace
-//! it with the new revision at 0% traffic, send the sample input to that revision and only on
-//! HTTP 200 move all traffic to it; then wait for Ready. Production then merges the PR (with
-//! the head SHA, so a moved head is refused) and closes it. Only then the success comment and
-//! the `Deployed-to-*` label moved to this PR. Any failure: a comment naming the step, no label
-//! moved, no merge.
+//! it with the new revision at 0% traffic, send the sample input to that revision (when one is
+//! configured, [`sample_test`]) and only on HTTP 200 move all traffic to it; then wait for
+//! Ready. Production then merges the PR (with the head SHA, so a moved head is refused) and
+//! closes it. Only then the success comment and the `Deployed-to-*` label moved to this PR.
+//! Any failure: a comment naming the step, no label moved, no merge.
 
 use std::time::Duration;
 
@@ -14,6 +14,7 @@ use kube::api::DynamicObject;
 use serde_json::{json, Value};
 
 use super::events::{ActionError, ActionEvent};
+use super::sample_test::{self, SampleTest};
 use super::Backends;
 use crate::backends::kserve::{self, ServiceState};
 use crate::chatops::{read_var, DeployTarget, VAR_RUN_ID};
@@ -144,6 +145,8 @@ async fn run_steps(
 
     let timeout = Duration::from_secs(cfg.deployment.ready_timeout_seconds.max(1));
     let cluster = &b.cluster;
+    sample_test::prepare(cfg, &mut desired);
+    let mut sample = None;
     let existing = kserve::get(cluster, &namespace, &name)
         .await
         .map_err(ActionError::backend("read the InferenceService"))?;
@@ -168,8 +171,9 @@ async fn run_steps(
                 .map_err(ActionError::backend("replace the InferenceService"))?;
             let ready =
                 wait_ready(b, &namespace, &name, timeout, previous.as_deref(), &step).await?;
-            sample_test(b, cfg, &head_sha, &ready, &step).await?;
-            step("sample test passed; moving all traffic to the new revision".into());
+            let tested = sample_test::run(b, cfg, &head_sha, &ready, &step).await?;
+            step(tested.step_text());
+            sample = Some(tested);
             kserve::merge_patch(
                 cluster,
                 &namespace,
@@ -208,7 +212,16 @@ async fn run_steps(
     b.github
         .post_comment(
             pr,
-            &deployed_comment(req.target, &run_id, &namespace, &name, url.as_deref()),
+            &deployed_comment(
+                req.target,
+                &run_id,
+                &namespace,
+                &name,
+                url.as_deref(),
+                &sample
+                    .map(|t: SampleTest| t.comment(&cfg.deployment.sample_input_path))
+                    .unwrap_or_default(),
+            ),
         )
         .await
         .map_err(ActionError::backend("post the deploy comment"))?;
@@ -256,6 +269,7 @@ fn deployed_comment(
     namespace: &str,
     name: &str,
     url: Option<&str>,
+    sample_note: &str,
 ) -> String {
     let place = match target {
         DeployTarget::Production => "production",
@@ -264,7 +278,7 @@ fn deployed_comment(
     let url = url
         .map(|u| format!(" It serves at {u}."))
         .unwrap_or_default();
-    format!("\nModel of run {run_id} deployed to {place} as InferenceService <code>{namespace}/{name}</code>.{url}\n")
+    format!("\nModel of run {run_id} deployed to {place} as InferenceService <code>{namespace}/{name}</code>.{url}{sample_note}\n")
 }
 
 /// The InferenceService from the template: name, namespace, the model's storage URI and the
@@ -364,58 +378,6 @@ async fn wait_ready(
     }
 }
 
-/// Sends the repository's sample input to the new (latest) revision: HTTP 200 or the deploy stops.
-async fn sample_test(
-    b: &Backends,
-    cfg: &Config,
-    head_sha: &str,
-    ready: &DynamicObject,
-    step: &(dyn Fn(String) + Sync),
-) -> Result<(), ActionError> {
-    let what = "test the new revision with the sample input";
-    let path = &cfg.deployment.sample_input_path;
-    let body = b
-        .github
-        .file_at(path, head_sha)
-        .await
-        .map_err(ActionError::backend(what))?;
-    let name = &cfg.deployment.inference_service_name;
-    let base = ServiceState::tagged_url(ready, "latest")
-        .ok_or_else(|| ActionError::new(what, "KServe reports no URL for the latest revision"))?;
-    let url = predict_url(&base, name, &body);
-    step(format!("sending {path} to the new revision"));
-    let response = reqwest::Client::new()
-        .post(&url)
-        .header("content-type", "application/json")
-        .timeout(Duration::from_secs(30))
-        .body(body)
-        .send()
-        .await
-        .map_err(|e| ActionError::new(what, format!("{url}: {e}")))?;
-    let status = response.status();
-    if status != reqwest::StatusCode::OK {
-        let text = response.text().await.unwrap_or_default();
-        let text: String = text.chars().take(200).collect();
-        return Err(ActionError::new(
-            what,
-            format!("{url} answered {status}: {text}; traffic stays on the previous revision"),
-        ));
-    }
-    Ok(())
-}
-
-/// The prediction URL on a revision's base URL: V2 (`/v2/models/{name}/infer`) when the sample
-/// input is a V2 request (`inputs`), else V1 (`/v1/models/{name}:predict`).
-pub fn predict_url(base: &str, name: &str, sample: &[u8]) -> String {
-    let v2 = serde_json::from_slice::<Value>(sample).is_ok_and(|v| v.get("inputs").is_some());
-    let base = base.trim_end_matches('/');
-    if v2 {
-        format!("{base}/v2/models/{name}/infer")
-    } else {
-        format!("{base}/v1/models/{name}:predict")
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -442,17 +404,5 @@ mod tests {
             "s3://trained-models/r-2/"
         );
         assert!(inference_service(b"kind: Pod\n", "c", "p", "r", 1).is_err());
-    }
-
-    #[test]
-    fn prediction_urls() {
-        assert_eq!(
-            predict_url("http://h/", "m", br#"{"instances":[[1]]}"#),
-            "http://h/v1/models/m:predict"
-        );
-        assert_eq!(
-            predict_url("http://h", "m", br#"{"inputs":[]}"#),
-            "http://h/v2/models/m/infer"
-        );
     }
 }

@@ -10,6 +10,7 @@ pub mod in_flight;
 pub mod kaniko;
 pub mod progress;
 pub mod run;
+pub mod sample_test;
 
 pub use events::{ActionError, ActionEvent, ActionKind};
 pub use in_flight::{ActionGuard, InFlight};

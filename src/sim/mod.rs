@@ -126,6 +126,12 @@ impl Simulator {
         format!("http://{}/kserve", self.addr)
     }
 
+    /// The simulated cluster's ingress gateway: send `{ingress}/v1/models/...` with the `Host`
+    /// of an InferenceService's URL (e.g. `latest-{name}-predictor.{ns}.example.com`).
+    pub fn ingress_url(&self) -> String {
+        format!("http://{}/ingress", self.addr)
+    }
+
     /// Every request answered so far, oldest first.
     pub fn requests(&self) -> Vec<RecordedRequest> {
         self.log.snapshot()
@@ -204,6 +210,12 @@ fn app(
         .merge(kserve::router(kserve.clone()))
         .merge(faults::router(faults.clone()))
         .fallback(not_found)
+        // The API server's service proxy to Knative revisions' private services, before the
+        // KFP simulator's service-proxy route sees them.
+        .layer(axum::middleware::from_fn_with_state(
+            kserve.clone(),
+            kserve::private::intercept,
+        ))
         // Without the KServe CRD, its group is hidden (faults still apply in front).
         .layer(axum::middleware::from_fn_with_state(crd, kserve::crd::gate))
         .layer(axum::middleware::from_fn_with_state(

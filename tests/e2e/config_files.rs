@@ -55,10 +55,9 @@ fn example_parses_with_the_documented_values() {
         c.deployment.template_path,
         "deployment/inference_service.yaml"
     );
-    assert_eq!(
-        c.deployment.sample_input_path,
-        "deployment/sample_input.json"
-    );
+    // Optional, as in Kfops: the example shows it commented out, so no sample test.
+    assert_eq!(c.deployment.sample_input_path, "");
+    assert_eq!(c.deployment.ingress_url, None);
     assert_eq!(c.deployment.ready_timeout_seconds, 300);
     assert_eq!(c.deployment.production.namespace, "production");
     assert_eq!(c.deployment.staging.namespace, "staging");

@@ -130,13 +130,24 @@ async fn every_check_passes_against_the_simulator() {
         !stdout.contains("FAIL") && !stdout.contains("WARN"),
         "{stdout}"
     );
-    // The reviews were asked, one per verb: 6 build + 1 KFP + 6 + 6 deploy.
-    let reviews = sim
+    // The reviews were asked, one per verb: 6 build + 1 KFP + 7 + 7 deploy (the demo config
+    // has a sample input and no ingress_url: its canary sample test needs `create` on
+    // `services/proxy` in both deploy namespaces).
+    let reviews: Vec<_> = sim
         .requests()
-        .iter()
+        .into_iter()
         .filter(|r| r.path.ends_with("/selfsubjectaccessreviews"))
+        .collect();
+    assert_eq!(reviews.len(), 21);
+    let proxy_reviews = reviews
+        .iter()
+        .filter(|r| {
+            r.body
+                .as_deref()
+                .is_some_and(|b| b.contains("\"subresource\":\"proxy\""))
+        })
         .count();
-    assert_eq!(reviews, 19);
+    assert_eq!(proxy_reviews, 2);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

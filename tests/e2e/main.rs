@@ -13,6 +13,7 @@ mod console_prs;
 mod crate_hygiene;
 mod deploy_flow;
 mod deploy_keys;
+mod deploy_sample;
 mod docs;
 mod doctor;
 mod doctor_projects;

@@ -15,7 +15,8 @@ pub enum SimService {
     Kube,
     /// `/apis/v2beta1/...` and the Kubernetes service proxy to it.
     Kfp,
-    /// `/apis/serving.kserve.io/...` and the predictors under `/kserve`.
+    /// `/apis/serving.kserve.io/...`, the predictors under `/kserve` and `/ingress`, and the
+    /// service proxy to revisions' `-private` services.
     Kserve,
 }
 
@@ -32,10 +33,18 @@ impl SimService {
                 return Some((SimService::Github, if rest.is_empty() { "/" } else { rest }));
             }
         }
+        if is_service_proxy(path) && proxied_service(path).is_some_and(|s| s.ends_with("-private"))
+        {
+            // A Knative revision's private service (the KServe simulator answers it).
+            return Some((SimService::Kserve, path));
+        }
         if path.starts_with("/apis/v2beta1/") || is_service_proxy(path) {
             return Some((SimService::Kfp, path));
         }
-        if path.starts_with("/apis/serving.kserve.io/") || path.starts_with("/kserve/") {
+        if path.starts_with("/apis/serving.kserve.io/")
+            || path.starts_with("/kserve/")
+            || path.starts_with("/ingress/")
+        {
             return Some((SimService::Kserve, path));
         }
         Some((SimService::Kube, path))
@@ -59,6 +68,17 @@ fn is_service_proxy(path: &str) -> bool {
         parts.as_slice(),
         ["", "api", "v1", "namespaces", _, "services", _, "proxy", ..]
     )
+}
+
+/// The service name of a service-proxy path (without scheme and port).
+fn proxied_service(path: &str) -> Option<&str> {
+    let service = path.split('/').nth(6)?;
+    let pieces: Vec<&str> = service.split(':').collect();
+    match pieces.as_slice() {
+        [scheme, name, _] if !scheme.is_empty() => Some(name),
+        [name, ..] => Some(name),
+        [] => None,
+    }
 }
 
 /// One fault rule: which requests, how many of them, and what happens to them.

@@ -21,7 +21,6 @@ impl KserveHandle {
         github: &GithubScenario,
     ) -> Result<(), String> {
         let manifest = service.manifest(github)?;
-        let base = self.inner.predictor_base.clone();
         self.update(|s| {
             let serial = s.next_serial();
             let mut object =
@@ -30,19 +29,20 @@ impl KserveHandle {
             let (namespace, name) = name_of(&object);
             let revision = service.revision.max(1);
             object["metadata"]["generation"] = Value::from(revision);
-            let rollout = Rollout::rolled_out(
+            let mut rollout = Rollout::rolled_out(
                 &name,
                 revision,
                 Some(service.storage_uri()),
                 service.deployed_at,
             );
+            rollout.tag_routing = rollout::tag_routing(&object);
+            rollout.reconcile();
             object["status"] = status::render(
                 &name,
                 &namespace,
                 &rollout,
                 &Value::Null,
                 service.deployed_at,
-                base.as_deref(),
             );
             s.insert(object, rollout)
                 .map(|_| ())
@@ -63,7 +63,6 @@ impl KserveHandle {
         }
         let now = Utc::now();
         let ready_ms = self.inner.ready_ms;
-        let base = self.inner.predictor_base.clone();
         let (created, due) = self.update(|s| {
             let serial = s.next_serial();
             let mut object = isvc::admit_create(namespace, object, serial, now)?;
@@ -76,14 +75,7 @@ impl KserveHandle {
             }
             let mut rollout = Rollout::default();
             let due = rollout.spec_changed(&name, None, &object["spec"], 1, now, ready_ms);
-            object["status"] = status::render(
-                &name,
-                namespace,
-                &rollout,
-                &Value::Null,
-                now,
-                base.as_deref(),
-            );
+            object["status"] = status::render(&name, namespace, &rollout, &Value::Null, now);
             Ok((s.insert(object, rollout)?, Some(due)))
         })?;
         if let Some(due) = due {
@@ -104,7 +96,6 @@ impl KserveHandle {
     ) -> Result<Value, KubeError> {
         let now = Utc::now();
         let ready_ms = self.inner.ready_ms;
-        let base = self.inner.predictor_base.clone();
         let (written, due) = self.update(|s| {
             let entry = s
                 .entry(namespace, name)
@@ -127,14 +118,8 @@ impl KserveHandle {
                     now,
                     ready_ms,
                 ));
-                object["status"] = status::render(
-                    name,
-                    namespace,
-                    &rollout,
-                    &current["status"],
-                    now,
-                    base.as_deref(),
-                );
+                object["status"] =
+                    status::render(name, namespace, &rollout, &current["status"], now);
             }
             let stored = s
                 .update(namespace, name, object, rollout)
@@ -179,7 +164,6 @@ impl KserveHandle {
     /// and status updated (if the object is still the same one and no later change is due).
     fn settle(&self, namespace: &str, name: &str, uid: &str, generation: i64) {
         let now = Utc::now();
-        let base = self.inner.predictor_base.clone();
         self.update(|s| {
             let never_ready = s.never_ready.clone();
             let Some(entry) = s.entry(namespace, name) else {
@@ -190,19 +174,15 @@ impl KserveHandle {
             }
             let mut rollout = entry.rollout.clone();
             let canary = rollout::canary_of(&entry.object["spec"]);
+            // The route follows the settled object, its tag-routing annotation included.
+            rollout.tag_routing = rollout::tag_routing(&entry.object);
             let failing = |revision: &str| listed(&never_ready, namespace, name, Some(revision));
             if !rollout.settle(generation, canary, failing, now) {
                 return;
             }
             let mut object = entry.object.clone();
-            object["status"] = status::render(
-                name,
-                namespace,
-                &rollout,
-                &entry.object["status"],
-                now,
-                base.as_deref(),
-            );
+            object["status"] =
+                status::render(name, namespace, &rollout, &entry.object["status"], now);
             s.update(namespace, name, object, rollout);
         });
     }

@@ -7,8 +7,10 @@
 //! discovery documents):
 //! - `/apis/serving.kserve.io/v1beta1/inferenceservices` (all namespaces; list, watch);
 //! - `/apis/serving.kserve.io/v1beta1/namespaces/{ns}/inferenceservices[/{name}[/status]]`;
-//! - `/kserve/{ns}/{name}/[{latest|prev|revision}/]v1|v2/...`: the predictors
-//!   ([`predictor`]); `traffic[].url` of each InferenceService points there.
+//! - the predictors ([`predictor`]): `/ingress/...` by `Host` header (the ingress gateway
+//!   `traffic[].url` hosts go through), the API server's service proxy to a revision's
+//!   private service ([`private`], a middleware: the proxy route is the KFP simulator's), and
+//!   `/kserve/{ns}/{name}/[{latest|prev|revision}/]v1|v2/...`, a shortcut for tests.
 //!
 //! Spec: `shared/specs/kserve/serving.kserve.io_inferenceservices.yaml` (the CRD).
 
@@ -18,6 +20,7 @@ pub mod crd;
 pub mod isvc;
 mod patch;
 mod predictor;
+pub mod private;
 pub mod rollout;
 mod scenario;
 pub mod status;
@@ -181,8 +184,9 @@ impl KserveHandle {
         self.inner.predictor_base.as_deref()
     }
 
-    /// The root URL of a predictor, as KServe's (tagged) hosts are: `tag` `None` follows the
-    /// traffic split, `latest`/`prev` the tagged revision, a revision name that revision.
+    /// The root URL of a predictor on the simulator's `/kserve` shortcut (a real cluster has
+    /// hosts instead): `tag` `None` follows the traffic split, `latest`/`prev` the tagged
+    /// revision (if KServe tagged one), a revision name that revision.
     /// Append `/v1/models/{name}:predict` or `/v2/models/{name}/infer`.
     pub fn predictor_root(&self, namespace: &str, name: &str, tag: Option<&str>) -> String {
         let base = self.predictor_base().unwrap_or("http://127.0.0.1/kserve");
@@ -241,5 +245,6 @@ pub fn router(handle: KserveHandle) -> Router {
                 .layer(Extension(Part::Status)),
         )
         .route("/kserve/{namespace}/{name}/{*rest}", any(predictor::serve))
+        .route("/ingress/{*rest}", any(predictor::ingress))
         .with_state(handle)
 }

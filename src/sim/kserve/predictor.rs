@@ -1,16 +1,20 @@
-//! The predictors of the simulated InferenceServices, what a sample request reaches. The
-//! simulator stands in for the cluster's ingress under `/kserve/{namespace}/{name}`:
+//! The predictors of the simulated InferenceServices, what a sample request reaches. Three
+//! ways in, as on a real cluster:
 //!
-//! - `/kserve/{ns}/{name}/v1/models/{name}:predict` (V1: `{"instances": [...]}` →
-//!   `{"predictions": [...]}`), `GET .../v1/models/{name}` (readiness);
-//! - `/kserve/{ns}/{name}/v2/models/{name}/infer` (V2 / Open Inference Protocol: `{"inputs":
-//!   [tensor]}` → `{"model_name", "outputs": [tensor]}`), `GET .../v2/models/{name}/ready`.
+//! - `/ingress/...` with a `Host` header: the cluster's ingress gateway (Istio's, with
+//!   KServe's serverless mode), routing by host as Knative's routes do: `{name}.{ns}.example.com`
+//!   and `{name}-predictor.{ns}.example.com` follow the traffic split,
+//!   `latest-{name}-predictor.{ns}.example.com` and `prev-...` the tagged revisions (tags as
+//!   KServe sets them, [`super::rollout`]); an unknown host gets the gateway's empty 404;
+//! - `/api/v1/namespaces/{ns}/services/{revision}-private[:http]/proxy/...`: the Kubernetes
+//!   API server's service proxy to a revision's private service ([`super::private`]);
+//! - `/kserve/{ns}/{name}/[{latest|prev|revision}/]...`: the simulator's shortcut for tests,
+//!   the same routing with the host's parts in the path.
 //!
-//! Without a selector the request goes where the route's traffic split sends it. A segment
-//! after the name selects like KServe's tagged hosts (`latest-{name}-predictor...`):
-//! `/kserve/{ns}/{name}/latest/...` (the latest Ready revision, tag `latest`),
-//! `/kserve/{ns}/{name}/prev/...` (tag `prev`, only while a canary splits traffic), or an
-//! exact revision name, `/kserve/{ns}/{name}/{name}-predictor-00002/...`.
+//! The protocol paths: `/v1/models/{name}:predict` (V1: `{"instances": [...]}` →
+//! `{"predictions": [...]}`), `GET /v1/models/{name}` (readiness); `/v2/models/{name}/infer`
+//! (V2 / Open Inference Protocol: `{"inputs": [tensor]}` → `{"model_name", "outputs":
+//! [tensor]}`), `GET /v2/models/{name}/ready`.
 //!
 //! Answers: 200 with a prediction; 500 for `fail_sample` names; 503 when the selected
 //! revision is not Ready (or nothing is); 404 for unknown services, tags, models and paths.
@@ -18,7 +22,7 @@
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{header, Method, StatusCode};
+use axum::http::{header, HeaderMap, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{json, Value};
 
@@ -97,12 +101,14 @@ fn route(
             Some(tag @ ("latest" | "prev")) => {
                 match traffic.iter().find(|t| t.tag.as_deref() == Some(tag)) {
                     Some(t) => t.revision_name.clone(),
-                    None if tag == "latest" => {
+                    None if traffic.is_empty() => {
                         return Err(plain(
                             StatusCode::SERVICE_UNAVAILABLE,
                             format!("no Ready revision serves {namespace}/{name}\n"),
                         ))
                     }
+                    // No such tag (`latest` needs KServe's tag-routing annotation): Knative
+                    // made no route for the tagged host.
                     None => {
                         return Err(plain(
                             StatusCode::NOT_FOUND,
@@ -269,7 +275,68 @@ pub async fn serve(
         }
         _ => None,
     };
-    let Some(call) = call_of(&method, &parts) else {
+    answer(&kserve, &namespace, &name, selector, &method, &parts, &body)
+}
+
+/// `ANY /ingress/{*rest}`: the ingress gateway, routing by the `Host` header.
+pub async fn ingress(
+    State(kserve): State<KserveHandle>,
+    Path(rest): Path<String>,
+    headers: HeaderMap,
+    method: Method,
+    body: Bytes,
+) -> Response {
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or_default();
+    let Some((namespace, name, selector)) = host_route(&kserve, host) else {
+        // Istio's gateway: no virtual service for the host, an empty 404.
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let parts: Vec<&str> = rest.split('/').filter(|p| !p.is_empty()).collect();
+    answer(&kserve, &namespace, &name, selector, &method, &parts, &body)
+}
+
+/// The InferenceService and tag a host names: `{name}.{ns}.example.com`,
+/// `{name}-predictor.{ns}.example.com` or `{tag}-{name}-predictor.{ns}.example.com` (a port
+/// after the host is ignored). `None` when no InferenceService answers to it.
+fn host_route(kserve: &KserveHandle, host: &str) -> Option<(String, String, Option<&'static str>)> {
+    let host = host.split(':').next().unwrap_or_default();
+    let (first, rest) = host.split_once('.')?;
+    let namespace = rest.strip_suffix(&format!(".{}", super::status::DOMAIN))?;
+    let exists = |name: &str| kserve.get(namespace, name).is_some();
+    let found = |name: &str, tag| Some((namespace.to_owned(), name.to_owned(), tag));
+    if let Some(component) = first.strip_suffix("-predictor") {
+        for tag in ["latest", "prev"] {
+            if let Some(name) = component.strip_prefix(&format!("{tag}-")) {
+                if exists(name) {
+                    return found(name, Some(tag));
+                }
+            }
+        }
+        if exists(component) {
+            return found(component, None);
+        }
+    }
+    if exists(first) {
+        return found(first, None);
+    }
+    None
+}
+
+/// Answers a protocol call (`parts`: the path after the host) on InferenceService `name`,
+/// routed by `selector` (a tag, a revision name, or the traffic split).
+pub(super) fn answer(
+    kserve: &KserveHandle,
+    namespace: &str,
+    name: &str,
+    selector: Option<&str>,
+    method: &Method,
+    parts: &[&str],
+    body: &[u8],
+) -> Response {
+    let Some(call) = call_of(method, parts) else {
         return plain(StatusCode::NOT_FOUND, "404 page not found\n".to_owned()).into_response();
     };
     let model = match call {
@@ -282,7 +349,7 @@ pub async fn serve(
         );
     }
     let sample = !matches!(call, Call::Ready(_));
-    let routed = match route(&kserve, &namespace, &name, selector, sample) {
+    let routed = match route(kserve, namespace, name, selector, sample) {
         Ok(routed) => routed,
         Err(refused) => return refused.into_response(),
     };
@@ -306,7 +373,7 @@ pub async fn serve(
         );
     }
     match call {
-        Call::Predict(_) => predict_v1(&routed, &body),
-        _ => infer_v2(model, &routed, &body),
+        Call::Predict(_) => predict_v1(&routed, body),
+        _ => infer_v2(model, &routed, body),
     }
 }

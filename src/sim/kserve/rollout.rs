@@ -8,9 +8,14 @@
 //!   that, without a revision.
 //! - The route follows the *settled* spec: with `canaryTrafficPercent` N and a rolled-out
 //!   revision, `{latestRevision: true, percent: N, tag: latest}` plus `{revisionName:
-//!   rolled-out, percent: 100-N, tag: prev}`; otherwise 100% to `latestRevision` (tagged
-//!   `latest`). As in Knative, `latestRevision` resolves to the latest *Ready* revision, so
-//!   a revision that never becomes Ready never gets traffic.
+//!   rolled-out, percent: 100-N, tag: prev}`; otherwise 100% to `latestRevision`. As in
+//!   Knative, `latestRevision` resolves to the latest *Ready* revision, so a revision that
+//!   never becomes Ready never gets traffic.
+//! - Tags as KServe sets them (kserve/kserve
+//!   `pkg/controller/v1beta1/inferenceservice/reconcilers/knative/ksvc_reconciler.go`): the
+//!   `latestRevision` target is tagged `latest` only when the InferenceService carries the
+//!   annotation `serving.kserve.io/enable-tag-routing: "true"` ([`TAG_ROUTING`]); the
+//!   rolled-out target of a canary split is always tagged `prev`.
 //! - `latestRolledoutRevision` moves to the latest Ready revision once it has 100% (the old
 //!   one becomes `previousRolledoutRevision`); a canary split over one revision rolls back to
 //!   the previous one (KServe's `PropagateStatus`).
@@ -66,6 +71,16 @@ pub struct TrafficTarget {
     pub tag: Option<String>,
 }
 
+/// The annotation that makes KServe tag the `latestRevision` traffic target `latest` (and so
+/// gives it a URL): `serving.kserve.io/enable-tag-routing` (kserve/kserve
+/// `pkg/constants/constants.go`, `EnableRoutingTagAnnotationKey`).
+pub const TAG_ROUTING: &str = "serving.kserve.io/enable-tag-routing";
+
+/// Whether an InferenceService object asks for tag routing (the annotation is `"true"`).
+pub fn tag_routing(object: &Value) -> bool {
+    object["metadata"]["annotations"][TAG_ROUTING] == "true"
+}
+
 /// A spec change waiting to be observed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Due {
@@ -85,6 +100,8 @@ pub struct Rollout {
     pub due: Option<Due>,
     /// The route's traffic, resolved to revision names.
     pub traffic: Vec<TrafficTarget>,
+    /// The InferenceService carries [`TAG_ROUTING`]: the `latestRevision` target is tagged.
+    pub tag_routing: bool,
 }
 
 /// The name of revision `number` of InferenceService `name`.
@@ -264,7 +281,7 @@ impl Rollout {
             revision_name: ready.clone(),
             percent,
             latest_revision: true,
-            tag: Some("latest".to_owned()),
+            tag: self.tag_routing.then(|| "latest".to_owned()),
         };
         match (self.applied_canary, &self.latest_rolled_out) {
             (Some(n), Some(prev)) if n < 100 => vec![
@@ -336,7 +353,10 @@ mod tests {
     #[test]
     fn a_canary_splits_then_promotes_and_a_failed_revision_gets_nothing() {
         let now = Utc::now();
-        let mut r = Rollout::default();
+        let mut r = Rollout {
+            tag_routing: true,
+            ..Rollout::default()
+        };
         let v1 = spec("s3://m/1/", None);
         r.spec_changed("m", None, &v1, 1, now, 10);
         assert!(r.traffic.is_empty());
@@ -385,12 +405,35 @@ mod tests {
         let base = spec("s3://m/2/", None);
         r.spec_changed("m", Some(&base), &spec("s3://m/2/", Some(10)), 3, now, 10);
         r.settle(3, Some(10), |_| false, now);
+        // Without the tag-routing annotation KServe tags only the `prev` target.
         assert_eq!(
             split(&r),
             [
-                ("m-predictor-00002".into(), 10, Some("latest".into())),
+                ("m-predictor-00002".into(), 10, None),
                 ("m-predictor-00001".into(), 90, Some("prev".into())),
             ]
+        );
+    }
+
+    /// kserve/kserve `ksvc_reconciler.go`: `latestTarget.Tag = "latest"` only when
+    /// `serving.kserve.io/enable-tag-routing` is `"true"`; the canary's `prev` target always.
+    #[test]
+    fn the_latest_tag_needs_the_tag_routing_annotation() {
+        assert!(tag_routing(
+            &json!({"metadata": {"annotations": {TAG_ROUTING: "true"}}})
+        ));
+        assert!(!tag_routing(
+            &json!({"metadata": {"annotations": {TAG_ROUTING: "false"}}})
+        ));
+        assert!(!tag_routing(&json!({"metadata": {}})));
+        let now = Utc::now();
+        let mut r = Rollout::rolled_out("m", 1, None, now);
+        assert_eq!(split(&r), [("m-predictor-00001".into(), 100, None)]);
+        r.tag_routing = true;
+        r.reconcile();
+        assert_eq!(
+            split(&r),
+            [("m-predictor-00001".into(), 100, Some("latest".into()))]
         );
     }
 }

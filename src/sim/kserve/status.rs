@@ -51,14 +51,14 @@ pub fn timestamp(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
-/// The URL of a traffic tag: on the simulator's predictor (`{base}/{ns}/{name}/{tag}`) when
-/// it serves them, else KServe's host form `http://latest-{name}-predictor.{ns}.example.com`
-/// (which does not resolve outside a cluster).
-pub fn tag_url(tag: &str, name: &str, namespace: &str, base: Option<&str>) -> String {
-    match base {
-        Some(base) => format!("{base}/{namespace}/{name}/{tag}"),
-        None => url(&format!("{tag}-{name}-predictor"), namespace),
-    }
+/// The URL Knative gives a tagged traffic target: `http://{tag}-{name}-predictor.{ns}.example.com`
+/// (Knative's default `tag-template` `{{.Tag}}-{{.Name}}` on the predictor's route; KServe
+/// copies the route's traffic into its status, `PropagateStatus` in kserve/kserve
+/// `pkg/apis/serving/v1beta1/inference_service_status.go`). Such hosts resolve only inside
+/// the cluster or through its ingress gateway with a `Host` header; the simulator's gateway
+/// is `/ingress` ([`super::predictor`]).
+pub fn tag_url(tag: &str, name: &str, namespace: &str) -> String {
+    url(&format!("{tag}-{name}-predictor"), namespace)
 }
 
 /// The predictor's (Knative Service's) state: configuration and route.
@@ -181,7 +181,7 @@ fn condition_list(name: &str, rollout: &Rollout, previous: &Value, now: DateTime
 }
 
 /// One `traffic[]` entry as KServe reports it.
-pub fn traffic_json(t: &TrafficTarget, name: &str, namespace: &str, base: Option<&str>) -> Value {
+pub fn traffic_json(t: &TrafficTarget, name: &str, namespace: &str) -> Value {
     let mut v = json!({
         "latestRevision": t.latest_revision,
         "percent": t.percent,
@@ -189,7 +189,7 @@ pub fn traffic_json(t: &TrafficTarget, name: &str, namespace: &str, base: Option
     });
     if let Some(tag) = &t.tag {
         v["tag"] = json!(tag);
-        v["url"] = json!(tag_url(tag, name, namespace, base));
+        v["url"] = json!(tag_url(tag, name, namespace));
     }
     v
 }
@@ -229,14 +229,13 @@ fn model_status(rollout: &Rollout, now: DateTime<Utc>) -> Value {
 }
 
 /// The whole `status` of InferenceService `name` in `namespace`; `previous` is the status
-/// before (for `lastTransitionTime`), `base` the simulator's predictor URL prefix.
+/// before (for `lastTransitionTime`).
 pub fn render(
     name: &str,
     namespace: &str,
     rollout: &Rollout,
     previous: &Value,
     now: DateTime<Utc>,
-    base: Option<&str>,
 ) -> Value {
     let mut predictor = Map::new();
     let serving = rollout.latest_ready().is_some();
@@ -272,7 +271,7 @@ pub fn render(
         let traffic: Vec<Value> = rollout
             .traffic
             .iter()
-            .map(|t| traffic_json(t, name, namespace, base))
+            .map(|t| traffic_json(t, name, namespace))
             .collect();
         predictor.insert("traffic".into(), Value::Array(traffic));
         predictor.insert(
@@ -315,13 +314,13 @@ mod tests {
         let mut rollout = Rollout::default();
         let spec = json!({"predictor": {"model": {"storageUri": "s3://m/1/"}}});
         rollout.spec_changed("m", None, &spec, 1, t0, 10);
-        let pending = render("m", "ns", &rollout, &Value::Null, t0, None);
+        let pending = render("m", "ns", &rollout, &Value::Null, t0);
         assert_eq!(condition(&pending, "Ready"), Some("Unknown"));
         assert!(pending.get("url").is_none());
         assert_eq!(pending["modelStatus"]["transitionStatus"], "InProgress");
         let t1 = Utc::now();
         rollout.settle(1, None, |_| false, t1);
-        let ready = render("m", "ns", &rollout, &pending, t1, None);
+        let ready = render("m", "ns", &rollout, &pending, t1);
         assert_eq!(condition(&ready, "Ready"), Some("True"));
         assert_eq!(ready["url"], "http://m.ns.example.com");
         assert_eq!(ready["observedGeneration"], 1);
@@ -332,7 +331,7 @@ mod tests {
             .find(|c| c["type"] == "RoutesReady")
             .unwrap();
         assert_eq!(routes["severity"], "Info");
-        let again = render("m", "ns", &rollout, &ready, Utc::now(), None);
+        let again = render("m", "ns", &rollout, &ready, Utc::now());
         assert_eq!(again["conditions"], ready["conditions"]);
     }
 }
