@@ -25,6 +25,9 @@ use crate::tui::App;
 /// The config `kfops demo` starts from (before the simulator's URLs are filled in).
 pub const DEMO_CONFIG: &str = include_str!("../assets/demo/kfops.toml");
 
+/// The token `kfops demo` gives its embedded simulator (a placeholder, not a credential).
+pub const DEMO_TOKEN: &str = "kfops-demo-token";
+
 /// A problem with what the user gave us (config, keys): reported before the terminal is
 /// touched, exit code 2.
 #[derive(Debug, thiserror::Error)]
@@ -67,6 +70,10 @@ pub fn demo_config(sim: &Simulator) -> Result<Config, UsageError> {
     cfg.github.api_url = sim.github_url();
     cfg.cluster.server = Some(sim.kube_url());
     cfg.kfp.endpoint = Some(sim.kfp_url());
+    // The embedded simulator accepts any token; without one its private demo repository would
+    // be 404 and writes 401, as on GitHub. Never the operator's own token ($GITHUB_TOKEN).
+    cfg.github.token = Some(config::Secret::new(DEMO_TOKEN));
+    cfg.github.token_env.clear();
     // Simulated actions are kept apart from the real audit trail.
     cfg.audit.path = crate::state_dir::kfops_state_dir().map(|d| d.join("demo-audit.jsonl"));
     Ok(cfg)
