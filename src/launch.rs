@@ -151,6 +151,9 @@ pub fn console(cfg: &Config, read_only: bool, source: &str) -> Result<Console, U
         app.prs.projects = app.projects.clone();
     }
     app.read_only = read_only || cfg.read_only;
+    if token.is_none() {
+        crate::tui::update_actions::no_token(&mut app, &cfg.token_fix());
+    }
     app.kfp_namespace = cfg.kfp.namespace.clone();
     app.project_kfp_namespaces = projects.iter().map(|p| p.kfp.namespace.clone()).collect();
     app.production_namespace = cfg.deployment.production.namespace.clone();
