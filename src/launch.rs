@@ -389,7 +389,8 @@ pub async fn demo(
         .wrap_err("starting the simulated environment on 127.0.0.1")?;
     let cfg = demo_config(&sim)?;
     let mut c = console(&cfg, read_only, "demo")?;
-    if let Some(Err(e)) = project.map(|p| c.show_project(&cfg, p)) {
+    let shown = project.map_or(Ok(()), |p| c.show_project(&cfg, p));
+    if let Err(e) = shown.and_then(|()| terminal()) {
         sim.shutdown().await;
         return Err(e.into());
     }
@@ -412,6 +413,7 @@ pub async fn real(
     if let Some(p) = project {
         c.show_project(&cfg, p)?;
     }
+    terminal()?;
     c.app.status.warning = warning;
     connect_cluster(&cfg, &mut c).await;
     runner::run(c.app, c.services, c.refresh).await
@@ -452,6 +454,12 @@ pub async fn sim(listen: std::net::SocketAddr, scenario: Scenario) -> color_eyre
         .wrap_err("waiting for Ctrl-C")?;
     sim.shutdown().await;
     Ok(())
+}
+
+/// The console's terminal, checked after the config and keys (their errors come first):
+/// without one, a usage error (one line, exit 2) instead of a failed terminal set-up.
+fn terminal() -> Result<(), UsageError> {
+    crate::tui::terminal::require_terminal().map_err(UsageError)
 }
 
 fn host_of(url: &str) -> String {

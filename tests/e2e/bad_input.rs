@@ -1,5 +1,8 @@
-//! Bad input to the binary (issue 13, point 7): a PR number the repository does not have is
-//! refused in one line before anything is attempted on it, 0 by the argument parser.
+//! Bad input to the binary (issue 13, points 7 and 8): a PR number the repository does not
+//! have is refused in one line before anything is attempted on it, 0 by the argument parser;
+//! the console without a terminal says so in one line.
+
+use std::process::Stdio;
 
 use kfops_console::sim::Simulator;
 
@@ -54,5 +57,50 @@ async fn a_pr_the_repository_lacks_exits_2_in_one_line_attempting_nothing() {
         );
     }
     assert!(sim.requests().is_empty(), "{:?}", sim.requests());
+    sim.shutdown().await;
+}
+
+/// `kfops ARGS` with stdin and stdout pipes, not terminals.
+fn without_a_terminal(args: &[&str], config: Option<&std::path::Path>) -> std::process::Output {
+    let mut command = crate::support::kfops_command();
+    if let Some(config) = config {
+        command.arg("--config").arg(config);
+    }
+    command
+        .args(args)
+        .env("RUST_BACKTRACE", "1")
+        .env(
+            kfops_console::audit::AUDIT_ENV_VAR,
+            crate::support::console::temp_audit_path(),
+        )
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .output()
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_console_and_the_demo_without_a_terminal_exit_2_in_one_line() {
+    let sim = Simulator::start(([127, 0, 0, 1], 0).into(), fast_scenario())
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let config = config_for(&sim, dir.path());
+    for (args, config) in [(&["demo"][..], None), (&[][..], Some(config.as_path()))] {
+        let out = without_a_terminal(args, config);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert_eq!(stderr.lines().count(), 1, "one line: {stderr}");
+        assert!(
+            stderr.starts_with(
+                "kfops: the console needs a terminal (stdin and stdout are not terminals)"
+            ),
+            "{stderr}"
+        );
+        assert!(!stderr.contains("backtrace"), "{stderr}");
+        assert!(out.stdout.is_empty(), "nothing drawn");
+    }
+    assert!(sim.requests().is_empty(), "the console did not start");
     sim.shutdown().await;
 }
