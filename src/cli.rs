@@ -85,7 +85,7 @@ pub enum CliCommand {
     /// images in the cluster, comment on the PR. Prints progress; exit 0 on success, 1 on failure.
     Build {
         /// The pull request number.
-        #[arg(long, value_name = "N")]
+        #[arg(long, value_name = "N", value_parser = pr_number)]
         pr: u64,
         /// JSON lines on stdout: one object per progress event, then a final
         /// {"ok", "pr", "action", "repository", …, "error": {"step", "message"}}; warnings on
@@ -98,7 +98,7 @@ pub enum CliCommand {
     /// the end (completion comment with the run ID); exit 0 on success, 1 on failure.
     Run {
         /// The pull request number.
-        #[arg(long, value_name = "N")]
+        #[arg(long, value_name = "N", value_parser = pr_number)]
         pr: u64,
         /// The pipeline version to run instead of the PR's last KFOPS_VERSION_ID.
         #[arg(long, value_name = "ID")]
@@ -115,7 +115,7 @@ pub enum CliCommand {
     /// Run /build_run on a PR: build, then run the new version and wait for it.
     BuildRun {
         /// The pull request number.
-        #[arg(long, value_name = "N")]
+        #[arg(long, value_name = "N", value_parser = pr_number)]
         pr: u64,
         /// JSON lines on stdout: one object per progress event, then a final
         /// {"ok", "pr", "action", "repository", …, "error": {"step", "message"}}; warnings on
@@ -126,7 +126,7 @@ pub enum CliCommand {
     /// List a PR's pipeline runs (state, start, duration, run ID), newest first.
     Runs {
         /// The pull request number.
-        #[arg(long, value_name = "N")]
+        #[arg(long, value_name = "N", value_parser = pr_number)]
         pr: u64,
         /// JSON instead of a table.
         #[arg(long)]
@@ -137,7 +137,7 @@ pub enum CliCommand {
     /// without --force, asks on a terminal unless --yes, then merges and closes the PR.
     Deploy {
         /// The pull request number.
-        #[arg(long, value_name = "N")]
+        #[arg(long, value_name = "N", value_parser = pr_number)]
         pr: u64,
         /// Deploy to staging instead of production.
         #[arg(long)]
@@ -161,7 +161,7 @@ pub enum CliCommand {
     /// per image. Colour only on a terminal.
     Logs {
         /// The pull request number.
-        #[arg(long, value_name = "N")]
+        #[arg(long, value_name = "N", value_parser = pr_number)]
         pr: u64,
         /// Keep streaming until the pods finish.
         #[arg(long, short = 'f')]
@@ -214,6 +214,15 @@ pub enum CliCommand {
         #[command(subcommand)]
         what: BenchCommand,
     },
+}
+
+/// A PR number: GitHub numbers issues and PRs from 1, so 0 is refused by the parser.
+fn pr_number(text: &str) -> Result<u64, String> {
+    match text.parse::<u64>() {
+        Ok(0) => Err("PR numbers start at 1".to_owned()),
+        Ok(n) => Ok(n),
+        Err(e) => Err(e.to_string()),
+    }
 }
 
 impl Cli {
@@ -350,6 +359,20 @@ mod tests {
             None,
             "demo and the refusals see the option only"
         );
+    }
+
+    #[test]
+    fn pr_zero_is_refused_by_the_parser() {
+        for command in ["build", "run", "build-run", "runs", "deploy", "logs"] {
+            let err = Cli::try_parse_args_from(["kfops", command, "--pr", "0"]).unwrap_err();
+            assert_eq!(
+                err.kind(),
+                clap::error::ErrorKind::ValueValidation,
+                "{command}"
+            );
+            assert!(err.to_string().contains("PR numbers start at 1"), "{err}");
+            assert!(Cli::try_parse_args_from(["kfops", command, "--pr", "1"]).is_ok());
+        }
     }
 
     #[test]

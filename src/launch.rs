@@ -25,6 +25,9 @@ use crate::tui::App;
 /// The config `kfops demo` starts from (before the simulator's URLs are filled in).
 pub const DEMO_CONFIG: &str = include_str!("../assets/demo/kfops.toml");
 
+/// The token `kfops demo` gives its embedded simulator (a placeholder, not a credential).
+pub const DEMO_TOKEN: &str = "kfops-demo-token";
+
 /// A problem with what the user gave us (config, keys): reported before the terminal is
 /// touched, exit code 2.
 #[derive(Debug, thiserror::Error)]
@@ -67,6 +70,10 @@ pub fn demo_config(sim: &Simulator) -> Result<Config, UsageError> {
     cfg.github.api_url = sim.github_url();
     cfg.cluster.server = Some(sim.kube_url());
     cfg.kfp.endpoint = Some(sim.kfp_url());
+    // The embedded simulator accepts any token; without one its private demo repository would
+    // be 404 and writes 401, as on GitHub. Never the operator's own token ($GITHUB_TOKEN).
+    cfg.github.token = Some(config::Secret::new(DEMO_TOKEN));
+    cfg.github.token_env.clear();
     // Simulated actions are kept apart from the real audit trail.
     cfg.audit.path = crate::state_dir::kfops_state_dir().map(|d| d.join("demo-audit.jsonl"));
     Ok(cfg)
@@ -144,6 +151,9 @@ pub fn console(cfg: &Config, read_only: bool, source: &str) -> Result<Console, U
         app.prs.projects = app.projects.clone();
     }
     app.read_only = read_only || cfg.read_only;
+    if token.is_none() {
+        crate::tui::update_actions::no_token(&mut app, &cfg.token_fix());
+    }
     app.kfp_namespace = cfg.kfp.namespace.clone();
     app.project_kfp_namespaces = projects.iter().map(|p| p.kfp.namespace.clone()).collect();
     app.production_namespace = cfg.deployment.production.namespace.clone();
@@ -379,7 +389,8 @@ pub async fn demo(
         .wrap_err("starting the simulated environment on 127.0.0.1")?;
     let cfg = demo_config(&sim)?;
     let mut c = console(&cfg, read_only, "demo")?;
-    if let Some(Err(e)) = project.map(|p| c.show_project(&cfg, p)) {
+    let shown = project.map_or(Ok(()), |p| c.show_project(&cfg, p));
+    if let Err(e) = shown.and_then(|()| terminal()) {
         sim.shutdown().await;
         return Err(e.into());
     }
@@ -402,6 +413,7 @@ pub async fn real(
     if let Some(p) = project {
         c.show_project(&cfg, p)?;
     }
+    terminal()?;
     c.app.status.warning = warning;
     connect_cluster(&cfg, &mut c).await;
     runner::run(c.app, c.services, c.refresh).await
@@ -442,6 +454,12 @@ pub async fn sim(listen: std::net::SocketAddr, scenario: Scenario) -> color_eyre
         .wrap_err("waiting for Ctrl-C")?;
     sim.shutdown().await;
     Ok(())
+}
+
+/// The console's terminal, checked after the config and keys (their errors come first):
+/// without one, a usage error (one line, exit 2) instead of a failed terminal set-up.
+fn terminal() -> Result<(), UsageError> {
+    crate::tui::terminal::require_terminal().map_err(UsageError)
 }
 
 fn host_of(url: &str) -> String {

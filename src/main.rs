@@ -121,11 +121,21 @@ fn main() -> ExitCode {
                 act.refuse(
                     pr,
                     Some(&repository),
+                    "read-only",
                     &format!(
                         "read-only: deploy of {repository}#{pr} not sent (--read-only or read_only = true)"
                     ),
                 );
                 return ExitCode::from(2);
+            }
+            if let Some(code) = preflight(
+                &runtime,
+                act,
+                &cfg,
+                &ActionKind::Deploy(req.target).to_string(),
+                pr,
+            ) {
+                return code;
             }
             return match runtime.block_on(launch::headless_deploy(&cfg, pr, req, yes, json)) {
                 Ok(true) => ExitCode::SUCCESS,
@@ -152,6 +162,9 @@ fn main() -> ExitCode {
                 Ok(cfg) => cfg,
                 Err(code) => return code,
             };
+            if let Some(code) = preflight(&runtime, Act::READ, &cfg, "logs", pr) {
+                return code;
+            }
             let req = kfops_console::headless::logs::LogsRequest {
                 pr,
                 follow,
@@ -226,11 +239,15 @@ where
         act.refuse(
             pr,
             Some(&repository),
+            "read-only",
             &format!(
                 "read-only: {what} on {repository}#{pr} not sent (--read-only or read_only = true)"
             ),
         );
         return ExitCode::from(2);
+    }
+    if let Some(code) = preflight(runtime, act, &cfg, what, pr) {
+        return code;
     }
     match runtime.block_on(work(&cfg)) {
         Ok(true) => ExitCode::SUCCESS,
@@ -264,19 +281,36 @@ impl Act {
     }
 
     /// Says why the command stops before it starts: on stderr, and with `--json` as the final
-    /// object on stdout (step `config` or `read-only`), naming `repository` once one is chosen.
-    fn refuse(self, pr: u64, repository: Option<&str>, message: &str) {
+    /// object on stdout (`step`: `config`, `read-only`, `token`, `pr`, `connect`), naming
+    /// `repository` once one is chosen.
+    fn refuse(self, pr: u64, repository: Option<&str>, step: &str, message: &str) {
         eprintln!("kfops: {message}");
         if let Some(kind) = self.json {
-            let step = if message.starts_with("read-only") {
-                "read-only"
-            } else {
-                "config"
-            };
             let mut out = std::io::stdout();
             kfops_console::headless::json::failure(&mut out, pr, kind, repository, step, message);
         }
     }
+}
+
+/// The checks of a headless command before anything is sent (`headless::preflight`): a
+/// GitHub token for an action (`what` on `pr`), then the PR in the repository. `Some` is the
+/// exit code of a refusal, already said.
+fn preflight(
+    runtime: &tokio::runtime::Runtime,
+    act: Act,
+    cfg: &config::Config,
+    what: &str,
+    pr: u64,
+) -> Option<ExitCode> {
+    use kfops_console::headless::preflight;
+    let refusal = act
+        .mutating
+        .then(|| preflight::token_refusal(cfg, what, pr))
+        .flatten()
+        .or_else(|| runtime.block_on(preflight::pr_found(cfg, pr)).err())?;
+    let repository = cfg.repository.full_name();
+    act.refuse(pr, Some(&repository), refusal.step, &refusal.message);
+    Some(ExitCode::from(refusal.exit_code))
 }
 
 /// The config of the project a headless command acts on (`--project`, else the first): a
@@ -289,7 +323,7 @@ fn load_config(cli: &Cli) -> Result<config::Config, ExitCode> {
 /// refused as `act` says, step `config`).
 fn load_config_for(cli: &Cli, act: Act, pr: u64) -> Result<config::Config, ExitCode> {
     let refused = |message: &str| {
-        act.refuse(pr, None, message);
+        act.refuse(pr, None, "config", message);
         ExitCode::from(2)
     };
     let (cfg, warning) = locate_and_load(cli).map_err(|message| refused(&message))?;

@@ -194,6 +194,23 @@ impl Config {
         self.github_token_with(|name| std::env::var(name).ok())
     }
 
+    /// How to give the missing GitHub token, for the refusals of actions without one:
+    /// `export GITHUB_TOKEN=… (or GH_TOKEN)` with the names of `github.token_env`.
+    pub fn token_fix(&self) -> String {
+        let mut names = self.github.token_env.iter();
+        match names.next() {
+            None => "set [github] token_env (or token) in the config".to_owned(),
+            Some(first) => {
+                let others: Vec<&str> = names.map(String::as_str).collect();
+                if others.is_empty() {
+                    format!("export {first}=…")
+                } else {
+                    format!("export {first}=… (or {})", others.join(", "))
+                }
+            }
+        }
+    }
+
     /// [`Config::github_token`] with an explicit environment lookup (for tests).
     pub fn github_token_with(&self, env: impl Fn(&str) -> Option<String>) -> Option<Secret> {
         if let Some(token) = self.github.token.as_ref().filter(|t| !t.is_empty()) {
@@ -223,6 +240,16 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_token_fix_names_the_configured_variables() {
+        let mut c = Config::for_repository("acme", "churn-model");
+        assert_eq!(c.token_fix(), "export GITHUB_TOKEN=… (or GH_TOKEN)");
+        c.github.token_env = vec!["KFOPS_GITHUB_TOKEN".into()];
+        assert_eq!(c.token_fix(), "export KFOPS_GITHUB_TOKEN=…");
+        c.github.token_env.clear();
+        assert!(c.token_fix().contains("[github] token_env"));
+    }
 
     #[test]
     fn config_for_repository_fills_derived_names() {

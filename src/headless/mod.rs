@@ -7,6 +7,7 @@ pub mod build;
 pub mod deploy;
 pub mod json;
 pub mod logs;
+pub mod preflight;
 pub mod run;
 
 use std::io::IsTerminal;

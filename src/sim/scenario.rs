@@ -72,7 +72,10 @@ pub struct Scenario {
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct GithubScenario {
-    /// When set, every request must carry `Authorization: token X` or `Bearer X` with this value.
+    /// When set, a request presenting another token (`Authorization: token X` or `Bearer X`) is
+    /// refused with 401 `Bad credentials`; any token is accepted when unset. A request without
+    /// a token is anonymous, as on GitHub: a private repository is 404 to it and a write is 401
+    /// `Requires authentication` (`sim/github/auth.rs`).
     #[serde(default)]
     pub token: Option<String>,
     /// Login of the user the API token belongs to; comments created through the API are theirs.

@@ -140,6 +140,8 @@ pub struct App {
     /// A short name of where the data comes from (`demo`, `github.com`).
     pub source: String,
     pub read_only: bool,
+    /// Read-only for lack of a GitHub token: how to give one (`export GITHUB_TOKEN=…`).
+    pub no_token: Option<String>,
     pub focus: PaneId,
     /// The pane shown full screen (`z`), if any.
     pub zoom: Option<PaneId>,
@@ -232,6 +234,7 @@ impl App {
             repo,
             source: source.into(),
             read_only: false,
+            no_token: None,
             focus: PaneId::Prs,
             zoom: None,
             overlay: Overlay::None,

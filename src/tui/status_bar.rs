@@ -17,7 +17,9 @@ pub fn spans(app: &App) -> Vec<Span<'static>> {
         Span::styled(format!(" {} ", app.header()), theme.title),
         Span::styled(format!("[{}] ", app.source), theme.dim),
     ];
-    if app.read_only {
+    if app.no_token.is_some() {
+        spans.push(Span::styled("READ-ONLY (no GitHub token) ", theme.warn));
+    } else if app.read_only {
         spans.push(Span::styled("READ-ONLY ", theme.warn));
     }
     if let Some(w) = &app.status.warning {

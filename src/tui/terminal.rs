@@ -23,6 +23,22 @@ static PANIC_HOOK: Once = Once::new();
 /// (e.g. the guard's drop after the panic hook printed the report) would overwrite the report.
 static ENTERED: AtomicBool = AtomicBool::new(false);
 
+/// The console reads keys from stdin and draws on stdout: both must be terminals. `Err` is the
+/// one line to say otherwise (which one is not, and what to use in a script instead).
+pub fn require_terminal() -> Result<(), String> {
+    use std::io::IsTerminal;
+    let missing = match (io::stdin().is_terminal(), io::stdout().is_terminal()) {
+        (true, true) => return Ok(()),
+        (false, true) => "stdin is not a terminal",
+        (true, false) => "stdout is not a terminal",
+        (false, false) => "stdin and stdout are not terminals",
+    };
+    Err(format!(
+        "the console needs a terminal ({missing}); without one, use the headless commands \
+         (kfops build, run, build-run, runs, deploy, logs --pr N)"
+    ))
+}
+
 /// Installs color-eyre's report hooks, with a panic hook that restores the terminal first.
 pub fn install_hooks() -> color_eyre::Result<()> {
     let (panic_hook, eyre_hook) = color_eyre::config::HookBuilder::default()

@@ -25,7 +25,13 @@ pub fn start(app: &mut App, cmd: ChatCommand) -> Vec<Command> {
     };
     let label = app.pr_label(id);
     if app.read_only {
-        app.say(Level::Warn, format!("read-only: {cmd} on {label} not sent"));
+        let text = match &app.no_token {
+            Some(fix) => format!(
+                "read-only (no GitHub token): {cmd} on {label} not sent; {fix} and restart kfops"
+            ),
+            None => format!("read-only: {cmd} on {label} not sent"),
+        };
+        app.say(Level::Warn, text);
         return Vec::new();
     }
     if let Some(running) = app.actions.get(&id) {
@@ -51,6 +57,17 @@ pub fn start(app: &mut App, cmd: ChatCommand) -> Vec<Command> {
         return Vec::new();
     }
     begin(app, id, cmd)
+}
+
+/// Without a GitHub token every action would be refused by GitHub (401, or 404 for a private
+/// repository): the console starts read-only, says so, and `fix` tells how to give one.
+pub fn no_token(app: &mut App, fix: &str) {
+    app.read_only = true;
+    app.no_token = Some(fix.to_owned());
+    app.say(
+        Level::Warn,
+        format!("actions need a GitHub token: {fix} and restart kfops"),
+    );
 }
 
 /// Opens the production deploy confirmation for a PR.

@@ -315,6 +315,17 @@ fn read_only_sends_no_action() {
             .starts_with("read-only: /"));
     }
     assert!(app.actions.is_empty());
+    // Without a token: read-only, and every refusal says how to give one.
+    let mut app = loaded(1);
+    crate::tui::update_actions::no_token(&mut app, "export GITHUB_TOKEN=…");
+    assert!(app.read_only);
+    for c in ['b', 'r', 'B', 'd', 's'] {
+        assert!(update(&mut app, key(c)).is_empty());
+        let text = &app.status.message.as_ref().unwrap().text;
+        assert!(text.starts_with("read-only (no GitHub token): /"), "{text}");
+        assert!(text.contains("export GITHUB_TOKEN=…"), "{text}");
+    }
+    assert!(app.actions.is_empty());
 }
 
 #[test]

@@ -131,14 +131,18 @@ async fn sim_serves_the_github_api_at_the_printed_url() {
     .await
     .unwrap()
     .expect("kfops sim prints the GitHub base URL");
-    let pulls: serde_json::Value =
-        reqwest::get(format!("{github_url}/repos/acme-ml/churn-model/pulls"))
-            .await
-            .unwrap()
-            .error_for_status()
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+    // With a token: the demo repository is private, hidden (404) from anonymous requests as
+    // on GitHub.
+    let pulls: serde_json::Value = reqwest::Client::new()
+        .get(format!("{github_url}/repos/acme-ml/churn-model/pulls"))
+        .bearer_auth("any-token")
+        .send()
+        .await
+        .unwrap()
+        .error_for_status()
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert!(pulls.as_array().is_some_and(|a| a.len() >= 4), "{pulls}");
 }

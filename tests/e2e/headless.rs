@@ -25,11 +25,25 @@ pub fn config_for(sim: &Simulator, dir: &std::path::Path) -> std::path::PathBuf 
 }
 
 pub async fn kfops(args: &[&str], config: &std::path::Path) -> std::process::Output {
-    tokio::process::Command::from(crate::support::kfops_command())
+    kfops_with_token(args, config, Some("ghp_headless_test_token")).await
+}
+
+/// [`kfops`] with `token` in `$GITHUB_TOKEN`, or no token at all (neither `$GITHUB_TOKEN`
+/// nor `$GH_TOKEN`).
+pub async fn kfops_with_token(
+    args: &[&str],
+    config: &std::path::Path,
+    token: Option<&str>,
+) -> std::process::Output {
+    let mut command = crate::support::kfops_command();
+    match token {
+        Some(token) => command.env("GITHUB_TOKEN", token),
+        None => command.env_remove("GITHUB_TOKEN").env_remove("GH_TOKEN"),
+    };
+    tokio::process::Command::from(command)
         .arg("--config")
         .arg(config)
         .args(args)
-        .env("GITHUB_TOKEN", "ghp_headless_test_token")
         // Never the user's own audit trail.
         .env(
             kfops_console::audit::AUDIT_ENV_VAR,

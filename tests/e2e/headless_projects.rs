@@ -235,11 +235,12 @@ async fn each_command_acts_in_the_named_projects_repository_and_the_first_withou
         "{}",
         text(&out)
     );
+    // Without --project: the first project's repository, which has no PR #7.
     let out = kfops(&["logs", "--pr", "7"], &config, &audit).await;
-    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        stderr.contains("PR acme-ml/churn-model#7 has no build pods"),
+        stderr.contains("PR #7 not found in acme-ml/churn-model"),
         "{stderr}"
     );
     assert!(

@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod audit_log;
+mod bad_input;
 mod bench_harness;
 mod build_flow;
 mod build_keys;
@@ -33,6 +34,7 @@ mod log_restarts;
 mod logs_pane;
 mod logs_search;
 mod multi_project;
+mod no_token;
 mod project_env;
 mod run_flow;
 mod safety;

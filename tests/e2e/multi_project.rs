@@ -70,8 +70,10 @@ async fn both_loaded(cfg: &config::Config, width: u16, height: u16) -> Driver {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_simulator_serves_two_repositories_to_octocrab() {
     let sim = sim().await;
-    let a = GitHub::new(&sim.github_url(), None, "acme-ml", "churn-model").unwrap();
-    let b = GitHub::new(&sim.github_url(), None, "acme-ml", "fraud-model").unwrap();
+    // A token: the demo repositories are private (404 to anonymous requests, as on GitHub).
+    let token = kfops_console::config::Secret::new("any-token");
+    let a = GitHub::new(&sim.github_url(), Some(&token), "acme-ml", "churn-model").unwrap();
+    let b = GitHub::new(&sim.github_url(), Some(&token), "acme-ml", "fraud-model").unwrap();
     let mut a_prs: Vec<u64> = a
         .open_pull_requests()
         .await
@@ -94,6 +96,7 @@ async fn the_simulator_serves_two_repositories_to_octocrab() {
     let oc = octocrab::Octocrab::builder()
         .base_uri(sim.github_url())
         .unwrap()
+        .personal_token("any-token".to_owned())
         .build()
         .unwrap();
     let pr = oc.pulls("acme-ml", "fraud-model").get(7).await.unwrap();

@@ -16,7 +16,7 @@ use crate::build_flow::fast_scenario;
 use crate::support::console::{code, driver_with, key, screen, select_pr, test_config, typed};
 
 /// Requests that could change something, on any simulated service.
-fn mutating(sim: &Simulator) -> Vec<String> {
+pub fn mutating(sim: &Simulator) -> Vec<String> {
     sim.requests()
         .iter()
         .filter(|r| r.method != http::Method::GET && r.method != http::Method::HEAD)
@@ -97,7 +97,7 @@ async fn settle(driver: &mut Driver, ms: u64) {
 /// Every action key in every pane, alone and inside the run and build pickers; every action
 /// key inside each overlay and prompt (the dialog keys `confirm`, `cancel`, `yes`, `no` act
 /// there); then every chat command on the command line.
-async fn press_everything(driver: &mut Driver) {
+pub async fn press_everything(driver: &mut Driver) {
     let focus = [
         Action::FocusPrs,
         Action::FocusLogs,

@@ -106,16 +106,34 @@ impl GitHub {
         self.enrich(number).await
     }
 
-    async fn enrich(&self, number: u64) -> Result<PullRequest, BackendError> {
+    /// Whether PR `number` exists: one `GET pulls/{number}`, whose 404 (no such PR, an issue
+    /// that is not a PR, or a private repository without a token) is `false`.
+    pub async fn pull_exists(&self, number: u64) -> Result<bool, BackendError> {
+        match self.get_pull(number).await {
+            Ok(_) => Ok(true),
+            Err(e) if e.status == Some(404) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// `GET pulls/{number}`, as octocrab reads it.
+    async fn get_pull(
+        &self,
+        number: u64,
+    ) -> Result<octocrab::models::pulls::PullRequest, BackendError> {
         let what = format!("get PR #{number}");
-        let pr = retry::read(|| async {
+        retry::read(|| async {
             self.client
                 .pulls(&self.owner, &self.repo)
                 .get(number)
                 .await
                 .map_err(|e| map_err(&what, e))
         })
-        .await?;
+        .await
+    }
+
+    async fn enrich(&self, number: u64) -> Result<PullRequest, BackendError> {
+        let pr = self.get_pull(number).await?;
         let base_ref = pr.base.ref_field.clone();
         let head_sha = pr.head.sha.clone();
         let (comparison, bodies) = futures::try_join!(

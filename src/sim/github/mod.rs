@@ -4,6 +4,7 @@
 //! (`shared/specs/github/api.github.com.trimmed.json`); tests validate every response body
 //! against it. Responses carry GitHub's headers (API version, rate limit).
 
+mod auth;
 mod comments;
 mod compare;
 mod contents;
@@ -268,23 +269,31 @@ async fn not_found() -> Response {
     ApiError::not_found(DOCS).into_response()
 }
 
-/// Checks the token (when the scenario sets one) and adds GitHub's response headers.
+/// Refuses what GitHub refuses for lack of a (right) token (`auth.rs`) and adds GitHub's
+/// response headers.
 async fn github_layer(State(gh): State<GithubHandle>, req: Request, next: Next) -> Response {
-    let (token, scopes, used, reset) = gh.update(|s| {
+    let (token, private, scopes, used, reset) = gh.update(|s| {
         s.rate_used += 1;
         (
             s.token.clone(),
+            s.repo.private,
             s.token_scopes.clone(),
             s.rate_used,
             s.rate_reset,
         )
     });
-    let presented = presented_token(req.headers()).is_some();
-    let authorized = token.is_none_or(|t| presented_token(req.headers()) == Some(t.as_str()));
-    let mut response = if authorized {
-        next.run(req).await
-    } else {
-        ApiError::bad_credentials().into_response()
+    let presented = presented_token(req.headers()).map(str::to_owned);
+    let refused = auth::refusal(
+        token.as_deref(),
+        presented.as_deref(),
+        private,
+        req.method(),
+        req.uri().path(),
+    );
+    let authorized = refused.is_none();
+    let mut response = match refused {
+        None => next.run(req).await,
+        Some(refusal) => refusal.into_response(),
     };
     let status = response.status();
     let headers = response.headers_mut();
@@ -305,7 +314,7 @@ async fn github_layer(State(gh): State<GithubHandle>, req: Request, next: Next) 
     set("x-ratelimit-resource", "core".to_owned());
     set("x-github-media-type", "github.v3; format=json".to_owned());
     set("x-github-request-id", format!("5A1D:{used:06X}:{reset:X}"));
-    if authorized && presented {
+    if authorized && presented.is_some() {
         scopes::add_headers(headers, &scopes);
     }
     if status != StatusCode::NO_CONTENT {

@@ -11,8 +11,11 @@ use super::{demo, OWNER, REPO};
 const PROD: &str = "Deployed-to-production";
 const STAGING: &str = "Deployed-to-staging";
 
+/// A client with a token: the demo repository is private (404 to anonymous requests, and
+/// writes need authentication, as on GitHub).
 fn client(sim: &Simulator) -> GitHub {
-    GitHub::new(&sim.github_url(), None, OWNER, REPO).unwrap()
+    let token = kfops_console::config::Secret::new("any-token");
+    GitHub::new(&sim.github_url(), Some(&token), OWNER, REPO).unwrap()
 }
 
 fn label_count(sim: &Simulator) -> usize {
