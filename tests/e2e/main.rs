@@ -26,6 +26,7 @@ mod headless_projects;
 mod hostile;
 mod keys_themes;
 mod kubectl;
+mod large_files;
 mod log_cuts;
 mod log_follow;
 mod log_restarts;
