@@ -7,6 +7,7 @@ mod build_flow;
 mod build_keys;
 mod chatops_props;
 mod cli;
+mod comment_links;
 mod config_files;
 mod console_loop;
 mod console_prs;
