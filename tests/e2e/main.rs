@@ -46,4 +46,5 @@ mod sim_kube;
 mod support;
 mod targets_pane;
 mod tmux_demo;
+mod tmux_quit;
 mod tmux_restore;
