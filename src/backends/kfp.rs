@@ -38,8 +38,6 @@ const PAGE_SIZE: usize = 100;
 const MAX_PAGES: usize = 1000;
 /// The API's path prefix.
 const API: &str = "/apis/v2beta1";
-/// Port of the KFP UI service, for links through the service proxy.
-const UI_SERVICE: &str = "ml-pipeline-ui:80";
 /// Where the KFP API is.
 #[derive(Clone)]
 pub enum KfpEndpoint {
@@ -281,8 +279,8 @@ impl Kfp {
         })
     }
 
-    /// Sets the KFP UI's URL for [`ui_url_for_version`](Self::ui_url_for_version) links
-    /// (default: the direct endpoint, or the `ml-pipeline-ui` service proxy path).
+    /// Sets the KFP UI's URL (`[kfp] ui_url`) for the [`ui_url_for_version`](Self::ui_url_for_version)
+    /// and [`ui_url_for_run`](Self::ui_url_for_run) links (none without it).
     pub fn with_ui_url(mut self, url: impl Into<String>) -> Kfp {
         self.ui_url = Some(url.into().trim_end_matches('/').to_owned());
         self
@@ -424,25 +422,23 @@ impl Kfp {
             .await
     }
 
-    /// The KFP UI page of a pipeline version (`.../#/pipelines/details/{pid}/version/{vid}`).
-    /// Through the service proxy it is the `ml-pipeline-ui` proxy path, relative to the
-    /// Kubernetes API server, unless [`with_ui_url`](Self::with_ui_url) set the UI's URL.
-    pub fn ui_url_for_version(&self, pipeline_id: &str, version_id: &str) -> String {
-        format!(
-            "{}/#/pipelines/details/{pipeline_id}/version/{version_id}",
-            self.ui_base()
-        )
+    /// The KFP UI page of a pipeline version (`{ui_url}/#/pipelines/details/{pid}/version/{vid}`,
+    /// the UI's `RoutePage.PIPELINE_DETAILS`: kubeflow/pipelines
+    /// `frontend/src/components/Router.tsx`, a hash route), or `None` without
+    /// [`with_ui_url`](Self::with_ui_url): neither the API endpoint nor a Kubernetes
+    /// service-proxy path is a page a PR reader's browser can open (the proxy path is relative
+    /// to the API server and needs its credentials; `ml-pipeline:8888` serves no UI).
+    pub fn ui_url_for_version(&self, pipeline_id: &str, version_id: &str) -> Option<String> {
+        self.ui_page(&format!(
+            "pipelines/details/{}/version/{}",
+            encode(pipeline_id),
+            encode(version_id)
+        ))
     }
 
-    /// The KFP UI's URL: the one set, the direct endpoint, or the UI service's proxy path.
-    fn ui_base(&self) -> String {
-        match (&self.ui_url, &self.transport) {
-            (Some(ui), _) => ui.clone(),
-            (None, Transport::Direct { base, .. }) => base.clone(),
-            (None, Transport::ServiceProxy { namespace, .. }) => {
-                format!("/api/v1/namespaces/{namespace}/services/{UI_SERVICE}/proxy")
-            }
-        }
+    /// `{ui_url}/#/{route}` when the UI's address is known.
+    fn ui_page(&self, route: &str) -> Option<String> {
+        self.ui_url.as_ref().map(|ui| format!("{ui}/#/{route}"))
     }
 
     /// Sends a request and decodes a 2xx JSON answer; anything else becomes a
@@ -819,13 +815,17 @@ mod tests {
         let shown = format!("{kfp:?}");
         assert!(!shown.contains("kfp-secret-token"), "{shown}");
         assert!(shown.contains("http://kfp.example"), "{shown}");
+        // The API endpoint is not taken for the UI: no link without `ui_url`.
+        assert_eq!(kfp.ui_url_for_version("p", "v"), None);
+        assert_eq!(kfp.ui_url_for_run("r"), None);
+        let kfp = kfp.with_ui_url("https://kubeflow.example/pipeline/");
         assert_eq!(
-            kfp.ui_url_for_version("p", "v"),
-            "http://kfp.example/#/pipelines/details/p/version/v"
+            kfp.ui_url_for_version("p", "v").as_deref(),
+            Some("https://kubeflow.example/pipeline/#/pipelines/details/p/version/v")
         );
         assert_eq!(
-            kfp.ui_url_for_run("r"),
-            "http://kfp.example/#/runs/details/r"
+            kfp.ui_url_for_run("r").as_deref(),
+            Some("https://kubeflow.example/pipeline/#/runs/details/r")
         );
     }
 

@@ -145,7 +145,7 @@ async fn run_steps(
     b.github
         .post_comment(
             pr,
-            &comments::build_succeeded(&url, &version_id, build_only),
+            &comments::build_succeeded(url.as_deref(), &version_id, build_only),
         )
         .await
         .map_err(ActionError::backend("post the build comment"))?;

@@ -7,10 +7,26 @@ use crate::chatops::{write_var, VAR_RUN_ID, VAR_VERSION_ID};
 /// console can show a run that has not completed yet.
 pub const VAR_STARTED_RUN_ID: &str = "KFOPS_STARTED_RUN_ID";
 
-/// After a successful build (`/build`), with the hidden version ID.
-pub fn build_succeeded(url: &str, version_id: &str, build_only: bool) -> String {
+/// A "Details" link to a KFP UI page (Kfops' form), or, without the UI's address, what the
+/// page is about as plain text: a link is written only to an absolute page a reader can open.
+fn details(url: Option<&str>, what: &str, id: &str) -> String {
+    match url {
+        Some(url) => link(url),
+        None => format!("{what} <code>{id}</code>"),
+    }
+}
+
+/// Kfops' "Details" link.
+fn link(url: &str) -> String {
+    format!("<a href=\"{url}\" target=\"_blank\">Details</a>")
+}
+
+/// After a successful build (`/build`), with the hidden version ID. `url`: the version's KFP
+/// UI page (`None` without `[kfp] ui_url`: the version ID is written instead).
+pub fn build_succeeded(url: Option<&str>, version_id: &str, build_only: bool) -> String {
     let mut body = format!(
-        "\nPipeline compiled successfully. <a href=\"{url}\" target=\"_blank\">Details</a><br/>\n{}\n",
+        "\nPipeline compiled successfully. {}<br/>\n{}\n",
+        details(url, "Pipeline version", version_id),
         write_var(VAR_VERSION_ID, version_id)
     );
     if build_only {
@@ -19,9 +35,10 @@ pub fn build_succeeded(url: &str, version_id: &str, build_only: bool) -> String 
     body
 }
 
-/// When a run starts, with its parameters as a table (Kfops' format).
+/// When a run starts, with its parameters as a table (Kfops' format). `url`: the run's KFP UI
+/// page, if known.
 pub fn run_started(
-    url: &str,
+    url: Option<&str>,
     parameters: &serde_json::Map<String, serde_json::Value>,
     run_id: &str,
 ) -> String {
@@ -41,7 +58,8 @@ pub fn run_started(
         format!("\n<table><tr><td>Parameter name</td><td>Parameter value</td></tr>{rows}</table>\n")
     };
     format!(
-        "\nPipeline run started. <a href=\"{url}\" target=\"_blank\">Details</a>{params}\nWait for completion message.\n{}\n",
+        "\nPipeline run started. {}{params}\nWait for completion message.\n{}\n",
+        details(url, "Run", run_id),
         write_var(VAR_STARTED_RUN_ID, run_id)
     )
 }
@@ -60,11 +78,11 @@ pub fn run_completed(run_time: &str, run_id: &str) -> String {
     )
 }
 
-/// When a run ended without success: its state and which task failed.
-pub fn run_failed(url: &str, run_id: &str, state: &str, why: &str) -> String {
-    format!(
-        "\nPipeline run {run_id} ended <b>{state}</b>: {why}. <a href=\"{url}\" target=\"_blank\">Details</a>\n"
-    )
+/// When a run ended without success: its state and which task failed (and a link to the
+/// run's KFP UI page, if known).
+pub fn run_failed(url: Option<&str>, run_id: &str, state: &str, why: &str) -> String {
+    let details = url.map(|u| format!(" {}", link(u))).unwrap_or_default();
+    format!("\nPipeline run {run_id} ended <b>{state}</b>: {why}.{details}\n")
 }
 
 /// When an action fails: which step, and why (Kfops posts its errors as comments too).
@@ -89,7 +107,7 @@ mod tests {
         );
         let mut p = serde_json::Map::new();
         p.insert("version_id".into(), serde_json::json!("v1"));
-        let started = run_started("u", &p, "r-1");
+        let started = run_started(Some("https://kfp.example/#/runs/details/r-1"), &p, "r-1");
         assert!(started.contains("<tr><td>version_id</td><td>v1</td></tr>"));
         assert!(started.contains("Wait for completion message."));
         assert_eq!(
@@ -101,7 +119,7 @@ mod tests {
 
     #[test]
     fn build_comment_matches_kfops_and_carries_the_version() {
-        let body = build_succeeded("http://kfp/#/x", "v-123", true);
+        let body = build_succeeded(Some("http://kfp/#/x"), "v-123", true);
         assert!(body.starts_with("\nPipeline compiled successfully. <a href=\"http://kfp/#/x\""));
         assert!(body.contains("<!-- KFOPS_VERSION_ID=v-123 -->\n"));
         assert!(body.ends_with("to run the compiled pipeline."));
@@ -109,5 +127,28 @@ mod tests {
             read_var([body.as_str()], VAR_VERSION_ID).as_deref(),
             Some("v-123")
         );
+    }
+
+    #[test]
+    fn without_a_ui_address_the_ids_are_written_as_text_not_as_links() {
+        let build = build_succeeded(None, "v-123", false);
+        assert_eq!(
+            build,
+            "\nPipeline compiled successfully. Pipeline version <code>v-123</code><br/>\n<!-- KFOPS_VERSION_ID=v-123 -->\n"
+        );
+        let started = run_started(None, &serde_json::Map::new(), "r-1");
+        assert!(started.starts_with("\nPipeline run started. Run <code>r-1</code>\nWait"));
+        let failed = run_failed(None, "r-1", "FAILED", "task train failed");
+        assert_eq!(
+            failed,
+            "\nPipeline run r-1 ended <b>FAILED</b>: task train failed.\n"
+        );
+        for body in [build, started, failed] {
+            assert!(!body.contains("href"), "{body}");
+        }
+        let linked = run_failed(Some("https://k/#/runs/details/r-1"), "r-1", "FAILED", "x");
+        assert!(linked.ends_with(
+            ": x. <a href=\"https://k/#/runs/details/r-1\" target=\"_blank\">Details</a>\n"
+        ));
     }
 }

@@ -166,7 +166,11 @@ async fn run_steps(
     b.github
         .post_comment(
             pr,
-            &comments::run_started(&b.kfp.ui_url_for_run(&run_id), &parameters, &run_id),
+            &comments::run_started(
+                b.kfp.ui_url_for_run(&run_id).as_deref(),
+                &parameters,
+                &run_id,
+            ),
         )
         .await
         .map_err(ActionError::backend("post the run-started comment"))?;
@@ -202,7 +206,7 @@ async fn run_steps(
         })
     } else {
         let why = failure_of(&finished);
-        let body = comments::run_failed(&url, &run_id, &state.to_string(), &why);
+        let body = comments::run_failed(url.as_deref(), &run_id, &state.to_string(), &why);
         if let Err(e) = b.github.post_comment(pr, &body).await {
             tracing::warn!(pr, error = %e, "could not post the run failure comment");
         }

@@ -12,6 +12,7 @@ pub mod msg;
 pub mod panes;
 pub mod runner;
 pub mod status_bar;
+pub mod tasks;
 pub mod terminal;
 pub mod test_fault;
 #[cfg(test)]

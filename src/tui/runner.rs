@@ -2,7 +2,6 @@
 //! runs; effects are spawned as tasks; the screen is redrawn only when something changed.
 //! The UI task never awaits network I/O.
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -17,6 +16,7 @@ use tokio::sync::mpsc;
 
 use super::app::App;
 use super::msg::{Command, LoadedRun, Msg};
+use super::tasks::Tasks;
 use super::terminal::TerminalGuard;
 use super::update::{init, update};
 use super::view::draw;
@@ -94,28 +94,6 @@ pub struct Engine {
     pub run_poll: Duration,
 }
 
-/// The log followers running, by pod: a stream opened again restarts its follower, a
-/// stream closed stops it. Also the deployment targets' watch (one; a new one replaces it).
-#[derive(Debug, Default)]
-struct Followers(
-    HashMap<PodRef, tokio::task::AbortHandle>,
-    Option<tokio::task::AbortHandle>,
-);
-
-impl Followers {
-    fn stop(&mut self, pod: &PodRef) {
-        if let Some(handle) = self.0.remove(pod) {
-            handle.abort();
-        }
-    }
-
-    fn start(&mut self, pod: PodRef, handle: tokio::task::AbortHandle) {
-        self.stop(&pod);
-        self.0.retain(|_, h| !h.is_finished());
-        self.0.insert(pod, handle);
-    }
-}
-
 /// At most this many queued messages are applied before a frame is drawn, so a flood of
 /// answers never starves key handling or drawing.
 pub const BATCH: usize = 256;
@@ -127,7 +105,7 @@ pub struct Driver {
     services: Services,
     tx: mpsc::UnboundedSender<Msg>,
     rx: mpsc::UnboundedReceiver<Msg>,
-    followers: Followers,
+    tasks: Tasks,
     /// What the event loop did (see [`run_loop`]).
     pub stats: Arc<LoopStats>,
 }
@@ -140,7 +118,7 @@ impl Driver {
             services,
             tx,
             rx,
-            followers: Followers::default(),
+            tasks: Tasks::default(),
             stats: Arc::default(),
         }
     }
@@ -197,7 +175,18 @@ impl Driver {
     }
 
     fn spawn_all(&mut self, commands: Vec<Command>) {
-        spawn_all(commands, &self.services, &self.tx, &mut self.followers);
+        spawn_all(commands, &self.services, &self.tx, &mut self.tasks);
+    }
+
+    /// How many effects are still running.
+    pub fn effects_running(&self) -> usize {
+        self.tasks.running()
+    }
+
+    /// Quitting: cancels every effect in flight (followers, watch, actions, loads) instead of
+    /// waiting for their answers; an interrupted action's audit line is written as it drops.
+    pub async fn cancel_effects(&mut self) {
+        self.tasks.cancel_all().await;
     }
 }
 
@@ -275,11 +264,16 @@ pub async fn run(app: App, services: Services, refresh: Duration) -> color_eyre:
         EventStream::new(),
         refresh,
     );
-    tokio::select! {
+    let result = tokio::select! {
         result = looped => result,
         // Test-only: a panic or an error while the terminal is in raw mode.
         fault = super::test_fault::from_env() => fault,
-    }
+    };
+    // The terminal first, then the effects in flight are cancelled, not awaited: quitting
+    // never waits for an answer (docs/PERFORMANCE.md, "Quitting").
+    drop(guard);
+    driver.cancel_effects().await;
+    result
 }
 
 /// The event loop, on any terminal backend and input stream (tests use ratatui's
@@ -371,25 +365,21 @@ fn spawn_all(
     commands: Vec<Command>,
     services: &Services,
     tx: &mpsc::UnboundedSender<Msg>,
-    followers: &mut Followers,
+    tasks: &mut Tasks,
 ) {
     for command in commands {
         match &command {
-            Command::StopLogs { pod } => followers.stop(pod),
+            Command::StopLogs { pod } => tasks.stop(pod),
             Command::FollowLogs { pod } | Command::FetchLogs { pod } => {
                 let pod = pod.clone();
                 let handle = spawn(command, services.clone(), tx.clone());
-                followers.start(pod, handle.abort_handle());
+                tasks.follow(pod, handle.abort_handle());
             }
             Command::WatchTargets { .. } => {
                 let handle = spawn(command, services.clone(), tx.clone());
-                if let Some(old) = followers.1.replace(handle.abort_handle()) {
-                    old.abort();
-                }
+                tasks.watch(handle.abort_handle());
             }
-            _ => {
-                spawn(command, services.clone(), tx.clone());
-            }
+            _ => tasks.track(spawn(command, services.clone(), tx.clone())),
         }
     }
 }

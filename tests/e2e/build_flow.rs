@@ -39,6 +39,39 @@ pub async fn setup(scenario: Scenario) -> (Simulator, Config, Backends) {
     (sim, cfg, backends)
 }
 
+/// `/build` on PR `pr` through the engine.
+pub async fn build(
+    backends: &Backends,
+    cfg: &Config,
+    pr: u64,
+    emit: &(dyn Fn(ActionEvent) + Send + Sync),
+) -> Result<String, kfops_console::engine::ActionError> {
+    let in_flight = InFlight::default();
+    engine::perform(
+        backends,
+        cfg,
+        &in_flight,
+        pr,
+        &ChatCommand::Build,
+        POLL,
+        emit,
+    )
+    .await
+}
+
+/// The newest version of the config's pipeline in the simulated KFP.
+pub fn newest_version(sim: &Simulator, cfg: &Config) -> kfops_console::sim::kfp::StoredVersion {
+    let pipeline = sim
+        .kfp()
+        .pipeline_named(&cfg.pipeline.name)
+        .expect("pipeline exists");
+    sim.kfp()
+        .versions(&pipeline.id)
+        .into_iter()
+        .max_by_key(|v| (v.created_at, v.seq))
+        .expect("a version")
+}
+
 fn collector() -> (
     Arc<Mutex<Vec<ActionEvent>>>,
     impl Fn(ActionEvent) + Send + Sync,
@@ -53,29 +86,10 @@ async fn build_starts_three_pods_in_parallel_tagged_with_the_version_and_comment
     let (sim, cfg, backends) = setup(fast_scenario()).await;
     let comments_before = sim.github().comments(42).len();
     let (events, emit) = collector();
-    let summary = engine::perform(
-        &backends,
-        &cfg,
-        &InFlight::default(),
-        42,
-        &ChatCommand::Build,
-        POLL,
-        &emit,
-    )
-    .await
-    .unwrap();
+    let summary = build(&backends, &cfg, 42, &emit).await.unwrap();
 
     // The version uploaded to KFP.
-    let pipeline = sim
-        .kfp()
-        .pipeline_named(&cfg.pipeline.name)
-        .expect("pipeline exists");
-    let newest = sim
-        .kfp()
-        .versions(&pipeline.id)
-        .into_iter()
-        .max_by_key(|v| v.created_at)
-        .unwrap();
+    let newest = newest_version(&sim, &cfg);
     let version_id = newest.id.clone();
     assert!(summary.contains(&version_id), "{summary}");
     assert_eq!(sim.kfp().package(&version_id).unwrap(), {

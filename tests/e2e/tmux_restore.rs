@@ -38,7 +38,7 @@ fn die_in_tmux(name: &str, fault: &str) -> (Tmux, String) {
 }
 
 /// The pane is a normal terminal again.
-fn assert_restored(tmux: &Tmux, screen: &str) {
+pub fn assert_restored(tmux: &Tmux, screen: &str) {
     assert_eq!(
         tmux.display("#{alternate_on}"),
         "0",

@@ -1,6 +1,7 @@
 //! GitHub through octocrab: the open pull requests of the model repository and the Kfops
 //! facts read from their comments; `writes` holds what a deploy changes (labels, merge, close).
 
+mod contents;
 mod writes;
 
 use std::time::Duration;
@@ -214,7 +215,6 @@ impl GitHub {
 impl GitHub {
     /// The bytes of a file of the repository at a ref (branch, tag or commit SHA).
     pub async fn file_at(&self, path: &str, git_ref: &str) -> Result<Vec<u8>, BackendError> {
-        use base64::Engine;
         let what = format!("read {path} at {}", short(git_ref));
         let items = retry::read(|| async {
             self.client
@@ -231,16 +231,52 @@ impl GitHub {
             BackendError::new(Service::GitHub, &what, "no such file")
                 .with_hint("check the path in the config")
         })?;
-        let encoded = item.content.ok_or_else(|| {
-            BackendError::new(Service::GitHub, &what, format!("{path} is not a file"))
-        })?;
-        let mut bytes = encoded.into_bytes();
-        bytes.retain(|b| !b.is_ascii_whitespace());
-        base64::engine::general_purpose::STANDARD
-            .decode(bytes)
-            .map_err(|e| {
-                BackendError::new(Service::GitHub, &what, format!("bad base64 content: {e}"))
-            })
+        match contents::Served::of(&item) {
+            contents::Served::Inline(encoded) => {
+                contents::decode(encoded).map_err(|e| BackendError::new(Service::GitHub, &what, e))
+            }
+            contents::Served::Raw => self.raw_file_at(path, git_ref, &what).await,
+            contents::Served::TooLarge(size) => {
+                Err(
+                    BackendError::new(Service::GitHub, &what, contents::too_large(path, size))
+                        .with_hint("keep the files Kfops reads under 100 MB (GitHub's API limit)"),
+                )
+            }
+            contents::Served::NotAFile => Err(BackendError::new(
+                Service::GitHub,
+                &what,
+                format!("{path} is not a file"),
+            )),
+        }
+    }
+
+    /// A file's bytes through the raw media type: the only way GitHub's contents API serves
+    /// files between 1 and 100 MB (see [`contents`]).
+    async fn raw_file_at(
+        &self,
+        path: &str,
+        git_ref: &str,
+        what: &str,
+    ) -> Result<Vec<u8>, BackendError> {
+        use http_body_util::BodyExt;
+        retry::read(|| async {
+            let response = self
+                .client
+                .repos(&self.owner, &self.repo)
+                .raw_file(git_ref.to_string(), path)
+                .await
+                .map_err(|e| map_err(what, e))?;
+            let response = octocrab::map_github_error(response)
+                .await
+                .map_err(|e| map_err(what, e))?;
+            let body = response
+                .into_body()
+                .collect()
+                .await
+                .map_err(|e| map_err(what, e))?;
+            Ok(body.to_bytes().to_vec())
+        })
+        .await
     }
 
     /// Posts a comment on a PR (the Kfops history chat users see).

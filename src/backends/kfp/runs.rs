@@ -263,10 +263,11 @@ impl Kfp {
         Ok(())
     }
 
-    /// The KFP UI page of a run (`.../#/runs/details/{run_id}`), on the same base as
+    /// The KFP UI page of a run (`{ui_url}/#/runs/details/{run_id}`, the UI's
+    /// `RoutePage.RUN_DETAILS`), or `None` without a UI address; see
     /// [`ui_url_for_version`](Self::ui_url_for_version).
-    pub fn ui_url_for_run(&self, run_id: &str) -> String {
-        format!("{}/#/runs/details/{run_id}", self.ui_base())
+    pub fn ui_url_for_run(&self, run_id: &str) -> Option<String> {
+        self.ui_page(&format!("runs/details/{}", encode(run_id)))
     }
 }
 

@@ -1,10 +1,18 @@
 //! `GET /repos/{owner}/{repo}/contents/{path}?ref=REF`: files of the default branch, with a
 //! PR head's overrides on top when `ref` names that head.
+//!
+//! Sizes as GitHub serves them (REST docs, "Get repository content":
+//! https://docs.github.com/rest/repos/contents#get-repository-content, and the changelog
+//! https://github.blog/changelog/2022-05-03-increased-file-size-limit-when-retrieving-file-contents-via-rest-api):
+//! a file of 1 MB or less comes inline as base64; between 1 and 100 MB the object has
+//! `content: ""` and `encoding: "none"`, and only the raw media type
+//! (`application/vnd.github.raw+json`, `application/vnd.github.v3.raw`) gives the bytes. Files
+//! above 100 MB are not simulated.
 
 use std::collections::BTreeMap;
 
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::Response;
 use base64::Engine;
 use serde_json::{json, Value};
@@ -16,21 +24,57 @@ use super::GithubHandle;
 
 const DOC: &str = "https://docs.github.com/rest/repos/contents#get-repository-content";
 
+/// Above this size a file's object carries no content (GitHub's "1 MB").
+pub const INLINE_LIMIT: usize = 1024 * 1024;
+
 /// `repos/get-content` for the repository root.
 pub async fn get_root(
     gh: State<GithubHandle>,
     Path((owner, repo)): Path<(String, String)>,
+    headers: HeaderMap,
     req: Req,
 ) -> Result<Response, ApiError> {
-    get(gh, Path((owner, repo, String::new())), req).await
+    get(gh, Path((owner, repo, String::new())), headers, req).await
+}
+
+/// Whether the client asked for the raw media type (files and symlinks only; a directory is
+/// answered as JSON whatever it asked).
+fn wants_raw(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(header::ACCEPT)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|t| t.split(';').next().unwrap_or("").trim())
+        .any(|t| {
+            matches!(
+                t,
+                "application/vnd.github.raw"
+                    | "application/vnd.github.raw+json"
+                    | "application/vnd.github.v3.raw"
+                    | "application/vnd.github.v3.raw+json"
+            )
+        })
+}
+
+/// A file's bytes as the raw media type answers them.
+fn raw_response(text: &str) -> Response {
+    let mut response = Response::new(axum::body::Body::from(text.as_bytes().to_vec()));
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/vnd.github.raw"),
+    );
+    response
 }
 
 /// `repos/get-content`: a file object, or an array of entries for a directory.
 pub async fn get(
     State(gh): State<GithubHandle>,
     Path((owner, repo, path)): Path<(String, String, String)>,
+    headers: HeaderMap,
     req: Req,
 ) -> Result<Response, ApiError> {
+    let raw = wants_raw(&headers);
     gh.read(|s| {
         if !s.is_repo(&owner, &repo) {
             return Err(ApiError::not_found(DOCS));
@@ -57,10 +101,18 @@ pub async fn get(
         let path = path.trim_matches('/');
         let render = Render::new(s, req.api());
         if let Some(text) = files.get(path) {
+            if raw {
+                return Ok(raw_response(text));
+            }
             let mut entry = entry(&render, &git_ref, "file", path, text);
             if let Value::Object(map) = &mut entry {
-                map.insert("encoding".into(), json!("base64"));
-                map.insert("content".into(), json!(wrapped_base64(text.as_bytes())));
+                let (encoding, content) = if text.len() > INLINE_LIMIT {
+                    ("none", String::new())
+                } else {
+                    ("base64", wrapped_base64(text.as_bytes()))
+                };
+                map.insert("encoding".into(), json!(encoding));
+                map.insert("content".into(), json!(content));
             }
             return Ok(json_response(StatusCode::OK, &entry));
         }
