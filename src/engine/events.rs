@@ -49,8 +49,12 @@ pub enum ActionEvent {
         pr: u64,
         image: String,
         pod: PodRef,
-        /// All pods of one build share this (the pipeline version ID).
+        /// The pipeline version ID the images are tagged with; empty for the compile pod,
+        /// which runs before the version exists.
         version_id: String,
+        /// All pods of one build share this (`kfops.io/build-id`: the version ID, or in
+        /// compile mode an ID made before the compile pod starts).
+        build_id: String,
         phase: String,
     },
     /// A pipeline run was created.
@@ -71,6 +75,8 @@ pub enum ActionEvent {
 pub struct ActionError {
     pub step: String,
     pub message: String,
+    /// Longer text for the PR comment only (a compiler's last lines), shown as a code block.
+    pub details: Option<String>,
 }
 
 impl ActionError {
@@ -78,7 +84,14 @@ impl ActionError {
         ActionError {
             step: step.into(),
             message: message.into(),
+            details: None,
         }
+    }
+
+    /// The same error with `details` for the PR comment.
+    pub fn with_details(mut self, details: impl Into<String>) -> Self {
+        self.details = Some(details.into());
+        self
     }
 
     /// Wraps a backend failure at a step.

@@ -4,6 +4,7 @@
 
 pub mod build;
 pub mod comments;
+pub mod compile;
 pub mod deploy;
 pub mod events;
 pub mod in_flight;

@@ -63,7 +63,10 @@ impl JsonProgress {
     /// Prints the event's line (nothing for `Done`: the final object says it).
     pub fn event(&mut self, out: &mut (dyn Write + Send), ev: &ActionEvent) {
         match ev {
-            ActionEvent::BuildPod { version_id, .. } => self.version_id = Some(version_id.clone()),
+            // The compile pod runs before the version exists (empty version ID).
+            ActionEvent::BuildPod { version_id, .. } if !version_id.is_empty() => {
+                self.version_id = Some(version_id.clone())
+            }
             ActionEvent::RunStarted { run_id, .. } => self.run_id = Some(run_id.clone()),
             _ => {}
         }
@@ -116,6 +119,7 @@ pub fn event_json(ev: &ActionEvent) -> Option<Value> {
             image,
             pod,
             version_id,
+            build_id,
             phase,
         } => json!({
             "event": "build_pod",
@@ -124,6 +128,7 @@ pub fn event_json(ev: &ActionEvent) -> Option<Value> {
             "pod": pod.name,
             "namespace": pod.namespace,
             "version_id": version_id,
+            "build_id": build_id,
             "phase": phase,
         }),
         ActionEvent::RunStarted { pr, run_id } => {
