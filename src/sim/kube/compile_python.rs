@@ -86,10 +86,9 @@ fn syntax(path: &str, source: &str) -> Result<(), Vec<String>> {
                 (Some(_), _) => {}
                 (None, '"' | '\'') => quote = Some(ch),
                 (None, '(' | '[' | '{') => open.push((ch, i, col)),
-                (None, ')' | ']' | '}') => {
-                    if open.pop().is_none() {
-                        return Err(error(i + 1, line, col, &format!("unmatched '{ch}'")));
-                    }
+                (None, ')' | ']' | '}') if open.pop().is_none() => {
+                    // (the guard pops the matching bracket)
+                    return Err(error(i + 1, line, col, &format!("unmatched '{ch}'")));
                 }
                 _ => {}
             }
