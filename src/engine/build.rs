@@ -76,9 +76,10 @@ async fn run_steps(
     let sha7: String = sha.chars().take(7).collect();
 
     // Compile mode: the compile pod and the Kaniko pods share an ID made now (the version ID
-    // does not exist yet), so the logs pane shows them as one build.
+    // does not exist yet), so the logs pane shows them as one build: `yymmddHHMMSSmmm-sha7`
+    // (23 characters: whole in the pane's title; two builds in one second differ).
     let build_id = (cfg.pipeline.mode == PipelineMode::Compile)
-        .then(|| format!("{}-{sha7}", Utc::now().format("%Y%m%d%H%M%S")));
+        .then(|| format!("{}-{sha7}", Utc::now().format("%y%m%d%H%M%S%3f")));
     let package = match &build_id {
         None => {
             let package_path = &cfg.pipeline.package_path;

@@ -60,7 +60,7 @@ pub struct CompileJob<'a> {
 }
 
 impl CompileJob<'_> {
-    /// `kfops-compile-pr42-20261208014512-abc1234` (a DNS-1123 label, ≤ 63 chars).
+    /// `kfops-compile-pr42-261208014512123-abc1234` (a DNS-1123 label, ≤ 63 chars).
     pub fn pod_name(&self) -> String {
         let name = format!("kfops-compile-pr{}-{}", self.pr, self.build_id);
         let name: String = name

@@ -17,19 +17,19 @@ fn the_pod_checks_out_the_head_compiles_and_is_labelled_as_a_build_pod() {
         git_url: "https://github.com/acme/model.git",
         head_sha: "abc1234def",
         pr: 42,
-        build_id: "20261208014512-abc1234",
+        build_id: "261208014512123-abc1234",
         repository: "acme/model",
         namespace: "kfops",
     };
     let pod = pod_for(&job);
     assert_eq!(
         pod.metadata.name.as_deref(),
-        Some("kfops-compile-pr42-20261208014512-abc1234")
+        Some("kfops-compile-pr42-261208014512123-abc1234")
     );
     let l = pod.metadata.labels.clone().unwrap_or_default();
     assert_eq!(l[labels::COMPONENT], labels::COMPONENT_BUILD);
     assert_eq!(l[labels::IMAGE], COMPILE_IMAGE);
-    assert_eq!(l[labels::BUILD_ID], "20261208014512-abc1234");
+    assert_eq!(l[labels::BUILD_ID], "261208014512123-abc1234");
     assert_eq!(l[labels::REPOSITORY], "acme.model");
     let spec = pod.spec.unwrap_or_default();
     let init = &spec.init_containers.unwrap_or_default()[0];

@@ -95,10 +95,11 @@ impl JsonProgress {
         match outcome {
             Ok(fields) => obj.extend(fields),
             Err(e) => {
-                obj.insert(
-                    "error".into(),
-                    json!({ "step": e.step, "message": e.message }),
-                );
+                let mut error = json!({ "step": e.step, "message": e.message });
+                if let Some(details) = &e.details {
+                    error["details"] = details.clone().into();
+                }
+                obj.insert("error".into(), error);
             }
         }
         for (key, seen) in [("version_id", &self.version_id), ("run_id", &self.run_id)] {

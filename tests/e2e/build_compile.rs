@@ -265,3 +265,51 @@ async fn the_compile_pods_log_streams_in_the_logs_pane_beside_the_kaniko_pods() 
         "{shown}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn headless_build_prints_the_compilers_last_lines_and_json_carries_them() {
+    let sim = Simulator::start(([127, 0, 0, 1], 0).into(), fast_scenario())
+        .await
+        .unwrap();
+    let broken = PIPELINE_PY.replace("-> str:", "-> str");
+    let mut unused = test_config(&sim);
+    compile_mode(&sim, &mut unused, 42, &broken);
+    let dir = tempfile::tempdir().unwrap();
+    let path = crate::headless::config_for(&sim, dir.path());
+    let text = std::fs::read_to_string(&path).unwrap().replace(
+        "[pipeline]\n",
+        &format!(
+            "[pipeline]\nmode = \"compile\"\npipeline_path = \"{PIPELINE_PATH}\"\npipeline_function_name = \"my_pipeline_func\"\ncompile_image = \"ghcr.io/acme/kfp-compiler:2.7.0\"\n"
+        ),
+    );
+    std::fs::write(&path, text).unwrap();
+
+    let out = crate::headless::kfops(&["build", "--pr", "42"], &path).await;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("pipeline-compile"), "{stdout}");
+    assert!(
+        stdout.contains("failed at step \"compile the pipeline\""),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("    | SyntaxError: expected ':'"),
+        "{stdout}"
+    );
+
+    let out = crate::headless::kfops(&["build", "--pr", "42", "--json"], &path).await;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let last: serde_json::Value =
+        serde_json::from_str(stdout.lines().last().unwrap_or_default()).unwrap();
+    let details = last["error"]["details"].as_str().unwrap_or_default();
+    assert!(details.ends_with("SyntaxError: expected ':'"), "{last}");
+    assert!(
+        last.get("version_id").is_none(),
+        "no version was made: {last}"
+    );
+    assert_eq!(
+        pods_of(&sim, 42).len(),
+        2,
+        "two compile pods, no Kaniko pod"
+    );
+}
