@@ -14,7 +14,7 @@ use kube::api::DynamicObject;
 use serde_json::{json, Value};
 
 use super::events::{ActionError, ActionEvent};
-use super::Backends;
+use super::{deploy_checks, Backends};
 use crate::backends::kserve::{self, ServiceState};
 use crate::chatops::{read_var, DeployTarget, VAR_RUN_ID};
 use crate::config::Config;
@@ -28,6 +28,9 @@ pub struct DeployRequest {
     pub run_id: Option<String>,
     /// Deploy to production even when the PR is behind its base.
     pub force: bool,
+    /// Deploy a run built for this other PR (the operator confirmed it explicitly); `force`
+    /// never implies it.
+    pub allow_run_of_pr: Option<u64>,
 }
 
 /// What a successful deploy did.
@@ -76,7 +79,8 @@ pub async fn deploy(
     emit: &(dyn Fn(ActionEvent) + Send + Sync),
 ) -> Result<DeployOutput, ActionError> {
     let result = run_steps(b, cfg, pr, req, emit).await;
-    if let Err(err) = &result {
+    // A refusal changed nothing: it posts no comment either.
+    if let Some(err) = result.as_ref().err().filter(|e| e.refusal.is_none()) {
         let body = super::comments::failed(action_name(req.target), &err.step, &err.message);
         if let Err(e) = b.github.post_comment(pr, &body).await {
             tracing::warn!(pr, error = %e, "could not post the failure comment");
@@ -96,36 +100,24 @@ async fn run_steps(
     let namespace = namespace_of(cfg, req.target).to_string();
     let name = cfg.deployment.inference_service_name.clone();
 
+    step(format!("reading the comments of #{pr}"));
+    let bodies = b
+        .github
+        .comment_bodies(pr)
+        .await
+        .map_err(ActionError::backend("find the run"))?;
     let run_id = match &req.run_id {
         Some(r) => r.clone(),
-        None => {
-            step(format!("reading the last run of #{pr}"));
-            let bodies = b
-                .github
-                .comment_bodies(pr)
-                .await
-                .map_err(ActionError::backend("find the run"))?;
-            read_var(bodies.iter().map(String::as_str), VAR_RUN_ID).ok_or_else(|| {
-                ActionError::new(
-                    "find the run",
-                    format!("#{pr} has no completed run (no KFOPS_RUN_ID in its comments); run it first with /run"),
-                )
-            })?
-        }
+        None => read_var(bodies.iter().map(String::as_str), VAR_RUN_ID).ok_or_else(|| {
+            ActionError::new(
+                "find the run",
+                format!("#{pr} has no completed run (no KFOPS_RUN_ID in its comments); run it first with /run"),
+            )
+        })?,
     };
-
-    step(format!("checking #{pr} against its base branch"));
-    let (behind, head_sha) = b
-        .github
-        .compare_behind(pr)
-        .await
-        .map_err(ActionError::backend("check the PR"))?;
-    if req.target == DeployTarget::Production && behind > 0 && !req.force {
-        return Err(ActionError::new(
-            "check the PR",
-            format!("#{pr} is {behind} commit(s) behind its base branch; update it, or deploy with --force"),
-        ));
-    }
+    step(format!("checking run {run_id} in KFP"));
+    deploy_checks::check_run(b, cfg, pr, &run_id, &bodies, req.allow_run_of_pr).await?;
+    let head_sha = deploy_checks::check_pull(b, pr, req.target, req.force, &step).await?;
 
     let template_path = &cfg.deployment.template_path;
     step(format!("reading {template_path}"));

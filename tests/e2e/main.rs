@@ -11,6 +11,7 @@ mod config_files;
 mod console_loop;
 mod console_prs;
 mod crate_hygiene;
+mod deploy_checks;
 mod deploy_flow;
 mod deploy_keys;
 mod docs;
