@@ -14,7 +14,7 @@ use kube::api::DynamicObject;
 use serde_json::{json, Value};
 
 use super::events::{ActionError, ActionEvent};
-use super::{deploy_checks, Backends};
+use super::{deploy_checks, revision, Backends};
 use crate::backends::kserve::{self, ServiceState};
 use crate::chatops::{read_var, DeployTarget, VAR_RUN_ID};
 use crate::config::Config;
@@ -139,6 +139,10 @@ async fn run_steps(
     let existing = kserve::get(cluster, &namespace, &name)
         .await
         .map_err(ActionError::backend("read the InferenceService"))?;
+    let already_serving = existing.as_ref().is_some_and(|current| {
+        revision::unchanged(current, &desired)
+            && revision::serving_fully(&ServiceState::of(current)).is_some()
+    });
     let url = match existing {
         None => {
             step(format!("creating InferenceService {namespace}/{name}"));
@@ -148,8 +152,25 @@ async fn run_steps(
             let ready = wait_ready(b, &namespace, &name, timeout, None, &step).await?;
             ServiceState::of(&ready).url
         }
+        Some(current) if already_serving => {
+            // Re-deploying what serves (a retry after a failed merge): KServe makes no new
+            // revision for an unchanged predictor, and a 0% canary over the rolled-out revision
+            // would roll back to the previous one. Nothing to roll out; it must stay Ready.
+            let state = ServiceState::of(&current);
+            step(format!(
+                "run {run_id} already serves all traffic in {namespace}/{name} ({}); nothing to roll out",
+                state.latest_ready.as_deref().unwrap_or_default()
+            ));
+            let ready = wait_ready(b, &namespace, &name, timeout, None, &step).await?;
+            ServiceState::of(&ready).url
+        }
         Some(current) => {
-            let previous = ServiceState::of(&current).latest_ready;
+            // An unchanged predictor gets no new revision (its latest one is tested instead).
+            let previous = if revision::unchanged(&current, &desired) {
+                None
+            } else {
+                ServiceState::of(&current).latest_ready
+            };
             step(format!(
                 "replacing {namespace}/{name} with the new revision at 0% traffic"
             ));

@@ -10,6 +10,7 @@ pub mod events;
 pub mod in_flight;
 pub mod kaniko;
 pub mod progress;
+pub mod revision;
 pub mod run;
 
 pub use events::{ActionError, ActionEvent, ActionKind, Refusal};

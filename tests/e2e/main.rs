@@ -14,6 +14,7 @@ mod crate_hygiene;
 mod deploy_checks;
 mod deploy_flow;
 mod deploy_keys;
+mod deploy_redeploy;
 mod docs;
 mod doctor;
 mod doctor_projects;

@@ -30,12 +30,7 @@ impl KserveHandle {
             let (namespace, name) = name_of(&object);
             let revision = service.revision.max(1);
             object["metadata"]["generation"] = Value::from(revision);
-            let rollout = Rollout::rolled_out(
-                &name,
-                revision,
-                Some(service.storage_uri()),
-                service.deployed_at,
-            );
+            let rollout = Rollout::rolled_out(&name, revision, &object, service.deployed_at);
             object["status"] = status::render(
                 &name,
                 &namespace,
@@ -75,7 +70,7 @@ impl KserveHandle {
                 return Ok((object, None));
             }
             let mut rollout = Rollout::default();
-            let due = rollout.spec_changed(&name, None, &object["spec"], 1, now, ready_ms);
+            let due = rollout.spec_changed(&name, None, &object, 1, now, ready_ms);
             object["status"] = status::render(
                 &name,
                 namespace,
@@ -116,13 +111,15 @@ impl KserveHandle {
                 return Ok((object, None));
             }
             let mut due = None;
-            if spec_changed && part == Part::Main {
+            // KServe reconciles on any change; only the template decides on a revision.
+            let template_changed =
+                rollout::revision_template(&current) != rollout::revision_template(&object);
+            if (spec_changed || template_changed) && part == Part::Main {
                 let generation = object["metadata"]["generation"].as_i64().unwrap_or(1);
-                let old = Some(&current["spec"]);
                 due = Some(rollout.spec_changed(
                     name,
-                    old,
-                    &object["spec"],
+                    Some(&current),
+                    &object,
                     generation,
                     now,
                     ready_ms,
