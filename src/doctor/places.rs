@@ -64,7 +64,16 @@ const DEPLOY_NEEDS: &[Need] = &[
     isvc("create"),
     isvc("patch"),
     isvc("update"),
+    // The targets pane reads which run each predictor revision serves.
+    KNATIVE_REVISION,
 ];
+
+const KNATIVE_REVISION: Need = Need {
+    group: "serving.knative.dev",
+    resource: "revisions",
+    subresource: "",
+    verb: "get",
+};
 
 impl Need {
     pub fn describe(&self) -> String {

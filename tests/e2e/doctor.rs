@@ -130,13 +130,14 @@ async fn every_check_passes_against_the_simulator() {
         !stdout.contains("FAIL") && !stdout.contains("WARN"),
         "{stdout}"
     );
-    // The reviews were asked, one per verb: 6 build + 1 KFP + 6 + 6 deploy.
+    // The reviews were asked, one per verb: 6 build + 1 KFP + 7 + 7 deploy (6 for
+    // InferenceServices, `get revisions.serving.knative.dev` for the targets pane).
     let reviews = sim
         .requests()
         .iter()
         .filter(|r| r.path.ends_with("/selfsubjectaccessreviews"))
         .count();
-    assert_eq!(reviews, 19);
+    assert_eq!(reviews, 21);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -45,5 +45,6 @@ mod sim_kserve;
 mod sim_kube;
 mod support;
 mod targets_pane;
+mod targets_serving;
 mod tmux_demo;
 mod tmux_restore;

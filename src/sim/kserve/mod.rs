@@ -7,6 +7,8 @@
 //! discovery documents):
 //! - `/apis/serving.kserve.io/v1beta1/inferenceservices` (all namespaces; list, watch);
 //! - `/apis/serving.kserve.io/v1beta1/namespaces/{ns}/inferenceservices[/{name}[/status]]`;
+//! - `/apis/serving.knative.dev/v1/namespaces/{ns}/revisions/{name}`: the predictors' Knative
+//!   Revisions, read-only ([`knative`]);
 //! - `/kserve/{ns}/{name}/[{latest|prev|revision}/]v1|v2/...`: the predictors
 //!   ([`predictor`]); `traffic[].url` of each InferenceService points there.
 //!
@@ -16,6 +18,7 @@ mod admit;
 mod controller;
 pub mod crd;
 pub mod isvc;
+mod knative;
 mod patch;
 mod predictor;
 pub mod rollout;
@@ -239,6 +242,10 @@ pub fn router(handle: KserveHandle) -> Router {
                 .patch(isvc::patch)
                 .fallback(isvc::not_allowed)
                 .layer(Extension(Part::Status)),
+        )
+        .route(
+            "/apis/serving.knative.dev/v1/namespaces/{namespace}/revisions/{name}",
+            get(knative::get).fallback(isvc::not_allowed),
         )
         .route("/kserve/{namespace}/{name}/{*rest}", any(predictor::serve))
         .with_state(handle)

@@ -82,5 +82,31 @@ async fn an_unchanged_predictor_makes_no_revision_and_a_propagated_annotation_do
             .map(String::as_str),
         Some("s3://trained-models/r-1/")
     );
+
+    // Knative serves each revision with its template's annotations (knative/serving
+    // pkg/reconciler/configuration/resources/revision.go copies the template's metadata).
+    let url = |name: &str| {
+        format!(
+            "{}/apis/serving.knative.dev/v1/namespaces/default/revisions/{name}",
+            sim.kube_url()
+        )
+    };
+    let read = async |name: &str| -> serde_json::Value {
+        reqwest::get(url(name)).await.unwrap().json().await.unwrap()
+    };
+    let first = read("m-predictor-00001").await;
+    assert_eq!(first["kind"], "Revision");
+    assert_eq!(first["metadata"]["annotations"]["kfops.io/pr"], "41");
+    assert_eq!(first["metadata"]["annotations"]["kfops.io/run-id"], "r-1");
+    assert_eq!(
+        first["metadata"]["labels"]["serving.kserve.io/inferenceservice"],
+        "m"
+    );
+    let second = read("m-predictor-00002").await;
+    assert_eq!(second["metadata"]["annotations"]["kfops.io/pr"], "44");
+    let missing = reqwest::get(url("m-predictor-00009")).await.unwrap();
+    assert_eq!(missing.status(), 404);
+    let status: serde_json::Value = missing.json().await.unwrap();
+    assert_eq!(status["reason"], "NotFound");
     sim.shutdown().await;
 }
