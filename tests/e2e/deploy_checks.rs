@@ -48,6 +48,29 @@ async fn a_run_kfp_does_not_have_is_refused_before_anything_changes() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_console_command_line_refuses_an_unknown_run_and_sends_nothing() {
+    use crate::support::console::{code, driver_on, finish_actions, key, select_pr, typed};
+    let (sim, _cfg, _b) = setup(fast()).await;
+    let mut driver = driver_on(&sim, 160, 45).await;
+    select_pr(&mut driver, 44);
+    driver.handle(key(':'));
+    typed(&mut driver, "/staging_deploy --run-id=nope");
+    driver.handle(code(crossterm::event::KeyCode::Enter));
+    assert!(driver.app.actions.contains_key(&(0, 44)));
+    let msg = finish_actions(&mut driver).await;
+    assert!(
+        msg.contains("refused") && msg.contains("run nope not found in KFP"),
+        "{msg}"
+    );
+    assert!(
+        matches!(driver.app.overlay, kfops_console::tui::app::Overlay::None),
+        "no dialog: nothing to confirm"
+    );
+    assert_eq!(mutating_requests(&sim), Vec::<String>::new());
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn headless_forced_production_deploy_of_an_unknown_run_exits_2_and_sends_nothing() {
     let (sim, _cfg, _b) = setup(fast()).await;
     let dir = tempfile::tempdir().unwrap();

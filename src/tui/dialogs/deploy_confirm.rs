@@ -342,6 +342,41 @@ mod tests {
     }
 
     #[test]
+    fn a_run_of_another_pr_needs_that_pr_typed_and_force_is_not_enough() {
+        let keys = KeyMap::default();
+        let other = |forced| dialog(3).run_of_other_pr("r-41".into(), 41, forced);
+        let mut d = other(true);
+        assert!(d.needs_typing() && !d.needs_force());
+        for c in "force".chars() {
+            assert_eq!(d.key(k(KeyCode::Char(c)), &keys), Outcome::Open);
+        }
+        assert_eq!(d.key(k(KeyCode::Enter), &keys), Outcome::Cancelled);
+        assert_eq!(
+            other(true).key(k(KeyCode::Char('y')), &keys),
+            Outcome::Open,
+            "y is just a letter"
+        );
+        let mut d = other(true);
+        for c in "41".chars() {
+            d.key(k(KeyCode::Char(c)), &keys);
+        }
+        assert_eq!(
+            d.key(k(KeyCode::Enter), &keys),
+            Outcome::Confirmed { force: true },
+            "the first answer's force is kept"
+        );
+        let mut d = other(false);
+        for c in "41".chars() {
+            d.key(k(KeyCode::Char(c)), &keys);
+        }
+        assert_eq!(
+            d.key(k(KeyCode::Enter), &keys),
+            Outcome::Confirmed { force: false }
+        );
+        assert_eq!(other(false).key(k(KeyCode::Esc), &keys), Outcome::Cancelled);
+    }
+
+    #[test]
     fn remapped_keys_answer_and_the_old_ones_no_longer_do() {
         let keys = remapped();
         // y and enter are no longer yes / confirm: y is any other key (No).
