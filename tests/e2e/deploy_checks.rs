@@ -89,6 +89,28 @@ async fn headless_forced_production_deploy_of_an_unknown_run_exits_2_and_sends_n
     assert_eq!(mutating_requests(&sim), Vec::<String>::new());
     assert!(!sim.github().is_merged(44));
     assert_eq!(serving(&sim, "production"), before);
+
+    // With --json: the final object names the step, still exit 2.
+    let out = kfops(
+        &[
+            "deploy",
+            "--pr",
+            "44",
+            "--staging",
+            "--run-id",
+            "nope",
+            "--json",
+        ],
+        &config,
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(2));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let last: serde_json::Value =
+        serde_json::from_str(stdout.lines().last().unwrap_or_default()).unwrap();
+    assert_eq!(last["ok"], false, "{last}");
+    assert_eq!(last["error"]["step"], "check the run", "{last}");
+    assert_eq!(mutating_requests(&sim), Vec::<String>::new());
     sim.shutdown().await;
 }
 
