@@ -104,3 +104,32 @@ async fn redeploying_after_a_failed_sample_test_tests_the_same_revision_again() 
     assert!(has_label(&sim, 41, LABEL_STAGING));
     sim.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_serving_run_deployed_for_another_pr_makes_a_revision_naming_that_pr() {
+    let (sim, mut cfg, b) = setup(fast()).await;
+    cfg.deployment.ready_timeout_seconds = 5;
+    let revisions = sim.kserve().revisions("staging", "churn-model").len();
+    // #44's run, which serves staging, deployed for #41 (confirmed): the model is the same,
+    // `kfops.io/pr` is not, and KServe copies it into the revision template.
+    let run44 = last_run(&sim, 44);
+    let out = deploy_quietly(
+        &b,
+        &cfg,
+        41,
+        crate::support::deploy::request_of_pr(DeployTarget::Staging, run44.clone(), false, 44),
+    )
+    .await
+    .unwrap();
+    assert_eq!(out.run_id, run44);
+    let revs = sim.kserve().revisions("staging", "churn-model");
+    assert_eq!(revs.len(), revisions + 1);
+    let latest = revs.last().unwrap();
+    assert_eq!(
+        latest.annotations.get("kfops.io/pr").map(String::as_str),
+        Some("41")
+    );
+    assert_eq!(serving(&sim, "staging"), vec![(latest.name.clone(), 100)]);
+    assert!(has_label(&sim, 41, LABEL_STAGING));
+    sim.shutdown().await;
+}
