@@ -148,6 +148,10 @@ pub enum CliCommand {
         /// Deploy to production even when the PR is behind its base branch.
         #[arg(long)]
         force: bool,
+        /// Deploy a run built for this other PR (the run must say it was built for PR N);
+        /// without it such a run is refused. --force does not imply it.
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+        allow_run_of_pr: Option<u64>,
         /// Do not ask (needed for production when not on a terminal).
         #[arg(long, short = 'y')]
         yes: bool,

@@ -99,6 +99,7 @@ fn main() -> ExitCode {
             staging,
             ref run_id,
             force,
+            allow_run_of_pr,
             yes,
             json,
         }) => {
@@ -110,6 +111,7 @@ fn main() -> ExitCode {
                 },
                 run_id: run_id.clone(),
                 force,
+                allow_run_of_pr,
             };
             let act = Act::action(ActionKind::Deploy(req.target), json);
             let cfg = match load_config_for(&cli, act, pr) {

@@ -31,6 +31,9 @@ pub struct AuditArgs {
     /// `production` / `staging` for deploys.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target: Option<String>,
+    /// The other PR whose run the operator confirmed deploying.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allow_run_of_pr: Option<u64>,
 }
 
 /// One step the action went through.
@@ -105,10 +108,12 @@ impl AuditArgs {
                 target,
                 run_id,
                 force,
+                allow_run_of_pr,
             } => AuditArgs {
                 run_id: run_id.clone(),
                 version_id: None,
                 force: *force,
+                allow_run_of_pr: *allow_run_of_pr,
                 target: Some(
                     match target {
                         DeployTarget::Production => "production",
@@ -135,6 +140,9 @@ impl AuditArgs {
         if self.force {
             parts.push("force".to_string());
         }
+        if let Some(other) = self.allow_run_of_pr {
+            parts.push(format!("run_of_pr={other}"));
+        }
         parts.join(" ")
     }
 }
@@ -149,6 +157,7 @@ mod tests {
             target: DeployTarget::Production,
             run_id: Some("r-1".into()),
             force: true,
+            allow_run_of_pr: None,
         };
         let mut e = AuditEntry::started(Source::Console, "alice".into(), 41, &cmd);
         e.steps.push(AuditStep {

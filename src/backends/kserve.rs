@@ -1,6 +1,8 @@
 //! KServe InferenceServices (`serving.kserve.io/v1beta1`) through kube-rs's dynamic API: the
 //! deployment targets' state, and the create / replace / merge-patch a deploy needs.
 
+use std::collections::BTreeMap;
+
 use futures::{Stream, StreamExt};
 use kube::api::{ApiResource, DynamicObject, GroupVersionKind, Patch, PatchParams, PostParams};
 use kube::runtime::watcher;
@@ -41,6 +43,29 @@ pub struct ServiceState {
     pub storage_uri: Option<String>,
     pub generation: Option<i64>,
     pub observed_generation: Option<i64>,
+    /// The model of each revision that has (or waits for) traffic, read from its Knative
+    /// Revision ([`super::knative`]); empty until read (or when it cannot be).
+    pub revisions: BTreeMap<String, RevisionModel>,
+}
+
+/// The model a predictor revision serves (its Knative Revision's annotations).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct RevisionModel {
+    pub run_id: Option<String>,
+    pub pr: Option<u64>,
+    pub storage_uri: Option<String>,
+}
+
+/// A revision with its share of the traffic and the run it serves.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Served {
+    pub revision: String,
+    pub percent: i64,
+    /// `None`: not known (its Knative Revision was not read).
+    pub model: Option<RevisionModel>,
+    /// `canary, not promoted` (the latest revision at 0%) or `not ready` (the latest revision
+    /// never became Ready and gets nothing).
+    pub note: Option<&'static str>,
 }
 
 impl ServiceState {
@@ -107,6 +132,83 @@ impl ServiceState {
             storage_uri,
             generation: obj.metadata.generation,
             observed_generation: status["observedGeneration"].as_i64(),
+            revisions: BTreeMap::new(),
+        }
+    }
+
+    /// The model `revision` serves: from its Knative Revision when read, else the spec's when
+    /// it is the latest revision and the spec was observed (a revision is made from the spec
+    /// it was created for); `None` when not known.
+    pub fn model_of(&self, revision: &str) -> Option<RevisionModel> {
+        if let Some(m) = self.revisions.get(revision) {
+            return Some(m.clone());
+        }
+        (self.latest_created.as_deref() == Some(revision)
+            && self.observed_generation >= self.generation)
+            .then(|| RevisionModel {
+                run_id: self.run_id.clone(),
+                pr: self.pr,
+                storage_uri: self.storage_uri.clone(),
+            })
+    }
+
+    /// What really serves, most traffic first: each traffic target with its run, and the
+    /// latest revision when it has no traffic because it never became Ready. After a failed canary the old revision
+    /// keeps 100%, whatever the spec's annotations say.
+    pub fn served(&self) -> Vec<Served> {
+        let mut out: Vec<Served> = self
+            .traffic
+            .iter()
+            .map(|(revision, percent, tag)| Served {
+                revision: revision.clone(),
+                percent: *percent,
+                model: self.model_of(revision),
+                // The latest revision at 0%: tagged `latest` only with KServe's tag routing
+                // (`serving.kserve.io/enable-tag-routing`), so the revision name decides.
+                note: (*percent == 0
+                    && (tag.as_deref() == Some("latest")
+                        || self.latest_created.as_ref() == Some(revision)))
+                .then_some("canary, not promoted"),
+            })
+            .collect();
+        if let Some(latest) = &self.latest_created {
+            if !out.iter().any(|s| &s.revision == latest)
+                && self.latest_ready.as_ref() != Some(latest)
+                && !self.traffic.is_empty()
+            {
+                out.push(Served {
+                    revision: latest.clone(),
+                    percent: 0,
+                    model: self.model_of(latest),
+                    note: Some("not ready"),
+                });
+            }
+        }
+        // Most traffic first (stable: KServe's order on a tie).
+        out.sort_by_key(|s| std::cmp::Reverse(s.percent));
+        out
+    }
+
+    /// The revisions whose model [`served`](Self::served) shows.
+    pub fn shown_revisions(&self) -> Vec<String> {
+        let mut names: Vec<String> = self.traffic.iter().map(|t| t.0.clone()).collect();
+        names.extend(self.latest_created.clone());
+        names.sort();
+        names.dedup();
+        names
+    }
+
+    /// The run (and PR) with the largest share of the traffic; before any traffic (a first
+    /// rollout), the latest revision's.
+    pub fn main_model(&self) -> Option<RevisionModel> {
+        match self
+            .served()
+            .into_iter()
+            .filter(|s| s.percent > 0)
+            .max_by_key(|s| s.percent)
+        {
+            Some(s) => s.model,
+            None => self.model_of(self.latest_created.as_deref().unwrap_or_default()),
         }
     }
 

@@ -5,6 +5,7 @@ pub mod cluster;
 pub mod error;
 pub mod github;
 pub mod kfp;
+pub mod knative;
 pub mod kserve;
 pub mod retry;
 

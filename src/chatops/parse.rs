@@ -64,6 +64,11 @@ pub enum ChatCommand {
         /// `--force`: deploy to production even if Kfops would block it.
         /// Always `false` for staging.
         force: bool,
+        /// Deploy a run built for this other PR: set only by an operator's explicit
+        /// confirmation (the console's dialog, headless `--allow-run-of-pr`), never by the
+        /// chat syntax (a comment typed on GitHub cannot deploy another PR's run), so it is
+        /// not part of the canonical form either.
+        allow_run_of_pr: Option<u64>,
     },
 }
 
@@ -332,6 +337,7 @@ fn parse_deploy(target: DeployTarget, words: &[(usize, &str)]) -> Result<ChatCom
         target,
         run_id,
         force,
+        allow_run_of_pr: None,
     })
 }
 
@@ -442,6 +448,7 @@ mod tests {
             target: DeployTarget::Production,
             run_id: run_id.map(str::to_owned),
             force,
+            allow_run_of_pr: None,
         }
     }
 
@@ -450,6 +457,7 @@ mod tests {
             target: DeployTarget::Staging,
             run_id: run_id.map(str::to_owned),
             force: false,
+            allow_run_of_pr: None,
         }
     }
 

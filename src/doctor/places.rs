@@ -64,6 +64,8 @@ const DEPLOY_NEEDS: &[Need] = &[
     isvc("create"),
     isvc("patch"),
     isvc("update"),
+    // The targets pane reads which run each predictor revision serves.
+    KNATIVE_REVISION,
 ];
 
 /// The canary's sample request through the API server's service proxy (a POST: `create`).
@@ -83,6 +85,13 @@ fn deploy_needs(cfg: &crate::config::Config) -> Vec<Need> {
     }
     needs
 }
+
+const KNATIVE_REVISION: Need = Need {
+    group: "serving.knative.dev",
+    resource: "revisions",
+    subresource: "",
+    verb: "get",
+};
 
 impl Need {
     pub fn describe(&self) -> String {

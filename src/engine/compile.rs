@@ -41,6 +41,8 @@ pub const COMPILE_CONTAINER: &str = "compile";
 pub const CHECKOUT_CONTAINER: &str = "checkout";
 /// How many of the compiler's last lines a failure shows in the PR comment.
 pub const ERROR_TAIL_LINES: usize = 25;
+/// How much of each of those lines it shows.
+pub const ERROR_LINE_CHARS: usize = 400;
 /// The step name of a failure.
 pub const STEP: &str = "compile the pipeline";
 
@@ -192,10 +194,18 @@ pub fn package_from_log(lines: &[String]) -> Result<Vec<u8>, String> {
         .map_err(|e| format!("the compile pod's package is not valid base64: {e}"))
 }
 
-/// The last lines of a log (at most [`ERROR_TAIL_LINES`]), without the package.
+/// The last lines of a log (at most [`ERROR_TAIL_LINES`], each cut at [`ERROR_LINE_CHARS`]),
+/// for a PR comment.
 pub fn error_tail(lines: &[String]) -> String {
     let start = lines.len().saturating_sub(ERROR_TAIL_LINES);
-    lines[start..].join("\n")
+    lines[start..]
+        .iter()
+        .map(|l| match l.char_indices().nth(ERROR_LINE_CHARS) {
+            Some((cut, _)) => format!("{}…", &l[..cut]),
+            None => l.clone(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// The `https://` clone URL of the repository, from Kaniko's `git://` context URL.

@@ -70,6 +70,12 @@ fn a_failure_keeps_the_last_lines_only() {
     let tail = error_tail(&lines);
     assert_eq!(tail.lines().count(), ERROR_TAIL_LINES);
     assert!(tail.ends_with("line 99"));
+    let long = error_tail(&["é".repeat(ERROR_LINE_CHARS + 5)]);
+    assert_eq!(
+        long.chars().count(),
+        ERROR_LINE_CHARS + 1,
+        "cut, with an ellipsis"
+    );
     assert_eq!(
         git_url("git://github.com/a/b.git"),
         "https://github.com/a/b.git"

@@ -15,7 +15,7 @@ use serde_json::{json, Value};
 
 use super::events::{ActionError, ActionEvent};
 use super::sample_test::{self, SampleTest};
-use super::Backends;
+use super::{deploy_checks, revision, Backends};
 use crate::backends::kserve::{self, ServiceState};
 use crate::chatops::{read_var, DeployTarget, VAR_RUN_ID};
 use crate::config::Config;
@@ -29,6 +29,9 @@ pub struct DeployRequest {
     pub run_id: Option<String>,
     /// Deploy to production even when the PR is behind its base.
     pub force: bool,
+    /// Deploy a run built for this other PR (the operator confirmed it explicitly); `force`
+    /// never implies it.
+    pub allow_run_of_pr: Option<u64>,
 }
 
 /// What a successful deploy did.
@@ -77,7 +80,8 @@ pub async fn deploy(
     emit: &(dyn Fn(ActionEvent) + Send + Sync),
 ) -> Result<DeployOutput, ActionError> {
     let result = run_steps(b, cfg, pr, req, emit).await;
-    if let Err(err) = &result {
+    // A refusal changed nothing: it posts no comment either.
+    if let Some(err) = result.as_ref().err().filter(|e| e.refusal.is_none()) {
         let body = super::comments::failed(action_name(req.target), &err.step, &err.message);
         if let Err(e) = b.github.post_comment(pr, &body).await {
             tracing::warn!(pr, error = %e, "could not post the failure comment");
@@ -97,36 +101,24 @@ async fn run_steps(
     let namespace = namespace_of(cfg, req.target).to_string();
     let name = cfg.deployment.inference_service_name.clone();
 
+    step(format!("reading the comments of #{pr}"));
+    let bodies = b
+        .github
+        .comment_bodies(pr)
+        .await
+        .map_err(ActionError::backend("find the run"))?;
     let run_id = match &req.run_id {
         Some(r) => r.clone(),
-        None => {
-            step(format!("reading the last run of #{pr}"));
-            let bodies = b
-                .github
-                .comment_bodies(pr)
-                .await
-                .map_err(ActionError::backend("find the run"))?;
-            read_var(bodies.iter().map(String::as_str), VAR_RUN_ID).ok_or_else(|| {
-                ActionError::new(
-                    "find the run",
-                    format!("#{pr} has no completed run (no KFOPS_RUN_ID in its comments); run it first with /run"),
-                )
-            })?
-        }
+        None => read_var(bodies.iter().map(String::as_str), VAR_RUN_ID).ok_or_else(|| {
+            ActionError::new(
+                "find the run",
+                format!("#{pr} has no completed run (no KFOPS_RUN_ID in its comments); run it first with /run"),
+            )
+        })?,
     };
-
-    step(format!("checking #{pr} against its base branch"));
-    let (behind, head_sha) = b
-        .github
-        .compare_behind(pr)
-        .await
-        .map_err(ActionError::backend("check the PR"))?;
-    if req.target == DeployTarget::Production && behind > 0 && !req.force {
-        return Err(ActionError::new(
-            "check the PR",
-            format!("#{pr} is {behind} commit(s) behind its base branch; update it, or deploy with --force"),
-        ));
-    }
+    step(format!("checking run {run_id} in KFP"));
+    deploy_checks::check_run(b, cfg, pr, &run_id, &bodies, req.allow_run_of_pr).await?;
+    let head_sha = deploy_checks::check_pull(b, pr, req.target, req.force, &step).await?;
 
     let template_path = &cfg.deployment.template_path;
     step(format!("reading {template_path}"));
@@ -150,6 +142,10 @@ async fn run_steps(
     let existing = kserve::get(cluster, &namespace, &name)
         .await
         .map_err(ActionError::backend("read the InferenceService"))?;
+    let already_serving = existing.as_ref().is_some_and(|current| {
+        revision::unchanged(current, &desired)
+            && revision::serving_fully(&ServiceState::of(current)).is_some()
+    });
     let url = match existing {
         None => {
             step(format!("creating InferenceService {namespace}/{name}"));
@@ -159,8 +155,25 @@ async fn run_steps(
             let ready = wait_ready(b, &namespace, &name, timeout, None, &step).await?;
             ServiceState::of(&ready).url
         }
+        Some(current) if already_serving => {
+            // Re-deploying what serves (a retry after a failed merge): KServe makes no new
+            // revision for an unchanged predictor, and a 0% canary over the rolled-out revision
+            // would roll back to the previous one. Nothing to roll out; it must stay Ready.
+            let state = ServiceState::of(&current);
+            step(format!(
+                "run {run_id} already serves all traffic in {namespace}/{name} ({}); nothing to roll out",
+                state.latest_ready.as_deref().unwrap_or_default()
+            ));
+            let ready = wait_ready(b, &namespace, &name, timeout, None, &step).await?;
+            ServiceState::of(&ready).url
+        }
         Some(current) => {
-            let previous = ServiceState::of(&current).latest_ready;
+            // An unchanged predictor gets no new revision (its latest one is tested instead).
+            let previous = if revision::unchanged(&current, &desired) {
+                None
+            } else {
+                ServiceState::of(&current).latest_ready
+            };
             step(format!(
                 "replacing {namespace}/{name} with the new revision at 0% traffic"
             ));

@@ -77,6 +77,19 @@ pub struct ActionError {
     pub message: String,
     /// Longer text for the PR comment only (a compiler's last lines), shown as a code block.
     pub details: Option<String>,
+    /// Set when the action refused before changing anything (no failure comment is posted;
+    /// headless commands exit 2).
+    pub refusal: Option<Refusal>,
+}
+
+/// Why an action refused before changing anything.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    /// What was asked cannot be done (a run KFP does not have, or that did not succeed).
+    Invalid,
+    /// The run was built for another PR: the operator must confirm it explicitly (the console
+    /// asks for that PR's number to be typed; headless takes `--allow-run-of-pr`).
+    RunOfOtherPr { run_id: String, pr: u64 },
 }
 
 impl ActionError {
@@ -85,6 +98,15 @@ impl ActionError {
             step: step.into(),
             message: message.into(),
             details: None,
+            refusal: None,
+        }
+    }
+
+    /// A refusal before anything changed.
+    pub fn refused(step: impl Into<String>, message: impl Into<String>, why: Refusal) -> Self {
+        ActionError {
+            refusal: Some(why),
+            ..ActionError::new(step, message)
         }
     }
 

@@ -6,14 +6,16 @@ pub mod build;
 pub mod comments;
 pub mod compile;
 pub mod deploy;
+pub mod deploy_checks;
 pub mod events;
 pub mod in_flight;
 pub mod kaniko;
 pub mod progress;
+pub mod revision;
 pub mod run;
 pub mod sample_test;
 
-pub use events::{ActionError, ActionEvent, ActionKind};
+pub use events::{ActionError, ActionEvent, ActionKind, Refusal};
 pub use in_flight::{ActionGuard, InFlight};
 
 use crate::backends::cluster::Cluster;
@@ -83,11 +85,13 @@ pub async fn perform(
             target,
             run_id,
             force,
+            allow_run_of_pr,
         } => {
             let req = deploy::DeployRequest {
                 target: *target,
                 run_id: run_id.clone(),
                 force: *force,
+                allow_run_of_pr: *allow_run_of_pr,
             };
             deploy::deploy(b, cfg, pr, &req, emit).await.map(|o| {
                 let merged = o

@@ -28,8 +28,9 @@ const RUN: [&str; 5] = [
 ];
 
 /// `/deploy`'s and `/staging_deploy`'s phases (merging only for production).
-const DEPLOY: [&str; 9] = [
-    "reading the last run",
+const DEPLOY: [&str; 10] = [
+    "reading the comments",
+    "checking run ",
     "checking #",
     "reading ",
     "creating InferenceService |replacing ",
@@ -135,9 +136,9 @@ mod tests {
         ];
         assert_eq!(
             walk(ActionKind::Deploy(DeployTarget::Staging), &staging),
-            [2, 3, 4, 5, 8]
+            [3, 4, 5, 6, 9]
         );
-        assert_eq!(step_count(ActionKind::Deploy(DeployTarget::Staging)), 8);
+        assert_eq!(step_count(ActionKind::Deploy(DeployTarget::Staging)), 9);
         assert_eq!(step_count(ActionKind::BuildRun), 12);
     }
 }

@@ -1,6 +1,8 @@
 //! `kfops deploy --pr N [--staging] [--run-id ID] [--force] [--yes]`: the same deploy as the
 //! console. Production asks on a terminal (default No) unless `--yes`, and refuses without a
-//! terminal and without `--yes`; a PR behind its base is refused without `--force`.
+//! terminal and without `--yes`; a PR behind its base is refused without `--force`. A run the
+//! engine refuses before changing anything (not in KFP, not SUCCEEDED, built for another PR
+//! without `--allow-run-of-pr N`) exits 2.
 
 use std::io::{BufRead, IsTerminal, Write};
 
@@ -107,6 +109,7 @@ async fn run_confirmed(
             target: req.target,
             run_id: req.run_id.clone(),
             force: req.force,
+            allow_run_of_pr: req.allow_run_of_pr,
         },
         audit,
         json,
@@ -131,7 +134,11 @@ async fn run_confirmed(
             ])
         });
         p.finish(out, pr, ActionKind::Deploy(req.target), outcome);
-        return Ok(result.is_ok());
+        return match result {
+            // Refused before anything changed: bad input, exit 2.
+            Err(e) if e.refusal.is_some() => Err((2, e.message)),
+            other => Ok(other.is_ok()),
+        };
     }
     match result {
         Ok(o) => {
@@ -145,6 +152,10 @@ async fn run_confirmed(
                 o.run_id, o.namespace, o.name
             );
             Ok(true)
+        }
+        // Refused before anything changed: bad input, exit 2 (main prints the message).
+        Err(e) if e.refusal.is_some() => {
+            Err((2, format!("{name} on #{pr} refused: {}", e.message)))
         }
         Err(e) => {
             let _ = writeln!(
@@ -168,6 +179,7 @@ mod tests {
             target: DeployTarget::Production,
             run_id: None,
             force: false,
+            allow_run_of_pr: None,
         };
         let mut out = Vec::new();
         assert!(!ask(1, &req, &cfg, &mut "\n".as_bytes(), &mut out));

@@ -170,6 +170,9 @@ pub struct App {
     pub prs_generation: u64,
     /// Kfops actions running, by PR: a second action on a PR is refused until it ends.
     pub actions: BTreeMap<PrId, RunningAction>,
+    /// The deploy commands of running deploys, to ask again when one is refused for deploying
+    /// another PR's run.
+    pub deploys_sent: BTreeMap<PrId, crate::chatops::ChatCommand>,
     pub should_quit: bool,
     /// The audit file, as shown in the audit overlay's title.
     pub audit_path: String,
@@ -252,6 +255,7 @@ impl App {
             now: DateTime::<Utc>::UNIX_EPOCH,
             prs_generation: 0,
             actions: BTreeMap::new(),
+            deploys_sent: BTreeMap::new(),
             should_quit: false,
             audit_path: String::new(),
             dirty: true,

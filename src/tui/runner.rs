@@ -24,8 +24,8 @@ use crate::audit::{AuditLog, Source};
 use crate::backends::cluster::Cluster;
 use crate::backends::error::Service;
 use crate::backends::github::GitHub;
-use crate::backends::kserve;
 use crate::backends::BackendError;
+use crate::backends::{knative, kserve};
 use crate::chatops::DeployTarget;
 use crate::config::Config;
 use crate::domain::{build_labels, PodRef};
@@ -622,6 +622,8 @@ async fn watch_target(
         })
     };
     let mut delay = Duration::from_secs(1);
+    // The models of the predictor revisions (what really serves), read once each.
+    let mut models = std::collections::BTreeMap::new();
     loop {
         let mut stream = std::pin::pin!(kserve::watch(cluster, namespace));
         while let Some(event) = stream.next().await {
@@ -629,7 +631,12 @@ async fn watch_target(
                 Ok(event) => {
                     delay = Duration::from_secs(1);
                     let done = matches!(event, kube::runtime::watcher::Event::InitDone);
-                    if let Some(change) = TargetChange::of_watch(event, name) {
+                    if let Some(mut change) = TargetChange::of_watch(event, name) {
+                        if let TargetChange::InitApply(state) | TargetChange::Apply(state) =
+                            &mut change
+                        {
+                            knative::fill_models(cluster, state, &mut models).await;
+                        }
                         emit(change);
                     }
                     if once && done {

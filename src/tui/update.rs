@@ -266,11 +266,14 @@ pub(crate) fn on_key(app: &mut App, key: KeyEvent) -> Vec<Command> {
             match dialog.key(key, &app.keymap) {
                 Outcome::Open => Vec::new(),
                 Outcome::Cancelled => {
-                    let pr = dialog.pr;
+                    let (pr, target) = (dialog.pr, dialog.target);
                     app.overlay = Overlay::None;
                     app.say(
                         super::app::Level::Info,
-                        format!("/deploy on #{pr} cancelled; nothing was sent"),
+                        format!(
+                            "/{} on #{pr} cancelled; nothing was sent",
+                            target.command_name()
+                        ),
                     );
                     Vec::new()
                 }
@@ -432,6 +435,7 @@ fn on_global_action(app: &mut App, action: Action) -> Vec<Command> {
                     target,
                     run_id: None,
                     force: false,
+                    allow_run_of_pr: None,
                 },
             );
         }

@@ -8,7 +8,7 @@ use super::msg::Command;
 use super::panes::prs::id_of;
 use super::update_logs::open_stream;
 use crate::chatops::{ChatCommand, DeployTarget};
-use crate::engine::{ActionEvent, ActionKind};
+use crate::engine::{ActionEvent, ActionKind, Refusal};
 
 /// A Kfops action on the selected PR, from a key or the command line. Nothing is sent in
 /// read-only mode, or when an action is already running on the PR.
@@ -99,6 +99,45 @@ fn open_confirm(app: &mut App, id: PrId, run_id: Option<String>) {
     app.overlay = Overlay::Deploy(Box::new(d));
 }
 
+/// The engine refused to deploy `run_id` on a PR because it was built for `other`: the same
+/// dialog asks again, wanting `other` typed (nothing is sent before that). Not over another
+/// open dialog.
+fn ask_run_of_other_pr(app: &mut App, id: PrId, sent: &ChatCommand, run_id: &str, other: u64) {
+    let ChatCommand::Deploy { target, force, .. } = sent else {
+        return;
+    };
+    if !matches!(app.overlay, Overlay::None) {
+        return;
+    }
+    let (title, behind_by) = app
+        .prs
+        .all
+        .iter()
+        .find(|p| id_of(p) == id)
+        .map(|p| (p.title.clone(), p.behind_by))
+        .unwrap_or_default();
+    let namespace = match (target, app.project_targets.get(id.0)) {
+        (DeployTarget::Production, Some(t)) => t.2.clone(),
+        (DeployTarget::Staging, Some(t)) => t.1.clone(),
+        (DeployTarget::Production, None) => app.production_namespace.clone(),
+        (DeployTarget::Staging, None) => app.targets.namespace(DeployTarget::Staging).to_string(),
+    };
+    let mut d = DeployConfirm::new(id.1, title, *target, namespace).run_of_other_pr(
+        run_id.to_string(),
+        other,
+        *force,
+    );
+    d.behind_by = behind_by;
+    d.project = id.0;
+    d.label = app.pr_label(id);
+    d.current = if id.0 == app.targets_project() {
+        serving_now(app, *target)
+    } else {
+        "not shown (another project)".to_string()
+    };
+    app.overlay = Overlay::Deploy(Box::new(d));
+}
+
 /// "run 1a2b3c4d from #40 (ready)": what a target serves now, from the targets pane.
 fn serving_now(app: &App, target: DeployTarget) -> String {
     app.serving_now(target)
@@ -110,6 +149,7 @@ pub fn confirmed_deploy(app: &mut App, d: &DeployConfirm, force: bool) -> Vec<Co
         target: d.target,
         run_id: d.run_id.clone().filter(|_| d.explicit_run),
         force,
+        allow_run_of_pr: d.other_pr,
     };
     let id = (d.project, d.pr);
     if app.actions.contains_key(&id) {
@@ -162,6 +202,9 @@ fn begin(app: &mut App, id: PrId, cmd: ChatCommand) -> Vec<Command> {
     );
     let label = app.pr_label(id);
     app.say(Level::Info, format!("{cmd} on {label} started"));
+    if matches!(cmd, ChatCommand::Deploy { .. }) {
+        app.deploys_sent.insert(id, cmd.clone());
+    }
     let (project, pr) = id;
     vec![Command::StartAction { project, pr, cmd }]
 }
@@ -205,16 +248,29 @@ pub fn on_event(app: &mut App, project: usize, ev: ActionEvent) -> Vec<Command> 
             outcome,
         } => {
             app.actions.remove(&(project, pr));
+            let sent = app.deploys_sent.remove(&(project, pr));
             let label = app.pr_label((project, pr));
             match outcome {
                 Ok(summary) => app.say(Level::Info, format!("✓ {action} on {label}: {summary}")),
-                Err(err) => app.say(
-                    Level::Error,
-                    format!(
-                        "✗ {action} on {label} failed at {}: {}",
-                        err.step, err.message
-                    ),
-                ),
+                Err(err) => {
+                    let verb = if err.refusal.is_some() {
+                        "refused"
+                    } else {
+                        "failed"
+                    };
+                    app.say(
+                        Level::Error,
+                        format!(
+                            "✗ {action} on {label} {verb} at {}: {}",
+                            err.step, err.message
+                        ),
+                    );
+                    if let (Some(Refusal::RunOfOtherPr { run_id, pr: other }), Some(sent)) =
+                        (&err.refusal, sent)
+                    {
+                        ask_run_of_other_pr(app, (project, pr), &sent, run_id, *other);
+                    }
+                }
             }
             // The PR's comments changed (version / run IDs): reload the list.
             super::update::request_prs(app)

@@ -196,6 +196,7 @@ pub fn on_picker_key(app: &mut App, key: &KeyEvent) -> Option<Vec<Command>> {
                 target,
                 run_id: Some(run.run_id),
                 force: false,
+                allow_run_of_pr: None,
             };
             return Some(super::update_actions::start(app, cmd));
         }

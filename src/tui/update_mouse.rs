@@ -252,7 +252,7 @@ fn overlay_click(app: &mut App, x: u16, y: u16) -> Vec<Command> {
             }
             Vec::new()
         }
-        Overlay::Deploy(d) if !d.needs_force() => {
+        Overlay::Deploy(d) if !d.needs_typing() => {
             let b = Buttons::deploy(screen);
             if hits(b.yes, x, y) {
                 let Overlay::Deploy(dialog) = std::mem::take(&mut app.overlay) else {

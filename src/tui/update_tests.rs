@@ -233,7 +233,8 @@ fn command_line_parses_chat_syntax_and_reports_errors_in_place() {
             cmd: ChatCommand::Deploy {
                 target: DeployTarget::Production,
                 run_id: Some("abc".into()),
-                force: false
+                force: false,
+                allow_run_of_pr: None,
             }
         }]
     );
@@ -275,6 +276,7 @@ fn build_key_starts_one_build_per_pr_and_other_actions_are_not_available_yet() {
         target: DeployTarget::Staging,
         run_id: None,
         force: false,
+        allow_run_of_pr: None,
     };
     for (c, cmd) in [
         ('r', ChatCommand::Run),

@@ -26,12 +26,14 @@ fn command() -> impl Strategy<Value = ChatCommand> {
                 target: DeployTarget::Production,
                 run_id,
                 force,
+                allow_run_of_pr: None,
             }
         }),
         proptest::option::of(run_id()).prop_map(|run_id| ChatCommand::Deploy {
             target: DeployTarget::Staging,
             run_id,
             force: false,
+            allow_run_of_pr: None,
         }),
     ]
 }

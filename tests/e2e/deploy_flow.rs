@@ -10,7 +10,7 @@ use kfops_console::engine::Backends;
 use crate::build_flow::setup;
 use crate::support::deploy::{
     deploy_quietly, fast, has_label, last_run, no_half_production_deploy, pr_state, request,
-    success_comments,
+    request_of_pr, success_comments,
 };
 
 async fn state(b: &Backends, cfg: &Config, ns: &str) -> ServiceState {
@@ -21,6 +21,7 @@ async fn state(b: &Backends, cfg: &Config, ns: &str) -> ServiceState {
     ServiceState::of(&obj)
 }
 
+// #42 has no run of its own: it deploys #41's run, confirmed explicitly (`allow_run_of_pr`).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn production_refuses_a_pr_behind_its_base_then_deploys_it_with_force() {
     let (sim, cfg, b) = setup(fast()).await;
@@ -30,7 +31,7 @@ async fn production_refuses_a_pr_behind_its_base_then_deploys_it_with_force() {
         &b,
         &cfg,
         42,
-        request(DeployTarget::Production, Some(run.clone()), false),
+        request_of_pr(DeployTarget::Production, run.clone(), false, 41),
     )
     .await
     .unwrap_err();
@@ -48,7 +49,7 @@ async fn production_refuses_a_pr_behind_its_base_then_deploys_it_with_force() {
         &b,
         &cfg,
         42,
-        request(DeployTarget::Production, Some(run.clone()), true),
+        request_of_pr(DeployTarget::Production, run.clone(), true, 41),
     )
     .await
     .unwrap();
@@ -164,16 +165,28 @@ async fn a_service_that_never_becomes_ready_times_out_with_a_clear_message() {
     sim.shutdown().await;
 }
 
+// The deploy pre-checks `mergeable` now: GitHub's answer changes between the check and the
+// merge (a conflicting push to the base), so the merge itself is refused with 405.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_merge_refused_with_405_is_reported_and_no_label_moves() {
     let (sim, cfg, b) = setup(fast()).await;
-    // #43 is not mergeable (conflicts) and 1 commit behind: forced past the behind check.
+    // #43 is 1 commit behind (forced past the behind check) and mergeable when checked.
+    sim.github().set_mergeable(43, Some(true), "behind");
     let run = last_run(&sim, 41);
-    let err = deploy_quietly(
+    let gh = sim.github().clone();
+    let emit = move |ev: kfops_console::engine::ActionEvent| {
+        if let kfops_console::engine::ActionEvent::Step { text, .. } = &ev {
+            if text.starts_with("merging") {
+                gh.set_mergeable(43, Some(false), "dirty");
+            }
+        }
+    };
+    let err = deploy(
         &b,
         &cfg,
         43,
-        request(DeployTarget::Production, Some(run), true),
+        &request_of_pr(DeployTarget::Production, run, true, 41),
+        &emit,
     )
     .await
     .unwrap_err();

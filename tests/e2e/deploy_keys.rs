@@ -1,6 +1,7 @@
 //! Keyboard deploys in the console (the runner's `Driver` against the simulator): the
-//! production confirmation, typing `force` for a PR behind its base, Esc sending nothing, one
-//! action per PR, and a rollback to an earlier run from the run picker.
+//! production confirmation, typing `force` for a PR behind its base, typing the other PR's
+//! number to deploy its run, Esc sending nothing, one action per PR, and a rollback to an
+//! earlier run from the run picker.
 
 use std::time::Duration;
 
@@ -73,14 +74,7 @@ async fn d_then_esc_sends_nothing_and_d_on_a_behind_pr_needs_force_typed() {
 
     // #42 is 3 commits behind: the dialog says so and wants `force` typed.
     select_pr(&mut driver, 42);
-    let run41 = sim
-        .kfp()
-        .runs()
-        .into_iter()
-        .filter(|r| r.display_name.contains("-pr41-"))
-        .max_by_key(|r| r.created_at)
-        .unwrap()
-        .id;
+    let run41 = crate::support::deploy::newest_run(&sim, 41);
     driver.handle(key(':'));
     typed(&mut driver, &format!("/deploy --run-id={run41}"));
     driver.handle(code(KeyCode::Enter));
@@ -113,6 +107,33 @@ async fn d_then_esc_sends_nothing_and_d_on_a_behind_pr_needs_force_typed() {
     typed(&mut driver, &format!("/deploy --run-id={run41}"));
     driver.handle(code(KeyCode::Enter));
     typed(&mut driver, "force");
+    driver.handle(code(KeyCode::Enter));
+    assert!(driver.app.actions.contains_key(&(0, 42)));
+    // #41's run on #42: the engine refuses before changing anything, and the dialog asks
+    // again, wanting 41 typed (`force` does not imply it).
+    let before = crate::support::deploy::mutating_requests(&sim);
+    let msg = finish_actions(&mut driver).await;
+    assert!(
+        msg.contains("refused") && msg.contains("built for #41"),
+        "{msg}"
+    );
+    assert_eq!(crate::support::deploy::mutating_requests(&sim), before);
+    let text = dialog_text(&driver);
+    assert!(text.contains("built for #41, not #42"), "{text}");
+    typed(&mut driver, "force");
+    driver.handle(code(KeyCode::Enter));
+    assert!(
+        matches!(driver.app.overlay, Overlay::None) && driver.app.actions.is_empty(),
+        "only 41 confirms"
+    );
+    assert_eq!(crate::support::deploy::mutating_requests(&sim), before);
+    driver.handle(key(':'));
+    typed(&mut driver, &format!("/deploy --run-id={run41}"));
+    driver.handle(code(KeyCode::Enter));
+    typed(&mut driver, "force");
+    driver.handle(code(KeyCode::Enter));
+    let _ = finish_actions(&mut driver).await;
+    typed(&mut driver, "41");
     driver.handle(code(KeyCode::Enter));
     assert!(driver.app.actions.contains_key(&(0, 42)));
     // A second d while the deploy runs does nothing.

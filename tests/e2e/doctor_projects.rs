@@ -135,8 +135,9 @@ async fn every_project_is_checked_the_shared_pieces_once_and_each_projects_lines
     assert!(groups[1].lines().all(|l| l.contains(CHURN)), "{stdout}");
     assert!(groups[2].lines().all(|l| l.contains(FRAUD)), "{stdout}");
     // Every namespace asked about once, with what its projects need: kfops 6, the two
-    // profiles 1 each, staging, fraud-staging and production 6 each.
-    assert_eq!(reviews(&sim), 26);
+    // profiles 1 each, staging, fraud-staging and production 7 each (6 for InferenceServices,
+    // `get revisions.serving.knative.dev` for the targets pane).
+    assert_eq!(reviews(&sim), 29);
     // The projects' repositories are checked concurrently: in either order.
     let mut repos = repo_requests(&sim.requests());
     repos.sort();
@@ -310,8 +311,8 @@ async fn project_or_kfops_project_keeps_one_projects_lines_and_the_option_wins()
         );
         let repos = repo_requests(&sim.requests());
         assert_eq!(repos, [format!("GET /github/repos/{FRAUD}")]);
-        // Its four namespaces: kfops 6, team-fraud 1, fraud-staging 6, production 6.
-        assert_eq!(reviews(&sim), 19);
+        // Its four namespaces: kfops 6, team-fraud 1, fraud-staging 7, production 7.
+        assert_eq!(reviews(&sim), 21);
     }
 
     // The option wins over the variable.

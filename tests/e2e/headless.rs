@@ -253,17 +253,19 @@ async fn headless_deploy_asks_refuses_behind_prs_and_deploys_staging() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("--yes"));
     assert_eq!(mutating(&sim), before);
 
-    // A PR behind its base is refused without --force.
-    let run41 = sim
-        .kfp()
-        .runs()
-        .into_iter()
-        .filter(|r| r.display_name.contains("-pr41-"))
-        .max_by_key(|r| r.created_at)
-        .unwrap()
-        .id;
+    // A PR behind its base is refused without --force (#41's run, confirmed explicitly).
+    let run41 = crate::support::deploy::newest_run(&sim, 41);
     let out = kfops(
-        &["deploy", "--pr", "42", "--run-id", &run41, "--yes"],
+        &[
+            "deploy",
+            "--pr",
+            "42",
+            "--run-id",
+            &run41,
+            "--allow-run-of-pr",
+            "41",
+            "--yes",
+        ],
         &config,
     )
     .await;

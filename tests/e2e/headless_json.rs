@@ -130,10 +130,19 @@ async fn every_action_command_prints_json_lines_ending_with_its_result() {
     assert_eq!(dep["run_id"], run_id.as_str());
     assert!(dep["namespace"].is_string(), "{dep}");
 
-    // A PR behind its base: refused at a named step, exit code 1, still JSON.
+    // A PR behind its base: refused at a named step, exit code 1, still JSON (#41's run,
+    // confirmed explicitly).
     let out = kfops(
         &[
-            "deploy", "--pr", "42", "--run-id", &run_id, "--yes", "--json",
+            "deploy",
+            "--pr",
+            "42",
+            "--run-id",
+            &run_id,
+            "--allow-run-of-pr",
+            "41",
+            "--yes",
+            "--json",
         ],
         &config,
     )

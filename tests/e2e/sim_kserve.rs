@@ -14,6 +14,7 @@ use serde_json::{json, Value};
 
 mod demo;
 mod errors;
+mod revisions;
 mod tags;
 mod watches;
 

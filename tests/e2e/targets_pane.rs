@@ -3,11 +3,12 @@
 //! and production InferenceServices appear after start, and a change made through the
 //! Kubernetes API (or the simulator's handle) shows without a key press.
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use chrono::{DateTime, TimeZone, Utc};
 use kfops_console::backends::cluster::Cluster;
-use kfops_console::backends::kserve::{self, ServiceState};
+use kfops_console::backends::kserve::{self, RevisionModel, ServiceState};
 use kfops_console::chatops::DeployTarget;
 use kfops_console::domain::{PullRequest, LABEL_STAGING};
 use kfops_console::launch;
@@ -73,8 +74,69 @@ fn canary_split() -> ServiceState {
         latest_created: Some("churn-model-predictor-00006".into()),
         latest_ready: Some("churn-model-predictor-00006".into()),
         canary_percent: Some(10),
+        revisions: models(&[
+            ("00006", "f1669f97-4534-47b5-82ec-4ca5d6b35337", 44),
+            ("00005", "28caaa6e-ad23-44d2-9546-de190ef52d35", 41),
+        ]),
         ..service("staging", "f1669f97-4534-47b5-82ec-4ca5d6b35337", 44)
     }
+}
+
+/// The models of revisions `churn-model-predictor-{n}` (`(n, run, pr)`), as their Knative
+/// Revisions say.
+fn models(revisions: &[(&str, &str, u64)]) -> BTreeMap<String, RevisionModel> {
+    revisions
+        .iter()
+        .map(|(n, run, pr)| {
+            (
+                format!("churn-model-predictor-{n}"),
+                RevisionModel {
+                    run_id: Some(run.to_string()),
+                    pr: Some(*pr),
+                    storage_uri: Some(format!("s3://trained-models/{run}/")),
+                },
+            )
+        })
+        .collect()
+}
+
+/// Staging after a failed sample test: the canary 00006 (#41's run, the spec's newest
+/// annotations) has 0%, the old revision 00005 (#44's run) keeps 100%.
+fn failed_canary() -> ServiceState {
+    ServiceState {
+        traffic: vec![
+            (
+                "churn-model-predictor-00006".into(),
+                0,
+                Some("latest".into()),
+            ),
+            (
+                "churn-model-predictor-00005".into(),
+                100,
+                Some("prev".into()),
+            ),
+        ],
+        latest_created: Some("churn-model-predictor-00006".into()),
+        latest_ready: Some("churn-model-predictor-00006".into()),
+        canary_percent: Some(0),
+        revisions: models(&[
+            ("00006", "28caaa6e-ad23-44d2-9546-de190ef52d35", 41),
+            ("00005", "f1669f97-4534-47b5-82ec-4ca5d6b35337", 44),
+        ]),
+        ..service("staging", "28caaa6e-ad23-44d2-9546-de190ef52d35", 41)
+    }
+}
+
+#[test]
+fn after_a_failed_canary_the_pane_names_the_run_that_keeps_the_traffic() {
+    let production = service("production", "1944c4b2-af10-4f57-bad0-7233f4788c0d", 40);
+    let pane = listed(Some(failed_canary()), Some(production));
+    let terminal = draw(&pane, 60, 20, true);
+    insta::assert_snapshot!("targets_failed_canary_60x20", terminal.backend());
+    assert_eq!(
+        pane.serving_now(DeployTarget::Staging),
+        "run f1669f97 from #44 (ready); run 28caaa6e from #41 has no traffic (canary, not promoted)"
+    );
 }
 
 fn pr(number: u64, labels: &[&str]) -> PullRequest {

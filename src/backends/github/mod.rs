@@ -4,6 +4,8 @@
 mod contents;
 mod writes;
 
+pub use writes::PullCheck;
+
 use std::time::Duration;
 
 use futures::{stream, StreamExt, TryStreamExt};
@@ -156,11 +158,7 @@ impl GitHub {
             behind_by: Some(comparison.0),
             ahead_by: Some(comparison.1),
             mergeable: pr.mergeable,
-            mergeable_state: pr
-                .mergeable_state
-                .as_ref()
-                .and_then(|s| serde_json::to_value(s).ok())
-                .and_then(|v| v.as_str().map(str::to_string)),
+            mergeable_state: mergeable_state_name(&pr),
             labels: pr
                 .labels
                 .as_ref()
@@ -342,4 +340,12 @@ fn map_err(what: &str, err: octocrab::Error) -> BackendError {
         other => BackendError::new(Service::GitHub, what, flatten(&other))
             .with_hint("check [github] api_url and the network"),
     }
+}
+
+/// GitHub's `mergeable_state` of a PR as it spells it (`clean`, `dirty`, ...).
+fn mergeable_state_name(pr: &octocrab::models::pulls::PullRequest) -> Option<String> {
+    pr.mergeable_state
+        .as_ref()
+        .and_then(|s| serde_json::to_value(s).ok())
+        .and_then(|v| v.as_str().map(str::to_string))
 }

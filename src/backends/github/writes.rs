@@ -175,6 +175,13 @@ impl GitHub {
     /// How many base commits a PR lacks, and its head SHA, read fresh (the PR, then compare
     /// base...head) so a deploy checks and merges exactly what GitHub has now.
     pub async fn compare_behind(&self, pr: u64) -> Result<(u64, String), BackendError> {
+        let check = self.deploy_check(pr).await?;
+        Ok((check.behind, check.head_sha))
+    }
+
+    /// What a production deploy checks before it changes anything, read fresh: the head SHA,
+    /// how far behind its base the PR is, and GitHub's `mergeable` / `mergeable_state`.
+    pub async fn deploy_check(&self, pr: u64) -> Result<PullCheck, BackendError> {
         let what = format!("get PR #{pr}");
         let pull = retry::read(|| async {
             self.client
@@ -184,10 +191,26 @@ impl GitHub {
                 .map_err(|e| map_err(&what, e))
         })
         .await?;
-        let head_sha = pull.head.sha;
+        let head_sha = pull.head.sha.clone();
         let (behind, _ahead) = self.compare(&pull.base.ref_field, &head_sha).await?;
-        Ok((behind, head_sha))
+        Ok(PullCheck {
+            behind,
+            head_sha,
+            mergeable: pull.mergeable,
+            mergeable_state: super::mergeable_state_name(&pull),
+        })
     }
+}
+
+/// A PR as a production deploy checks it ([`GitHub::deploy_check`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PullCheck {
+    pub behind: u64,
+    pub head_sha: String,
+    /// `None` while GitHub is still computing it (it starts when the PR is read).
+    pub mergeable: Option<bool>,
+    /// `clean`, `behind`, `dirty`, `blocked`, `unstable`, `draft`, `unknown`, ...
+    pub mergeable_state: Option<String>,
 }
 
 /// Whether a 422 says the resource already exists.

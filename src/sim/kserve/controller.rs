@@ -29,14 +29,7 @@ impl KserveHandle {
             let (namespace, name) = name_of(&object);
             let revision = service.revision.max(1);
             object["metadata"]["generation"] = Value::from(revision);
-            let mut rollout = Rollout::rolled_out(
-                &name,
-                revision,
-                Some(service.storage_uri()),
-                service.deployed_at,
-            );
-            rollout.tag_routing = rollout::tag_routing(&object);
-            rollout.reconcile();
+            let rollout = Rollout::rolled_out(&name, revision, &object, service.deployed_at);
             object["status"] = status::render(
                 &name,
                 &namespace,
@@ -74,7 +67,7 @@ impl KserveHandle {
                 return Ok((object, None));
             }
             let mut rollout = Rollout::default();
-            let due = rollout.spec_changed(&name, None, &object["spec"], 1, now, ready_ms);
+            let due = rollout.spec_changed(&name, None, &object, 1, now, ready_ms);
             object["status"] = status::render(&name, namespace, &rollout, &Value::Null, now);
             Ok((s.insert(object, rollout)?, Some(due)))
         })?;
@@ -107,13 +100,15 @@ impl KserveHandle {
                 return Ok((object, None));
             }
             let mut due = None;
-            if spec_changed && part == Part::Main {
+            // KServe reconciles on any change; only the template decides on a revision.
+            let template_changed =
+                rollout::revision_template(&current) != rollout::revision_template(&object);
+            if (spec_changed || template_changed) && part == Part::Main {
                 let generation = object["metadata"]["generation"].as_i64().unwrap_or(1);
-                let old = Some(&current["spec"]);
                 due = Some(rollout.spec_changed(
                     name,
-                    old,
-                    &object["spec"],
+                    Some(&current),
+                    &object,
                     generation,
                     now,
                     ready_ms,

@@ -7,6 +7,8 @@
 //! discovery documents):
 //! - `/apis/serving.kserve.io/v1beta1/inferenceservices` (all namespaces; list, watch);
 //! - `/apis/serving.kserve.io/v1beta1/namespaces/{ns}/inferenceservices[/{name}[/status]]`;
+//! - `/apis/serving.knative.dev/v1/namespaces/{ns}/revisions/{name}`: the predictors' Knative
+//!   Revisions, read-only ([`knative`]);
 //! - the predictors ([`predictor`]): `/ingress/...` by `Host` header (the ingress gateway
 //!   `traffic[].url` hosts go through), the API server's service proxy to a revision's
 //!   private service ([`private`], a middleware: the proxy route is the KFP simulator's), and
@@ -18,6 +20,7 @@ mod admit;
 mod controller;
 pub mod crd;
 pub mod isvc;
+mod knative;
 mod patch;
 mod predictor;
 pub mod private;
@@ -243,6 +246,10 @@ pub fn router(handle: KserveHandle) -> Router {
                 .patch(isvc::patch)
                 .fallback(isvc::not_allowed)
                 .layer(Extension(Part::Status)),
+        )
+        .route(
+            "/apis/serving.knative.dev/v1/namespaces/{namespace}/revisions/{name}",
+            get(knative::get).fallback(isvc::not_allowed),
         )
         .route("/kserve/{namespace}/{name}/{*rest}", any(predictor::serve))
         .route("/ingress/{*rest}", any(predictor::ingress))

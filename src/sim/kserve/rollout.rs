@@ -2,10 +2,19 @@
 //! (`{name}-predictor-0000N`), what the route sends where, and which revision was last rolled
 //! out, following KServe's serverless reconciler.
 //!
-//! - A spec change that touches anything but `canaryTrafficPercent` creates a revision; it is
-//!   Pending until the change settles `ready_ms` later, then Ready (or Failed for a
-//!   `never_ready` name). A change of `canaryTrafficPercent` alone settles after a fifth of
-//!   that, without a revision.
+//! - A revision is created only when the Knative revision template KServe writes changes
+//!   ([`revision_template`]): the predictor spec but `canaryTrafficPercent`, and the
+//!   InferenceService's annotations but those KServe does not propagate. Knative: "a new
+//!   Revision is created each time the Configuration's template is updated"
+//!   (<https://github.com/knative/specs/blob/main/specs/serving/overview.md>, Configuration);
+//!   re-applying an identical predictor creates none. KServe copies the InferenceService's
+//!   annotations, minus `ServiceAnnotationDisallowedList`, into the component's metadata and
+//!   adds the storage URI one (kserve/kserve `pkg/controller/v1beta1/inferenceservice/
+//!   components/predictor.go`, `Reconcile`; `pkg/constants/constants.go`), which the ksvc
+//!   reconciler puts in the revision template (`reconcilers/knative/ksvc_reconciler.go`); so
+//!   a changed `kfops.io/pr` alone makes a revision, an unchanged object none. A new revision
+//!   is Pending until the change settles `ready_ms` later, then Ready (or Failed for a
+//!   `never_ready` name). Any other change settles after a fifth of that, without a revision.
 //! - The route follows the *settled* spec: with `canaryTrafficPercent` N and a rolled-out
 //!   revision, `{latestRevision: true, percent: N, tag: latest}` plus `{revisionName:
 //!   rolled-out, percent: 100-N, tag: prev}`; otherwise 100% to `latestRevision`. As in
@@ -56,6 +65,9 @@ pub struct Revision {
     pub state: RevisionState,
     /// The model it serves (`spec.predictor.model.storageUri` when it was created).
     pub storage_uri: Option<String>,
+    /// The annotations of its template (Knative copies them to the Revision object): the
+    /// InferenceService's propagated ones and [`SOURCE_URI`].
+    pub annotations: BTreeMap<String, String>,
     pub created: DateTime<Utc>,
     /// When it became Ready or Failed.
     pub settled: Option<DateTime<Utc>>,
@@ -127,6 +139,20 @@ pub fn storage_uri_of(spec: &Value) -> Option<String> {
         .map(str::to_owned)
 }
 
+/// KServe's annotation on the revision template naming the model's storage URI (for the
+/// storage initializer): kserve/kserve `pkg/constants/constants.go`
+/// `StorageInitializerSourceUriInternalAnnotationKey`.
+pub const SOURCE_URI: &str = "internal.serving.kserve.io/storage-initializer-sourceuri";
+
+/// The InferenceService annotations KServe does not copy to its revisions
+/// (`ServiceAnnotationDisallowedList`, kserve/kserve `pkg/constants/constants.go`).
+const NOT_PROPAGATED: [&str; 4] = [
+    "autoscaling.knative.dev/min-scale",
+    "autoscaling.knative.dev/max-scale",
+    SOURCE_URI,
+    "kubectl.kubernetes.io/last-applied-configuration",
+];
+
 /// The spec without what only changes the route (a change elsewhere makes a revision).
 fn template_of(spec: &Value) -> Value {
     let mut template = spec.clone();
@@ -136,15 +162,36 @@ fn template_of(spec: &Value) -> Value {
     template
 }
 
+/// The annotations KServe puts on the predictor's revision template: the InferenceService's,
+/// minus the ones it does not propagate, plus [`SOURCE_URI`] (predictor.go `Reconcile`).
+pub fn revision_annotations(object: &Value) -> BTreeMap<String, String> {
+    let mut out: BTreeMap<String, String> = object["metadata"]["annotations"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .filter(|(k, _)| !NOT_PROPAGATED.contains(&k.as_str()))
+        .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned())))
+        .collect();
+    if let Some(uri) = storage_uri_of(&object["spec"]) {
+        out.insert(SOURCE_URI.to_owned(), uri);
+    }
+    out
+}
+
+/// What decides whether Knative makes a new revision: the template KServe writes from the
+/// InferenceService `object` (its spec without `canaryTrafficPercent`, its propagated
+/// annotations).
+pub fn revision_template(object: &Value) -> Value {
+    serde_json::json!({
+        "spec": template_of(&object["spec"]),
+        "annotations": revision_annotations(object),
+    })
+}
+
 impl Rollout {
-    /// An InferenceService already rolled out at revision `number` (older ones Ready too),
-    /// for the scenario's starting world.
-    pub fn rolled_out(
-        name: &str,
-        number: u32,
-        storage_uri: Option<String>,
-        at: DateTime<Utc>,
-    ) -> Rollout {
+    /// An InferenceService already rolled out at revision `number` (older ones Ready too;
+    /// the latest made from `object`), for the scenario's starting world.
+    pub fn rolled_out(name: &str, number: u32, object: &Value, at: DateTime<Utc>) -> Rollout {
         let number = number.max(1);
         let revisions = (1..=number)
             .map(|n| {
@@ -153,7 +200,14 @@ impl Rollout {
                     name: revision_name(name, n),
                     number: n,
                     state: RevisionState::Ready,
-                    storage_uri: (n == number).then(|| storage_uri.clone()).flatten(),
+                    storage_uri: (n == number)
+                        .then(|| storage_uri_of(&object["spec"]))
+                        .flatten(),
+                    annotations: if n == number {
+                        revision_annotations(object)
+                    } else {
+                        BTreeMap::new()
+                    },
                     created,
                     settled: Some(created),
                 }
@@ -163,6 +217,7 @@ impl Rollout {
             revisions,
             latest_rolled_out: (number > 1).then(|| revision_name(name, number - 1)),
             observed_generation: Some(i64::from(number)),
+            tag_routing: tag_routing(object),
             ..Rollout::default()
         };
         rollout.reconcile();
@@ -187,8 +242,9 @@ impl Rollout {
         self.revisions.iter().find(|r| r.name == name)
     }
 
-    /// Records a spec change (`old` is `None` on creation) at `generation`: a new Pending
-    /// revision when more than the canary percentage changed. Returns when it settles.
+    /// Records a change of the InferenceService (`old` is `None` on creation; both whole
+    /// objects) at `generation`: a new Pending revision when its [`revision_template`]
+    /// changed. Returns when it settles.
     pub fn spec_changed(
         &mut self,
         name: &str,
@@ -198,14 +254,15 @@ impl Rollout {
         now: DateTime<Utc>,
         ready_ms: u64,
     ) -> Due {
-        let new_revision = old.is_none_or(|old| template_of(old) != template_of(new));
+        let new_revision = old.is_none_or(|old| revision_template(old) != revision_template(new));
         let delay = if new_revision {
             let number = self.latest_created().map_or(1, |r| r.number + 1);
             self.revisions.push(Revision {
                 name: revision_name(name, number),
                 number,
                 state: RevisionState::Pending,
-                storage_uri: storage_uri_of(new),
+                storage_uri: storage_uri_of(&new["spec"]),
+                annotations: revision_annotations(new),
                 created: now,
                 settled: None,
             });
@@ -335,12 +392,13 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    /// An InferenceService serving `uri`.
     fn spec(uri: &str, canary: Option<i64>) -> Value {
-        let mut spec = json!({"predictor": {"model": {"storageUri": uri}}});
+        let mut object = json!({"spec": {"predictor": {"model": {"storageUri": uri}}}});
         if let Some(n) = canary {
-            spec["predictor"]["canaryTrafficPercent"] = json!(n);
+            object["spec"]["predictor"]["canaryTrafficPercent"] = json!(n);
         }
-        spec
+        object
     }
 
     fn split(r: &Rollout) -> Vec<(String, i64, Option<String>)> {
@@ -399,7 +457,7 @@ mod tests {
     #[test]
     fn a_canary_over_the_rolled_out_revision_rolls_back_to_the_previous_one() {
         let now = Utc::now();
-        let mut r = Rollout::rolled_out("m", 2, None, now);
+        let mut r = Rollout::rolled_out("m", 2, &spec("s3://m/2/", None), now);
         assert_eq!(r.latest_rolled_out.as_deref(), Some("m-predictor-00002"));
         assert_eq!(r.previous_rolled_out.as_deref(), Some("m-predictor-00001"));
         let base = spec("s3://m/2/", None);
@@ -427,10 +485,10 @@ mod tests {
         ));
         assert!(!tag_routing(&json!({"metadata": {}})));
         let now = Utc::now();
-        let mut r = Rollout::rolled_out("m", 1, None, now);
+        let r = Rollout::rolled_out("m", 1, &json!({"metadata": {}}), now);
         assert_eq!(split(&r), [("m-predictor-00001".into(), 100, None)]);
-        r.tag_routing = true;
-        r.reconcile();
+        let tagged = json!({"metadata": {"annotations": {TAG_ROUTING: "true"}}});
+        let r = Rollout::rolled_out("m", 1, &tagged, now);
         assert_eq!(
             split(&r),
             [("m-predictor-00001".into(), 100, Some("latest".into()))]

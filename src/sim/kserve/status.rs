@@ -312,7 +312,7 @@ mod tests {
     fn ready_follows_the_latest_revision_and_keeps_transition_times() {
         let t0 = Utc::now() - chrono::Duration::minutes(5);
         let mut rollout = Rollout::default();
-        let spec = json!({"predictor": {"model": {"storageUri": "s3://m/1/"}}});
+        let spec = json!({"spec": {"predictor": {"model": {"storageUri": "s3://m/1/"}}}});
         rollout.spec_changed("m", None, &spec, 1, t0, 10);
         let pending = render("m", "ns", &rollout, &Value::Null, t0);
         assert_eq!(condition(&pending, "Ready"), Some("Unknown"));

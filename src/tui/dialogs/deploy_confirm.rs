@@ -1,6 +1,7 @@
 //! The production deploy confirmation: always asked, default No. When the PR is behind its
 //! base, the operator must type `force` (tui-textarea) to go on; `cancel` (esc) or anything
-//! else cancels and nothing is sent. Keys are the named actions of the key map (`yes`,
+//! else cancels and nothing is sent. The same dialog asks (staging too) when the engine
+//! refused a run built for another PR: the operator must type that PR's number. Keys are the named actions of the key map (`yes`,
 //! `confirm`, `cancel`, `left`/`right` and the focus keys to choose a button), read in the
 //! confirmation context, or the text-input one while the word is typed.
 
@@ -40,8 +41,14 @@ pub struct DeployConfirm {
     pub behind_by: Option<u64>,
     /// "Yes" is highlighted (the default is No).
     pub yes: bool,
-    /// Where the operator types `force` (only used when the PR is behind).
+    /// Where the operator types `force` (only used when the PR is behind) or the other PR's
+    /// number.
     pub input: TextArea<'static>,
+    /// The run was built for this other PR: typing its number deploys it anyway.
+    pub other_pr: Option<u64>,
+    /// `force` was already confirmed (the first dialog of a deploy asked again for
+    /// `other_pr`).
+    pub forced: bool,
 }
 
 /// What a key did to the dialog.
@@ -74,20 +81,49 @@ impl DeployConfirm {
             behind_by: None,
             yes: false,
             input,
+            other_pr: None,
+            forced: false,
         }
+    }
+
+    /// Asks again for a deploy the engine refused because `run_id` was built for `other`:
+    /// typing `other` confirms it (`forced`: the first answer's `force`).
+    pub fn run_of_other_pr(mut self, run_id: String, other: u64, forced: bool) -> DeployConfirm {
+        self.run_id = Some(run_id);
+        self.explicit_run = true;
+        self.other_pr = Some(other);
+        self.forced = forced;
+        self.input
+            .set_placeholder_text(format!("type {other} to deploy #{other}'s run"));
+        self
     }
 
     /// The PR is behind its base: typing `force` is required.
     pub fn needs_force(&self) -> bool {
-        self.behind_by.is_some_and(|b| b > 0)
+        self.other_pr.is_none() && self.behind_by.is_some_and(|b| b > 0)
+    }
+
+    /// A word must be typed (`force`, or the other PR's number).
+    pub fn needs_typing(&self) -> bool {
+        self.needs_force() || self.other_pr.is_some()
+    }
+
+    /// The word that confirms, when one must be typed.
+    fn word(&self) -> Option<String> {
+        match self.other_pr {
+            Some(other) => Some(other.to_string()),
+            None => self.needs_force().then(|| FORCE_WORD.to_string()),
+        }
     }
 
     /// Handles a key, read with the effective bindings.
     pub fn key(&mut self, key: KeyEvent, keys: &KeyMap) -> Outcome {
-        if self.needs_force() {
+        if let Some(word) = self.word() {
             return match keys.action_in(Context::TextInput, &key) {
-                Some(Action::Confirm) if self.input.lines().join("").trim() == FORCE_WORD => {
-                    Outcome::Confirmed { force: true }
+                Some(Action::Confirm) if self.input.lines().join("").trim() == word => {
+                    Outcome::Confirmed {
+                        force: self.forced || self.needs_force(),
+                    }
                 }
                 // A wrong word, cancel, or quit's ctrl-c: nothing is sent.
                 Some(_) => Outcome::Cancelled,
@@ -117,13 +153,13 @@ pub fn render(frame: &mut Frame, area: Rect, d: &DeployConfirm, keys: &KeyMap, t
         DeployTarget::Production => "PRODUCTION",
         DeployTarget::Staging => "staging",
     };
-    let height = if d.needs_force() { 14 } else { 12 };
+    let height = if d.needs_typing() { 14 } else { 12 };
     let rect = centered(area, 78, height);
     frame.render_widget(Clear, rect);
     let block = Block::default()
         .borders(Borders::ALL)
         .border_type(BorderType::Double)
-        .border_style(if d.needs_force() {
+        .border_style(if d.needs_typing() {
             theme.error
         } else {
             theme.border_focused
@@ -152,7 +188,19 @@ pub fn render(frame: &mut Frame, area: Rect, d: &DeployConfirm, keys: &KeyMap, t
         field("serving now", d.current.clone()),
         Line::raw(""),
     ];
-    if d.needs_force() {
+    if let Some(other) = d.other_pr {
+        lines.push(Line::from(Span::styled(
+            format!("⚠ This run was built for #{other}, not {}.", d.label),
+            theme.error,
+        )));
+        lines.push(Line::from(Span::styled(
+            keys.fill(&format!(
+                "Type {other} and {{confirm}} to deploy #{other}'s model anyway; {{cancel}} or \
+                 anything else cancels."
+            )),
+            theme.warn,
+        )));
+    } else if d.needs_force() {
         let behind = d.behind_by.unwrap_or_default();
         lines.push(Line::from(Span::styled(
             format!("⚠ #{} is {behind} commit(s) behind its base branch.", d.pr),
@@ -200,7 +248,7 @@ pub fn render(frame: &mut Frame, area: Rect, d: &DeployConfirm, keys: &KeyMap, t
             text_height.min(inner.height),
         ),
     );
-    if d.needs_force() && inner.height > text_height + 1 {
+    if d.needs_typing() && inner.height > text_height + 1 {
         let input = Rect::new(
             inner.x + 1,
             inner.y + text_height + 1,
@@ -291,6 +339,41 @@ mod tests {
         assert_eq!(dialog(3).key(k(KeyCode::Tab), &keys), Outcome::Cancelled);
         let ctrl_c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
         assert_eq!(dialog(3).key(ctrl_c, &keys), Outcome::Cancelled);
+    }
+
+    #[test]
+    fn a_run_of_another_pr_needs_that_pr_typed_and_force_is_not_enough() {
+        let keys = KeyMap::default();
+        let other = |forced| dialog(3).run_of_other_pr("r-41".into(), 41, forced);
+        let mut d = other(true);
+        assert!(d.needs_typing() && !d.needs_force());
+        for c in "force".chars() {
+            assert_eq!(d.key(k(KeyCode::Char(c)), &keys), Outcome::Open);
+        }
+        assert_eq!(d.key(k(KeyCode::Enter), &keys), Outcome::Cancelled);
+        assert_eq!(
+            other(true).key(k(KeyCode::Char('y')), &keys),
+            Outcome::Open,
+            "y is just a letter"
+        );
+        let mut d = other(true);
+        for c in "41".chars() {
+            d.key(k(KeyCode::Char(c)), &keys);
+        }
+        assert_eq!(
+            d.key(k(KeyCode::Enter), &keys),
+            Outcome::Confirmed { force: true },
+            "the first answer's force is kept"
+        );
+        let mut d = other(false);
+        for c in "41".chars() {
+            d.key(k(KeyCode::Char(c)), &keys);
+        }
+        assert_eq!(
+            d.key(k(KeyCode::Enter), &keys),
+            Outcome::Confirmed { force: false }
+        );
+        assert_eq!(other(false).key(k(KeyCode::Esc), &keys), Outcome::Cancelled);
     }
 
     #[test]

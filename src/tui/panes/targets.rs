@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::backends::kserve::ServiceState;
+use crate::backends::kserve::{RevisionModel, ServiceState};
 use crate::chatops::DeployTarget;
 use crate::config::EnvironmentConfig;
 use crate::domain::{PullRequest, LABEL_PRODUCTION, LABEL_STAGING};
@@ -198,17 +198,43 @@ impl TargetsPane {
                 }
             };
         };
-        let run = match &s.run_id {
-            Some(id) => format!("run {}", short_id(id)),
-            None => "an unknown run".to_string(),
-        };
-        let from = s.pr.map(|pr| format!(" from #{pr}")).unwrap_or_default();
         let ready = match s.ready {
             Some(true) => "ready",
             Some(false) => "not ready",
             None => "readiness unknown",
         };
-        format!("{run}{from} ({ready})")
+        let served = s.served();
+        let with_traffic: Vec<_> = served.iter().filter(|x| x.percent > 0).collect();
+        if with_traffic.is_empty() {
+            // Nothing routed yet (a first rollout): the spec's run.
+            return format!("{} ({ready})", run_words(s.main_model().as_ref()));
+        }
+        let split = with_traffic.len() > 1;
+        let mut parts: Vec<String> = with_traffic
+            .iter()
+            .map(|x| {
+                let share = if split {
+                    format!(" ({}%)", x.percent)
+                } else {
+                    String::new()
+                };
+                format!("{}{share}", run_words(x.model.as_ref()))
+            })
+            .collect();
+        let mut text = format!("{} ({ready})", parts.join(", "));
+        parts.clear();
+        for x in served.iter().filter(|x| x.percent == 0) {
+            parts.push(format!(
+                "{} has no traffic ({})",
+                run_words(x.model.as_ref()),
+                x.note.unwrap_or("0%")
+            ));
+        }
+        if !parts.is_empty() {
+            text.push_str("; ");
+            text.push_str(&parts.join("; "));
+        }
+        text
     }
 
     /// The highlighted target.
@@ -224,6 +250,19 @@ impl TargetsPane {
     pub fn apply(&mut self, target: DeployTarget, change: TargetChange, at: DateTime<Utc>) {
         self.target_mut(target).apply(change, at);
     }
+}
+
+/// `run 1a2b3c4d from #40`, or `an unknown run`.
+fn run_words(model: Option<&RevisionModel>) -> String {
+    let Some(m) = model else {
+        return "an unknown run".to_string();
+    };
+    let run = match &m.run_id {
+        Some(id) => format!("run {}", short_id(id)),
+        None => "an unknown run".to_string(),
+    };
+    let from = m.pr.map(|pr| format!(" from #{pr}")).unwrap_or_default();
+    format!("{run}{from}")
 }
 
 /// A PR that carries a target's deployment label, or deployed what it runs.
@@ -255,7 +294,8 @@ pub fn label_holders(
             labelled: true,
         })
         .collect();
-    if let Some(number) = state.and_then(|s| s.pr) {
+    // The PR of the run with the traffic (not the spec's newest annotation).
+    if let Some(number) = state.and_then(|s| s.main_model()).and_then(|m| m.pr) {
         if !holders.iter().any(|h| h.pr == number) {
             holders.push(LabelHolder {
                 pr: number,

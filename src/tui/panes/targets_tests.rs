@@ -18,6 +18,9 @@ fn svc(run: &str, canary: Option<i64>, pr: Option<u64>) -> Box<ServiceState> {
         run_id: Some(run.into()),
         canary_percent: canary,
         pr,
+        traffic: vec![("m-predictor-00001".into(), 100, Some("latest".into()))],
+        latest_created: Some("m-predictor-00001".into()),
+        latest_ready: Some("m-predictor-00001".into()),
         ..ServiceState::default()
     })
 }

@@ -32,7 +32,41 @@ pub fn request(target: DeployTarget, run_id: Option<String>, force: bool) -> Dep
         target,
         run_id,
         force,
+        allow_run_of_pr: None,
     }
+}
+
+/// A deploy of a run built for PR `owner`, confirmed explicitly.
+pub fn request_of_pr(
+    target: DeployTarget,
+    run_id: String,
+    force: bool,
+    owner: u64,
+) -> DeployRequest {
+    DeployRequest {
+        allow_run_of_pr: Some(owner),
+        ..request(target, Some(run_id), force)
+    }
+}
+
+/// The requests that change something (POST/PUT/PATCH/DELETE) the simulator recorded.
+pub fn mutating_requests(sim: &Simulator) -> Vec<String> {
+    sim.requests()
+        .iter()
+        .filter(|r| r.method != http::Method::GET && r.method != http::Method::HEAD)
+        .map(|r| format!("{} {}", r.method, r.path))
+        .collect()
+}
+
+/// The newest KFP run whose name carries the PR (`…-pr41-…`), completed or not.
+pub fn newest_run(sim: &Simulator, pr: u64) -> String {
+    sim.kfp()
+        .runs()
+        .into_iter()
+        .filter(|r| r.display_name.contains(&format!("-pr{pr}-")))
+        .max_by_key(|r| r.created_at)
+        .unwrap()
+        .id
 }
 
 /// Deploys `pr`, ignoring the progress events.

@@ -267,13 +267,7 @@ fn card(
             rev.push(Span::styled(format!("{canary}%"), theme.warn));
         }
         lines.push((6, fit(keyed("rev", rev, theme), width)));
-        let run = match &s.run_id {
-            // In full when it fits (to copy into `/deploy --run-id=…`).
-            Some(id) if width >= KEY + id.width() + 8 => Span::raw(id.clone()),
-            Some(id) => Span::raw(short_id(id)),
-            None => Span::styled("-", theme.dim),
-        };
-        lines.push((3, fit(keyed("run", vec![run], theme), width)));
+        lines.extend(run_lines(s, width, theme));
     }
 
     // The PR carrying the label.
@@ -302,6 +296,55 @@ fn card(
         lines.push((2, fit(keyed("PR", value, theme), width)));
     }
     lines
+}
+
+/// The `run` line(s): what really serves (each revision's run from its Knative Revision),
+/// one line per revision when the traffic is split or the latest revision is not promoted
+/// (`run A 100%`, `run B 0% (canary, not promoted)`).
+fn run_lines(s: &ServiceState, width: usize, theme: &Theme) -> Vec<CardLine> {
+    let served = s.served();
+    let full = |id: &String| {
+        // In full when it fits (to copy into `/deploy --run-id=…`).
+        if width >= KEY + id.width() + 8 {
+            id.clone()
+        } else {
+            short_id(id)
+        }
+    };
+    if served.len() <= 1 {
+        let model = match served.first() {
+            Some(x) => x.model.clone(),
+            None => s.model_of(s.latest_created.as_deref().unwrap_or_default()),
+        };
+        let run = match model.and_then(|m| m.run_id) {
+            Some(id) => Span::raw(full(&id)),
+            None => Span::styled("-", theme.dim),
+        };
+        return vec![(3, fit(keyed("run", vec![run], theme), width))];
+    }
+    served
+        .iter()
+        .enumerate()
+        .map(|(i, x)| {
+            let mut value = match x.model.as_ref().and_then(|m| m.run_id.as_ref()) {
+                Some(id) => vec![Span::raw(short_id(id))],
+                None => vec![Span::styled("unknown run", theme.dim)],
+            };
+            value.push(Span::raw(format!(" {}%", x.percent)));
+            if let Some(pr) = x.model.as_ref().and_then(|m| m.pr) {
+                value.push(Span::styled(format!(" #{pr}"), theme.dim));
+            }
+            if let Some(note) = x.note {
+                value.push(Span::styled(format!(" ({note})"), theme.warn));
+            }
+            let key = if i == 0 { "run" } else { "" };
+            // The first (the most traffic) is kept longest.
+            (
+                if i == 0 { 3 } else { 4 },
+                fit(keyed(key, value, theme), width),
+            )
+        })
+        .collect()
 }
 
 /// Drops the least important lines (the later one first on a tie) until `lines` fit `height`.
