@@ -19,6 +19,8 @@ use super::lifecycle::{PodProgram, ProgramEnv, Step};
 /// product, so they are repeated here: the e2e compile tests fail if they drift apart).
 const PACKAGE_BEGIN: &str = "----- kfops pipeline package (base64) -----";
 const PACKAGE_END: &str = "----- end of kfops pipeline package -----";
+/// `$KFOPS_PACKAGE_PATH` of the pod script.
+const PACKAGE_FILE: &str = "/tmp/kfops/pipeline.yaml";
 
 /// The built-in program of compile pods.
 #[derive(Debug, Clone, Copy, Default)]
@@ -75,34 +77,31 @@ impl PodProgram for CompileProgram {
                 .repo(&owner, &repo)
                 .and_then(|gh| gh.read(|s| s.files_at(&revision)))
         });
-        let result = match files {
-            None => Err(vec![format!(
-                "fatal: could not fetch {revision} from {url} (no such repository or revision)"
-            )]),
+        // `kfp dsl compile` echoes the package path on success; a `--py` that does not exist
+        // is click's usage error, exit 2 (kubeflow/pipelines sdk/python/kfp/cli/compile_.py,
+        // `click.Path(exists=True)`); any other failure is one line, exit 1 (cli/__main__.py).
+        let (lines, code) = match files {
+            None => (
+                vec![format!(
+                    "fatal: could not fetch {revision} from {url} (no such repository or revision)"
+                )],
+                128,
+            ),
             Some(files) => match files.get(&path) {
-                None => Err(vec![
-                    "Traceback (most recent call last):".into(),
-                    "  File \"/usr/local/bin/kfp\", line 8, in <module>".into(),
-                    "    sys.exit(cli())".into(),
-                    format!("FileNotFoundError: [Errno 2] No such file or directory: '{path}'"),
-                ]),
-                Some(source) => compile_python::compile(&path, source, function.as_deref()),
+                None => (
+                    vec![
+                        "Usage: kfp dsl compile [OPTIONS]".into(),
+                        "Try 'kfp dsl compile --help' for help.".into(),
+                        String::new(),
+                        format!("Error: Invalid value for '--py': Path '{path}' does not exist."),
+                    ],
+                    2,
+                ),
+                Some(source) => match compile_python::compile(&path, source, function.as_deref()) {
+                    Ok(yaml) => (package_lines(&yaml), 0),
+                    Err(line) => (vec![line], 1),
+                },
             },
-        };
-        let (lines, code) = match result {
-            Ok(yaml) => {
-                let encoded = base64::engine::general_purpose::STANDARD.encode(yaml);
-                let mut lines = vec![PACKAGE_BEGIN.to_string()];
-                lines.extend(
-                    encoded
-                        .as_bytes()
-                        .chunks(76)
-                        .map(|c| String::from_utf8_lossy(c).into_owned()),
-                );
-                lines.push(PACKAGE_END.to_string());
-                (lines, 0)
-            }
-            Err(lines) => (lines, 1),
         };
         let name = container.name.clone();
         let pause = Step::Sleep(Duration::from_millis(env.scenario.kaniko_line_ms));
@@ -115,4 +114,19 @@ impl PodProgram for CompileProgram {
         });
         stream::iter(steps).boxed()
     }
+}
+
+/// What the pod's script prints after a successful compile: the path `kfp dsl compile`
+/// echoes, then the package as `python3 -m base64 -e` writes it (76-character lines).
+fn package_lines(yaml: &str) -> Vec<String> {
+    let encoded = base64::engine::general_purpose::STANDARD.encode(yaml);
+    let mut lines = vec![PACKAGE_FILE.to_string(), PACKAGE_BEGIN.to_string()];
+    lines.extend(
+        encoded
+            .as_bytes()
+            .chunks(76)
+            .map(|c| String::from_utf8_lossy(c).into_owned()),
+    );
+    lines.push(PACKAGE_END.to_string());
+    lines
 }

@@ -1,73 +1,66 @@
 //! What the simulator's compile pod knows of Python and of the KFP v2 compiler. It does not
 //! run Python: it reads the pipeline file's text the way `kfp dsl compile` would see its
 //! shape (kubeflow/pipelines, sdk/python/kfp/cli/compile_.py: the module is imported, the
-//! function named by `--function`, else the file's only pipeline, is compiled to IR YAML):
+//! function named by `--function`, else the module's only pipeline, is compiled to IR YAML,
+//! and the output path is echoed):
 //!
-//! - a bracket left open, or a `def` line without its `:`, is a `SyntaxError` with Python's
-//!   traceback form;
+//! - a bracket left open, or a `def` line without its `:`, is the `SyntaxError` the import
+//!   raises;
 //! - functions decorated `@dsl.component` / `@component` / `@dsl.container_component` are
 //!   components, `@dsl.pipeline` / `@pipeline` ones pipelines (`name=` of the decorator, else
 //!   the function name, as `pipelineInfo.name`, lower-cased with `-` as KFP's API requires);
 //! - the pipeline's body calling a component is one task of the root DAG (no data passing or
 //!   dependencies are modelled: the tasks are independent).
 //!
-//! The IR it writes is a small valid v2 `PipelineSpec` (what src/sim/kfp/package.rs checks).
+//! Errors print what the real CLI prints: `kfp`'s `main` (sdk/python/kfp/cli/__main__.py)
+//! catches any exception, echoes `str(e)` to stderr and exits 1, so there is no traceback,
+//! one line: the `ValueError` texts of compile_.py, or Python's `str()` of a `SyntaxError`
+//! (`message (file, line N)`). The IR it writes is a small valid v2 `PipelineSpec` (what
+//! src/sim/kfp/package.rs checks).
 
 use serde_json::{json, Map, Value};
 
-/// The pipeline file compiled, or the lines a failing compiler prints (a traceback).
-pub fn compile(path: &str, source: &str, function: Option<&str>) -> Result<String, Vec<String>> {
+/// The pipeline file compiled, or the line a failing `kfp dsl compile` prints.
+pub fn compile(path: &str, source: &str, function: Option<&str>) -> Result<String, String> {
     syntax(path, source)?;
     let defs = decorated_functions(source);
     let pipelines: Vec<&Def> = defs.iter().filter(|d| d.kind == Kind::Pipeline).collect();
+    let components: Vec<&Def> = defs.iter().filter(|d| d.kind == Kind::Component).collect();
+    let file = path.rsplit('/').next().unwrap_or(path);
     let chosen = match function {
-        Some(name) => pipelines.iter().find(|d| d.name == name).copied().ok_or_else(|| {
-            traceback(&format!(
-                "ValueError: Pipeline function or component \"{name}\" not found in module {path}."
-            ))
-        })?,
+        Some(name) => pipelines
+            .iter()
+            .find(|d| d.name == name)
+            .copied()
+            .ok_or_else(|| {
+                format!("Pipeline function or component \"{name}\" not found in module {file}.")
+            })?,
         None => match pipelines.as_slice() {
             [one] => *one,
-            [] => {
-                return Err(traceback(&format!(
-                    "ValueError: No pipelines or components found in {path}. Decorate a function with @dsl.pipeline."
-                )))
-            }
             _ => {
-                return Err(traceback(&format!(
-                    "ValueError: Found multiple pipelines or components in {path}: {}. Please specify the pipeline or component function name using the --function flag.",
-                    pipelines.iter().map(|d| d.name.as_str()).collect::<Vec<_>>().join(", ")
-                )))
+                let module = file.trim_end_matches(".py");
+                let objects = |defs: &[&Def]| {
+                    let list: Vec<String> = defs.iter().map(|d| format!("<{}>", d.name)).collect();
+                    format!("[{}]", list.join(", "))
+                };
+                return Err(format!(
+                    "Expect one pipeline or component function in module <module '{module}' from '/workspace/{path}'>, got {} pipeline(s): {} and {} component(s): {}. Please specify the pipeline or component function name with --function.",
+                    pipelines.len(),
+                    objects(&pipelines),
+                    components.len(),
+                    objects(&components),
+                ));
             }
         },
     };
-    let components: Vec<&Def> = defs.iter().filter(|d| d.kind == Kind::Component).collect();
     Ok(ir(chosen, &components))
 }
 
-/// The traceback `kfp dsl compile` ends with, for an exception raised while compiling.
-fn traceback(last: &str) -> Vec<String> {
-    vec![
-        "Traceback (most recent call last):".into(),
-        "  File \"/usr/local/bin/kfp\", line 8, in <module>".into(),
-        "    sys.exit(cli())".into(),
-        "  File \"/usr/local/lib/python3.11/site-packages/kfp/cli/compile_.py\", line 152, in compile_".into(),
-        "    raise ValueError(".into(),
-        last.into(),
-    ]
-}
-
-/// Brackets closed and `def` lines ending with `:`; else Python's SyntaxError form.
-fn syntax(path: &str, source: &str) -> Result<(), Vec<String>> {
-    let error = |line_no: usize, line: &str, column: usize, message: &str| {
-        let mut lines = traceback_import(path);
-        lines.push(format!("  File \"/workspace/{path}\", line {line_no}"));
-        lines.push(format!("    {}", line.trim_end()));
-        lines.push(format!("    {}^", " ".repeat(column)));
-        lines.push(format!("SyntaxError: {message}"));
-        lines
-    };
-    let mut open: Vec<(char, usize, usize)> = Vec::new();
+/// Brackets closed and `def` lines ending with `:`; else `str()` of Python's SyntaxError.
+fn syntax(path: &str, source: &str) -> Result<(), String> {
+    let error =
+        |line_no: usize, message: &str| format!("{message} (/workspace/{path}, line {line_no})");
+    let mut open: Vec<(char, usize)> = Vec::new();
     for (i, line) in source.lines().enumerate() {
         let code = line.split('#').next().unwrap_or(line);
         let trimmed = code.trim();
@@ -76,51 +69,27 @@ fn syntax(path: &str, source: &str) -> Result<(), Vec<String>> {
             && trimmed.contains(')')
             && !trimmed.ends_with(':')
         {
-            let column = code.trim_end().len();
-            return Err(error(i + 1, line, column, "expected ':'"));
+            return Err(error(i + 1, "expected ':'"));
         }
         let mut quote: Option<char> = None;
-        for (col, ch) in code.chars().enumerate() {
+        for ch in code.chars() {
             match (quote, ch) {
                 (Some(q), c) if c == q => quote = None,
                 (Some(_), _) => {}
                 (None, '"' | '\'') => quote = Some(ch),
-                (None, '(' | '[' | '{') => open.push((ch, i, col)),
+                (None, '(' | '[' | '{') => open.push((ch, i)),
+                // (the guard pops the matching bracket)
                 (None, ')' | ']' | '}') if open.pop().is_none() => {
-                    // (the guard pops the matching bracket)
-                    return Err(error(i + 1, line, col, &format!("unmatched '{ch}'")));
+                    return Err(error(i + 1, &format!("unmatched '{ch}'")));
                 }
                 _ => {}
             }
         }
     }
-    if let Some((ch, i, col)) = open.first() {
-        let line = source.lines().nth(*i).unwrap_or_default();
-        return Err(error(
-            i + 1,
-            line,
-            *col,
-            &format!("'{ch}' was never closed"),
-        ));
+    if let Some((ch, i)) = open.first() {
+        return Err(error(i + 1, &format!("'{ch}' was never closed")));
     }
     Ok(())
-}
-
-/// The start of a traceback raised while the compiler imports the pipeline's module.
-fn traceback_import(path: &str) -> Vec<String> {
-    vec![
-        "Traceback (most recent call last):".into(),
-        "  File \"/usr/local/bin/kfp\", line 8, in <module>".into(),
-        "    sys.exit(cli())".into(),
-        "  File \"/usr/local/lib/python3.11/site-packages/kfp/cli/compile_.py\", line 63, in collect_pipelines_and_components".into(),
-        format!("    module = _load_module(module_name=\"{}\", file=\"{path}\")", module_name(path)),
-        "  File \"<frozen importlib._bootstrap_external>\", line 991, in exec_module".into(),
-    ]
-}
-
-fn module_name(path: &str) -> String {
-    let file = path.rsplit('/').next().unwrap_or(path);
-    file.trim_end_matches(".py").to_string()
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -308,21 +277,21 @@ mod tests {
     }
 
     #[test]
-    fn errors_read_like_python() {
+    fn errors_are_what_the_kfp_cli_prints() {
         let broken = IRIS.replace("    train(x=1)\n", "    train(x=1\n");
-        let lines = compile("pipeline.py", &broken, None).unwrap_err();
+        let line = compile("p/pipeline.py", &broken, None).unwrap_err();
         assert_eq!(
-            lines.last().map(String::as_str),
-            Some("SyntaxError: '(' was never closed")
+            line,
+            "'(' was never closed (/workspace/p/pipeline.py, line 17)"
         );
-        let lines = compile("pipeline.py", &IRIS.replace("-> int:", "-> int"), None).unwrap_err();
+        let line = compile("pipeline.py", &IRIS.replace("-> int:", "-> int"), None).unwrap_err();
+        assert_eq!(line, "expected ':' (/workspace/pipeline.py, line 4)");
+        let line = compile("p/pipeline.py", IRIS, Some("nope")).unwrap_err();
         assert_eq!(
-            lines.last().map(String::as_str),
-            Some("SyntaxError: expected ':'")
+            line,
+            "Pipeline function or component \"nope\" not found in module pipeline.py."
         );
-        let lines = compile("pipeline.py", IRIS, Some("nope")).unwrap_err();
-        assert!(lines[lines.len() - 1].contains("\"nope\" not found"));
-        let lines = compile("pipeline.py", "import os\n", None).unwrap_err();
-        assert!(lines[lines.len() - 1].starts_with("ValueError: No pipelines"));
+        let line = compile("pipeline.py", "import os\n", None).unwrap_err();
+        assert!(line.starts_with("Expect one pipeline or component function in module <module 'pipeline' from '/workspace/pipeline.py'>, got 0 pipeline(s): [] and 0 component(s): []."), "{line}");
     }
 }
