@@ -359,13 +359,30 @@ impl Kfp {
         version_name: &str,
         package: Vec<u8>,
     ) -> Result<PipelineVersion, BackendError> {
+        self.upload_described_version(pipeline_id, version_name, "", package)
+            .await
+    }
+
+    /// Uploads a package as a new version of a pipeline, with a description (none when
+    /// empty): the upload handler's `description` query parameter (kubeflow/pipelines,
+    /// backend/src/apiserver/server/pipeline_upload_server.go, `DescriptionQueryStringKey`).
+    pub async fn upload_described_version(
+        &self,
+        pipeline_id: &str,
+        version_name: &str,
+        description: &str,
+        package: Vec<u8>,
+    ) -> Result<PipelineVersion, BackendError> {
         let what = format!("upload version `{version_name}` of pipeline {pipeline_id}");
-        let path = format!(
+        let mut path = format!(
             "{API}/pipelines/upload_version?pipelineid={}&name={}&display_name={}",
             encode(pipeline_id),
             encode(version_name),
             encode(version_name)
         );
+        if !description.is_empty() {
+            path.push_str(&format!("&description={}", encode(description)));
+        }
         fn hints(status: u16) -> Option<&'static str> {
             match status {
                 409 => Some("the pipeline already has a version with this name; build again to get a new name"),

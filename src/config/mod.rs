@@ -21,6 +21,7 @@ mod secret;
 mod spans;
 mod tables;
 mod validate;
+pub mod version_template;
 
 use serde::Deserialize;
 
@@ -31,8 +32,8 @@ pub use project::{ProjectChoice, ProjectNameError, PROJECT_ENV_VAR};
 pub use secret::Secret;
 pub use tables::{
     AuditConfig, ClusterConfig, DeploymentConfig, EnvironmentConfig, GithubConfig,
-    ImageBuilderConfig, ImageConfig, KfpConfig, PipelineConfig, ProjectConfig, ProjectKfpConfig,
-    RepositoryConfig, UiConfig,
+    ImageBuilderConfig, ImageConfig, KfpConfig, PipelineConfig, PipelineMode, ProjectConfig,
+    ProjectKfpConfig, RepositoryConfig, UiConfig,
 };
 
 /// Default `github.api_url`.
@@ -47,6 +48,18 @@ pub const DEFAULT_KFP_NAMESPACE: &str = "kubeflow";
 pub const DEFAULT_KFP_PROXY_SERVICE: &str = "ml-pipeline:8888";
 /// Default `pipeline.package_path`.
 pub const DEFAULT_PACKAGE_PATH: &str = "pipeline.yaml";
+/// Default `pipeline.compile_command`: the KFP v2 SDK's compiler CLI on the configured file
+/// (and function), writing the package where kfops-console reads it.
+pub const DEFAULT_COMPILE_COMMAND: &str = "kfp dsl compile --py \"$KFOPS_PIPELINE_PATH\" --output \"$KFOPS_PACKAGE_PATH\"${KFOPS_PIPELINE_FUNCTION:+ --function \"$KFOPS_PIPELINE_FUNCTION\"}";
+/// Default `pipeline.checkout_image`: an image whose `git` checks out the PR head.
+pub const DEFAULT_CHECKOUT_IMAGE: &str = "alpine/git:2.45.2";
+/// Default `pipeline.version_name`.
+pub const DEFAULT_VERSION_NAME: &str = "{pipeline}-pr{pr}-{sha7}-{timestamp}";
+/// Kfops' version name (`'Version %s' % datetime.now().strftime('%d %h %H:%M:%s, %Y')`).
+pub const KFOPS_VERSION_NAME: &str = "Version {kfops_time}";
+/// The placeholders of `pipeline.version_name` and `pipeline.version_description`.
+pub const VERSION_PLACEHOLDERS: &[&str] =
+    &["pipeline", "pr", "sha", "sha7", "timestamp", "kfops_time"];
 /// Default `deployment.template_path`.
 pub const DEFAULT_TEMPLATE_PATH: &str = "deployment/inference_service.yaml";
 /// Default `deployment.ready_timeout_seconds`.

@@ -116,8 +116,30 @@ pub struct PipelineConfig {
     pub name: String,
     /// Pipeline description. Default empty.
     pub description: String,
+    /// Where `/build` gets the package: committed (`package`, the default) or compiled from
+    /// the PR's Python pipeline in a pod (`compile`, as Kfops does).
+    pub mode: PipelineMode,
     /// Compiled KFP package, relative to the repository root. Default `pipeline.yaml`.
     pub package_path: String,
+    /// Compile mode: the Python file defining the pipeline (Kfops' `pipeline_path`).
+    pub pipeline_path: String,
+    /// Compile mode: the pipeline function, when the file defines several (Kfops'
+    /// `pipeline_function_name`). Default: the file's only pipeline.
+    pub pipeline_function_name: Option<String>,
+    /// Compile mode: the image of the compile pod (Python with the KFP v2 SDK). Required.
+    pub compile_image: String,
+    /// Compile mode: the shell command that compiles (run by `sh -c` in the checkout).
+    /// Default [`DEFAULT_COMPILE_COMMAND`].
+    pub compile_command: String,
+    /// Compile mode: the image of the init container checking out the PR head (has `git`).
+    /// Default [`DEFAULT_CHECKOUT_IMAGE`].
+    pub checkout_image: String,
+    /// The name of each new pipeline version, a template (see [`VERSION_PLACEHOLDERS`]).
+    /// Default [`DEFAULT_VERSION_NAME`]; Kfops' form is [`KFOPS_VERSION_NAME`].
+    pub version_name: String,
+    /// The description of each new pipeline version, a template like `version_name`.
+    /// Default empty (Kfops sends none).
+    pub version_description: String,
     /// Run parameters, TOML values converted to JSON (datetimes and nan/inf are rejected).
     pub run_arguments: BTreeMap<String, serde_json::Value>,
 }
@@ -127,10 +149,29 @@ impl Default for PipelineConfig {
         PipelineConfig {
             name: String::new(),
             description: String::new(),
+            mode: PipelineMode::Package,
             package_path: DEFAULT_PACKAGE_PATH.to_owned(),
+            pipeline_path: String::new(),
+            pipeline_function_name: None,
+            compile_image: String::new(),
+            compile_command: DEFAULT_COMPILE_COMMAND.to_owned(),
+            checkout_image: DEFAULT_CHECKOUT_IMAGE.to_owned(),
+            version_name: DEFAULT_VERSION_NAME.to_owned(),
+            version_description: String::new(),
             run_arguments: BTreeMap::new(),
         }
     }
+}
+
+/// `pipeline.mode`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PipelineMode {
+    /// The compiled package committed at `package_path`.
+    #[default]
+    Package,
+    /// Compiled from `pipeline_path` by a pod in the cluster.
+    Compile,
 }
 
 /// `[deployment]`: the KServe InferenceService.

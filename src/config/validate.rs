@@ -13,6 +13,9 @@ use super::{Config, MIN_REFRESH_SECONDS, MIN_SCROLLBACK, THEMES};
 
 type Check = Result<(), ConfigError>;
 
+#[path = "validate_pipeline.rs"]
+mod validate_pipeline;
+
 struct Checker<'a> {
     root: &'a Table,
     text: &'a str,
@@ -316,6 +319,8 @@ fn pipeline(c: &Checker, config: &Config, base: &KeyPath) -> Check {
     let p = &config.pipeline;
     c.derived_name(&at(base, "pipeline.name"), &p.name)?;
     c.repo_path(&at(base, "pipeline.package_path"), &p.package_path)?;
+    validate_pipeline::compile_mode(c, p, base)?;
+    validate_pipeline::versions(c, p, base)?;
     run_arguments(c, &at(base, "pipeline.run_arguments"), &p.run_arguments)
 }
 

@@ -12,11 +12,12 @@ use futures::future::try_join_all;
 use futures::StreamExt;
 
 use super::comments;
+use super::compile;
 use super::events::{ActionError, ActionEvent};
 use super::kaniko::{self, ImageBuild};
 use super::Backends;
 use crate::backends::cluster::PodEvent;
-use crate::config::Config;
+use crate::config::{version_template, Config, PipelineMode};
 use crate::domain::{build_labels, PodRef};
 
 /// How long the image builds may take before the action gives up.
@@ -43,7 +44,12 @@ pub async fn build(
     let result = run_steps(b, cfg, pr, build_only, emit).await;
     if let Err(err) = &result {
         // Kfops reports failures on the PR too; a failure to comment must not hide the first.
-        let body = comments::failed("/build", &err.step, &err.message);
+        let body = match &err.details {
+            Some(details) => {
+                comments::failed_with_details("/build", &err.step, &err.message, details)
+            }
+            None => comments::failed("/build", &err.step, &err.message),
+        };
         if let Err(e) = b.github.post_comment(pr, &body).await {
             tracing::warn!(pr, error = %e, "could not post the failure comment");
         }
@@ -69,13 +75,44 @@ async fn run_steps(
     let sha = pull.head_sha.clone();
     let sha7: String = sha.chars().take(7).collect();
 
-    let package_path = &cfg.pipeline.package_path;
-    step(format!("reading {package_path} at {sha7}"));
-    let package = b
-        .github
-        .file_at(package_path, &sha)
-        .await
-        .map_err(ActionError::backend("read the pipeline package"))?;
+    // Compile mode: the compile pod and the Kaniko pods share an ID made now (the version ID
+    // does not exist yet), so the logs pane shows them as one build: `yymmddHHMMSSmmm-sha7`
+    // (23 characters: whole in the pane's title; two builds in one second differ).
+    let build_id = (cfg.pipeline.mode == PipelineMode::Compile)
+        .then(|| format!("{}-{sha7}", Utc::now().format("%y%m%d%H%M%S%3f")));
+    let package = match &build_id {
+        None => {
+            let package_path = &cfg.pipeline.package_path;
+            step(format!("reading {package_path} at {sha7}"));
+            b.github
+                .file_at(package_path, &sha)
+                .await
+                .map_err(ActionError::backend("read the pipeline package"))?
+        }
+        Some(build_id) => {
+            let namespace = b.cluster.namespace().to_string();
+            let git_url = compile::git_url(&kaniko::git_repo_url(
+                &cfg.github.api_url,
+                &cfg.repository.owner,
+                &cfg.repository.name,
+            ));
+            let job = compile::CompileJob {
+                pipeline: &cfg.pipeline,
+                git_url: &git_url,
+                head_sha: &sha,
+                pr,
+                build_id,
+                repository: &cfg.repository.full_name(),
+                namespace: &namespace,
+            };
+            step(format!(
+                "compiling {} at {sha7} in pod {}",
+                cfg.pipeline.pipeline_path,
+                job.pod_name()
+            ));
+            compile::compile(b, cfg, &job, emit).await?
+        }
+    };
 
     let template_path = &cfg.image_builder.pod_template_path;
     let template = if cfg.image_builder.images.is_empty() {
@@ -121,15 +158,14 @@ async fn run_steps(
             (p.pipeline_id, v.pipeline_version_id)
         }
         Some(p) => {
-            let version_name = format!(
-                "{name}-pr{pr}-{sha7}-{}",
-                Utc::now().format("%Y%m%d%H%M%S%3f")
-            );
+            let step_name = "upload the pipeline version";
+            let (version_name, description) =
+                version_texts(cfg, pr, &sha).map_err(|e| ActionError::new(step_name, e))?;
             let v = b
                 .kfp
-                .upload_pipeline_version(&p.pipeline_id, &version_name, package)
+                .upload_described_version(&p.pipeline_id, &version_name, &description, package)
                 .await
-                .map_err(ActionError::backend("upload the pipeline version"))?;
+                .map_err(ActionError::backend(step_name))?;
             (p.pipeline_id, v.pipeline_version_id)
         }
     };
@@ -137,7 +173,11 @@ async fn run_steps(
 
     let images = match template {
         None => Vec::new(),
-        Some(template) => build_images(b, cfg, pr, &sha, &version_id, &template, emit).await?,
+        Some(template) => {
+            let build_id = build_id.as_deref().unwrap_or(&version_id);
+            let ids = (version_id.as_str(), build_id);
+            build_images(b, cfg, pr, &sha, ids, &template, emit).await?
+        }
     };
 
     step("posting the build comment".into());
@@ -162,7 +202,7 @@ async fn build_images(
     cfg: &Config,
     pr: u64,
     sha: &str,
-    version_id: &str,
+    (version_id, build_id): (&str, &str),
     template: &k8s_openapi::api::core::v1::Pod,
     emit: &(dyn Fn(ActionEvent) + Send + Sync),
 ) -> Result<Vec<(String, String)>, ActionError> {
@@ -186,8 +226,12 @@ async fn build_images(
             pr,
             namespace: &namespace,
         };
-        let pod = kaniko::pod_for(template, &build)
+        let mut pod = kaniko::pod_for(template, &build)
             .map_err(|e| ActionError::new(step_name, format!("{}: {e}", image.name)))?;
+        // The compile pod's build ID (the version ID unless compiled): one build in the pane.
+        if let Some(l) = pod.metadata.labels.as_mut() {
+            l.insert(build_labels::BUILD_ID.into(), build_id.to_string());
+        }
         pods.push((image.name.clone(), build.destination(), pod));
     }
     emit(ActionEvent::Step {
@@ -225,7 +269,7 @@ async fn build_images(
             pr,
             &by_pod,
             &namespace,
-            version_id,
+            (version_id, build_id),
             pod_name,
             "Pending",
             &mut phases,
@@ -256,7 +300,7 @@ async fn build_images(
                     pr,
                     &by_pod,
                     &namespace,
-                    version_id,
+                    (version_id, build_id),
                     &name,
                     &phase,
                     &mut phases,
@@ -311,7 +355,7 @@ fn report(
     pr: u64,
     by_pod: &BTreeMap<String, String>,
     namespace: &str,
-    version_id: &str,
+    (version_id, build_id): (&str, &str),
     pod: &str,
     phase: &str,
     phases: &mut BTreeMap<String, String>,
@@ -329,6 +373,28 @@ fn report(
             container: None,
         },
         version_id: version_id.to_string(),
+        build_id: build_id.to_string(),
         phase: phase.to_string(),
     });
+}
+
+/// The new version's name and description from `pipeline.version_name` and
+/// `pipeline.version_description`. `{kfops_time}` is Kfops' `'%d %h %H:%M:%s, %Y'` (its `%s`
+/// is glibc's seconds since the epoch; bartgras/kfops, package/kfops/pipeline_manager.py).
+fn version_texts(cfg: &Config, pr: u64, sha: &str) -> Result<(String, String), String> {
+    let now = Utc::now();
+    let value = |name: &str| -> Result<String, String> {
+        Ok(match name {
+            "pipeline" => cfg.pipeline.name.clone(),
+            "pr" => pr.to_string(),
+            "sha" => sha.to_string(),
+            "sha7" => sha.chars().take(7).collect(),
+            "timestamp" => now.format("%Y%m%d%H%M%S%3f").to_string(),
+            "kfops_time" => now.format("%d %h %H:%M:%s, %Y").to_string(),
+            other => return Err(format!("unknown placeholder `{{{other}}}`")),
+        })
+    };
+    let name = version_template::render(&cfg.pipeline.version_name, value)?;
+    let description = version_template::render(&cfg.pipeline.version_description, value)?;
+    Ok((name, description))
 }

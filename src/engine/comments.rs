@@ -90,6 +90,17 @@ pub fn failed(action: &str, step: &str, message: &str) -> String {
     format!("\n{action} failed at step <b>{step}</b>: {message}\n")
 }
 
+/// [`failed`] followed by `details` (a compiler's last lines) in a fenced code block; a
+/// fence inside the details is broken so it cannot close the block.
+pub fn failed_with_details(action: &str, step: &str, message: &str, details: &str) -> String {
+    let details = details.replace("```", "`\u{200b}``");
+    format!(
+        "{}\n```text\n{}\n```\n",
+        failed(action, step, message),
+        details.trim_end()
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

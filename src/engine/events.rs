@@ -49,8 +49,12 @@ pub enum ActionEvent {
         pr: u64,
         image: String,
         pod: PodRef,
-        /// All pods of one build share this (the pipeline version ID).
+        /// The pipeline version ID the images are tagged with; empty for the compile pod,
+        /// which runs before the version exists.
         version_id: String,
+        /// All pods of one build share this (`kfops.io/build-id`: the version ID, or in
+        /// compile mode an ID made before the compile pod starts).
+        build_id: String,
         phase: String,
     },
     /// A pipeline run was created.
@@ -71,6 +75,8 @@ pub enum ActionEvent {
 pub struct ActionError {
     pub step: String,
     pub message: String,
+    /// Longer text for the PR comment only (a compiler's last lines), shown as a code block.
+    pub details: Option<String>,
     /// Set when the action refused before changing anything (no failure comment is posted;
     /// headless commands exit 2).
     pub refusal: Option<Refusal>,
@@ -91,6 +97,7 @@ impl ActionError {
         ActionError {
             step: step.into(),
             message: message.into(),
+            details: None,
             refusal: None,
         }
     }
@@ -101,6 +108,12 @@ impl ActionError {
             refusal: Some(why),
             ..ActionError::new(step, message)
         }
+    }
+
+    /// The same error with `details` for the PR comment.
+    pub fn with_details(mut self, details: impl Into<String>) -> Self {
+        self.details = Some(details.into());
+        self
     }
 
     /// Wraps a backend failure at a step.

@@ -4,6 +4,7 @@
 
 pub mod build;
 pub mod comments;
+pub mod compile;
 pub mod deploy;
 pub mod deploy_checks;
 pub mod events;

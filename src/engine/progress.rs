@@ -10,8 +10,8 @@ use crate::chatops::DeployTarget;
 /// `/build`'s phases, in order, as the start of their step text.
 const BUILD: [&str; 7] = [
     "reading PR #",
-    "reading ", // the pipeline package
-    "reading ", // the Kaniko pod template (only with images to build)
+    "reading |compiling ", // the pipeline package: committed, or compiled in a pod
+    "reading ",            // the Kaniko pod template (only with images to build)
     "uploading pipeline ",
     "pipeline version ",
     "starting ", // the Kaniko pods (only with images to build)

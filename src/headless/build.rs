@@ -9,7 +9,7 @@ use super::json::{self, Progress};
 use crate::audit::AuditLog;
 use crate::chatops::ChatCommand;
 use crate::config::Config;
-use crate::engine::{build, ActionEvent, ActionKind, Backends};
+use crate::engine::{build, ActionError, ActionEvent, ActionKind, Backends};
 
 /// Runs the build and prints progress to `out` (JSON lines with `json`); returns whether it
 /// succeeded.
@@ -72,8 +72,16 @@ pub async fn run(
                 "✗ /build on #{pr} failed at step \"{}\": {}",
                 err.step, err.message
             );
+            print_details(out, &err);
             false
         }
+    }
+}
+
+/// An error's details (a compiler's last lines), indented under the failure line.
+pub fn print_details(out: &mut (dyn Write + Send), err: &ActionError) {
+    for line in err.details.iter().flat_map(|d| d.lines()) {
+        let _ = writeln!(out, "    | {line}");
     }
 }
 

@@ -63,7 +63,10 @@ impl JsonProgress {
     /// Prints the event's line (nothing for `Done`: the final object says it).
     pub fn event(&mut self, out: &mut (dyn Write + Send), ev: &ActionEvent) {
         match ev {
-            ActionEvent::BuildPod { version_id, .. } => self.version_id = Some(version_id.clone()),
+            // The compile pod runs before the version exists (empty version ID).
+            ActionEvent::BuildPod { version_id, .. } if !version_id.is_empty() => {
+                self.version_id = Some(version_id.clone())
+            }
             ActionEvent::RunStarted { run_id, .. } => self.run_id = Some(run_id.clone()),
             _ => {}
         }
@@ -92,10 +95,11 @@ impl JsonProgress {
         match outcome {
             Ok(fields) => obj.extend(fields),
             Err(e) => {
-                obj.insert(
-                    "error".into(),
-                    json!({ "step": e.step, "message": e.message }),
-                );
+                let mut error = json!({ "step": e.step, "message": e.message });
+                if let Some(details) = &e.details {
+                    error["details"] = details.clone().into();
+                }
+                obj.insert("error".into(), error);
             }
         }
         for (key, seen) in [("version_id", &self.version_id), ("run_id", &self.run_id)] {
@@ -116,6 +120,7 @@ pub fn event_json(ev: &ActionEvent) -> Option<Value> {
             image,
             pod,
             version_id,
+            build_id,
             phase,
         } => json!({
             "event": "build_pod",
@@ -124,6 +129,7 @@ pub fn event_json(ev: &ActionEvent) -> Option<Value> {
             "pod": pod.name,
             "namespace": pod.namespace,
             "version_id": version_id,
+            "build_id": build_id,
             "phase": phase,
         }),
         ActionEvent::RunStarted { pr, run_id } => {

@@ -158,6 +158,7 @@ pub async fn build_run(
                 "✗ /build_run on #{pr} failed at step \"{}\": {}",
                 e.step, e.message
             );
+            super::build::print_details(out, &e);
             false
         }
     }

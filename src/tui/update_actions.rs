@@ -228,11 +228,11 @@ pub fn on_event(app: &mut App, project: usize, ev: ActionEvent) -> Vec<Command> 
         ActionEvent::BuildPod {
             image,
             pod,
-            version_id,
+            build_id,
             phase,
             ..
         } => {
-            let commands = open_stream(app, pod.clone(), image, version_id);
+            let commands = open_stream(app, pod.clone(), image, build_id);
             app.logs.set_phase(&pod, &phase);
             commands
         }

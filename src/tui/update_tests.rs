@@ -359,6 +359,7 @@ fn build_progress_opens_log_streams_and_done_frees_the_pr() {
             image: "trainer".into(),
             pod: pod.clone(),
             version_id: "v1".into(),
+            build_id: "v1".into(),
             phase: phase.into(),
         },
     };

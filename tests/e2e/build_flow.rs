@@ -72,7 +72,8 @@ pub fn newest_version(sim: &Simulator, cfg: &Config) -> kfops_console::sim::kfp:
         .expect("a version")
 }
 
-fn collector() -> (
+/// Events collected from an action, and the `emit` that collects them.
+pub fn collector() -> (
     Arc<Mutex<Vec<ActionEvent>>>,
     impl Fn(ActionEvent) + Send + Sync,
 ) {

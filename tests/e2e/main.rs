@@ -4,6 +4,7 @@
 mod audit_log;
 mod bad_input;
 mod bench_harness;
+mod build_compile;
 mod build_flow;
 mod build_keys;
 mod chatops_props;

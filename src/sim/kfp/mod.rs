@@ -16,7 +16,7 @@ mod executor;
 mod experiments;
 mod filter;
 mod history;
-mod package;
+pub(crate) mod package;
 mod pipelines;
 mod plan;
 mod runs;

@@ -391,5 +391,6 @@ pub(super) fn builtin_programs() -> Vec<Arc<dyn PodProgram>> {
         Arc::new(GenericProgram),
         Arc::new(super::kaniko::KanikoProgram),
         Arc::new(super::flood::FloodProgram),
+        Arc::new(super::compile::CompileProgram),
     ]
 }

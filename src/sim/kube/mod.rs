@@ -11,6 +11,8 @@
 
 mod access;
 mod admission;
+mod compile;
+mod compile_python;
 mod discovery;
 pub(crate) mod events;
 mod faults;

@@ -98,6 +98,13 @@ const BROKEN: &[Expected] = {
         ("projects_with_top_level_pipeline", InvalidValue, 1, Some(2), Some("pipeline"), "`pipeline` is per project"),
         ("unknown_key_in_project", UnknownKey, 6, Some(1), Some("projects[1].deployment.timeout"), "unknown key `timeout`"),
         ("keys_bad_key", InvalidValue, 6, Some(1), Some("ui.keys.quit"), "unknown key `hyper-meta-q`"),
+        ("compile_without_pipeline_path", InvalidValue, 6, Some(1), Some("pipeline.mode"), "`mode = \"compile\"` needs `pipeline.pipeline_path`"),
+        ("compile_without_image", InvalidValue, 6, Some(1), Some("pipeline.mode"), "`mode = \"compile\"` needs `pipeline.compile_image`"),
+        ("compile_not_python", InvalidValue, 8, Some(1), Some("pipeline.pipeline_path"), "`pipeline/pipeline.yaml` is not a Python file"),
+        ("compile_bad_function_name", InvalidValue, 9, Some(1), Some("pipeline.pipeline_function_name"), "`my-pipeline` is not a Python function name"),
+        ("pipeline_path_without_compile_mode", InvalidValue, 6, Some(1), Some("pipeline.pipeline_path"), "is used only when the pipeline is compiled in the cluster"),
+        ("unknown_pipeline_mode", InvalidValue, 6, Some(1), Some("pipeline.mode"), "unknown value `python`"),
+        ("unknown_version_placeholder", InvalidValue, 6, Some(1), Some("pipeline.version_name"), "unknown placeholder `{date}`"),
     ]
 };
 
