@@ -253,7 +253,7 @@ pub async fn backends(cfg: &Config) -> Result<Backends, BackendError> {
             service: cfg.kfp.proxy_service.clone(),
         },
     };
-    let mut kfp = Kfp::new(endpoint)?;
+    let mut kfp = Kfp::new(endpoint)?.with_identity(cfg.kfp_identity());
     if let Some(ui) = &cfg.kfp.ui_url {
         kfp = kfp.with_ui_url(ui);
     }
