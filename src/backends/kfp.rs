@@ -27,7 +27,7 @@ mod identity;
 mod run_types;
 mod runs;
 
-pub use self::identity::KfpIdentity;
+pub use self::identity::{KfpIdentity, RequestedToken};
 
 pub use self::run_types::{
     ArtifactList, ChildTask, Experiment, PipelineVersionReference, RpcStatus, Run, RunDetails,
@@ -611,7 +611,7 @@ impl Kfp {
                 if let Some(token) = token {
                     request = request.bearer_auth(token.expose());
                 }
-                request = self.identity.apply(what, request)?;
+                request = self.identity.apply(what, request).await?;
                 if let Some(content_type) = content_type {
                     request = request
                         .header(http::header::CONTENT_TYPE, content_type)

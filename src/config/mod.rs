@@ -235,22 +235,6 @@ impl Config {
         let name = self.kfp.token_env.as_deref()?;
         env(name).filter(|v| !v.is_empty()).map(Secret::new)
     }
-
-    /// The identity sent to a multi-user KFP: `[kfp] token_path`, and the cookie in the
-    /// variable `[kfp] cookie_env` names (if set and not empty).
-    pub fn kfp_identity(&self) -> crate::backends::kfp::KfpIdentity {
-        let cookie = self
-            .kfp
-            .cookie_env
-            .as_deref()
-            .and_then(|name| std::env::var(name).ok())
-            .filter(|v| !v.is_empty())
-            .map(Secret::new);
-        crate::backends::kfp::KfpIdentity {
-            token_file: self.kfp.token_path.clone(),
-            cookie,
-        }
-    }
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@
 use super::runner::timed;
 use super::Check;
 use crate::backends::cluster::Cluster;
-use crate::backends::kfp::{Kfp, KfpEndpoint, RunQuery};
+use crate::backends::kfp::{Kfp, KfpEndpoint, KfpIdentity, RunQuery};
 use crate::backends::BackendError;
 use crate::config::Config;
 
@@ -53,8 +53,17 @@ pub async fn checks(cfg: &Config) -> Vec<Check> {
     } else {
         "check [kfp] proxy_namespace / proxy_service and that ml-pipeline runs"
     };
-    let kfp = match Kfp::new(endpoint) {
-        Ok(k) => k.with_identity(cfg.kfp_identity()),
+    let kube = match &cfg.kfp.service_account {
+        Some(_) => Cluster::connect(&cfg.cluster)
+            .await
+            .ok()
+            .map(|c| c.client()),
+        None => None,
+    };
+    let kfp = match KfpIdentity::from_config(cfg, kube)
+        .and_then(|identity| Ok(Kfp::new(endpoint)?.with_identity(identity)))
+    {
+        Ok(k) => k,
         Err(e) => return vec![Check::from_error(ID, TITLE, &e, fix)],
     };
     let healthz = match timed(ID, TITLE, kfp.healthz()).await {
@@ -111,7 +120,6 @@ async fn access(cfg: &Config, kfp: &Kfp) -> Check {
 /// The fix for a refused list, from KFP's status and message.
 fn access_fix(cfg: &Config, kfp: &Kfp, e: &BackendError) -> String {
     let ns = &cfg.kfp.namespace;
-    let identity = cfg.kfp_identity();
     let token = "a ServiceAccount token with audience pipelines.kubeflow.org (`kubectl create token SA -n PROFILE --audience=pipelines.kubeflow.org`)";
     match e.status {
         Some(401) if kfp.via_service_proxy() => format!(
@@ -120,9 +128,16 @@ fn access_fix(cfg: &Config, kfp: &Kfp, e: &BackendError) -> String {
         Some(401) if e.message.contains("audience") => format!(
             "the token is not for the audience pipelines.kubeflow.org: give [kfp] token_path / token_env {token}"
         ),
-        Some(401) if !identity.is_set() && cfg.kfp.token_env.is_none() => format!(
-            "KFP wants an identity: set [kfp] token_path ({token}), token_env, or cookie_env (the gateway's session cookie)"
-        ),
+        Some(401)
+            if cfg.kfp.token_path.is_none()
+                && cfg.kfp.service_account.is_none()
+                && cfg.kfp.cookie_env.is_none()
+                && cfg.kfp.token_env.is_none() =>
+        {
+            format!(
+            "KFP wants an identity: set [kfp] token_path ({token}), service_account (\"PROFILE/SA\": the console requests the token), token_env, or cookie_env (the gateway's session cookie)"
+            )
+        }
         Some(401) => format!(
             "KFP refused the identity sent (expired or unknown): renew the token in [kfp] token_path / token_env ({token}) or the cookie in cookie_env"
         ),

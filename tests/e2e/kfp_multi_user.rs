@@ -282,3 +282,63 @@ async fn check_proves_access_and_names_the_fix() {
     assert_eq!(kfp_writes(&sim), 0);
     sim.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_service_account_token_requested_by_the_console_reaches_the_profile_once_requested() {
+    let sim = start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let token_requests = |sim: &Simulator| {
+        sim.requests()
+            .iter()
+            .filter(|r| r.path.ends_with("/serviceaccounts/default-editor/token"))
+            .count()
+    };
+    let cfg = config(
+        &sim,
+        dir.path(),
+        &format!("service_account = \"{PROFILE}/default-editor\""),
+    );
+    let out = crate::headless::kfops(&["runs", "--pr", "41", "--json"], &cfg).await;
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let runs: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(runs.as_array().is_some_and(|r| r.len() >= 2), "{runs}");
+    assert_eq!(token_requests(&sim), 1);
+
+    // kfops check: three KFP calls (healthz, experiments, runs), one token requested.
+    let kfp_calls = |sim: &Simulator| {
+        sim.requests()
+            .iter()
+            .filter(|r| r.path.starts_with("/apis/v2beta1/"))
+            .count()
+    };
+    let before = kfp_calls(&sim);
+    let (code, report) = check_json_with(&cfg, &[], &[]).await;
+    assert_eq!(code, 0, "{report:#}");
+    assert_eq!(kfp_calls(&sim) - before, 3);
+    assert_eq!(token_requests(&sim), 2);
+
+    // A ServiceAccount of another profile: refused, and the check names the namespace fix.
+    let cfg = config(
+        &sim,
+        dir.path(),
+        "service_account = \"team-b/default-editor\"",
+    );
+    let (code, report) = check_json_with(&cfg, &[], &[]).await;
+    assert_eq!(code, 1, "{report:#}");
+    let access = report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "kfp.access")
+        .cloned()
+        .unwrap_or_default();
+    assert!(
+        access["hint"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("may not use profile"),
+        "{access}"
+    );
+    assert_eq!(kfp_writes(&sim), 0);
+    sim.shutdown().await;
+}

@@ -234,6 +234,10 @@ pub fn router(handle: KfpHandle) -> Router {
         .route(base, any(service_proxy))
         .route(&format!("{base}/{{*path}}"), any(service_proxy))
         .with_state(proxy)
+        .route(
+            "/api/v1/namespaces/{namespace}/serviceaccounts/{name}/token",
+            post(multi_user::token_request),
+        )
         .merge(direct)
 }
 

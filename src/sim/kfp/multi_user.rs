@@ -221,3 +221,46 @@ fn target(kfp: &KfpHandle, method: &Method, uri: &axum::http::Uri, body: &[u8]) 
         _ => Target::Open,
     }
 }
+
+/// `POST /api/v1/namespaces/{ns}/serviceaccounts/{name}/token`: the Kubernetes TokenRequest
+/// API (<https://kubernetes.io/docs/reference/kubernetes-api/authentication-resources/token-request-v1/>),
+/// minting the simulator's ServiceAccount tokens. A token names one audience: `pipelines.kubeflow.org`
+/// when asked for, else the first asked for, else the API server's own
+/// (`https://kubernetes.default.svc.cluster.local`). Served here, with the KFP routes, as the
+/// multi-user mode is what reads these tokens.
+pub async fn token_request(
+    axum::extract::Path((namespace, name)): axum::extract::Path<(String, String)>,
+    body: axum::body::Bytes,
+) -> Response {
+    let spec = serde_json::from_slice::<Value>(&body)
+        .ok()
+        .map(|v| v["spec"].clone())
+        .unwrap_or(Value::Null);
+    let audiences: Vec<String> = spec["audiences"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default();
+    let audience = audiences
+        .iter()
+        .find(|a| a.as_str() == AUDIENCE)
+        .or(audiences.first())
+        .cloned()
+        .unwrap_or_else(|| "https://kubernetes.default.svc.cluster.local".to_owned());
+    let seconds = spec["expirationSeconds"].as_i64().unwrap_or(3600);
+    let expires = chrono::Utc::now() + chrono::Duration::seconds(seconds);
+    let answer = serde_json::json!({
+        "apiVersion": "authentication.k8s.io/v1",
+        "kind": "TokenRequest",
+        "metadata": {"name": name, "namespace": namespace},
+        "spec": {"audiences": [audience], "expirationSeconds": seconds},
+        "status": {
+            "token": MultiUser::service_account_token(&namespace, &name, &audience),
+            "expirationTimestamp": expires.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        },
+    });
+    (axum::http::StatusCode::CREATED, axum::Json(answer)).into_response()
+}
