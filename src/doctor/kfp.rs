@@ -111,18 +111,20 @@ async fn access(cfg: &Config, kfp: &Kfp) -> Check {
         ),
         Err(e) => {
             let mut check = Check::from_error(ACCESS_ID, ACCESS_TITLE, &e, "");
-            check.hint = Some(access_fix(cfg, kfp, &e));
+            check.hint = Some(access_fix(cfg, kfp.via_service_proxy(), &e));
             check
         }
     }
 }
 
-/// The fix for a refused list, from KFP's status and message.
-fn access_fix(cfg: &Config, kfp: &Kfp, e: &BackendError) -> String {
+/// The fix for a refused list, from KFP's status and message. Through the service proxy a
+/// refusal is the proxy's: KFP sees no identity there (401), or Istio's policy in front of
+/// `ml-pipeline` refuses the API server as a caller (403 `RBAC: access denied`).
+fn access_fix(cfg: &Config, via_proxy: bool, e: &BackendError) -> String {
     let ns = &cfg.kfp.namespace;
     let token = "a ServiceAccount token with audience pipelines.kubeflow.org (`kubectl create token SA -n PROFILE --audience=pipelines.kubeflow.org`)";
     match e.status {
-        Some(401) if kfp.via_service_proxy() => format!(
+        Some(401 | 403) if via_proxy => format!(
             "multi-user KFP needs an identity, which the Kubernetes service proxy cannot carry: set [kfp] endpoint to the ml-pipeline-ui service or the Kubeflow gateway URL, with [kfp] token_path ({token}) or cookie_env"
         ),
         Some(401) if e.message.contains("audience") => format!(
@@ -151,5 +153,39 @@ fn access_fix(cfg: &Config, kfp: &Kfp, e: &BackendError) -> String {
             .hint
             .clone()
             .unwrap_or_else(|| "check [kfp] endpoint, namespace and the identity".to_owned()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::backends::error::Service;
+
+    fn refused(status: u16, message: &str) -> BackendError {
+        BackendError::new(Service::Kfp, "list runs", message).with_status(status)
+    }
+
+    #[test]
+    fn each_refusal_names_its_fix() {
+        let mut cfg = Config::for_repository("acme", "churn-model");
+        cfg.kfp.namespace = "team-a".into();
+        let fix = |cfg: &Config, proxy, status, message| {
+            access_fix(cfg, proxy, &refused(status, message))
+        };
+        assert!(fix(&cfg, true, 403, "RBAC: access denied").contains("service proxy cannot carry"));
+        assert!(fix(&cfg, true, 401, "").contains("service proxy cannot carry"));
+        assert!(fix(&cfg, false, 401, "User identity is empty").contains("set [kfp] token_path"));
+        assert!(fix(&cfg, false, 401, "token audiences [\"x\"] is invalid")
+            .contains("not for the audience pipelines.kubeflow.org"));
+        assert!(fix(&cfg, false, 403, "not authorized").contains("may not use profile team-a"));
+        assert!(fix(
+            &cfg,
+            false,
+            400,
+            "An experiment cannot have an empty namespace"
+        )
+        .contains("set [kfp] namespace"));
+        cfg.kfp.service_account = Some("team-a/default-editor".into());
+        assert!(fix(&cfg, false, 401, "invalid bearer token").contains("refused the identity sent"));
     }
 }
