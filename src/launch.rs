@@ -11,7 +11,7 @@ use color_eyre::eyre::{eyre, WrapErr};
 use crate::audit::AuditLog;
 use crate::backends::cluster::Cluster;
 use crate::backends::github::GitHub;
-use crate::backends::kfp::{Kfp, KfpEndpoint};
+use crate::backends::kfp::{Kfp, KfpEndpoint, KfpIdentity};
 use crate::backends::BackendError;
 use crate::config::{self, Config, ProjectChoice};
 use crate::engine::{ActionKind, Backends, InFlight};
@@ -253,7 +253,8 @@ pub async fn backends(cfg: &Config) -> Result<Backends, BackendError> {
             service: cfg.kfp.proxy_service.clone(),
         },
     };
-    let mut kfp = Kfp::new(endpoint)?;
+    let identity = KfpIdentity::from_config(cfg, Some(cluster.client()))?;
+    let mut kfp = Kfp::new(endpoint)?.with_identity(identity);
     if let Some(ui) = &cfg.kfp.ui_url {
         kfp = kfp.with_ui_url(ui);
     }

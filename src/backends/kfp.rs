@@ -23,8 +23,11 @@ use super::error::{hint_for_status, BackendError, Service, Throttle};
 use super::retry::{Idempotency, RetryPolicy};
 use crate::config::Secret;
 
+mod identity;
 mod run_types;
 mod runs;
+
+pub use self::identity::{KfpIdentity, RequestedToken};
 
 pub use self::run_types::{
     ArtifactList, ChildTask, Experiment, PipelineVersionReference, RpcStatus, Run, RunDetails,
@@ -165,6 +168,7 @@ impl Page for ListVersions {
 pub struct Kfp {
     transport: Transport,
     ui_url: Option<String>,
+    identity: KfpIdentity,
 }
 
 #[derive(Clone)]
@@ -276,6 +280,7 @@ impl Kfp {
         Ok(Kfp {
             transport,
             ui_url: None,
+            identity: KfpIdentity::default(),
         })
     }
 
@@ -284,6 +289,19 @@ impl Kfp {
     pub fn with_ui_url(mut self, url: impl Into<String>) -> Kfp {
         self.ui_url = Some(url.into().trim_end_matches('/').to_owned());
         self
+    }
+
+    /// Sends `identity` with every direct request (multi-user KFP). The Kubernetes service
+    /// proxy cannot carry one: the API server drops the caller's `Authorization` before
+    /// proxying.
+    pub fn with_identity(mut self, identity: KfpIdentity) -> Kfp {
+        self.identity = identity;
+        self
+    }
+
+    /// Whether requests go through the Kubernetes service proxy.
+    pub fn via_service_proxy(&self) -> bool {
+        matches!(self.transport, Transport::ServiceProxy { .. })
     }
 
     /// `GET /apis/v2beta1/healthz`: the API server answers (`kfops check`); its JSON.
@@ -610,6 +628,7 @@ impl Kfp {
                 if let Some(token) = token {
                     request = request.bearer_auth(token.expose());
                 }
+                request = self.identity.apply(what, request).await?;
                 if let Some(content_type) = content_type {
                     request = request
                         .header(http::header::CONTENT_TYPE, content_type)

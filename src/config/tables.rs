@@ -85,6 +85,14 @@ pub struct KfpConfig {
     pub proxy_service: String,
     /// Environment variable holding a bearer token for `endpoint`.
     pub token_env: Option<String>,
+    /// File holding a ServiceAccount token (audience `pipelines.kubeflow.org`) for `endpoint`,
+    /// read again for every request (projected tokens are rotated).
+    pub token_path: Option<std::path::PathBuf>,
+    /// Environment variable holding the gateway's session cookie (`name=value`) for `endpoint`.
+    pub cookie_env: Option<String>,
+    /// `namespace/name` of a ServiceAccount whose tokens (audience `pipelines.kubeflow.org`)
+    /// are requested through the TokenRequest API with the kubeconfig's credentials.
+    pub service_account: Option<String>,
     /// The KFP UI's URL, for links in PR comments. Default: `endpoint` (or, through the
     /// service proxy, the `ml-pipeline-ui` service path).
     pub ui_url: Option<String>,
@@ -101,6 +109,9 @@ impl Default for KfpConfig {
             proxy_namespace: DEFAULT_KFP_NAMESPACE.to_owned(),
             proxy_service: DEFAULT_KFP_PROXY_SERVICE.to_owned(),
             token_env: None,
+            token_path: None,
+            cookie_env: None,
+            service_account: None,
             ui_url: None,
             namespace: DEFAULT_KFP_NAMESPACE.to_owned(),
             experiment_name: String::new(),

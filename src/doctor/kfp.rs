@@ -1,18 +1,24 @@
 //! Check 4: the KFP API answers `GET /apis/v2beta1/healthz`, at `[kfp] endpoint` or through
 //! the Kubernetes service proxy (`[kfp] proxy_namespace` / `proxy_service`), as the console
-//! would reach it.
+//! would reach it; then access, not only reachability: the experiment list and the run list
+//! of `[kfp] namespace`, with the console's identity (a multi-user KFP refuses both without
+//! an identity allowed in that profile; healthz needs none). Each refusal gets its fix: which
+//! token, which audience, which namespace (`access_fix`).
 
 use super::runner::timed;
 use super::Check;
 use crate::backends::cluster::Cluster;
-use crate::backends::kfp::{Kfp, KfpEndpoint};
+use crate::backends::kfp::{Kfp, KfpEndpoint, KfpIdentity, RunQuery};
+use crate::backends::BackendError;
 use crate::config::Config;
 
 const ID: &str = "kfp.healthz";
 const TITLE: &str = "KFP API";
+const ACCESS_ID: &str = "kfp.access";
+const ACCESS_TITLE: &str = "KFP access";
 
-/// The KFP line.
-pub async fn check(cfg: &Config) -> Check {
+/// The KFP lines: healthz, then access (skipped when healthz failed).
+pub async fn checks(cfg: &Config) -> Vec<Check> {
     let (endpoint, route) = match &cfg.kfp.endpoint {
         Some(url) => (
             KfpEndpoint::Direct {
@@ -33,7 +39,13 @@ pub async fn check(cfg: &Config) -> Check {
                     cfg.kfp.proxy_namespace, cfg.kfp.proxy_service
                 ),
             ),
-            Err(_) => return Check::skip(ID, TITLE, "no Kubernetes client for the service proxy"),
+            Err(_) => {
+                return vec![Check::skip(
+                    ID,
+                    TITLE,
+                    "no Kubernetes client for the service proxy",
+                )]
+            }
         },
     };
     let fix = if cfg.kfp.endpoint.is_some() {
@@ -41,11 +53,20 @@ pub async fn check(cfg: &Config) -> Check {
     } else {
         "check [kfp] proxy_namespace / proxy_service and that ml-pipeline runs"
     };
-    let kfp = match Kfp::new(endpoint) {
-        Ok(k) => k,
-        Err(e) => return Check::from_error(ID, TITLE, &e, fix),
+    let kube = match &cfg.kfp.service_account {
+        Some(_) => Cluster::connect(&cfg.cluster)
+            .await
+            .ok()
+            .map(|c| c.client()),
+        None => None,
     };
-    match timed(ID, TITLE, kfp.healthz()).await {
+    let kfp = match KfpIdentity::from_config(cfg, kube)
+        .and_then(|identity| Ok(Kfp::new(endpoint)?.with_identity(identity)))
+    {
+        Ok(k) => k,
+        Err(e) => return vec![Check::from_error(ID, TITLE, &e, fix)],
+    };
+    let healthz = match timed(ID, TITLE, kfp.healthz()).await {
         Ok(Ok(_)) => Check::pass(ID, TITLE, format!("healthz answers at {route}")),
         Ok(Err(e)) => {
             let mut check = Check::from_error(ID, TITLE, &e, fix);
@@ -53,5 +74,118 @@ pub async fn check(cfg: &Config) -> Check {
             check
         }
         Err(timeout) => timeout,
+    };
+    if healthz.status != super::Status::Pass {
+        let skipped = Check::skip(ACCESS_ID, ACCESS_TITLE, "the KFP API does not answer");
+        return vec![healthz, skipped];
+    }
+    let access = match timed(ACCESS_ID, ACCESS_TITLE, access(cfg, &kfp)).await {
+        Ok(check) => check,
+        Err(timeout) => timeout,
+    };
+    vec![healthz, access]
+}
+
+/// Lists the experiments (by the configured name) and the runs of `[kfp] namespace`.
+async fn access(cfg: &Config, kfp: &Kfp) -> Check {
+    let ns = cfg.kfp.namespace.as_str();
+    let experiments = kfp
+        .find_experiment(&cfg.kfp.experiment_name, Some(ns))
+        .await;
+    let runs = match experiments {
+        Ok(_) => {
+            let query = RunQuery {
+                namespace: Some(ns.to_owned()),
+                limit: 1,
+                ..RunQuery::default()
+            };
+            kfp.list_runs(&query).await
+        }
+        Err(e) => Err(e),
+    };
+    match runs {
+        Ok(_) => Check::pass(
+            ACCESS_ID,
+            ACCESS_TITLE,
+            format!("experiments and runs of namespace {ns} listed"),
+        ),
+        Err(e) => {
+            let mut check = Check::from_error(ACCESS_ID, ACCESS_TITLE, &e, "");
+            check.hint = Some(access_fix(cfg, kfp.via_service_proxy(), &e));
+            check
+        }
+    }
+}
+
+/// The fix for a refused list, from KFP's status and message. Through the service proxy a
+/// refusal is the proxy's: KFP sees no identity there (401), or Istio's policy in front of
+/// `ml-pipeline` refuses the API server as a caller (403 `RBAC: access denied`).
+fn access_fix(cfg: &Config, via_proxy: bool, e: &BackendError) -> String {
+    let ns = &cfg.kfp.namespace;
+    let token = "a ServiceAccount token with audience pipelines.kubeflow.org (`kubectl create token SA -n PROFILE --audience=pipelines.kubeflow.org`)";
+    match e.status {
+        Some(401 | 403) if via_proxy => format!(
+            "multi-user KFP needs an identity, which the Kubernetes service proxy cannot carry: set [kfp] endpoint to the ml-pipeline-ui service or the Kubeflow gateway URL, with [kfp] token_path ({token}) or cookie_env"
+        ),
+        Some(401) if e.message.contains("audience") => format!(
+            "the token is not for the audience pipelines.kubeflow.org: give [kfp] token_path / token_env {token}"
+        ),
+        Some(401)
+            if cfg.kfp.token_path.is_none()
+                && cfg.kfp.service_account.is_none()
+                && cfg.kfp.cookie_env.is_none()
+                && cfg.kfp.token_env.is_none() =>
+        {
+            format!(
+            "KFP wants an identity: set [kfp] token_path ({token}), service_account (\"PROFILE/SA\": the console requests the token), token_env, or cookie_env (the gateway's session cookie)"
+            )
+        }
+        Some(401) => format!(
+            "KFP refused the identity sent (expired or unknown): renew the token in [kfp] token_path / token_env ({token}) or the cookie in cookie_env"
+        ),
+        Some(403) => format!(
+            "the identity may not use profile {ns}: set [kfp] namespace to a profile it belongs to, or make it a contributor of {ns} (a ServiceAccount token acts in its own namespace)"
+        ),
+        Some(400) if e.message.contains("namespace") => {
+            "KFP is multi-user: set [kfp] namespace to your Kubeflow profile namespace".to_owned()
+        }
+        _ => e
+            .hint
+            .clone()
+            .unwrap_or_else(|| "check [kfp] endpoint, namespace and the identity".to_owned()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::backends::error::Service;
+
+    fn refused(status: u16, message: &str) -> BackendError {
+        BackendError::new(Service::Kfp, "list runs", message).with_status(status)
+    }
+
+    #[test]
+    fn each_refusal_names_its_fix() {
+        let mut cfg = Config::for_repository("acme", "churn-model");
+        cfg.kfp.namespace = "team-a".into();
+        let fix = |cfg: &Config, proxy, status, message| {
+            access_fix(cfg, proxy, &refused(status, message))
+        };
+        assert!(fix(&cfg, true, 403, "RBAC: access denied").contains("service proxy cannot carry"));
+        assert!(fix(&cfg, true, 401, "").contains("service proxy cannot carry"));
+        assert!(fix(&cfg, false, 401, "User identity is empty").contains("set [kfp] token_path"));
+        assert!(fix(&cfg, false, 401, "token audiences [\"x\"] is invalid")
+            .contains("not for the audience pipelines.kubeflow.org"));
+        assert!(fix(&cfg, false, 403, "not authorized").contains("may not use profile team-a"));
+        assert!(fix(
+            &cfg,
+            false,
+            400,
+            "An experiment cannot have an empty namespace"
+        )
+        .contains("set [kfp] namespace"));
+        cfg.kfp.service_account = Some("team-a/default-editor".into());
+        assert!(fix(&cfg, false, 401, "invalid bearer token").contains("refused the identity sent"));
     }
 }

@@ -31,7 +31,7 @@ pub async fn run(config_flag: Option<&Path>, project: Option<ProjectChoice<'_>>)
     let (github, cluster, kfp) = tokio::join!(
         github::checks(&cfg, &targets),
         cluster::checks(&cfg, &targets),
-        kfp::check(&cfg)
+        kfp::checks(&cfg)
     );
     let projects: Vec<String> = targets.iter().filter_map(|t| t.name.clone()).collect();
     let checks = if projects.is_empty() {
@@ -52,14 +52,14 @@ fn single_repository_order(
     config_line: Check,
     github: GithubChecks,
     cluster: ClusterChecks,
-    kfp: Check,
+    kfp: Vec<Check>,
 ) -> Vec<Check> {
     let mut checks = vec![config_line];
     checks.extend(github.token);
     checks.extend(github.repositories);
     checks.push(cluster.server);
     checks.extend(cluster.rbac);
-    checks.push(kfp);
+    checks.extend(kfp);
     checks.extend(cluster.namespaces);
     checks.push(cluster.crd);
     checks
@@ -72,7 +72,7 @@ fn project_order(
     config_line: Check,
     github: GithubChecks,
     cluster: ClusterChecks,
-    kfp: Check,
+    kfp: Vec<Check>,
     projects: &[String],
 ) -> Vec<Check> {
     let (shared_rbac, own_rbac): (Vec<Check>, Vec<Check>) =
@@ -85,7 +85,7 @@ fn project_order(
     checks.extend(github.token);
     checks.push(cluster.server);
     checks.extend(shared_rbac);
-    checks.push(kfp);
+    checks.extend(kfp);
     checks.extend(shared_ns);
     checks.push(cluster.crd);
     for name in projects {

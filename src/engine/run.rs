@@ -280,6 +280,8 @@ pub async fn pr_runs(b: &Backends, cfg: &Config, pr: u64) -> Result<Vec<Run>, Ba
                 "{}-pr{pr}-",
                 cfg.pipeline.name
             ))),
+            // Multi-user KFP refuses a run list without the profile namespace.
+            namespace: Some(cfg.kfp.namespace.clone()),
             ..RunQuery::default()
         })
         .await?;

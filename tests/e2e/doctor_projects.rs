@@ -193,6 +193,7 @@ async fn every_project_is_checked_the_shared_pieces_once_and_each_projects_lines
             "github.scopes",
             "kube.server",
             "kfp.healthz",
+            "kfp.access",
             "kserve.crd"
         ]
     );

@@ -31,6 +31,7 @@ mod headless_json;
 mod headless_projects;
 mod hostile;
 mod keys_themes;
+mod kfp_multi_user;
 mod kubectl;
 mod large_files;
 mod log_cuts;

@@ -16,6 +16,7 @@ mod executor;
 mod experiments;
 mod filter;
 mod history;
+mod multi_user;
 pub(crate) mod package;
 mod pipelines;
 mod plan;
@@ -42,6 +43,7 @@ pub use self::errors::{Code, RpcError, UploadError};
 pub use self::execution::{RuntimeState, StateChange, StoredTask};
 pub use self::experiments::{StoredExperiment, DEFAULT_EXPERIMENT};
 pub use self::filter::{Filter, Op, Operand, Predicate, Sort};
+pub use self::multi_user::{MultiUser, AUDIENCE as TOKEN_AUDIENCE, USERID_HEADER};
 pub use self::package::{parse as parse_package, Package, PackageError};
 pub use self::pipelines::{KfpState, StoredPipeline, StoredVersion};
 pub use self::plan::{NodeKind, Plan, PlanNode};
@@ -210,12 +212,21 @@ impl KfpHandle {
 /// The KFP routes, to be merged at the root: the API itself (checking the scenario's token,
 /// if any) and the Kubernetes service-proxy path to it. Sets no router-wide fallback.
 pub fn router(handle: KfpHandle) -> Router {
-    let direct =
-        api(handle.clone()).layer(middleware::from_fn_with_state(handle.clone(), check_token));
+    let direct = api(handle.clone())
+        .layer(middleware::from_fn_with_state(
+            handle.clone(),
+            multi_user::check,
+        ))
+        .layer(middleware::from_fn_with_state(handle.clone(), check_token));
     // Proxied requests are authenticated by the Kubernetes API server, not with KFP's token;
     // every other path gets grpc-gateway's 404.
     let proxy = ProxyTarget {
-        api: api(handle.clone()).fallback(unknown_path),
+        api: api(handle.clone())
+            .fallback(unknown_path)
+            .layer(middleware::from_fn_with_state(
+                handle.clone(),
+                multi_user::check,
+            )),
         handle,
     };
     let base = "/api/v1/namespaces/{namespace}/services/{service}/proxy";
@@ -223,6 +234,10 @@ pub fn router(handle: KfpHandle) -> Router {
         .route(base, any(service_proxy))
         .route(&format!("{base}/{{*path}}"), any(service_proxy))
         .with_state(proxy)
+        .route(
+            "/api/v1/namespaces/{namespace}/serviceaccounts/{name}/token",
+            post(multi_user::token_request),
+        )
         .merge(direct)
 }
 
@@ -381,6 +396,10 @@ async fn service_proxy(State(target): State<ProxyTarget>, req: Request) -> Respo
     *forwarded.uri_mut() = uri;
     *forwarded.version_mut() = parts.version;
     *forwarded.headers_mut() = parts.headers;
+    // The API server drops the caller's credentials once it has authenticated them
+    // (k8s.io/apiserver `pkg/endpoints/filters/authentication.go`: `req.Header.Del("Authorization")`),
+    // so KFP behind the service proxy sees no identity of its own.
+    forwarded.headers_mut().remove(header::AUTHORIZATION);
     match target.api.oneshot(forwarded).await {
         Ok(response) => response,
         Err(never) => match never {},

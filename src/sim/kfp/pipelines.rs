@@ -68,6 +68,8 @@ pub struct KfpState {
     pub proxy_namespace: String,
     /// When set, direct requests must carry `Authorization: Bearer` with it.
     pub token: Option<String>,
+    /// Multi-user mode, when the scenario turns it on.
+    pub multi_user: Option<super::multi_user::MultiUser>,
     /// In creation order.
     pub pipelines: Vec<StoredPipeline>,
     /// In creation order.
@@ -153,6 +155,7 @@ impl KfpState {
         let mut state = KfpState {
             proxy_namespace: scenario.proxy_namespace.clone(),
             token: scenario.token.clone(),
+            multi_user: scenario.multi_user.clone(),
             pipelines: Vec::new(),
             versions: Vec::new(),
             next_seq: 1,

@@ -66,6 +66,10 @@ pub struct KfpScenario {
     /// `Authorization: Bearer X` with this value.
     #[serde(default)]
     pub token: Option<String>,
+    /// Multi-user KFP (Kubeflow profiles): experiments and runs need an identity allowed in
+    /// their profile namespace, and a namespace (see `multi_user.rs`, docs/SIMULATOR.md).
+    #[serde(default)]
+    pub multi_user: Option<super::multi_user::MultiUser>,
     #[serde(default)]
     pub pipelines: Vec<PipelineScenario>,
     /// Namespace of the `Default` experiment and of runs whose experiment has none: where
@@ -97,6 +101,7 @@ impl Default for KfpScenario {
         KfpScenario {
             proxy_namespace: default_proxy_namespace(),
             token: None,
+            multi_user: None,
             pipelines: Vec::new(),
             profile_namespace: knobs.profile_namespace,
             run_start_ms: knobs.run_start_ms,
