@@ -30,6 +30,7 @@ mod headless_json;
 mod headless_projects;
 mod hostile;
 mod keys_themes;
+mod kubeconfig;
 mod kubectl;
 mod large_files;
 mod log_cuts;
