@@ -23,6 +23,7 @@ mod doctor;
 mod doctor_projects;
 mod faults;
 mod fuzz;
+mod github_budget;
 mod graph_keys;
 mod graph_layout;
 mod headless;
