@@ -92,3 +92,87 @@ async fn past_the_primary_limit_github_answers_403_rate_limit_exceeded() {
     let message = body["message"].as_str().unwrap();
     assert!(message.starts_with("API rate limit exceeded"), "{message}");
 }
+
+/// The open PRs of the demo repository grown to `count` (copies of its first open PR).
+fn open_prs(sim: &Simulator, count: u64) {
+    sim.github().update(|s| {
+        let open: Vec<_> = s
+            .pulls
+            .values()
+            .filter(|p| p.state == kfops_console::sim::scenario::PullStatus::Open)
+            .cloned()
+            .collect();
+        let template = open.first().cloned().unwrap();
+        let missing = count.saturating_sub(open.len() as u64);
+        for number in 500..500 + missing {
+            let mut pr = template.clone();
+            pr.number = number;
+            pr.title = format!("copy {number}");
+            s.pulls.insert(number, pr);
+        }
+    });
+}
+
+/// Requests counted against the primary limit so far.
+fn counted(sim: &Simulator) -> u64 {
+    sim.github().read(|s| s.rate_used)
+}
+
+/// The request-budget harness (docs/PERFORMANCE.md): 20 open PRs, N refreshes with nothing
+/// changed on GitHub cost N × 0 counted requests (every read is a conditional 304), and a
+/// change on GitHub is in the next refresh.
+#[tokio::test]
+async fn idle_refreshes_cost_no_counted_requests_and_a_change_shows_on_the_next() {
+    const OPEN_PRS: u64 = 20;
+    const REFRESHES: u64 = 10;
+    let sim = start().await;
+    open_prs(&sim, OPEN_PRS);
+    let token = kfops_console::config::Secret::new("ghp_budget_test_token");
+    let (owner, name) = sim
+        .github()
+        .read(|s| (s.repo.owner.clone(), s.repo.name.clone()));
+    let github = kfops_console::backends::github::GitHub::new(
+        &sim.github_url(),
+        Some(&token),
+        &owner,
+        &name,
+    )
+    .unwrap();
+
+    let before = counted(&sim);
+    let prs = github.open_pull_requests().await.unwrap();
+    assert_eq!(prs.len() as u64, OPEN_PRS);
+    let first_refresh = counted(&sim) - before;
+    let requests_per_refresh = sim.requests().len() as u64;
+    // The list, then per PR its details, its comparison and its comments (the copies share
+    // their comparison, so some of those are already 304s).
+    assert!(first_refresh <= 1 + 3 * OPEN_PRS, "{first_refresh}");
+
+    let before = counted(&sim);
+    let log_before = sim.requests().len();
+    for _ in 0..REFRESHES {
+        assert_eq!(github.open_pull_requests().await.unwrap(), prs);
+    }
+    let idle = counted(&sim) - before;
+    let sent = sim.requests().split_off(log_before);
+    println!(
+        "budget: {OPEN_PRS} open PRs: first refresh {first_refresh} counted requests \
+         ({requests_per_refresh} sent); {REFRESHES} idle refreshes {idle} counted ({} sent, {} \
+         answered 304)",
+        sent.len(),
+        sent.iter().filter(|r| r.status == 304).count()
+    );
+    assert_eq!(idle, 0, "idle refreshes were charged");
+    assert_eq!(sent.len() as u64, REFRESHES * (1 + 3 * OPEN_PRS));
+
+    // A new Kfops comment on one PR is in the very next refresh (and costs one request).
+    let pr = prs[0].number;
+    sim.github()
+        .add_comment(pr, "kfops-bot", "<!-- KFOPS_RUN_ID=run-budget-1 -->")
+        .unwrap();
+    let before = counted(&sim);
+    let again = github.open_pull_requests().await.unwrap();
+    let shown = again.iter().find(|p| p.number == pr).unwrap();
+    assert_eq!(shown.last_run_id.as_deref(), Some("run-budget-1"));
+    assert!(counted(&sim) - before <= 3, "{}", counted(&sim) - before);
+}
