@@ -176,3 +176,18 @@ async fn idle_refreshes_cost_no_counted_requests_and_a_change_shows_on_the_next(
     assert_eq!(shown.last_run_id.as_deref(), Some("run-budget-1"));
     assert!(counted(&sim) - before <= 3, "{}", counted(&sim) - before);
 }
+
+#[tokio::test]
+async fn the_count_starts_again_when_the_window_resets() {
+    let sim = start().await;
+    sim.github().update(|s| {
+        s.rate_limit = 1;
+        s.rate_used = 1;
+        s.rate_reset = chrono::Utc::now().timestamp() - 1;
+    });
+    let answer = get(&pulls_url(&sim), Some("t"), None).await;
+    assert_eq!(answer.status(), StatusCode::OK);
+    assert_eq!(header(&answer, "x-ratelimit-used"), "1");
+    let reset: i64 = header(&answer, "x-ratelimit-reset").parse().unwrap();
+    assert!(reset > chrono::Utc::now().timestamp());
+}

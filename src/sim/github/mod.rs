@@ -274,7 +274,14 @@ async fn not_found() -> Response {
 /// response headers.
 async fn github_layer(State(gh): State<GithubHandle>, req: Request, next: Next) -> Response {
     let presented = presented_token(req.headers()).map(str::to_owned);
-    let (token, private, scopes, limit, used_before) = gh.read(|s| {
+    let (token, private, scopes, limit, used_before) = gh.update(|s| {
+        // GitHub's window: the count starts again at `x-ratelimit-reset` (so a long demo
+        // never runs out for good).
+        let now = chrono::Utc::now().timestamp();
+        if now >= s.rate_reset {
+            s.rate_used = 0;
+            s.rate_reset = now + 3600;
+        }
         (
             s.token.clone(),
             s.repo.private,
