@@ -50,6 +50,13 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "OWNER/NAME", env = PROJECT_ENV_VAR)]
     pub project: Option<String>,
 
+    /// The kubeconfig context to use (overrides `[cluster] context`; default: the
+    /// kubeconfig's current-context). Like kubectl: $KUBECONFIG (several files separated by
+    /// `:`, merged) else ~/.kube/config, with exec plugins; without a kubeconfig, the in-cluster
+    /// service account. Ignored when `[cluster] server` is set.
+    #[arg(long, global = true, value_name = "NAME")]
+    pub context: Option<String>,
+
     /// Whether `project` came from $KFOPS_PROJECT rather than the command line (set by
     /// [`Cli::parse_args`]).
     #[arg(skip)]

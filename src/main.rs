@@ -46,9 +46,12 @@ fn main() -> ExitCode {
         Some(CliCommand::Check { json }) => {
             let config = cli.config.as_deref();
             let project = cli.project_choice();
-            return ExitCode::from(
-                runtime.block_on(kfops_console::doctor::command(config, project, json)),
-            );
+            return ExitCode::from(runtime.block_on(kfops_console::doctor::command(
+                config,
+                project,
+                cli.context.as_deref(),
+                json,
+            )));
         }
         Some(CliCommand::Bench { ref what }) => runtime.block_on(bench(what)),
         Some(CliCommand::Completions { shell }) => {
@@ -356,7 +359,8 @@ fn load_config_for(cli: &Cli, act: Act, pr: u64) -> Result<config::Config, ExitC
 fn locate_and_load(cli: &Cli) -> Result<(config::Config, Option<String>), String> {
     config::locate(cli.config.as_deref())
         .and_then(|p| {
-            let cfg = config::load(&p)?;
+            let mut cfg = config::load(&p)?;
+            cfg.override_context(cli.context.as_deref());
             let warning = config::token_file_warning(&p, &cfg);
             Ok((cfg, warning))
         })

@@ -7,7 +7,6 @@ use chrono::{DateTime, Utc};
 use futures::{AsyncBufReadExt, Stream, StreamExt, TryStreamExt};
 use k8s_openapi::api::core::v1::Pod;
 use kube::api::{ListParams, LogParams, PostParams};
-use kube::config::KubeConfigOptions;
 use kube::runtime::watcher;
 use kube::{Api, Client};
 
@@ -68,29 +67,11 @@ impl LogLine {
 }
 
 impl Cluster {
-    /// Connects with `[cluster] server` (a URL, no credentials: the simulator) or the
-    /// kubeconfig (with `[cluster] context` when set).
+    /// Connects with `[cluster] server` (a URL, no credentials: the simulator), else the
+    /// kubeconfig (with `[cluster] context` when set), else the in-cluster service account
+    /// (`backends::kubeconfig`).
     pub async fn connect(cfg: &ClusterConfig) -> Result<Cluster, BackendError> {
-        let config = match &cfg.server {
-            Some(server) => {
-                let uri = server.parse().map_err(|e: http::uri::InvalidUri| {
-                    BackendError::new(Service::Kubernetes, "connect", e.to_string())
-                        .with_hint("check [cluster] server")
-                })?;
-                kube::Config::new(uri)
-            }
-            None => {
-                let options = KubeConfigOptions {
-                    context: cfg.context.clone(),
-                    ..KubeConfigOptions::default()
-                };
-                kube::Config::from_kubeconfig(&options).await.map_err(|e| {
-                    BackendError::new(Service::Kubernetes, "load kubeconfig", e.to_string())
-                        .with_hint("check $KUBECONFIG / ~/.kube/config and [cluster] context")
-                })?
-            }
-        };
-        let mut config = config;
+        let mut config = super::kubeconfig::client_config(cfg).await?;
         // Our policy (backends::retry) retries reads only; kube's default layer retries
         // 429/503/504 of every method (creates too) up to 15 times.
         config.default_retry = false;

@@ -7,6 +7,7 @@ pub mod github;
 pub mod kfp;
 pub mod knative;
 pub mod kserve;
+pub mod kubeconfig;
 pub mod retry;
 
 pub use error::BackendError;

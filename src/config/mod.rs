@@ -169,6 +169,14 @@ impl Config {
         }
     }
 
+    /// `--context` given on the command line: it replaces `[cluster] context` (nothing
+    /// changes without it).
+    pub fn override_context(&mut self, context: Option<&str>) {
+        if let Some(context) = context {
+            self.cluster.context = Some(context.to_owned());
+        }
+    }
+
     /// One config per project, each with that project's repository, pipeline, deployment,
     /// image builder and experiment over the shared tables (`projects` emptied). The
     /// single-project layout is one project: the config itself.

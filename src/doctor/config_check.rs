@@ -60,15 +60,17 @@ pub fn targets(
         .collect())
 }
 
-/// The config as loaded, the projects to check (the one `project` names, else every one)
+/// The config as loaded (`context`: `--context`, over `[cluster] context`), the projects to check (the one `project` names, else every one)
 /// and the config line, or the failed check (with `file:line:col: key`, or for an unknown
 /// name the config's projects and where the name came from: `--project` or `$KFOPS_PROJECT`).
 pub fn check(
     flag: Option<&Path>,
     project: Option<ProjectChoice<'_>>,
+    context: Option<&str>,
 ) -> Result<(Config, Vec<Target>, Check), Box<Check>> {
     let path = config::locate(flag).map_err(|e| failed(&e))?;
-    let cfg = config::load(&path).map_err(|e| failed(&e))?;
+    let mut cfg = config::load(&path).map_err(|e| failed(&e))?;
+    cfg.override_context(context);
     let targets = targets(&cfg, project.map(|p| p.name)).map_err(|e| {
         let (source, fix) = match project {
             Some(p) if p.from_env => (

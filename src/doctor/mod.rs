@@ -199,9 +199,10 @@ impl Report {
 pub async fn command(
     config_flag: Option<&std::path::Path>,
     project: Option<crate::config::ProjectChoice<'_>>,
+    context: Option<&str>,
     json: bool,
 ) -> u8 {
-    let report = run(config_flag, project).await;
+    let report = run(config_flag, project, context).await;
     let text = if json {
         let mut text = output::json(&report);
         text.push('\n');

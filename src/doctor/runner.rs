@@ -16,9 +16,13 @@ use crate::config::ProjectChoice;
 pub const CHECK_TIMEOUT: Duration = Duration::from_secs(20);
 
 /// Every check, for the config at `--config` (or the usual places) and its project named by
-/// `project` (else every project).
-pub async fn run(config_flag: Option<&Path>, project: Option<ProjectChoice<'_>>) -> Report {
-    let (cfg, targets, config_line) = match config_check::check(config_flag, project) {
+/// `project` (else every project), with the kubeconfig context `context` (`--context`) if given.
+pub async fn run(
+    config_flag: Option<&Path>,
+    project: Option<ProjectChoice<'_>>,
+    context: Option<&str>,
+) -> Report {
+    let (cfg, targets, config_line) = match config_check::check(config_flag, project, context) {
         Ok(found) => found,
         Err(failed) => {
             return Report {

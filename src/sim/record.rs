@@ -31,6 +31,18 @@ pub struct RecordedRequest {
     pub status: StatusCode,
     /// The request body (lossy UTF-8, first 64 KiB) of requests other than GET/HEAD.
     pub body: Option<String>,
+    /// A fingerprint of the `Authorization` header ([`credential_fingerprint`]), never the
+    /// header itself: tests compare it with the fingerprint of the credential they expect.
+    pub credential: Option<u64>,
+}
+
+/// The fingerprint the log keeps of an `Authorization` header value (e.g. `Bearer abc`): a
+/// hash, so no secret is stored in the log.
+pub fn credential_fingerprint(authorization: &[u8]) -> u64 {
+    use std::hash::{DefaultHasher, Hash, Hasher};
+    let mut hasher = DefaultHasher::new();
+    authorization.hash(&mut hasher);
+    hasher.finish()
 }
 
 /// The shared, bounded list of recorded requests.
@@ -69,6 +81,10 @@ pub async fn record(State(log): State<RequestLog>, req: Request, next: Next) -> 
     let method = req.method().clone();
     let path = req.uri().path().to_owned();
     let query = req.uri().query().map(str::to_owned);
+    let credential = req
+        .headers()
+        .get(axum::http::header::AUTHORIZATION)
+        .map(|v| credential_fingerprint(v.as_bytes()));
     let (req, body) = if method == Method::GET || method == Method::HEAD {
         (req, None)
     } else {
@@ -88,6 +104,7 @@ pub async fn record(State(log): State<RequestLog>, req: Request, next: Next) -> 
                     query,
                     status: response.status(),
                     body: None,
+                    credential,
                 });
                 return response;
             }
@@ -101,6 +118,7 @@ pub async fn record(State(log): State<RequestLog>, req: Request, next: Next) -> 
         query,
         status: response.status(),
         body,
+        credential,
     });
     response
 }

@@ -1,6 +1,7 @@
 //! GitHub through octocrab: the open pull requests of the model repository and the Kfops
 //! facts read from their comments; `writes` holds what a deploy changes (labels, merge, close).
 
+mod cache;
 mod contents;
 mod writes;
 
@@ -9,7 +10,7 @@ pub use writes::PullCheck;
 use std::time::Duration;
 
 use futures::{stream, StreamExt, TryStreamExt};
-use octocrab::{params, Octocrab};
+use octocrab::Octocrab;
 
 use super::error::flatten;
 use super::error::{hint_for_status, BackendError, Service, Throttle};
@@ -27,6 +28,8 @@ pub struct GitHub {
     client: Octocrab,
     owner: String,
     repo: String,
+    /// The last answers of the reads a refresh repeats, for conditional requests.
+    conditional: cache::Conditional,
 }
 
 impl std::fmt::Debug for GitHub {
@@ -68,6 +71,7 @@ impl GitHub {
             client,
             owner: owner.to_string(),
             repo: repo.to_string(),
+            conditional: cache::Conditional::default(),
         })
     }
 
@@ -81,19 +85,11 @@ impl GitHub {
     pub async fn open_pull_requests(&self) -> Result<Vec<PullRequest>, BackendError> {
         let what = "list pull requests";
         let listed = retry::read(|| async {
-            let first = self
-                .client
-                .pulls(&self.owner, &self.repo)
-                .list()
-                .state(params::State::Open)
-                .sort(params::pulls::Sort::Updated)
-                .direction(params::Direction::Descending)
-                .per_page(100)
-                .send()
-                .await
-                .map_err(|e| map_err(what, e))?;
-            self.client
-                .all_pages(first)
+            let route = format!(
+                "/repos/{}/{}/pulls?state=open&sort=updated&direction=desc&per_page=100",
+                self.owner, self.repo
+            );
+            self.all_pages::<octocrab::models::pulls::PullRequest>(&route)
                 .await
                 .map_err(|e| map_err(what, e))
         })
@@ -126,9 +122,9 @@ impl GitHub {
     ) -> Result<octocrab::models::pulls::PullRequest, BackendError> {
         let what = format!("get PR #{number}");
         retry::read(|| async {
-            self.client
-                .pulls(&self.owner, &self.repo)
-                .get(number)
+            let route = format!("/repos/{}/{}/pulls/{number}", self.owner, self.repo);
+            self.conditional
+                .get(&self.client, &route)
                 .await
                 .map_err(|e| map_err(&what, e))
         })
@@ -173,11 +169,14 @@ impl GitHub {
     /// `(behind_by, ahead_by)` of `head` against `base`.
     async fn compare(&self, base: &str, head: &str) -> Result<(u64, u64), BackendError> {
         let what = format!("compare {base}...{head}");
-        let cmp = retry::read(|| async {
-            self.client
-                .commits(&self.owner, &self.repo)
-                .compare(base, head)
-                .send()
+        let cmp: octocrab::models::commits::CommitComparison = retry::read(|| async {
+            // The path octocrab's `compare` builds.
+            let route = format!(
+                "/repos/{}/{}/compare/{base}...{head}",
+                self.owner, self.repo
+            );
+            self.conditional
+                .get(&self.client, &route)
                 .await
                 .map_err(|e| map_err(&what, e))
         })
@@ -192,21 +191,35 @@ impl GitHub {
     pub async fn comment_bodies(&self, number: u64) -> Result<Vec<String>, BackendError> {
         let what = format!("list comments of #{number}");
         let all = retry::read(|| async {
-            let first = self
-                .client
-                .issues(&self.owner, &self.repo)
-                .list_comments(number)
-                .per_page(100)
-                .send()
-                .await
-                .map_err(|e| map_err(&what, e))?;
-            self.client
-                .all_pages(first)
+            let route = format!(
+                "/repos/{}/{}/issues/{number}/comments?per_page=100",
+                self.owner, self.repo
+            );
+            self.all_pages::<octocrab::models::issues::Comment>(&route)
                 .await
                 .map_err(|e| map_err(&what, e))
         })
         .await?;
         Ok(all.into_iter().filter_map(|c| c.body).collect())
+    }
+
+    /// Every item of a paged list: the first page conditionally (an unchanged list of one
+    /// page costs nothing against the rate limit), the further pages (lists past 100 items)
+    /// as octocrab reads them.
+    async fn all_pages<T: serde::de::DeserializeOwned>(
+        &self,
+        route: &str,
+    ) -> octocrab::Result<Vec<T>> {
+        let first: octocrab::Page<T> = self.conditional.get(&self.client, route).await?;
+        if first.next.is_none() {
+            return Ok(first.items);
+        }
+        self.client.all_pages(first).await
+    }
+
+    /// How many reads were answered `304 Not Modified` (served from the kept answer).
+    pub fn not_modified_count(&self) -> u64 {
+        self.conditional.not_modified()
     }
 }
 

@@ -7,6 +7,7 @@
 mod auth;
 mod comments;
 mod compare;
+mod conditional;
 mod contents;
 mod http;
 mod issue_labels;
@@ -272,17 +273,23 @@ async fn not_found() -> Response {
 /// Refuses what GitHub refuses for lack of a (right) token (`auth.rs`) and adds GitHub's
 /// response headers.
 async fn github_layer(State(gh): State<GithubHandle>, req: Request, next: Next) -> Response {
-    let (token, private, scopes, used, reset) = gh.update(|s| {
-        s.rate_used += 1;
+    let presented = presented_token(req.headers()).map(str::to_owned);
+    let (token, private, scopes, limit, used_before) = gh.update(|s| {
+        // GitHub's window: the count starts again at `x-ratelimit-reset` (so a long demo
+        // never runs out for good).
+        let now = chrono::Utc::now().timestamp();
+        if now >= s.rate_reset {
+            s.rate_used = 0;
+            s.rate_reset = now + 3600;
+        }
         (
             s.token.clone(),
             s.repo.private,
             s.token_scopes.clone(),
+            s.rate_limit,
             s.rate_used,
-            s.rate_reset,
         )
     });
-    let presented = presented_token(req.headers()).map(str::to_owned);
     let refused = auth::refusal(
         token.as_deref(),
         presented.as_deref(),
@@ -291,13 +298,23 @@ async fn github_layer(State(gh): State<GithubHandle>, req: Request, next: Next) 
         req.uri().path(),
     );
     let authorized = refused.is_none();
-    let mut response = match refused {
-        None => next.run(req).await,
-        Some(refusal) => refusal.into_response(),
+    let method = req.method().clone();
+    let if_none_match = conditional::if_none_match(req.headers());
+    let (mut response, not_modified) = match refused {
+        _ if used_before >= limit => (conditional::exhausted(), false),
+        None => conditional::with_etag(&method, if_none_match, next.run(req).await).await,
+        Some(refusal) => (refusal.into_response(), false),
     };
+    // A 304 to an authorized request costs nothing (conditional.rs).
+    let counted = !(not_modified && presented.is_some() && authorized) && used_before < limit;
+    let (used, reset) = gh.update(|s| {
+        if counted {
+            s.rate_used += 1;
+        }
+        (s.rate_used, s.rate_reset)
+    });
     let status = response.status();
     let headers = response.headers_mut();
-    let limit: u64 = 5000;
     let mut set = |name: &'static str, value: String| {
         if let Ok(value) = HeaderValue::from_str(&value) {
             headers.insert(HeaderName::from_static(name), value);
@@ -317,7 +334,7 @@ async fn github_layer(State(gh): State<GithubHandle>, req: Request, next: Next) 
     if authorized && presented.is_some() {
         scopes::add_headers(headers, &scopes);
     }
-    if status != StatusCode::NO_CONTENT {
+    if status != StatusCode::NO_CONTENT && status != StatusCode::NOT_MODIFIED {
         headers
             .entry(header::CONTENT_TYPE)
             .or_insert(HeaderValue::from_static("application/json; charset=utf-8"));

@@ -40,8 +40,11 @@ pub struct GithubState {
     /// Issue comments of every PR, in id order.
     pub comments: Vec<IssueComment>,
     pub next_comment_id: u64,
-    /// Requests counted against the (simulated) rate limit.
+    /// Requests counted against the (simulated) primary rate limit (a 304 to an authorized
+    /// conditional request is not: `conditional.rs`).
     pub rate_used: u64,
+    /// The primary rate limit per window (GitHub's 5,000 for a personal token).
+    pub rate_limit: u64,
     /// Unix time the rate limit window resets.
     pub rate_reset: i64,
 }
@@ -203,6 +206,7 @@ impl GithubState {
             comments,
             next_comment_id,
             rate_used: 0,
+            rate_limit: 5000,
             rate_reset: Utc::now().timestamp() + 3600,
         }
     }
