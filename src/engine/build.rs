@@ -14,6 +14,7 @@ use futures::StreamExt;
 use super::comments;
 use super::events::{ActionError, ActionEvent};
 use super::kaniko::{self, ImageBuild};
+use super::kaniko_context;
 use super::Backends;
 use crate::backends::cluster::PodEvent;
 use crate::config::Config;
@@ -94,6 +95,10 @@ async fn run_steps(
             )
         })?)
     };
+    if let (Some(_), Some(secret)) = (&template, &cfg.image_builder.git_secret) {
+        // Before anything is uploaded or created: a missing Secret fails here, cleanly.
+        kaniko_context::check_secret(&b.cluster, secret).await?;
+    }
 
     let name = &cfg.pipeline.name;
     step(format!("uploading pipeline {name} to KFP"));
@@ -185,6 +190,9 @@ async fn build_images(
             version_id,
             pr,
             namespace: &namespace,
+            context: cfg.image_builder.context,
+            git_image: &cfg.image_builder.git_image,
+            git_secret: cfg.image_builder.git_secret.as_deref(),
         };
         let pod = kaniko::pod_for(template, &build)
             .map_err(|e| ActionError::new(step_name, format!("{}: {e}", image.name)))?;

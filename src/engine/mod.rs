@@ -8,6 +8,7 @@ pub mod deploy;
 pub mod events;
 pub mod in_flight;
 pub mod kaniko;
+pub mod kaniko_context;
 pub mod progress;
 pub mod run;
 pub mod sample_test;

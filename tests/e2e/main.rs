@@ -27,6 +27,7 @@ mod headless;
 mod headless_json;
 mod headless_projects;
 mod hostile;
+mod kaniko_context;
 mod keys_themes;
 mod kubectl;
 mod large_files;
