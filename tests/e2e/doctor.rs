@@ -130,15 +130,16 @@ async fn every_check_passes_against_the_simulator() {
         !stdout.contains("FAIL") && !stdout.contains("WARN"),
         "{stdout}"
     );
-    // The reviews were asked, one per verb: 6 build + 1 KFP + 7 + 7 deploy (the demo config
-    // has a sample input and no ingress_url: its canary sample test needs `create` on
-    // `services/proxy` in both deploy namespaces).
+    // The reviews were asked, one per verb: 6 build + `get secrets` (the demo config names
+    // image_builder.git_secret) + 1 KFP + 7 + 7 deploy (the demo config has a sample input and
+    // no ingress_url: its canary sample test needs `create` on `services/proxy` in both deploy
+    // namespaces).
     let reviews: Vec<_> = sim
         .requests()
         .into_iter()
         .filter(|r| r.path.ends_with("/selfsubjectaccessreviews"))
         .collect();
-    assert_eq!(reviews.len(), 21);
+    assert_eq!(reviews.len(), 22);
     let proxy_reviews = reviews
         .iter()
         .filter(|r| {
