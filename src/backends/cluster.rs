@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use futures::{AsyncBufReadExt, Stream, StreamExt, TryStreamExt};
-use k8s_openapi::api::core::v1::Pod;
+use k8s_openapi::api::core::v1::{Pod, Secret};
 use kube::api::{ListParams, LogParams, PostParams};
 use kube::runtime::watcher;
 use kube::{Api, Client};
@@ -124,6 +124,21 @@ impl Cluster {
                 .map_err(|e| map_err(&format!("create pod {name}"), e))
         })
         .await
+    }
+
+    /// The keys of a Secret of the workflow namespace (`None`: there is no such Secret). The
+    /// values are dropped here: nothing above this call ever holds them.
+    pub async fn secret_keys(&self, name: &str) -> Result<Option<Vec<String>>, BackendError> {
+        let what = format!("get secret {name}");
+        let api: Api<Secret> = Api::namespaced(self.client.clone(), &self.namespace);
+        let secret =
+            retry::read(|| async { api.get_opt(name).await.map_err(|e| map_err(&what, e)) })
+                .await?;
+        Ok(secret.map(|s| {
+            let mut keys: Vec<String> = s.data.unwrap_or_default().into_keys().collect();
+            keys.extend(s.string_data.unwrap_or_default().into_keys());
+            keys
+        }))
     }
 
     pub async fn get_pod(&self, name: &str) -> Result<Pod, BackendError> {

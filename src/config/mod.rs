@@ -31,7 +31,7 @@ pub use perms::token_file_warning;
 pub use project::{ProjectChoice, ProjectNameError, PROJECT_ENV_VAR};
 pub use secret::Secret;
 pub use tables::{
-    AuditConfig, ClusterConfig, DeploymentConfig, EnvironmentConfig, GithubConfig,
+    AuditConfig, BuildContext, ClusterConfig, DeploymentConfig, EnvironmentConfig, GithubConfig,
     ImageBuilderConfig, ImageConfig, KfpConfig, PipelineConfig, PipelineMode, ProjectConfig,
     ProjectKfpConfig, RepositoryConfig, UiConfig,
 };
@@ -70,6 +70,8 @@ pub const DEFAULT_PRODUCTION_NAMESPACE: &str = "production";
 pub const DEFAULT_STAGING_NAMESPACE: &str = "staging";
 /// Default `image_builder.pod_template_path`.
 pub const DEFAULT_POD_TEMPLATE_PATH: &str = "kaniko/pod.yaml";
+/// Default `image_builder.git_image`: the init container assembling a Kfops build context.
+pub const DEFAULT_GIT_IMAGE: &str = "alpine/git:2.45.2";
 /// Default `ui.scrollback` (lines kept per log pane).
 pub const DEFAULT_SCROLLBACK: usize = 1_000_000;
 /// Smallest accepted `ui.scrollback`.

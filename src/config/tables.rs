@@ -285,6 +285,26 @@ pub struct ImageBuilderConfig {
     pub pod_template_path: String,
     /// `[[image_builder.images]]`: the images to build.
     pub images: Vec<ImageConfig>,
+    /// How each image's build context is laid out. Default [`BuildContext::Kfops`].
+    pub context: BuildContext,
+    /// Image of the init container that assembles a `kfops` context (needs `git` and `sh`).
+    pub git_image: String,
+    /// Kubernetes Secret (in the build namespace) with the git credentials of a private
+    /// repository: keys `username` and `password` (a token). `None`: a public repository.
+    pub git_secret: Option<String>,
+}
+
+/// `image_builder.context`: the build context each Kaniko pod gets.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BuildContext {
+    /// As Kfops: the Dockerfile's folder is the context root, each of `other_folders` is
+    /// copied into it under its last path segment (assembled by an init container).
+    #[default]
+    Kfops,
+    /// The whole repository at the PR head (Kaniko's git context); `--dockerfile` is
+    /// `<dockerfile_folder>/Dockerfile`. `other_folders` is refused (the repository has them).
+    Repository,
 }
 
 impl Default for ImageBuilderConfig {
@@ -294,6 +314,9 @@ impl Default for ImageBuilderConfig {
             insecure: false,
             pod_template_path: DEFAULT_POD_TEMPLATE_PATH.to_owned(),
             images: Vec::new(),
+            context: BuildContext::default(),
+            git_image: DEFAULT_GIT_IMAGE.to_owned(),
+            git_secret: None,
         }
     }
 }
@@ -306,7 +329,8 @@ pub struct ImageConfig {
     pub name: String,
     /// Folder holding the `Dockerfile`, relative to the repository root (required).
     pub dockerfile_folder: String,
-    /// Other folders copied into the build context. Default empty.
+    /// Other folders copied into the build context (as Kfops: each under its last path
+    /// segment). Default empty.
     #[serde(default)]
     pub other_folders: Vec<String>,
 }

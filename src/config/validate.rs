@@ -9,7 +9,9 @@ use toml_edit::Table;
 use super::error::{ConfigError, ConfigErrorKind};
 use super::rules::{is_dns1035_label, is_dns1123_label, is_env_name, is_http_url, is_image_name};
 use super::spans::{is_present, span_of, KeyPath};
-use super::{Config, MIN_REFRESH_SECONDS, MIN_SCROLLBACK, THEMES};
+use super::{
+    BuildContext, Config, ImageBuilderConfig, MIN_REFRESH_SECONDS, MIN_SCROLLBACK, THEMES,
+};
 
 type Check = Result<(), ConfigError>;
 
@@ -452,6 +454,48 @@ fn image_builder(c: &Checker, config: &Config, base: &KeyPath) -> Check {
         for (j, folder) in image.other_folders.iter().enumerate() {
             c.repo_path(&at.key("other_folders").index(j), folder)?;
         }
+        if ib.context == BuildContext::Repository && !image.other_folders.is_empty() {
+            return c.fail(
+                &at.key("other_folders"),
+                "other_folders does nothing with image_builder.context = \"repository\" (the whole repository is the context)",
+                "remove other_folders, or use context = \"kfops\" (the Dockerfile folder as the context, these folders copied into it)",
+            );
+        }
+    }
+    git_access(c, ib, base)
+}
+
+/// `image_builder.git_image` and `git_secret`: a container image and a Secret name.
+fn git_access(c: &Checker, ib: &ImageBuilderConfig, base: &KeyPath) -> Check {
+    let key = at(base, "image_builder.git_image");
+    c.non_empty(&key, &ib.git_image)?;
+    if ib.git_image.contains(char::is_whitespace) {
+        return c.fail(
+            &key,
+            format!("`{}` is not an image reference", ib.git_image),
+            "an image with git and sh, e.g. `alpine/git:2.45.2`",
+        );
+    }
+    let Some(secret) = &ib.git_secret else {
+        return Ok(());
+    };
+    let key = at(base, "image_builder.git_secret");
+    let valid = !secret.is_empty()
+        && secret.len() <= 253
+        && secret.split('.').all(|part| {
+            !part.is_empty()
+                && part.starts_with(|ch: char| ch.is_ascii_alphanumeric())
+                && part.ends_with(|ch: char| ch.is_ascii_alphanumeric())
+                && part
+                    .chars()
+                    .all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '-')
+        });
+    if !valid {
+        return c.fail(
+            &key,
+            format!("`{secret}` is not a Kubernetes Secret name"),
+            "a Secret name is lower-case letters, digits, `-` and `.` (a DNS subdomain), e.g. `git-credentials`",
+        );
     }
     Ok(())
 }

@@ -68,6 +68,22 @@ const DEPLOY_NEEDS: &[Need] = &[
     KNATIVE_REVISION,
 ];
 
+/// What the build namespace needs: the pods, and `get secrets` when a git Secret is named
+/// (read by `engine::kaniko_context::check_secret` before a build).
+fn build_needs(cfg: &crate::config::Config) -> Vec<Need> {
+    let ib = &cfg.image_builder;
+    let mut needs = BUILD_NEEDS.to_vec();
+    needs.extend(
+        (ib.git_secret.is_some() && !ib.images.is_empty()).then_some(Need {
+            group: "",
+            resource: "secrets",
+            subresource: "",
+            verb: "get",
+        }),
+    );
+    needs
+}
+
 /// The canary's sample request through the API server's service proxy (a POST: `create`).
 const SAMPLE_PROXY: Need = Need {
     group: "",
@@ -115,12 +131,13 @@ pub(super) fn places(targets: &[Target]) -> Vec<(Place, Vec<Need>)> {
             "kfp.namespace".to_owned()
         };
         let deploy = deploy_needs(cfg);
+        let build = build_needs(cfg);
         let named: [(&str, &'static str, String, &[Need]); 4] = [
             (
                 &cfg.cluster.namespace,
                 "build",
                 "cluster.namespace".to_owned(),
-                BUILD_NEEDS,
+                &build,
             ),
             (&cfg.kfp.namespace, "KFP profile", kfp_key, KFP_NEEDS),
             (

@@ -15,6 +15,7 @@ use super::comments;
 use super::compile;
 use super::events::{ActionError, ActionEvent};
 use super::kaniko::{self, ImageBuild};
+use super::kaniko_context;
 use super::Backends;
 use crate::backends::cluster::PodEvent;
 use crate::config::{version_template, Config, PipelineMode};
@@ -131,6 +132,10 @@ async fn run_steps(
             )
         })?)
     };
+    if let (Some(_), Some(secret)) = (&template, &cfg.image_builder.git_secret) {
+        // Before anything is uploaded or created: a missing Secret fails here, cleanly.
+        kaniko_context::check_secret(&b.cluster, secret).await?;
+    }
 
     let name = &cfg.pipeline.name;
     step(format!("uploading pipeline {name} to KFP"));
@@ -225,6 +230,9 @@ async fn build_images(
             version_id,
             pr,
             namespace: &namespace,
+            context: cfg.image_builder.context,
+            git_image: &cfg.image_builder.git_image,
+            git_secret: cfg.image_builder.git_secret.as_deref(),
         };
         let mut pod = kaniko::pod_for(template, &build)
             .map_err(|e| ActionError::new(step_name, format!("{}: {e}", image.name)))?;

@@ -1,11 +1,14 @@
 //! One Kaniko pod per image, from the repository's pod template: Kfops sets the Dockerfile, the
-//! build context (the PR's head commit) and the destination `REGISTRY/NAME:VERSION_ID`.
+//! build context (the PR's head commit) and the destination `REGISTRY/NAME:VERSION_ID`. The
+//! context is laid out as Kfops lays it out (`kaniko_context.rs`) or, with
+//! `image_builder.context = "repository"`, is the whole repository (Kaniko's git context).
 
 use std::collections::BTreeMap;
 
 use k8s_openapi::api::core::v1::Pod;
 
-use crate::config::ImageConfig;
+use super::kaniko_context::{self as context, ContextSource, CONTEXT_DIR};
+use crate::config::{BuildContext, ImageConfig};
 use crate::domain::build_labels as labels;
 
 /// What one image build needs.
@@ -20,6 +23,12 @@ pub struct ImageBuild<'a> {
     pub version_id: &'a str,
     pub pr: u64,
     pub namespace: &'a str,
+    /// The context's layout (`image_builder.context`).
+    pub context: BuildContext,
+    /// The init container's image (`image_builder.git_image`).
+    pub git_image: &'a str,
+    /// The Secret with the git credentials (`image_builder.git_secret`).
+    pub git_secret: Option<&'a str>,
 }
 
 impl ImageBuild<'_> {
@@ -116,8 +125,7 @@ pub fn pod_for(template: &Pod, build: &ImageBuild<'_>) -> Result<Pod, String> {
             Some(0)
         })
         .ok_or_else(|| "the template has no container".to_string())?;
-    let container = &mut spec.containers[index];
-    let mut args: Vec<String> = container
+    let mut args: Vec<String> = spec.containers[index]
         .args
         .take()
         .unwrap_or_default()
@@ -129,12 +137,37 @@ pub fn pod_for(template: &Pod, build: &ImageBuild<'_>) -> Result<Pod, String> {
         })
         .collect();
     let folder = build.image.dockerfile_folder.trim_end_matches('/');
-    args.push(format!("--dockerfile={folder}/Dockerfile"));
-    args.push(format!("--context={}#{}", build.git_repo, build.head_sha));
+    match build.context {
+        BuildContext::Kfops => {
+            // As Kfops' `KanikoManifestBuilder`: the Dockerfile at the context root.
+            args.push("--dockerfile=Dockerfile".into());
+            args.push(format!("--context=dir://{CONTEXT_DIR}"));
+            let init = context::init_container(&ContextSource {
+                git_repo: build.git_repo,
+                head_sha: build.head_sha,
+                dockerfile_folder: folder,
+                other_folders: &build.image.other_folders,
+                git_image: build.git_image,
+                git_secret: build.git_secret,
+            });
+            context::attach(
+                &mut spec.init_containers,
+                &mut spec.volumes,
+                &mut spec.containers[index],
+                init,
+            );
+        }
+        BuildContext::Repository => {
+            args.push(format!("--dockerfile={folder}/Dockerfile"));
+            args.push(format!("--context={}#{}", build.git_repo, build.head_sha));
+            context::add_credentials(&mut spec.containers[index], build.git_secret);
+        }
+    }
     args.push(format!("--destination={}", build.destination()));
     if build.insecure {
         args.push("--insecure".into());
     }
+    let container = &mut spec.containers[index];
     container.args = Some(args);
     Ok(pod)
 }
@@ -192,6 +225,9 @@ mod tests {
             version_id: "0f3c9a2e-1111-2222-3333-444455556666",
             pr: 42,
             namespace: "kfops",
+            context: BuildContext::Repository,
+            git_image: "alpine/git:2.45.2",
+            git_secret: None,
         };
         let pod = pod_for(&template, &build).unwrap();
         assert_eq!(
@@ -213,6 +249,46 @@ mod tests {
                 "--insecure",
             ]
         );
+    }
+
+    #[test]
+    fn the_kfops_context_is_the_dockerfile_folder_assembled_by_an_init_container() {
+        let template = parse_template(TEMPLATE.as_bytes()).unwrap();
+        let image = ImageConfig {
+            name: "trainer".into(),
+            dockerfile_folder: "containers/trainer".into(),
+            other_folders: vec!["containers/lib".into()],
+        };
+        let build = ImageBuild {
+            image: &image,
+            registry: "registry.example/ml",
+            insecure: false,
+            git_repo: "git://github.com/acme/model.git",
+            head_sha: "abc123",
+            version_id: "v1",
+            pr: 7,
+            namespace: "kfops",
+            context: BuildContext::Kfops,
+            git_image: "alpine/git:2.45.2",
+            git_secret: Some("git-creds"),
+        };
+        let spec = pod_for(&template, &build).unwrap().spec.unwrap();
+        let args = spec.containers[0].args.clone().unwrap();
+        assert_eq!(
+            args,
+            vec![
+                "--cache=true",
+                "--dockerfile=Dockerfile",
+                "--context=dir:///workspace/context",
+                "--destination=registry.example/ml/trainer:v1",
+            ]
+        );
+        let init = spec.init_containers.unwrap();
+        assert_eq!(init.len(), 1);
+        assert_eq!(init[0].name, context::CONTEXT_CONTAINER);
+        let mounts = spec.containers[0].volume_mounts.clone().unwrap();
+        assert_eq!(mounts[0].mount_path, context::WORKSPACE);
+        assert!(spec.volumes.unwrap()[0].empty_dir.is_some());
     }
 
     #[test]

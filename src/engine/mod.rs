@@ -10,6 +10,7 @@ pub mod deploy_checks;
 pub mod events;
 pub mod in_flight;
 pub mod kaniko;
+pub mod kaniko_context;
 pub mod progress;
 pub mod revision;
 pub mod run;

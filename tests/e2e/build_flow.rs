@@ -72,6 +72,41 @@ pub fn newest_version(sim: &Simulator, cfg: &Config) -> kfops_console::sim::kfp:
         .expect("a version")
 }
 
+/// The build pods of PR `pr` in the `kfops` namespace.
+pub fn build_pods(sim: &Simulator, pr: u64) -> Vec<k8s_openapi::api::core::v1::Pod> {
+    sim.kube()
+        .pods("kfops")
+        .into_iter()
+        .filter(|p| {
+            p.metadata
+                .labels
+                .as_ref()
+                .and_then(|l| l.get(build_labels::PR))
+                .is_some_and(|v| *v == pr.to_string())
+        })
+        .collect()
+}
+
+/// Every one of `pods` was created before any of them finished (they built in parallel).
+pub fn assert_parallel(sim: &Simulator, pods: &[k8s_openapi::api::core::v1::Pod]) {
+    let timelines: Vec<_> = sim
+        .kube()
+        .timelines()
+        .into_iter()
+        .filter(|t| {
+            pods.iter()
+                .any(|p| p.metadata.name.as_deref() == Some(t.name.as_str()))
+        })
+        .collect();
+    assert_eq!(timelines.len(), pods.len());
+    let last_created = timelines.iter().map(|t| t.created).max().unwrap();
+    let first_finished = timelines.iter().filter_map(|t| t.finished).min().unwrap();
+    assert!(
+        last_created < first_finished,
+        "creation times overlap: {timelines:?}"
+    );
+}
+
 /// Events collected from an action, and the `emit` that collects them.
 pub fn collector() -> (
     Arc<Mutex<Vec<ActionEvent>>>,
@@ -103,19 +138,7 @@ async fn build_starts_three_pods_in_parallel_tagged_with_the_version_and_comment
     });
 
     // Three Kaniko pods, tagged with the version ID, built from the PR head.
-    let pods: Vec<_> = sim
-        .kube()
-        .pods("kfops")
-        .into_iter()
-        .filter(|p| {
-            p.metadata
-                .labels
-                .as_ref()
-                .and_then(|l| l.get(build_labels::PR))
-                .map(String::as_str)
-                == Some("42")
-        })
-        .collect();
+    let pods = build_pods(&sim, 42);
     assert_eq!(pods.len(), 3, "one pod per image");
     let head_sha = sim.github().pull(42).unwrap().head_sha;
     let mut tags = Vec::new();
@@ -129,10 +152,15 @@ async fn build_starts_three_pods_in_parallel_tagged_with_the_version_and_comment
             .find_map(|a| a.strip_prefix("--destination="))
             .unwrap();
         tags.push(dest.rsplit_once(':').unwrap().1.to_string());
-        assert!(
-            args.iter().any(|a| a.ends_with(&format!("#{head_sha}"))),
-            "{args:?}"
-        );
+        // Kfops' layout (the default): an init container fetches the PR head for the context.
+        let init = pod.spec.as_ref().unwrap().init_containers.clone().unwrap();
+        let commit = init[0]
+            .env
+            .iter()
+            .flatten()
+            .find(|e| e.name == "KFOPS_COMMIT")
+            .and_then(|e| e.value.clone());
+        assert_eq!(commit.as_deref(), Some(head_sha.as_str()), "{args:?}");
         assert_eq!(
             pod.status.as_ref().unwrap().phase.as_deref(),
             Some("Succeeded")
@@ -144,22 +172,7 @@ async fn build_starts_three_pods_in_parallel_tagged_with_the_version_and_comment
     );
 
     // In parallel: every pod was created before any of them finished.
-    let timelines: Vec<_> = sim
-        .kube()
-        .timelines()
-        .into_iter()
-        .filter(|t| {
-            pods.iter()
-                .any(|p| p.metadata.name.as_deref() == Some(t.name.as_str()))
-        })
-        .collect();
-    assert_eq!(timelines.len(), 3);
-    let last_created = timelines.iter().map(|t| t.created).max().unwrap();
-    let first_finished = timelines.iter().filter_map(|t| t.finished).min().unwrap();
-    assert!(
-        last_created < first_finished,
-        "creation times overlap: {timelines:?}"
-    );
+    assert_parallel(&sim, &pods);
 
     // The Kfops build comment with the hidden version ID.
     let comments = sim.github().comments(42);
@@ -278,19 +291,7 @@ async fn a_second_concurrent_build_of_the_same_pr_is_refused() {
     let err = second.unwrap_err();
     assert!(err.message.contains("already running"), "{err}");
     // Only one build happened: one set of pods, one comment.
-    let pods = sim
-        .kube()
-        .pods("kfops")
-        .into_iter()
-        .filter(|p| {
-            p.metadata
-                .labels
-                .as_ref()
-                .and_then(|l| l.get(build_labels::PR))
-                .map(String::as_str)
-                == Some("42")
-        })
-        .count();
+    let pods = build_pods(&sim, 42).len();
     assert_eq!(pods, 3);
     sim.shutdown().await;
 }

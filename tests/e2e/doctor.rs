@@ -130,16 +130,16 @@ async fn every_check_passes_against_the_simulator() {
         !stdout.contains("FAIL") && !stdout.contains("WARN"),
         "{stdout}"
     );
-    // The reviews were asked, one per verb: 6 build + 1 KFP + 8 + 8 deploy (6 for
-    // InferenceServices, `get revisions.serving.knative.dev` for the targets pane, and, as the
-    // demo config has a sample input and no ingress_url, `create` on `services/proxy` for the
-    // canary's sample test).
+    // The reviews were asked, one per verb: 6 build + `get secrets` (the demo config names
+    // image_builder.git_secret) + 1 KFP + 8 + 8 deploy (6 for InferenceServices, `get
+    // revisions.serving.knative.dev` for the targets pane, and, as the demo config has a sample
+    // input and no ingress_url, `create` on `services/proxy` for the canary's sample test).
     let reviews: Vec<_> = sim
         .requests()
         .into_iter()
         .filter(|r| r.path.ends_with("/selfsubjectaccessreviews"))
         .collect();
-    assert_eq!(reviews.len(), 23);
+    assert_eq!(reviews.len(), 24);
     let proxy_reviews = reviews
         .iter()
         .filter(|r| {

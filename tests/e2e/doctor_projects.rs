@@ -134,10 +134,11 @@ async fn every_project_is_checked_the_shared_pieces_once_and_each_projects_lines
     assert_eq!(groups.len(), 4, "shared, churn, fraud, summary:\n{stdout}");
     assert!(groups[1].lines().all(|l| l.contains(CHURN)), "{stdout}");
     assert!(groups[2].lines().all(|l| l.contains(FRAUD)), "{stdout}");
-    // Every namespace asked about once, with what its projects need: kfops 6, the two
-    // profiles 1 each, staging, fraud-staging and production 7 each (6 for InferenceServices,
+    // Every namespace asked about once, with what its projects need: kfops 7 (the pods and
+    // `get secrets`: both projects name image_builder.git_secret), the two profiles 1 each,
+    // staging, fraud-staging and production 7 each (6 for InferenceServices,
     // `get revisions.serving.knative.dev` for the targets pane).
-    assert_eq!(reviews(&sim), 29);
+    assert_eq!(reviews(&sim), 30);
     // The projects' repositories are checked concurrently: in either order.
     let mut repos = repo_requests(&sim.requests());
     repos.sort();
@@ -312,8 +313,9 @@ async fn project_or_kfops_project_keeps_one_projects_lines_and_the_option_wins()
         );
         let repos = repo_requests(&sim.requests());
         assert_eq!(repos, [format!("GET /github/repos/{FRAUD}")]);
-        // Its four namespaces: kfops 6, team-fraud 1, fraud-staging 7, production 7.
-        assert_eq!(reviews(&sim), 21);
+        // Its four namespaces: kfops 7 (with `get secrets`), team-fraud 1, fraud-staging 7,
+        // production 7.
+        assert_eq!(reviews(&sim), 22);
     }
 
     // The option wins over the variable.

@@ -44,6 +44,7 @@ learning_rate = 0.01
 epochs = 20
 [projects.image_builder]
 registry = "registry.acme.example/ml"
+git_secret = "git-credentials"
 [[projects.image_builder.images]]
 name = "trainer"
 dockerfile_folder = "images/trainer"
@@ -60,6 +61,8 @@ name = "fraud-model"
 description = "Card fraud scorer"
 [projects.image_builder]
 registry = "registry.acme.example/fraud"
+# The demo's fraud-model repository is private: its build contexts are fetched with these.
+git_secret = "git-credentials"
 [[projects.image_builder.images]]
 name = "scorer"
 dockerfile_folder = "images/scorer"

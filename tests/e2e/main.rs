@@ -31,6 +31,7 @@ mod headless;
 mod headless_json;
 mod headless_projects;
 mod hostile;
+mod kaniko_context;
 mod keys_themes;
 mod kfp_multi_user;
 mod kubeconfig;

@@ -146,17 +146,37 @@ impl PodProgram for KanikoProgram {
             .cloned()
             .collect();
         let build = KanikoBuild::from_args(&args);
-        let files = context_files(&build, env);
+        let name = container.name.clone();
+        let pause = Duration::from_millis(env.scenario.kaniko_line_ms);
+        // A Kfops-layout context is assembled by an init container first (its lines, its
+        // files); a failed fetch ends the pod before Kaniko builds anything.
+        let assembled = super::kaniko_context::assemble(pod, env);
+        let mut init = Vec::new();
+        if let Some(a) = &assembled {
+            for line in &a.lines {
+                init.push(Step::Sleep(pause));
+                init.push(Step::line(&a.container, line.clone()));
+            }
+            if a.code != 0 {
+                init.push(Step::Exit {
+                    container: name,
+                    code: a.code,
+                });
+                return stream::iter(init).boxed();
+            }
+        }
+        let files = match assembled {
+            Some(a) => a.files,
+            None => context_files(&build, env),
+        };
         let fails = build
             .image_names()
             .iter()
             .any(|n| env.scenario.fail_images.contains(n));
         let script = script(&build, &files, env.scenario.log_lines_scale, fails);
-        let name = container.name.clone();
-        let pause = Duration::from_millis(env.scenario.kaniko_line_ms);
         let started = Instant::now();
-        stream::iter(script)
-            .flat_map(move |out| {
+        stream::iter(init)
+            .chain(stream::iter(script).flat_map(move |out| {
                 let name = name.clone();
                 // The text is made when the step is reached, so the counter is the real one.
                 let line = stream::once(async move {
@@ -170,7 +190,7 @@ impl PodProgram for KanikoProgram {
                     }
                 });
                 stream::iter([Step::Sleep(pause)]).chain(line)
-            })
+            }))
             .boxed()
     }
 }

@@ -1,6 +1,6 @@
 //! The simulated Kubernetes API server (the subset in-cluster image builds need), served at
 //! the root of the simulator: discovery, namespaces, pods (create, get, list, watch, delete),
-//! pod logs, and a simulated kubelet running each pod's [`PodProgram`] on a clock, restarting
+//! pod logs, Secrets (get), and a simulated kubelet running each pod's [`PodProgram`] on a clock, restarting
 //! containers that crash (`restarts.rs`). Injected faults (log streams cut mid-body) are in
 //! `faults.rs`.
 //!
@@ -18,6 +18,7 @@ pub(crate) mod events;
 mod faults;
 pub mod flood;
 mod kaniko;
+mod kaniko_context;
 mod kaniko_output;
 mod lifecycle;
 mod logs;
@@ -25,6 +26,7 @@ mod pods;
 mod restarts;
 mod run_output;
 mod scenario;
+mod secrets;
 pub(crate) mod select;
 pub(crate) mod status;
 mod store;
@@ -46,7 +48,7 @@ pub use self::events::{Event, EventType};
 pub use self::kaniko::{KanikoBuild, KanikoProgram};
 pub use self::kaniko_output::BUILD_ERROR;
 pub use self::lifecycle::{GenericProgram, PodProgram, ProgramEnv, Step, NODE_NAME};
-pub use self::scenario::{DeniedAccess, KubeScenario};
+pub use self::scenario::{DeniedAccess, KubeScenario, SecretScenario};
 pub use self::status::KubeError;
 pub use self::store::{KubeState, LogLine, PodEvent, PodTimeline};
 use crate::sim::github::{fake_sha, GithubHandle};
@@ -313,6 +315,10 @@ pub fn router(handle: KubeHandle) -> Router {
         .route(
             &format!("{ns}/pods/{{name}}/log"),
             get(logs::logs).fallback(pods::not_allowed),
+        )
+        .route(
+            &format!("{ns}/secrets/{{name}}"),
+            get(secrets::get).fallback(pods::not_allowed),
         )
         .route(
             "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews",

@@ -46,6 +46,20 @@ pub struct KubeScenario {
     /// What the simulated RBAC refuses: a `SelfSubjectAccessReview` matching one of these
     /// answers `allowed: false`; everything else is allowed. See `access.rs`.
     pub denied: Vec<DeniedAccess>,
+    /// Secrets that exist (`GET .../secrets/{name}`; build pods' `secretKeyRef`s resolve
+    /// against them). See `secrets.rs`.
+    pub secrets: Vec<SecretScenario>,
+}
+
+/// One Secret, e.g. `{ namespace = "kfops", name = "git-credentials", data = { username =
+/// "bot", password = "..." } }`; values are plain text here, base64 on the wire.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SecretScenario {
+    pub namespace: String,
+    pub name: String,
+    #[serde(default)]
+    pub data: std::collections::BTreeMap<String, String>,
 }
 
 /// One refused permission, e.g. `{ verb = "create", resource = "pods", namespace = "kfops" }`.
@@ -92,6 +106,7 @@ impl Default for KubeScenario {
             crash_restarts: 1,
             restart_delay_ms: 200,
             denied: Vec::new(),
+            secrets: Vec::new(),
         }
     }
 }

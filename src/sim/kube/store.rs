@@ -140,7 +140,11 @@ impl KubeState {
         let logs = pod
             .spec
             .iter()
-            .flat_map(|s| s.containers.iter())
+            .flat_map(|s| {
+                s.containers
+                    .iter()
+                    .chain(s.init_containers.iter().flatten())
+            })
             .map(|c| (c.name.clone(), Vec::new()))
             .collect();
         self.timelines.push(PodTimeline {

@@ -59,6 +59,8 @@ const BROKEN: &[Expected] = {
         ("bad_image_name", InvalidValue, 9, Some(1), Some("image_builder.images[0].name"), "`Trainer!` is not a valid image name"),
         ("images_without_registry", InvalidValue, 5, Some(2), Some("image_builder.registry"), "registry is required"),
         ("images_without_registry_implicit", InvalidValue, 5, Some(3), Some("image_builder.registry"), "registry is required"),
+        ("other_folders_with_repository_context", InvalidValue, 12, Some(1), Some("image_builder.images[0].other_folders"), "other_folders does nothing with image_builder.context = \"repository\""),
+        ("bad_git_secret", InvalidValue, 7, Some(1), Some("image_builder.git_secret"), "`Git_Credentials` is not a Kubernetes Secret name"),
         ("registry_with_scheme", InvalidValue, 6, Some(1), Some("image_builder.registry"), "not a registry reference"),
         ("scrollback_too_small", InvalidValue, 6, Some(1), Some("ui.scrollback"), "999 is too small (minimum 1000)"),
         ("refresh_too_fast", InvalidValue, 6, Some(1), Some("ui.refresh_seconds"), "1 is too short (minimum 2)"),
