@@ -31,6 +31,11 @@ pub fn status_bytes(pid: Option<u32>, field: &str) -> Option<u64> {
         None => "/proc/self/status".to_string(),
     };
     let status = std::fs::read_to_string(path).ok()?;
+    field_bytes(&status, field)
+}
+
+/// A field of a `/proc/<pid>/status` text in bytes.
+fn field_bytes(status: &str, field: &str) -> Option<u64> {
     let line = status.lines().find(|l| l.starts_with(field))?;
     let kib: u64 = line
         .trim_start_matches(field)
@@ -52,8 +57,14 @@ mod tests {
         let spin: u64 = (0..2_000_000u64).map(std::hint::black_box).sum();
         assert!(spin > 0);
         assert!(cpu(false) > Duration::ZERO);
-        let rss = status_bytes(None, "VmRSS").unwrap();
-        let hwm = status_bytes(None, "VmHWM").unwrap();
+        assert!(status_bytes(None, "VmRSS").unwrap() > 0);
+        // Both from one read: the kernel reports VmHWM as at least that moment's VmRSS
+        // (fs/proc/task_mmu.c `task_mem`), but its stored high-water mark is not updated on
+        // every change, so with two reads other test threads may free memory in between and
+        // the second read's VmHWM come out below the first read's VmRSS (seen once in CI).
+        let status = std::fs::read_to_string("/proc/self/status").unwrap();
+        let rss = field_bytes(&status, "VmRSS").unwrap();
+        let hwm = field_bytes(&status, "VmHWM").unwrap();
         assert!(rss > 0 && hwm >= rss);
         assert_eq!(status_bytes(Some(u32::MAX), "VmRSS"), None);
     }
