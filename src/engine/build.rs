@@ -81,6 +81,12 @@ async fn run_steps(
     // (23 characters: whole in the pane's title; two builds in one second differ).
     let build_id = (cfg.pipeline.mode == PipelineMode::Compile)
         .then(|| format!("{}-{sha7}", Utc::now().format("%y%m%d%H%M%S%3f")));
+    // Before anything is created: a pod (the compile pod or a Kaniko pod) that fetches the
+    // repository with a missing Secret would wait in `CreateContainerConfigError`.
+    let fetches = build_id.is_some() || !cfg.image_builder.images.is_empty();
+    if let (true, Some(secret)) = (fetches, &cfg.image_builder.git_secret) {
+        kaniko_context::check_secret(&b.cluster, secret).await?;
+    }
     let package = match &build_id {
         None => {
             let package_path = &cfg.pipeline.package_path;
@@ -105,6 +111,7 @@ async fn run_steps(
                 build_id,
                 repository: &cfg.repository.full_name(),
                 namespace: &namespace,
+                git_secret: cfg.image_builder.git_secret.as_deref(),
             };
             step(format!(
                 "compiling {} at {sha7} in pod {}",
@@ -132,10 +139,6 @@ async fn run_steps(
             )
         })?)
     };
-    if let (Some(_), Some(secret)) = (&template, &cfg.image_builder.git_secret) {
-        // Before anything is uploaded or created: a missing Secret fails here, cleanly.
-        kaniko_context::check_secret(&b.cluster, secret).await?;
-    }
 
     let name = &cfg.pipeline.name;
     step(format!("uploading pipeline {name} to KFP"));

@@ -59,6 +59,8 @@ pub struct CompileJob<'a> {
     /// `owner/name`.
     pub repository: &'a str,
     pub namespace: &'a str,
+    /// `image_builder.git_secret`: the checkout's credentials for a private repository.
+    pub git_secret: Option<&'a str>,
 }
 
 impl CompileJob<'_> {
@@ -90,8 +92,10 @@ fn script(command: &str) -> String {
 }
 
 /// The init container's script: a shallow fetch of the one commit (GitHub serves any commit
-/// of the repository, PR heads too, by SHA).
-const CHECKOUT_SCRIPT: &str = "set -e\ngit init -q \"$KFOPS_WORKSPACE\"\ncd \"$KFOPS_WORKSPACE\"\ngit fetch -q --depth 1 \"$KFOPS_GIT_REPO\" \"$KFOPS_GIT_REVISION\"\ngit checkout -q FETCH_HEAD\necho \"checked out $KFOPS_GIT_REVISION\"\n";
+/// of the repository, PR heads too, by SHA); for a private repository git reads the password
+/// of `image_builder.git_secret` through a credential helper, as the Kaniko context's init
+/// container does ([`super::kaniko_context::ASSEMBLE_SCRIPT`]), so it is never in the spec.
+const CHECKOUT_SCRIPT: &str = "set -e\nif [ -n \"${GIT_PASSWORD:-}\" ]; then\n  git config --global credential.helper '!f() { echo \"username=${GIT_USERNAME:-git}\"; echo \"password=${GIT_PASSWORD}\"; }; f'\nfi\ngit init -q \"$KFOPS_WORKSPACE\"\ncd \"$KFOPS_WORKSPACE\"\ngit fetch -q --depth 1 \"$KFOPS_GIT_REPO\" \"$KFOPS_GIT_REVISION\"\ngit checkout -q FETCH_HEAD\necho \"checked out $KFOPS_GIT_REVISION\"\n";
 
 fn env(pairs: &[(&str, &str)]) -> Vec<EnvVar> {
     pairs
@@ -119,6 +123,19 @@ pub fn pod_for(job: &CompileJob<'_>) -> Pod {
     if let Some(function) = &p.pipeline_function_name {
         compile_env.push(("KFOPS_PIPELINE_FUNCTION", function.as_str()));
     }
+    let mut checkout = Container {
+        name: CHECKOUT_CONTAINER.into(),
+        image: Some(p.checkout_image.clone()),
+        command: Some(vec!["sh".into(), "-c".into(), CHECKOUT_SCRIPT.into()]),
+        env: Some(env(&[
+            ("KFOPS_GIT_REPO", job.git_url),
+            ("KFOPS_GIT_REVISION", job.head_sha),
+            ("KFOPS_WORKSPACE", WORKSPACE),
+        ])),
+        volume_mounts: Some(mount.clone()),
+        ..Container::default()
+    };
+    super::kaniko_context::add_credentials(&mut checkout, job.git_secret);
     let labels_map: BTreeMap<String, String> = [
         (labels::MANAGED_BY, labels::MANAGED_BY_VALUE.to_string()),
         (labels::COMPONENT, labels::COMPONENT_BUILD.to_string()),
@@ -148,18 +165,7 @@ pub fn pod_for(job: &CompileJob<'_>) -> Pod {
                 empty_dir: Some(EmptyDirVolumeSource::default()),
                 ..Volume::default()
             }]),
-            init_containers: Some(vec![Container {
-                name: CHECKOUT_CONTAINER.into(),
-                image: Some(p.checkout_image.clone()),
-                command: Some(vec!["sh".into(), "-c".into(), CHECKOUT_SCRIPT.into()]),
-                env: Some(env(&[
-                    ("KFOPS_GIT_REPO", job.git_url),
-                    ("KFOPS_GIT_REVISION", job.head_sha),
-                    ("KFOPS_WORKSPACE", WORKSPACE),
-                ])),
-                volume_mounts: Some(mount.clone()),
-                ..Container::default()
-            }]),
+            init_containers: Some(vec![checkout]),
             containers: vec![Container {
                 name: COMPILE_CONTAINER.into(),
                 image: Some(p.compile_image.clone()),

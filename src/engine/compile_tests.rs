@@ -20,6 +20,7 @@ fn the_pod_checks_out_the_head_compiles_and_is_labelled_as_a_build_pod() {
         build_id: "261208014512123-abc1234",
         repository: "acme/model",
         namespace: "kfops",
+        git_secret: None,
     };
     let pod = pod_for(&job);
     assert_eq!(

@@ -316,3 +316,85 @@ async fn headless_build_prints_the_compilers_last_lines_and_json_carries_them() 
         "two compile pods, no Kaniko pod"
     );
 }
+
+/// The compile pod fetches a private repository as the Kaniko pods do: with
+/// `image_builder.git_secret` by reference (never the token in the spec), checked before any
+/// pod; without credentials git refuses it and nothing is uploaded or built.
+#[tokio::test]
+async fn a_private_repository_compiles_only_with_the_named_git_secret() {
+    // The demo's repository is private and its scenario holds the `git-credentials` Secret.
+    let (sim, mut cfg, backends) = setup(fast_scenario()).await;
+    assert!(sim.github().read(|g| g.repo.private));
+    compile_mode(&sim, &mut cfg, 42, PIPELINE_PY);
+    compile_mode(&sim, &mut cfg, 41, PIPELINE_PY);
+    let versions_before = sim
+        .kfp()
+        .pipelines()
+        .iter()
+        .map(|p| sim.kfp().versions(&p.id).len())
+        .sum::<usize>();
+
+    // A Secret that does not exist: refused before any pod.
+    cfg.image_builder.git_secret = Some("no-such-secret".into());
+    let err = build(&backends, &cfg, 42, &|_| {}).await.unwrap_err();
+    assert_eq!(err.step, kfops_console::engine::kaniko_context::SECRET_STEP);
+    assert!(pods_of(&sim, 42).is_empty(), "no pod was created");
+
+    // No credentials: the checkout fails as git does; no image, no upload.
+    cfg.image_builder.git_secret = None;
+    let err = build(&backends, &cfg, 42, &|_| {}).await.unwrap_err();
+    assert_eq!(err.step, "compile the pipeline");
+    assert!(
+        err.message.contains("could not read Username"),
+        "{}",
+        err.message
+    );
+    let pods = pods_of(&sim, 42);
+    assert_eq!(pods.len(), 1, "only the compile pod");
+    let uploaded = sim
+        .kfp()
+        .pipelines()
+        .iter()
+        .map(|p| sim.kfp().versions(&p.id).len())
+        .sum::<usize>();
+    assert_eq!(uploaded, versions_before);
+
+    // With the Secret: compiled and built; the token reaches git by reference only.
+    cfg.image_builder.git_secret = Some("git-credentials".into());
+    build(&backends, &cfg, 41, &|_| {}).await.unwrap();
+    let compile_pod = pods_of(&sim, 41)
+        .into_iter()
+        .find(|p| label(p, build_labels::IMAGE) == COMPILE_IMAGE)
+        .expect("a compile pod");
+    let checkout = &compile_pod
+        .spec
+        .as_ref()
+        .unwrap()
+        .init_containers
+        .as_ref()
+        .unwrap()[0];
+    let refs: Vec<_> = checkout
+        .env
+        .iter()
+        .flatten()
+        .filter_map(|e| e.value_from.as_ref()?.secret_key_ref.as_ref())
+        .map(|r| (r.name.clone(), r.key.clone()))
+        .collect();
+    assert_eq!(
+        refs,
+        [
+            ("git-credentials".to_owned(), "username".to_owned()),
+            ("git-credentials".to_owned(), "password".to_owned())
+        ]
+    );
+    let spec = serde_json::to_string(&compile_pod).unwrap();
+    let token = fast_scenario()
+        .kube
+        .secrets
+        .iter()
+        .find(|s| s.name == "git-credentials")
+        .and_then(|s| s.data.get("password").cloned())
+        .expect("the demo's git Secret has a password");
+    assert!(!spec.contains(&token), "the token is in the pod");
+    sim.shutdown().await;
+}

@@ -2,7 +2,9 @@
 //! src/engine/compile.rs): the simulator does what the pod's scripts would do on a cluster.
 //! The init container's checkout is not run (the simulated kubelet runs `containers` only):
 //! the files are read from the simulated GitHub at `KFOPS_GIT_REVISION`, and an unknown
-//! repository or revision fails the way `git fetch` does. The compile container's work is
+//! repository or revision fails the way `git fetch` does, and so does a private repository
+//! without a `GIT_PASSWORD` (from `image_builder.git_secret`; the same rule as the Kaniko
+//! context's init container, `kaniko_context.rs`). The compile container's work is
 //! `compile_python.rs`'s model of `kfp dsl compile`; on success it prints the package as the
 //! pod's script does (`python3 -m base64 -e` lines of 76 characters between the markers).
 
@@ -13,6 +15,7 @@ use futures::stream::{self, BoxStream, StreamExt};
 use k8s_openapi::api::core::v1::{Container, Pod};
 
 use super::compile_python;
+use super::kaniko_context::has_password;
 use super::lifecycle::{PodProgram, ProgramEnv, Step};
 
 /// The pod script's markers (src/engine/compile.rs; the simulator imports nothing of the
@@ -72,15 +75,25 @@ impl PodProgram for CompileProgram {
         let (url, revision) = (git("KFOPS_GIT_REPO"), git("KFOPS_GIT_REVISION"));
         let path = env_of(container, "KFOPS_PIPELINE_PATH").unwrap_or_default();
         let function = env_of(container, "KFOPS_PIPELINE_FUNCTION");
-        let files = owner_repo(&url).and_then(|(owner, repo)| {
-            env.github
-                .repo(&owner, &repo)
-                .and_then(|gh| gh.read(|s| s.files_at(&revision)))
-        });
+        let repo = owner_repo(&url).and_then(|(owner, repo)| env.github.repo(&owner, &repo));
+        let checkout_env = checkout.and_then(|c| c.env.clone()).unwrap_or_default();
+        // git without a terminal and no credentials: `could not read Username`, exit 128, as
+        // against github.com (and as sim/kube/kaniko_context.rs answers).
+        let anonymous = repo.as_ref().is_some_and(|gh| gh.read(|s| s.repo.private))
+            && !has_password(pod, &checkout_env, env);
+        let files = repo.and_then(|gh| gh.read(|s| s.files_at(&revision)));
+        let host = url.split("://").nth(1).and_then(|r| r.split('/').next());
         // `kfp dsl compile` echoes the package path on success; a `--py` that does not exist
         // is click's usage error, exit 2 (kubeflow/pipelines sdk/python/kfp/cli/compile_.py,
         // `click.Path(exists=True)`); any other failure is one line, exit 1 (cli/__main__.py).
         let (lines, code) = match files {
+            Some(_) if anonymous => (
+                vec![format!(
+                    "fatal: could not read Username for 'https://{}': No such device or address",
+                    host.unwrap_or_default()
+                )],
+                128,
+            ),
             None => (
                 vec![format!(
                     "fatal: could not fetch {revision} from {url} (no such repository or revision)"

@@ -52,7 +52,8 @@ fn context_container(pod: &Pod) -> Option<&Container> {
 }
 
 /// Whether `GIT_PASSWORD` resolves to a value: set plainly, or a key of an existing Secret.
-fn has_password(pod: &Pod, env: &[EnvVar], program: &ProgramEnv) -> bool {
+/// Whether git in a container with `env` has a password: plain, or an existing Secret key.
+pub(super) fn has_password(pod: &Pod, env: &[EnvVar], program: &ProgramEnv) -> bool {
     let Some(password) = var(env, "GIT_PASSWORD") else {
         return false;
     };
