@@ -61,6 +61,15 @@ pub fn compile_mode(sim: &Simulator, cfg: &mut Config, pr: u64, source: &str) {
     p.version_description = "PR #{pr} at {sha7}".into();
 }
 
+/// How many pipeline versions the simulated KFP holds.
+fn versions(sim: &Simulator) -> usize {
+    let kfp = sim.kfp();
+    kfp.pipelines()
+        .iter()
+        .map(|p| kfp.versions(&p.id).len())
+        .sum()
+}
+
 fn pods_of(sim: &Simulator, pr: u64) -> Vec<k8s_openapi::api::core::v1::Pod> {
     let mut pods = sim.kube().pods("kfops");
     pods.retain(|p| label(p, build_labels::PR) == pr.to_string());
@@ -165,13 +174,6 @@ async fn a_compile_error_fails_the_build_with_the_compilers_last_lines_and_build
         "    train_model(data=data.output\n",
     );
     compile_mode(&sim, &mut cfg, 42, &broken);
-    let versions = |sim: &Simulator| -> usize {
-        let kfp = sim.kfp();
-        kfp.pipelines()
-            .iter()
-            .map(|p| kfp.versions(&p.id).len())
-            .sum()
-    };
     let versions_before = versions(&sim);
     let writes_before = mutating(&sim).len();
     let (_events, emit) = collector();
@@ -327,12 +329,7 @@ async fn a_private_repository_compiles_only_with_the_named_git_secret() {
     assert!(sim.github().read(|g| g.repo.private));
     compile_mode(&sim, &mut cfg, 42, PIPELINE_PY);
     compile_mode(&sim, &mut cfg, 41, PIPELINE_PY);
-    let versions_before = sim
-        .kfp()
-        .pipelines()
-        .iter()
-        .map(|p| sim.kfp().versions(&p.id).len())
-        .sum::<usize>();
+    let versions_before = versions(&sim);
 
     // A Secret that does not exist: refused before any pod.
     cfg.image_builder.git_secret = Some("no-such-secret".into());
@@ -351,13 +348,7 @@ async fn a_private_repository_compiles_only_with_the_named_git_secret() {
     );
     let pods = pods_of(&sim, 42);
     assert_eq!(pods.len(), 1, "only the compile pod");
-    let uploaded = sim
-        .kfp()
-        .pipelines()
-        .iter()
-        .map(|p| sim.kfp().versions(&p.id).len())
-        .sum::<usize>();
-    assert_eq!(uploaded, versions_before);
+    assert_eq!(versions(&sim), versions_before);
 
     // With the Secret: compiled and built; the token reaches git by reference only.
     cfg.image_builder.git_secret = Some("git-credentials".into());
