@@ -111,18 +111,10 @@ impl Console {
 /// comes from in the status bar.
 pub fn console(cfg: &Config, read_only: bool, source: &str) -> Result<Console, UsageError> {
     let keymap = KeyMap::with_overrides(&cfg.ui.keys).map_err(UsageError)?;
-    let token = cfg.github_token();
     let projects = cfg.project_configs();
     let mut clients = Vec::with_capacity(projects.len());
     for p in &projects {
-        let client = GitHub::new(
-            &p.github.api_url,
-            token.as_ref(),
-            &p.repository.owner,
-            &p.repository.name,
-        )
-        .map_err(|e| UsageError(e.to_string()))?;
-        clients.push(client);
+        clients.push(GitHub::for_project(p).map_err(|e| UsageError(e.to_string()))?);
     }
     let mut clients = clients.into_iter();
     let github = clients
@@ -151,7 +143,7 @@ pub fn console(cfg: &Config, read_only: bool, source: &str) -> Result<Console, U
         app.prs.projects = app.projects.clone();
     }
     app.read_only = read_only || cfg.read_only;
-    if token.is_none() {
+    if cfg.github_token().is_none() {
         crate::tui::update_actions::no_token(&mut app, &cfg.token_fix());
     }
     app.kfp_namespace = cfg.kfp.namespace.clone();
@@ -235,12 +227,7 @@ pub async fn connect_cluster(cfg: &Config, console: &mut Console) {
 pub async fn backends(cfg: &Config) -> Result<Backends, BackendError> {
     // The whole config, for diagnosis: its token prints as `***` (a `Secret`).
     tracing::debug!(config = ?cfg, "connecting the backends");
-    let github = GitHub::new(
-        &cfg.github.api_url,
-        cfg.github_token().as_ref(),
-        &cfg.repository.owner,
-        &cfg.repository.name,
-    )?;
+    let github = GitHub::for_project(cfg)?;
     let cluster = Cluster::connect(&cfg.cluster).await?;
     let endpoint = match &cfg.kfp.endpoint {
         Some(url) => KfpEndpoint::Direct {

@@ -41,13 +41,7 @@ pub async fn pr_found(cfg: &Config, pr: u64) -> Result<(), Refusal> {
         message,
         exit_code: 1,
     };
-    let github = GitHub::new(
-        &cfg.github.api_url,
-        token.as_ref(),
-        &cfg.repository.owner,
-        &cfg.repository.name,
-    )
-    .map_err(|e| connect(e.to_string()))?;
+    let github = GitHub::for_project(cfg).map_err(|e| connect(e.to_string()))?;
     match github.pull_exists(pr).await {
         Ok(true) => Ok(()),
         Ok(false) => {

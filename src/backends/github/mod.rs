@@ -16,7 +16,7 @@ use super::error::flatten;
 use super::error::{hint_for_status, BackendError, Service, Throttle};
 use super::retry;
 use crate::chatops::{read_var, VAR_RUN_ID, VAR_VERSION_ID};
-use crate::config::Secret;
+use crate::config::{Config, Secret};
 use crate::domain::PullRequest;
 
 /// How many PRs are enriched (detail, compare, comments) at once.
@@ -42,6 +42,16 @@ impl std::fmt::Debug for GitHub {
 }
 
 impl GitHub {
+    /// The client of a project's config: its `[github] api_url`, token and repository.
+    pub fn for_project(cfg: &Config) -> Result<Self, BackendError> {
+        Self::new(
+            &cfg.github.api_url,
+            cfg.github_token().as_ref(),
+            &cfg.repository.owner,
+            &cfg.repository.name,
+        )
+    }
+
     /// Builds a client for `api_url` (`https://api.github.com`, a GitHub Enterprise `/api/v3`
     /// URL, or the simulator's `/github` URL).
     pub fn new(
