@@ -172,25 +172,10 @@ impl GitHub {
         .await
     }
 
-    /// How many base commits a PR lacks, and its head SHA, read fresh (the PR, then compare
-    /// base...head) so a deploy checks and merges exactly what GitHub has now.
-    pub async fn compare_behind(&self, pr: u64) -> Result<(u64, String), BackendError> {
-        let check = self.deploy_check(pr).await?;
-        Ok((check.behind, check.head_sha))
-    }
-
     /// What a production deploy checks before it changes anything, read fresh: the head SHA,
     /// how far behind its base the PR is, and GitHub's `mergeable` / `mergeable_state`.
     pub async fn deploy_check(&self, pr: u64) -> Result<PullCheck, BackendError> {
-        let what = format!("get PR #{pr}");
-        let pull = retry::read(|| async {
-            self.client
-                .pulls(&self.owner, &self.repo)
-                .get(pr)
-                .await
-                .map_err(|e| map_err(&what, e))
-        })
-        .await?;
+        let pull = self.get_pull(pr).await?;
         let head_sha = pull.head.sha.clone();
         let (behind, _ahead) = self.compare(&pull.base.ref_field, &head_sha).await?;
         Ok(PullCheck {

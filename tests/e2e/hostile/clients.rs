@@ -90,7 +90,7 @@ async fn github_client_reports_garbage_as_a_github_error() {
             gh.post_comment(7, "hello"),
         )
         .await;
-        expect_error(&case, g, "get PR #7", false, gh.compare_behind(7)).await;
+        expect_error(&case, g, "get PR #7", false, gh.deploy_check(7)).await;
         expect_error(
             &case,
             g,

@@ -125,7 +125,7 @@ async fn merge_guards_the_head_and_explains_refusals_then_close_closes() {
     let github = sim.github();
 
     // #43 conflicts with main: 405 with what to do.
-    let (_, head43) = gh.compare_behind(43).await.unwrap();
+    let head43 = gh.deploy_check(43).await.unwrap().head_sha;
     let err = gh.merge(43, &head43, "Deploy #43").await.unwrap_err();
     assert_eq!(err.status, Some(405), "{err}");
     assert!(
@@ -138,7 +138,8 @@ async fn merge_guards_the_head_and_explains_refusals_then_close_closes() {
     );
 
     // #44's head moves after the check: 409, nothing merged.
-    let (behind, checked) = gh.compare_behind(44).await.unwrap();
+    let check = gh.deploy_check(44).await.unwrap();
+    let (behind, checked) = (check.behind, check.head_sha);
     assert_eq!(behind, 0);
     let pushed = "b".repeat(40);
     assert!(github.set_head_sha(44, &pushed));
@@ -152,8 +153,9 @@ async fn merge_guards_the_head_and_explains_refusals_then_close_closes() {
     assert!(!github.is_merged(44));
 
     // A fresh check sees the new head; merging it works.
-    let (behind42_before, _) = gh.compare_behind(42).await.unwrap();
-    assert_eq!(gh.compare_behind(44).await.unwrap(), (0, pushed.clone()));
+    let behind42_before = gh.deploy_check(42).await.unwrap().behind;
+    let check44 = gh.deploy_check(44).await.unwrap();
+    assert_eq!((check44.behind, check44.head_sha), (0, pushed.clone()));
     let sha = gh
         .merge(44, &pushed, "Deploy #44 to production")
         .await
@@ -165,9 +167,9 @@ async fn merge_guards_the_head_and_explains_refusals_then_close_closes() {
         Some(sha.as_str())
     );
     assert_eq!(github.base_sha(), sha);
-    let (behind42, _) = gh.compare_behind(42).await.unwrap();
+    let behind42 = gh.deploy_check(42).await.unwrap().behind;
     assert_eq!(behind42, behind42_before + 1, "the other PRs fell behind");
-    assert_eq!(gh.compare_behind(41).await.unwrap().0, 1);
+    assert_eq!(gh.deploy_check(41).await.unwrap().behind, 1);
     // The recorded merge carried the head SHA and the title.
     let put = sim
         .requests()
