@@ -98,7 +98,7 @@ async fn run_steps(
         }
         Some(build_id) => {
             let namespace = b.cluster.namespace().to_string();
-            let git_url = compile::git_url(&kaniko::git_repo_url(
+            let git_url = kaniko_context::https_url(&kaniko::git_repo_url(
                 &cfg.github.api_url,
                 &cfg.repository.owner,
                 &cfg.repository.name,

@@ -95,7 +95,11 @@ fn script(command: &str) -> String {
 /// of the repository, PR heads too, by SHA); for a private repository git reads the password
 /// of `image_builder.git_secret` through a credential helper, as the Kaniko context's init
 /// container does ([`super::kaniko_context::ASSEMBLE_SCRIPT`]), so it is never in the spec.
-const CHECKOUT_SCRIPT: &str = "set -e\nif [ -n \"${GIT_PASSWORD:-}\" ]; then\n  git config --global credential.helper '!f() { echo \"username=${GIT_USERNAME:-git}\"; echo \"password=${GIT_PASSWORD}\"; }; f'\nfi\ngit init -q \"$KFOPS_WORKSPACE\"\ncd \"$KFOPS_WORKSPACE\"\ngit fetch -q --depth 1 \"$KFOPS_GIT_REPO\" \"$KFOPS_GIT_REVISION\"\ngit checkout -q FETCH_HEAD\necho \"checked out $KFOPS_GIT_REVISION\"\n";
+const CHECKOUT_SCRIPT: &str = concat!(
+    "set -e\n",
+    super::kaniko_context::git_credentials!(),
+    "git init -q \"$KFOPS_WORKSPACE\"\ncd \"$KFOPS_WORKSPACE\"\ngit fetch -q --depth 1 \"$KFOPS_GIT_REPO\" \"$KFOPS_GIT_REVISION\"\ngit checkout -q FETCH_HEAD\necho \"checked out $KFOPS_GIT_REVISION\"\n"
+);
 
 fn env(pairs: &[(&str, &str)]) -> Vec<EnvVar> {
     pairs
@@ -212,14 +216,6 @@ pub fn error_tail(lines: &[String]) -> String {
         })
         .collect::<Vec<_>>()
         .join("\n")
-}
-
-/// The `https://` clone URL of the repository, from Kaniko's `git://` context URL.
-pub fn git_url(git_context: &str) -> String {
-    match git_context.strip_prefix("git://") {
-        Some(rest) => format!("https://{rest}"),
-        None => git_context.to_string(),
-    }
 }
 
 /// Runs the compile pod of a build and returns the package it produced. Emits

@@ -78,7 +78,11 @@ fn a_failure_keeps_the_last_lines_only() {
         "cut, with an ellipsis"
     );
     assert_eq!(
-        git_url("git://github.com/a/b.git"),
+        crate::engine::kaniko_context::https_url("git://github.com/a/b.git"),
         "https://github.com/a/b.git"
+    );
+    assert_eq!(
+        crate::engine::kaniko_context::https_url("https://ghe.example/a/b.git"),
+        "https://ghe.example/a/b.git"
     );
 }

@@ -32,15 +32,28 @@ pub const CONTEXT_DIR: &str = "/workspace/context";
 /// The Secret's keys (a `kubernetes.io/basic-auth` Secret has these).
 pub const SECRET_KEYS: [&str; 2] = ["username", "password"];
 
+/// The lines of a fetching init container's script that hand git the password of
+/// `image_builder.git_secret` (`GIT_USERNAME` / `GIT_PASSWORD` from [`credential_env`])
+/// through a credential helper, only when there is one: the token is never in the script or
+/// the spec. Shared by the context's init container and the compile pod's checkout.
+macro_rules! git_credentials {
+    () => {
+        r#"if [ -n "${GIT_PASSWORD:-}" ]; then
+  git config --global credential.helper '!f() { echo "username=${GIT_USERNAME:-git}"; echo "password=${GIT_PASSWORD}"; }; f'
+fi
+"#
+    };
+}
+pub(crate) use git_credentials;
+
 /// The init container's program. Its inputs are environment variables, never interpolated
 /// into the script, so paths need no quoting and the token stays out of the spec: git reads
 /// it through a credential helper when it asks for a password. It ends by listing the
 /// context's files, so the log shows what Kaniko was given.
-pub const ASSEMBLE_SCRIPT: &str = r#"set -eu
-if [ -n "${GIT_PASSWORD:-}" ]; then
-  git config --global credential.helper '!f() { echo "username=${GIT_USERNAME:-git}"; echo "password=${GIT_PASSWORD}"; }; f'
-fi
-git init -q /workspace/repo
+pub const ASSEMBLE_SCRIPT: &str = concat!(
+    "set -eu\n",
+    git_credentials!(),
+    r#"git init -q /workspace/repo
 cd /workspace/repo
 git remote add origin "$KFOPS_GIT_URL"
 echo "fetching $KFOPS_GIT_URL at $KFOPS_COMMIT"
@@ -56,7 +69,8 @@ done
 find /workspace/context -name __pycache__ -prune -exec rm -rf {} +
 echo "build context:"
 cd /workspace/context && find . -type f | sed 's#^\./#  #' | sort
-"#;
+"#
+);
 
 /// Where the context of one image comes from.
 #[derive(Debug, Clone)]
@@ -72,8 +86,12 @@ pub struct ContextSource<'a> {
 
 /// `git://HOST/OWNER/REPO.git` → `https://HOST/OWNER/REPO.git` (what Kaniko's git context
 /// fetches too: `GIT_PULL_METHOD` defaults to https).
+/// Any other URL is kept as it is. The compile pod's checkout clones the same URL.
 pub fn https_url(git_repo: &str) -> String {
-    format!("https://{}", git_repo.trim_start_matches("git://"))
+    match git_repo.strip_prefix("git://") {
+        Some(rest) => format!("https://{rest}"),
+        None => git_repo.to_string(),
+    }
 }
 
 /// `GIT_USERNAME` / `GIT_PASSWORD` from the Secret's keys (none without a Secret).
