@@ -1,6 +1,6 @@
 //! Reducer tests of Kfops actions: starting them from keys and the command line with the
-//! safety rules (one per PR, read-only, production asks first), following their progress,
-//! quitting while they run.
+//! safety rules (one per PR, read-only, production asks first), quitting while they run.
+//! (Following their progress: `build_progress_…` in update_tests.rs, update_progress_tests.rs.)
 
 use super::*;
 use crate::tui::test_support::said;
@@ -86,70 +86,6 @@ fn read_only_sends_no_action() {
         assert!(text.contains("export GITHUB_TOKEN=…"), "{text}");
     }
     assert!(app.actions.is_empty());
-}
-
-#[test]
-fn build_progress_opens_log_streams_and_done_frees_the_pr() {
-    use crate::domain::PodRef;
-    use crate::engine::{ActionError, ActionEvent, ActionKind};
-    let mut app = loaded(1);
-    update(&mut app, key('b'));
-    update(
-        &mut app,
-        Msg::Action {
-            project: 0,
-            event: ActionEvent::Step {
-                pr: 1,
-                text: "uploading pipeline x to KFP".into(),
-            },
-        },
-    );
-    assert_eq!(app.actions[&(0, 1)].step, "uploading pipeline x to KFP");
-    let pod = PodRef {
-        namespace: "kfops".into(),
-        name: "kfops-build-pr1-trainer-abc".into(),
-        container: None,
-    };
-    let ev = |phase: &str| Msg::Action {
-        project: 0,
-        event: ActionEvent::BuildPod {
-            pr: 1,
-            image: "trainer".into(),
-            pod: pod.clone(),
-            version_id: "v1".into(),
-            build_id: "v1".into(),
-            phase: phase.into(),
-        },
-    };
-    assert_eq!(
-        update(&mut app, ev("Pending")),
-        vec![Command::FollowLogs { pod: pod.clone() }]
-    );
-    assert!(update(&mut app, ev("Running")).is_empty(), "followed once");
-    let cmds = update(
-        &mut app,
-        Msg::Action {
-            project: 0,
-            event: ActionEvent::Done {
-                pr: 1,
-                action: ActionKind::Build,
-                outcome: Err(ActionError::new(
-                    "build the images",
-                    "image build failed: trainer",
-                )),
-            },
-        },
-    );
-    assert!(app.actions.is_empty());
-    assert!(
-        matches!(cmds.as_slice(), [Command::LoadPrs { .. }]),
-        "{cmds:?}"
-    );
-    let msg = app.status.message.clone().unwrap();
-    assert_eq!(msg.level, crate::tui::app::Level::Error);
-    assert!(msg
-        .text
-        .contains("failed at build the images: image build failed: trainer"));
 }
 
 #[test]

@@ -242,6 +242,70 @@ fn command_line_parses_chat_syntax_and_reports_errors_in_place() {
 }
 
 #[test]
+fn build_progress_opens_log_streams_and_done_frees_the_pr() {
+    use crate::domain::PodRef;
+    use crate::engine::{ActionError, ActionEvent, ActionKind};
+    let mut app = loaded(1);
+    update(&mut app, key('b'));
+    update(
+        &mut app,
+        Msg::Action {
+            project: 0,
+            event: ActionEvent::Step {
+                pr: 1,
+                text: "uploading pipeline x to KFP".into(),
+            },
+        },
+    );
+    assert_eq!(app.actions[&(0, 1)].step, "uploading pipeline x to KFP");
+    let pod = PodRef {
+        namespace: "kfops".into(),
+        name: "kfops-build-pr1-trainer-abc".into(),
+        container: None,
+    };
+    let ev = |phase: &str| Msg::Action {
+        project: 0,
+        event: ActionEvent::BuildPod {
+            pr: 1,
+            image: "trainer".into(),
+            pod: pod.clone(),
+            version_id: "v1".into(),
+            build_id: "v1".into(),
+            phase: phase.into(),
+        },
+    };
+    assert_eq!(
+        update(&mut app, ev("Pending")),
+        vec![Command::FollowLogs { pod: pod.clone() }]
+    );
+    assert!(update(&mut app, ev("Running")).is_empty(), "followed once");
+    let cmds = update(
+        &mut app,
+        Msg::Action {
+            project: 0,
+            event: ActionEvent::Done {
+                pr: 1,
+                action: ActionKind::Build,
+                outcome: Err(ActionError::new(
+                    "build the images",
+                    "image build failed: trainer",
+                )),
+            },
+        },
+    );
+    assert!(app.actions.is_empty());
+    assert!(
+        matches!(cmds.as_slice(), [Command::LoadPrs { .. }]),
+        "{cmds:?}"
+    );
+    let msg = app.status.message.clone().unwrap();
+    assert_eq!(msg.level, crate::tui::app::Level::Error);
+    assert!(msg
+        .text
+        .contains("failed at build the images: image build failed: trainer"));
+}
+
+#[test]
 fn mouse_click_selects_a_row_and_focuses_panes_and_wheel_scrolls() {
     let mut app = loaded(5);
     update(
