@@ -18,6 +18,7 @@ use crate::engine::{ActionKind, Backends, InFlight};
 use crate::sim::{Scenario, Simulator};
 use crate::tui::app::Level;
 use crate::tui::keys::KeyMap;
+use crate::tui::project::ProjectState;
 use crate::tui::runner::{self, Engine, Services};
 use crate::tui::theme::Theme;
 use crate::tui::App;
@@ -126,34 +127,12 @@ pub fn console(cfg: &Config, read_only: bool, source: &str) -> Result<Console, U
             engine: None,
         })
         .collect();
-    // The first project's settings are the top level's (see `config::parse`).
     let mut app = App::new(github.repo_slug(), source, keymap);
-    app.projects = projects.iter().map(|p| p.repository.full_name()).collect();
-    app.project_targets = projects
-        .iter()
-        .map(|p| {
-            (
-                p.deployment.inference_service_name.clone(),
-                p.deployment.staging.namespace.clone(),
-                p.deployment.production.namespace.clone(),
-            )
-        })
-        .collect();
-    if projects.len() > 1 {
-        app.prs.projects = app.projects.clone();
-    }
+    app.set_projects(projects.iter().map(ProjectState::of_config).collect());
     app.read_only = read_only || cfg.read_only;
     if cfg.github_token().is_none() {
         crate::tui::update_actions::no_token(&mut app, &cfg.token_fix());
     }
-    app.kfp_namespace = cfg.kfp.namespace.clone();
-    app.project_kfp_namespaces = projects.iter().map(|p| p.kfp.namespace.clone()).collect();
-    app.production_namespace = cfg.deployment.production.namespace.clone();
-    app.targets = crate::tui::panes::targets::TargetsPane::new(
-        &cfg.deployment.inference_service_name,
-        &cfg.deployment.staging.namespace,
-        &cfg.deployment.production.namespace,
-    );
     app.theme = Theme::named(&cfg.ui.theme, no_color());
     app.logs.store = crate::logs::LogStore::new(cfg.ui.scrollback);
     let audit = AuditLog::from_config(cfg);

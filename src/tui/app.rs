@@ -14,6 +14,7 @@ use super::panes::graph::GraphPane;
 use super::panes::logs::LogsPane;
 use super::panes::prs::PrPane;
 use super::panes::targets::TargetsPane;
+use super::project::ProjectState;
 use super::theme::Theme;
 use crate::engine::ActionKind;
 
@@ -127,16 +128,11 @@ pub type PrId = (usize, u64);
 /// The console's state.
 #[derive(Debug)]
 pub struct App {
-    /// `owner/name` of the model repository (the first project's; [`App::header`] says which
-    /// project is shown).
-    pub repo: String,
-    /// `owner/name` of every project, in config order (one entry with a single repository).
-    pub projects: Vec<String>,
+    /// Every project, in config order, looked up by the project index of a [`PrId`]
+    /// ([`App::project`]); never empty (a single repository is one project).
+    pub projects: Vec<ProjectState>,
     /// The project switcher (`P`): `None` shows every project's PRs in one list.
     pub project_filter: Option<usize>,
-    /// Per project settings the reducer needs: (InferenceService name, staging namespace,
-    /// production namespace); empty when the console was built without them (tests).
-    pub project_targets: Vec<(String, String, String)>,
     /// A short name of where the data comes from (`demo`, `github.com`).
     pub source: String,
     pub read_only: bool,
@@ -151,14 +147,8 @@ pub struct App {
     pub logs: LogsPane,
     /// The run graph pane.
     pub graph: GraphPane,
-    /// The deployment targets pane (its namespaces and the InferenceService name too).
+    /// The deployment targets pane: the InferenceService of [`App::targets_project`].
     pub targets: TargetsPane,
-    /// The Kubeflow profile namespace where pipeline task pods run (for their logs).
-    pub kfp_namespace: String,
-    /// Per project `kfp.namespace` (a project may override it); empty in tests built without.
-    pub project_kfp_namespaces: Vec<String>,
-    /// `[deployment.production] namespace`.
-    pub production_namespace: String,
     pub status: Status,
     pub keymap: KeyMap,
     pub theme: Theme,
@@ -229,12 +219,9 @@ impl App {
             run_key: keymap.hint(Action::Run),
             ..GraphPane::default()
         };
-        let repo = repo.into();
         App {
-            projects: vec![repo.clone()],
+            projects: vec![ProjectState::new(repo)],
             project_filter: None,
-            project_targets: Vec::new(),
-            repo,
             source: source.into(),
             read_only: false,
             no_token: None,
@@ -245,9 +232,6 @@ impl App {
             logs,
             graph,
             targets: TargetsPane::default(),
-            kfp_namespace: String::new(),
-            project_kfp_namespaces: Vec::new(),
-            production_namespace: "production".into(),
             status: Status::default(),
             keymap,
             theme: Theme::default(),
@@ -287,33 +271,46 @@ impl App {
         self.targets.serving_now(target)
     }
 
-    /// What the header names: the repository, or with several projects the one shown
-    /// (`all projects (2)` when the switcher shows them all).
-    pub fn header(&self) -> String {
-        if self.projects.len() <= 1 {
-            return self.repo.clone();
+    /// Replaces the projects (in config order; an empty list is ignored) and shows the
+    /// deployment targets of the one the switcher shows.
+    pub fn set_projects(&mut self, projects: Vec<ProjectState>) {
+        if projects.is_empty() {
+            return;
         }
-        match self.project_filter.and_then(|p| self.projects.get(p)) {
-            Some(name) => name.clone(),
-            None => format!("all projects ({})", self.projects.len()),
+        self.projects = projects;
+        self.project_filter = self.project_filter.filter(|&p| p < self.projects.len());
+        if let Some(p) = self.project(self.targets_project()) {
+            self.targets = p.targets_pane();
         }
     }
 
-    /// Where the pipeline task pods of `project`'s runs are.
+    /// The project of index `index` (the first element of a [`PrId`]).
+    pub fn project(&self, index: usize) -> Option<&ProjectState> {
+        self.projects.get(index)
+    }
+
+    /// What the header names: the repository, or with several projects the one shown
+    /// (`all projects (2)` when the switcher shows them all).
+    pub fn header(&self) -> String {
+        match (&self.projects[..], self.project_filter) {
+            ([only], _) => only.repo.clone(),
+            (all, filter) => match filter.and_then(|p| all.get(p)) {
+                Some(p) => p.repo.clone(),
+                None => format!("all projects ({})", all.len()),
+            },
+        }
+    }
+
+    /// Where the pipeline task pods of `project`'s runs are (empty for an unknown project).
     pub fn kfp_namespace_of(&self, project: usize) -> &str {
-        self.project_kfp_namespaces
-            .get(project)
-            .unwrap_or(&self.kfp_namespace)
+        self.project(project).map_or("", |p| &p.kfp_namespace)
     }
 
     /// `#N`, or `owner/name#N` when the console watches several projects.
     pub fn pr_label(&self, (project, number): PrId) -> String {
-        if self.projects.len() <= 1 {
-            return format!("#{number}");
-        }
-        match self.projects.get(project) {
-            Some(name) => format!("{name}#{number}"),
-            None => format!("#{number}"),
+        match self.project(project) {
+            Some(p) if self.projects.len() > 1 => format!("{}#{number}", p.repo),
+            _ => format!("#{number}"),
         }
     }
 

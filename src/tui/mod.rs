@@ -10,6 +10,7 @@ pub mod keys_doc;
 pub mod layout;
 pub mod msg;
 pub mod panes;
+pub mod project;
 pub mod runner;
 pub mod status_bar;
 pub mod tasks;

@@ -84,3 +84,8 @@ pub fn ctrl(c: char) -> Msg {
 pub fn typed(app: &mut App, text: &str) -> Vec<Command> {
     text.chars().flat_map(|c| update(app, key(c))).collect()
 }
+
+/// The status bar's message text (empty without one).
+pub fn said(app: &App) -> &str {
+    app.status.message.as_ref().map_or("", |m| m.text.as_str())
+}

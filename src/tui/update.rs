@@ -160,12 +160,19 @@ fn on_projects_loaded(
         match result {
             Ok(items) => {
                 any_ok = true;
-                app.prs.failures.remove(&project);
+                if let Some(p) = app.projects.get_mut(project) {
+                    p.failure = None;
+                }
                 app.prs.set_project_items(project, items);
             }
             Err(err) => {
-                let name = app.projects.get(project).cloned().unwrap_or_default();
-                app.prs.failures.insert(project, err.to_string());
+                let name = match app.projects.get_mut(project) {
+                    Some(p) => {
+                        p.failure = Some(err.to_string());
+                        p.repo.clone()
+                    }
+                    None => String::new(),
+                };
                 errors.push(format!("{name}: {err}"));
             }
         }
@@ -214,11 +221,9 @@ pub fn show_project(app: &mut App, filter: Option<usize>) -> Vec<Command> {
     if now == before {
         return Vec::new();
     }
-    match app.project_targets.get(now).cloned() {
-        Some((service, staging, production)) => {
-            app.targets =
-                crate::tui::panes::targets::TargetsPane::new(&service, &staging, &production);
-            app.production_namespace = production;
+    match app.project(now) {
+        Some(p) => {
+            app.targets = p.targets_pane();
             super::update_targets::watch(app)
         }
         None => Vec::new(),

@@ -76,10 +76,9 @@ fn open_confirm(app: &mut App, id: PrId, run_id: Option<String>) {
         return;
     };
     // The PR's project's production namespace (another project's may differ).
-    let namespace = app
-        .project_targets
-        .get(id.0)
-        .map_or_else(|| app.production_namespace.clone(), |t| t.2.clone());
+    let Some(namespace) = target_namespace(app, id, DeployTarget::Production) else {
+        return;
+    };
     let mut d = DeployConfirm::new(id.1, p.title.clone(), DeployTarget::Production, namespace);
     d.explicit_run = run_id.is_some();
     d.run_id = run_id.or_else(|| p.last_run_id.clone());
@@ -90,10 +89,10 @@ fn open_confirm(app: &mut App, id: PrId, run_id: Option<String>) {
     d.current = if id.0 == app.targets_project() {
         serving_now(app, DeployTarget::Production)
     } else {
-        let watched = app.projects.get(app.targets_project());
+        let watched = app.project(app.targets_project());
         format!(
             "not shown (the targets pane watches {}; P shows this PR's project)",
-            watched.map_or("another project", String::as_str)
+            watched.map_or("another project", |p| p.repo.as_str())
         )
     };
     app.overlay = Overlay::Deploy(Box::new(d));
@@ -116,11 +115,8 @@ fn ask_run_of_other_pr(app: &mut App, id: PrId, sent: &ChatCommand, run_id: &str
         .find(|p| id_of(p) == id)
         .map(|p| (p.title.clone(), p.behind_by))
         .unwrap_or_default();
-    let namespace = match (target, app.project_targets.get(id.0)) {
-        (DeployTarget::Production, Some(t)) => t.2.clone(),
-        (DeployTarget::Staging, Some(t)) => t.1.clone(),
-        (DeployTarget::Production, None) => app.production_namespace.clone(),
-        (DeployTarget::Staging, None) => app.targets.namespace(DeployTarget::Staging).to_string(),
+    let Some(namespace) = target_namespace(app, id, *target) else {
+        return;
     };
     let mut d = DeployConfirm::new(id.1, title, *target, namespace).run_of_other_pr(
         run_id.to_string(),
@@ -136,6 +132,12 @@ fn ask_run_of_other_pr(app: &mut App, id: PrId, sent: &ChatCommand, run_id: &str
         "not shown (another project)".to_string()
     };
     app.overlay = Overlay::Deploy(Box::new(d));
+}
+
+/// The namespace of `target` in the PR's project (`None` for a project the console does not
+/// know).
+fn target_namespace(app: &App, id: PrId, target: DeployTarget) -> Option<String> {
+    app.project(id.0).map(|p| p.namespace(target).to_string())
 }
 
 /// "run 1a2b3c4d from #40 (ready)": what a target serves now, from the targets pane.

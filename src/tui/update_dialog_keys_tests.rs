@@ -2,6 +2,7 @@
 //! `[ui.keys]`, every dialog, prompt, picker and overlay answers the new keys through
 //! `update`, the old keys no longer answer, and typing in text inputs still types.
 
+use super::projects::two_projects;
 use super::*;
 use crate::audit::file::Recent;
 use crate::audit::{AuditEntry, Source};

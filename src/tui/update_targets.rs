@@ -64,12 +64,16 @@ impl TargetChange {
     }
 }
 
-/// The command watching both targets (started once, at init; it runs until the console quits).
+/// The command watching both targets of the project the pane shows (started at init and
+/// when the switcher changes project; it runs until replaced or the console quits).
 pub fn watch(app: &App) -> Vec<Command> {
+    let Some(p) = app.project(app.targets_project()) else {
+        return Vec::new();
+    };
     vec![Command::WatchTargets {
-        service_name: app.targets.service_name.clone(),
-        staging_namespace: app.targets.staging.namespace.clone(),
-        production_namespace: app.targets.production.namespace.clone(),
+        service_name: p.service_name.clone(),
+        staging_namespace: p.staging_namespace.clone(),
+        production_namespace: p.production_namespace.clone(),
     }]
 }
 
@@ -104,6 +108,7 @@ mod tests {
     use super::*;
     use crate::tui::keys::KeyMap;
     use crate::tui::msg::Msg;
+    use crate::tui::project::ProjectState;
     use crate::tui::update::update;
     use chrono::TimeZone;
     use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -132,7 +137,12 @@ mod tests {
 
     fn app() -> App {
         let mut app = App::new("acme/model", "test", KeyMap::default());
-        app.targets = crate::tui::panes::targets::TargetsPane::new("m", "stg", "prd");
+        app.set_projects(vec![ProjectState {
+            service_name: "m".into(),
+            staging_namespace: "stg".into(),
+            production_namespace: "prd".into(),
+            ..ProjectState::new("acme/model")
+        }]);
         app
     }
 

@@ -17,6 +17,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
         frame,
         areas.prs,
         &app.prs,
+        &app.projects,
         &app.actions,
         app.now,
         app.focus == PaneId::Prs,

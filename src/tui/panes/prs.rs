@@ -13,6 +13,7 @@ use std::collections::BTreeMap;
 
 use crate::tui::app::{PaneId, PrId, RunningAction};
 use crate::tui::format::{age, ellipsize, short_id, spinner};
+use crate::tui::project::ProjectState;
 use crate::tui::theme::Theme;
 
 /// Where the PR list is in its life.
@@ -32,13 +33,9 @@ pub struct PrPane {
     /// The PRs shown: every project's, or the switcher's project only; by project (config
     /// order), then in GitHub's order.
     pub items: Vec<PullRequest>,
-    /// Every project's last good list (what `items` is filtered from).
+    /// Every project's last good list (what `items` is filtered from; a project whose last
+    /// load failed keeps its PRs here, see `ProjectState::failure`).
     pub all: Vec<PullRequest>,
-    /// Projects whose last load failed, with why (their last good PRs stay in `all`).
-    pub failures: BTreeMap<usize, String>,
-    /// `owner/name` of each project when there are several (a column shows it); empty with
-    /// a single repository.
-    pub projects: Vec<String>,
     /// The switcher's project (`None`: all).
     pub filter: Option<usize>,
     pub selected: usize,
@@ -352,17 +349,14 @@ fn row_cells(
     ]
 }
 
-/// The repository name of `owner/name` (the project column's text).
-fn short_project(full: &str) -> &str {
-    full.rsplit('/').next().unwrap_or(full)
-}
-
-/// Draws the PR pane.
+/// Draws the PR pane; `projects` name the PRs' projects (a column when there are several)
+/// and those that failed to load.
 #[allow(clippy::too_many_arguments)]
 pub fn render(
     frame: &mut Frame,
     area: Rect,
     pane: &PrPane,
+    projects: &[ProjectState],
     running: &BTreeMap<PrId, RunningAction>,
     now: DateTime<Utc>,
     focused: bool,
@@ -374,13 +368,15 @@ pub fn render(
         extra.push(Span::styled(format!(" {spinner} refreshing"), theme.warn));
     }
     // A project that failed to load is named; the others' PRs stay listed.
-    for (project, why) in &pane.failures {
-        if pane.filter.is_some_and(|f| f != *project) {
+    for (index, project) in projects.iter().enumerate() {
+        let Some(why) = &project.failure else {
+            continue;
+        };
+        if pane.filter.is_some_and(|f| f != index) {
             continue;
         }
-        let name = pane.projects.get(*project).map_or("?", String::as_str);
         extra.push(Span::styled(
-            format!(" ✗ {name}: {}", ellipsize(why, 60)),
+            format!(" ✗ {}: {}", project.repo, ellipsize(why, 60)),
             theme.error,
         ));
     }
@@ -399,11 +395,10 @@ pub fn render(
         return;
     }
     // With several projects, a project column (the repository name) comes first.
-    let multi = pane.projects.len() > 1;
-    let project_width = pane
-        .projects
+    let multi = projects.len() > 1;
+    let project_width = projects
         .iter()
-        .map(|p| short_project(p).chars().count())
+        .map(|p| p.short_name().chars().count())
         .max()
         .unwrap_or(0)
         .min(20) as u16;
@@ -429,11 +424,10 @@ pub fn render(
         .map(Some);
         let mut row: Vec<Cell> = Vec::new();
         if multi {
-            let name = pane.projects.get(pr.project).map_or("?", String::as_str);
-            row.push(Cell::from(Span::styled(
-                ellipsize(short_project(name), 20),
-                theme.dim,
-            )));
+            let name = projects
+                .get(pr.project)
+                .map_or("?", ProjectState::short_name);
+            row.push(Cell::from(Span::styled(ellipsize(name, 20), theme.dim)));
         }
         row.extend(columns.iter().map(|&i| cells[i].take().unwrap_or_default()));
         Row::new(row)
