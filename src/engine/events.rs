@@ -7,6 +7,8 @@ use crate::backends::BackendError;
 use crate::chatops::{ChatCommand, DeployTarget};
 use crate::domain::PodRef;
 
+use super::step::Step;
+
 /// Which Kfops action.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ActionKind {
@@ -42,8 +44,9 @@ impl fmt::Display for ActionKind {
 /// Progress of an action, for the console and the headless CLI.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ActionEvent {
-    /// A step started (`uploading pipeline version`).
-    Step { pr: u64, text: String },
+    /// A step started (`uploading pipeline demo to KFP`), or a note on the one in progress;
+    /// its text is the step's `Display`.
+    Step { pr: u64, step: Step },
     /// A build pod was created or changed phase (`Pending`, `Running`, `Succeeded`, `Failed`).
     BuildPod {
         pr: u64,

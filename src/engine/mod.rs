@@ -15,9 +15,11 @@ pub mod progress;
 pub mod revision;
 pub mod run;
 pub mod sample_test;
+pub mod step;
 
 pub use events::{ActionError, ActionEvent, ActionKind, Refusal};
 pub use in_flight::{ActionGuard, InFlight};
+pub use step::Step;
 
 use crate::backends::cluster::Cluster;
 use crate::backends::github::GitHub;

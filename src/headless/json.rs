@@ -114,7 +114,9 @@ impl JsonProgress {
 /// One progress event as a JSON object; `None` for `Done`.
 pub fn event_json(ev: &ActionEvent) -> Option<Value> {
     Some(match ev {
-        ActionEvent::Step { pr, text } => json!({ "event": "step", "pr": pr, "text": text }),
+        ActionEvent::Step { pr, step } => {
+            json!({ "event": "step", "pr": pr, "text": step.to_string() })
+        }
         ActionEvent::BuildPod {
             pr,
             image,
