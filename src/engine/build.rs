@@ -13,7 +13,8 @@ use futures::StreamExt;
 
 use super::comments;
 use super::compile;
-use super::events::{ActionError, ActionEvent};
+use super::events::{ActionError, ActionEvent, ActionKind};
+use super::failure;
 use super::kaniko::{self, ImageBuild};
 use super::kaniko_context;
 use super::step::Step;
@@ -44,18 +45,8 @@ pub async fn build(
     emit: &(dyn Fn(ActionEvent) + Send + Sync),
 ) -> Result<BuildOutput, ActionError> {
     let result = run_steps(b, cfg, pr, build_only, emit).await;
-    if let Err(err) = &result {
-        // Kfops reports failures on the PR too; a failure to comment must not hide the first.
-        let body = match &err.details {
-            Some(details) => {
-                comments::failed_with_details("/build", &err.step, &err.message, details)
-            }
-            None => comments::failed("/build", &err.step, &err.message),
-        };
-        if let Err(e) = b.github.post_comment(pr, &body).await {
-            tracing::warn!(pr, error = %e, "could not post the failure comment");
-        }
-    }
+    // Kfops reports failures on the PR too.
+    failure::comment_on_failure(&b.github, pr, ActionKind::Build, &result).await;
     result
 }
 

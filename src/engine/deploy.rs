@@ -13,7 +13,7 @@ use std::time::Duration;
 use kube::api::DynamicObject;
 use serde_json::{json, Value};
 
-use super::events::{ActionError, ActionEvent};
+use super::events::{ActionError, ActionEvent, ActionKind};
 use super::sample_test::{self, SampleTest};
 use super::step::Step;
 use super::{deploy_checks, revision, Backends};
@@ -57,13 +57,6 @@ pub fn label_of(target: DeployTarget) -> &'static str {
     }
 }
 
-fn action_name(target: DeployTarget) -> &'static str {
-    match target {
-        DeployTarget::Production => "/deploy",
-        DeployTarget::Staging => "/staging_deploy",
-    }
-}
-
 /// The namespace of a target.
 pub fn namespace_of(cfg: &Config, target: DeployTarget) -> &str {
     match target {
@@ -82,12 +75,8 @@ pub async fn deploy(
 ) -> Result<DeployOutput, ActionError> {
     let result = run_steps(b, cfg, pr, req, emit).await;
     // A refusal changed nothing: it posts no comment either.
-    if let Some(err) = result.as_ref().err().filter(|e| e.refusal.is_none()) {
-        let body = super::comments::failed(action_name(req.target), &err.step, &err.message);
-        if let Err(e) = b.github.post_comment(pr, &body).await {
-            tracing::warn!(pr, error = %e, "could not post the failure comment");
-        }
-    }
+    let action = ActionKind::Deploy(req.target);
+    super::failure::comment_on_failure(&b.github, pr, action, &result).await;
     result
 }
 

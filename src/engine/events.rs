@@ -83,6 +83,28 @@ pub struct ActionError {
     /// Set when the action refused before changing anything (no failure comment is posted;
     /// headless commands exit 2).
     pub refusal: Option<Refusal>,
+    /// What the PR is told (`failure.rs`): Kfops' failure comment unless said otherwise.
+    pub comment: FailureComment,
+}
+
+/// The PR comment a failure gets (none for a refusal, whatever this says).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum FailureComment {
+    /// Kfops' `{action} failed at step <b>{step}</b>: {message}`, with the details.
+    #[default]
+    Standard,
+    /// A comment of its own: a run that ended without success says its state and failed tasks.
+    /// (Boxed: an `ActionError` stays small enough to return.)
+    Own(Box<String>),
+    /// None: the watch of a run was given up (the run goes on in KFP).
+    Silent,
+}
+
+impl FailureComment {
+    /// [`FailureComment::Own`] with `body`.
+    pub fn own(body: impl Into<String>) -> FailureComment {
+        FailureComment::Own(Box::new(body.into()))
+    }
 }
 
 /// Why an action refused before changing anything.
@@ -102,6 +124,7 @@ impl ActionError {
             message: message.into(),
             details: None,
             refusal: None,
+            comment: FailureComment::Standard,
         }
     }
 
@@ -116,6 +139,12 @@ impl ActionError {
     /// The same error with `details` for the PR comment.
     pub fn with_details(mut self, details: impl Into<String>) -> Self {
         self.details = Some(details.into());
+        self
+    }
+
+    /// The same error with its own PR comment, or none.
+    pub fn with_comment(mut self, comment: FailureComment) -> Self {
+        self.comment = comment;
         self
     }
 

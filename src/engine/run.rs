@@ -10,7 +10,8 @@ use chrono::{DateTime, Utc};
 
 use super::comments;
 use super::comments::VAR_STARTED_RUN_ID;
-use super::events::{ActionError, ActionEvent};
+use super::events::{ActionError, ActionEvent, ActionKind, FailureComment};
+use super::failure;
 use super::step::Step;
 use super::Backends;
 use crate::backends::kfp::{CreateRun, NameMatch, Run, RunQuery, RuntimeState};
@@ -60,14 +61,7 @@ pub async fn run(
     emit: &(dyn Fn(ActionEvent) + Send + Sync),
 ) -> Result<RunOutput, ActionError> {
     let result = run_steps(b, cfg, pr, options, emit).await;
-    if let Err(err) = &result {
-        if err.step != STEP_WATCH {
-            let body = comments::failed("/run", &err.step, &err.message);
-            if let Err(e) = b.github.post_comment(pr, &body).await {
-                tracing::warn!(pr, error = %e, "could not post the failure comment");
-            }
-        }
-    }
+    failure::comment_on_failure(&b.github, pr, ActionKind::Run, &result).await;
     result
 }
 
@@ -199,6 +193,7 @@ async fn run_steps(
                 STEP_WATCH,
                 format!("stopped watching run {run_id} after 24 hours; it goes on in KFP"),
             )
+            .with_comment(FailureComment::Silent)
         })??;
     let state = finished.state.clone();
     step(Step::RunEnded {
@@ -220,13 +215,10 @@ async fn run_steps(
     } else {
         let why = failure_of(&finished);
         let body = comments::run_failed(url.as_deref(), &run_id, &state.to_string(), &why);
-        if let Err(e) = b.github.post_comment(pr, &body).await {
-            tracing::warn!(pr, error = %e, "could not post the run failure comment");
-        }
-        Err(ActionError::new(
-            STEP_WATCH,
-            format!("run {run_id} ended {state}: {why}"),
-        ))
+        Err(
+            ActionError::new(STEP_WATCH, format!("run {run_id} ended {state}: {why}"))
+                .with_comment(FailureComment::own(body)),
+        )
     }
 }
 
@@ -269,7 +261,8 @@ async fn watch(
                     return Err(ActionError::new(
                         STEP_WATCH,
                         format!("lost track of run {run_id}: {e}"),
-                    ));
+                    )
+                    .with_comment(FailureComment::Silent));
                 }
             }
         }
