@@ -28,7 +28,7 @@ impl Recorder {
     /// are too fine-grained for the audit trail).
     pub fn observe(&self, ev: &ActionEvent) {
         let text = match ev {
-            ActionEvent::Step { text, .. } => text.clone(),
+            ActionEvent::Step { step, .. } => step.to_string(),
             ActionEvent::RunStarted { run_id, .. } => format!("run {run_id} created"),
             _ => return,
         };
@@ -108,7 +108,9 @@ mod tests {
         let r = recorder(&path);
         r.observe(&ActionEvent::Step {
             pr: 7,
-            text: "creating run".into(),
+            step: crate::engine::Step::StartRun {
+                name: "churn-pr7".into(),
+            },
         });
         r.observe(&ActionEvent::RunStarted {
             pr: 7,
@@ -126,6 +128,6 @@ mod tests {
         assert_eq!(failed.outcome, AuditOutcome::Error);
         assert_eq!(failed.message, "wait: run failed");
         let steps: Vec<&str> = failed.steps.iter().map(|s| s.text.as_str()).collect();
-        assert_eq!(steps, vec!["creating run", "run r1 created"]);
+        assert_eq!(steps, vec!["starting run churn-pr7", "run r1 created"]);
     }
 }

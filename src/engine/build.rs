@@ -13,9 +13,11 @@ use futures::StreamExt;
 
 use super::comments;
 use super::compile;
-use super::events::{ActionError, ActionEvent};
+use super::events::{ActionError, ActionEvent, ActionKind};
+use super::failure;
 use super::kaniko::{self, ImageBuild};
 use super::kaniko_context;
+use super::step::Step;
 use super::Backends;
 use crate::backends::cluster::PodEvent;
 use crate::config::{version_template, Config, PipelineMode};
@@ -43,18 +45,8 @@ pub async fn build(
     emit: &(dyn Fn(ActionEvent) + Send + Sync),
 ) -> Result<BuildOutput, ActionError> {
     let result = run_steps(b, cfg, pr, build_only, emit).await;
-    if let Err(err) = &result {
-        // Kfops reports failures on the PR too; a failure to comment must not hide the first.
-        let body = match &err.details {
-            Some(details) => {
-                comments::failed_with_details("/build", &err.step, &err.message, details)
-            }
-            None => comments::failed("/build", &err.step, &err.message),
-        };
-        if let Err(e) = b.github.post_comment(pr, &body).await {
-            tracing::warn!(pr, error = %e, "could not post the failure comment");
-        }
-    }
+    // Kfops reports failures on the PR too.
+    failure::comment_on_failure(&b.github, pr, ActionKind::Build, &result).await;
     result
 }
 
@@ -65,9 +57,9 @@ async fn run_steps(
     build_only: bool,
     emit: &(dyn Fn(ActionEvent) + Send + Sync),
 ) -> Result<BuildOutput, ActionError> {
-    let step = |text: String| emit(ActionEvent::Step { pr, text });
+    let step = |step: Step| emit(ActionEvent::Step { pr, step });
 
-    step(format!("reading PR #{pr}"));
+    step(Step::ReadPr { pr });
     let pull = b
         .github
         .pull_request(pr)
@@ -90,7 +82,10 @@ async fn run_steps(
     let package = match &build_id {
         None => {
             let package_path = &cfg.pipeline.package_path;
-            step(format!("reading {package_path} at {sha7}"));
+            step(Step::ReadPackage {
+                path: package_path.clone(),
+                sha7: sha7.clone(),
+            });
             b.github
                 .file_at(package_path, &sha)
                 .await
@@ -113,11 +108,11 @@ async fn run_steps(
                 namespace: &namespace,
                 git_secret: cfg.image_builder.git_secret.as_deref(),
             };
-            step(format!(
-                "compiling {} at {sha7} in pod {}",
-                cfg.pipeline.pipeline_path,
-                job.pod_name()
-            ));
+            step(Step::Compile {
+                pipeline_path: cfg.pipeline.pipeline_path.clone(),
+                sha7: sha7.clone(),
+                pod: job.pod_name(),
+            });
             compile::compile(b, cfg, &job, emit).await?
         }
     };
@@ -126,7 +121,10 @@ async fn run_steps(
     let template = if cfg.image_builder.images.is_empty() {
         None
     } else {
-        step(format!("reading {template_path} at {sha7}"));
+        step(Step::ReadPodTemplate {
+            path: template_path.clone(),
+            sha7: sha7.clone(),
+        });
         let bytes = b
             .github
             .file_at(template_path, &sha)
@@ -141,7 +139,7 @@ async fn run_steps(
     };
 
     let name = &cfg.pipeline.name;
-    step(format!("uploading pipeline {name} to KFP"));
+    step(Step::UploadPipeline { name: name.clone() });
     let upload = "upload the pipeline";
     let (pipeline_id, version_id) = match b
         .kfp
@@ -177,7 +175,9 @@ async fn run_steps(
             (p.pipeline_id, v.pipeline_version_id)
         }
     };
-    step(format!("pipeline version {version_id} uploaded"));
+    step(Step::VersionUploaded {
+        version_id: version_id.clone(),
+    });
 
     let images = match template {
         None => Vec::new(),
@@ -188,7 +188,7 @@ async fn run_steps(
         }
     };
 
-    step("posting the build comment".into());
+    step(Step::PostBuildComment);
     let url = b.kfp.ui_url_for_version(&pipeline_id, &version_id);
     b.github
         .post_comment(
@@ -247,7 +247,10 @@ async fn build_images(
     }
     emit(ActionEvent::Step {
         pr,
-        text: format!("starting {} Kaniko pods in {namespace}", pods.len()),
+        step: Step::StartImageBuilds {
+            pods: pods.len(),
+            namespace: namespace.clone(),
+        },
     });
     // The watch starts before the pods exist so no phase change is missed.
     let selector = format!(
@@ -294,7 +297,9 @@ async fn build_images(
                 Err(e) => {
                     emit(ActionEvent::Step {
                         pr,
-                        text: format!("watch interrupted, retrying: {e}"),
+                        step: Step::PodWatchRetry {
+                            error: e.to_string(),
+                        },
                     });
                     continue;
                 }

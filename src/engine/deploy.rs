@@ -13,8 +13,9 @@ use std::time::Duration;
 use kube::api::DynamicObject;
 use serde_json::{json, Value};
 
-use super::events::{ActionError, ActionEvent};
+use super::events::{ActionError, ActionEvent, ActionKind};
 use super::sample_test::{self, SampleTest};
+use super::step::Step;
 use super::{deploy_checks, revision, Backends};
 use crate::backends::kserve::{self, ServiceState};
 use crate::chatops::{read_var, DeployTarget, VAR_RUN_ID};
@@ -56,13 +57,6 @@ pub fn label_of(target: DeployTarget) -> &'static str {
     }
 }
 
-fn action_name(target: DeployTarget) -> &'static str {
-    match target {
-        DeployTarget::Production => "/deploy",
-        DeployTarget::Staging => "/staging_deploy",
-    }
-}
-
 /// The namespace of a target.
 pub fn namespace_of(cfg: &Config, target: DeployTarget) -> &str {
     match target {
@@ -81,12 +75,8 @@ pub async fn deploy(
 ) -> Result<DeployOutput, ActionError> {
     let result = run_steps(b, cfg, pr, req, emit).await;
     // A refusal changed nothing: it posts no comment either.
-    if let Some(err) = result.as_ref().err().filter(|e| e.refusal.is_none()) {
-        let body = super::comments::failed(action_name(req.target), &err.step, &err.message);
-        if let Err(e) = b.github.post_comment(pr, &body).await {
-            tracing::warn!(pr, error = %e, "could not post the failure comment");
-        }
-    }
+    let action = ActionKind::Deploy(req.target);
+    super::failure::comment_on_failure(&b.github, pr, action, &result).await;
     result
 }
 
@@ -97,11 +87,11 @@ async fn run_steps(
     req: &DeployRequest,
     emit: &(dyn Fn(ActionEvent) + Send + Sync),
 ) -> Result<DeployOutput, ActionError> {
-    let step = |text: String| emit(ActionEvent::Step { pr, text });
+    let step = |step: Step| emit(ActionEvent::Step { pr, step });
     let namespace = namespace_of(cfg, req.target).to_string();
     let name = cfg.deployment.inference_service_name.clone();
 
-    step(format!("reading the comments of #{pr}"));
+    step(Step::ReadComments { pr });
     let bodies = b
         .github
         .comment_bodies(pr)
@@ -116,12 +106,16 @@ async fn run_steps(
             )
         })?,
     };
-    step(format!("checking run {run_id} in KFP"));
+    step(Step::CheckRun {
+        run_id: run_id.clone(),
+    });
     deploy_checks::check_run(b, cfg, pr, &run_id, &bodies, req.allow_run_of_pr).await?;
     let head_sha = deploy_checks::check_pull(b, pr, req.target, req.force, &step).await?;
 
     let template_path = &cfg.deployment.template_path;
-    step(format!("reading {template_path}"));
+    step(Step::ReadServiceTemplate {
+        path: template_path.clone(),
+    });
     let template = b
         .github
         .file_at(template_path, &head_sha)
@@ -148,7 +142,10 @@ async fn run_steps(
     });
     let url = match existing {
         None => {
-            step(format!("creating InferenceService {namespace}/{name}"));
+            step(Step::CreateService {
+                namespace: namespace.clone(),
+                name: name.clone(),
+            });
             kserve::create(cluster, &namespace, &desired)
                 .await
                 .map_err(ActionError::backend("create the InferenceService"))?;
@@ -160,10 +157,12 @@ async fn run_steps(
             // revision for an unchanged predictor, and a 0% canary over the rolled-out revision
             // would roll back to the previous one. Nothing to roll out; it must stay Ready.
             let state = ServiceState::of(&current);
-            step(format!(
-                "run {run_id} already serves all traffic in {namespace}/{name} ({}); nothing to roll out",
-                state.latest_ready.as_deref().unwrap_or_default()
-            ));
+            step(Step::AlreadyServing {
+                run_id: run_id.clone(),
+                namespace: namespace.clone(),
+                name: name.clone(),
+                revision: state.latest_ready.unwrap_or_default(),
+            });
             let ready = wait_ready(b, &namespace, &name, timeout, None, &step).await?;
             ServiceState::of(&ready).url
         }
@@ -174,9 +173,10 @@ async fn run_steps(
             } else {
                 ServiceState::of(&current).latest_ready
             };
-            step(format!(
-                "replacing {namespace}/{name} with the new revision at 0% traffic"
-            ));
+            step(Step::ReplaceService {
+                namespace: namespace.clone(),
+                name: name.clone(),
+            });
             desired.metadata.resource_version = current.metadata.resource_version.clone();
             desired.data["spec"]["predictor"]["canaryTrafficPercent"] = json!(0);
             kserve::replace(cluster, &namespace, &desired)
@@ -185,7 +185,9 @@ async fn run_steps(
             let ready =
                 wait_ready(b, &namespace, &name, timeout, previous.as_deref(), &step).await?;
             let tested = sample_test::run(b, cfg, &head_sha, &ready, &step).await?;
-            step(tested.step_text());
+            step(Step::MoveTraffic {
+                sample: tested.clone(),
+            });
             sample = Some(tested);
             kserve::merge_patch(
                 cluster,
@@ -201,7 +203,7 @@ async fn run_steps(
     };
 
     let merge_sha = if req.target == DeployTarget::Production {
-        step(format!("merging #{pr} into its base branch"));
+        step(Step::Merge { pr });
         let sha = b
             .github
             .merge(pr, &head_sha, &format!("Deploy #{pr} to production (run {run_id})"))
@@ -220,7 +222,7 @@ async fn run_steps(
     } else {
         None
     };
-    step("commenting and moving the label".into());
+    step(Step::CommentAndLabel);
     let label = label_of(req.target);
     b.github
         .post_comment(
@@ -354,13 +356,14 @@ async fn wait_ready(
     name: &str,
     timeout: Duration,
     previous: Option<&str>,
-    step: &(dyn Fn(String) + Sync),
+    step: &(dyn Fn(Step) + Sync),
 ) -> Result<DynamicObject, ActionError> {
     let what = "wait for the InferenceService to be ready";
-    step(format!(
-        "waiting for {namespace}/{name} to be ready (up to {}s)",
-        timeout.as_secs()
-    ));
+    step(Step::WaitReady {
+        namespace: namespace.to_string(),
+        name: name.to_string(),
+        seconds: timeout.as_secs(),
+    });
     let deadline = tokio::time::Instant::now() + timeout;
     let mut last_state = ServiceState::default();
     loop {

@@ -13,6 +13,7 @@
 use std::time::Duration;
 
 use super::events::{ActionError, Refusal};
+use super::step::Step;
 use super::Backends;
 use crate::backends::github::PullCheck;
 use crate::backends::kfp::{Run, RuntimeState};
@@ -139,9 +140,9 @@ pub async fn check_pull(
     pr: u64,
     target: DeployTarget,
     force: bool,
-    step: &(dyn Fn(String) + Sync),
+    step: &(dyn Fn(Step) + Sync),
 ) -> Result<String, ActionError> {
-    step(format!("checking #{pr} against its base branch"));
+    step(Step::CheckPull { pr });
     let mut check = read_pull(b, pr).await?;
     if target != DeployTarget::Production {
         return Ok(check.head_sha);
@@ -159,9 +160,7 @@ pub async fn check_pull(
     // "Get a pull request", https://docs.github.com/rest/pulls/pulls#get-a-pull-request
     let mut reads = 1;
     while check.mergeable.is_none() && reads < MERGEABLE_READS {
-        step(format!(
-            "GitHub is still computing whether #{pr} can be merged; retrying"
-        ));
+        step(Step::MergeableRetry { pr });
         tokio::time::sleep(MERGEABLE_POLL).await;
         check = read_pull(b, pr).await?;
         reads += 1;

@@ -7,6 +7,8 @@ use crate::backends::BackendError;
 use crate::chatops::{ChatCommand, DeployTarget};
 use crate::domain::PodRef;
 
+use super::step::Step;
+
 /// Which Kfops action.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ActionKind {
@@ -42,8 +44,9 @@ impl fmt::Display for ActionKind {
 /// Progress of an action, for the console and the headless CLI.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ActionEvent {
-    /// A step started (`uploading pipeline version`).
-    Step { pr: u64, text: String },
+    /// A step started (`uploading pipeline demo to KFP`), or a note on the one in progress;
+    /// its text is the step's `Display`.
+    Step { pr: u64, step: Step },
     /// A build pod was created or changed phase (`Pending`, `Running`, `Succeeded`, `Failed`).
     BuildPod {
         pr: u64,
@@ -80,6 +83,28 @@ pub struct ActionError {
     /// Set when the action refused before changing anything (no failure comment is posted;
     /// headless commands exit 2).
     pub refusal: Option<Refusal>,
+    /// What the PR is told (`failure.rs`): Kfops' failure comment unless said otherwise.
+    pub comment: FailureComment,
+}
+
+/// The PR comment a failure gets (none for a refusal, whatever this says).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum FailureComment {
+    /// Kfops' `{action} failed at step <b>{step}</b>: {message}`, with the details.
+    #[default]
+    Standard,
+    /// A comment of its own: a run that ended without success says its state and failed tasks.
+    /// (Boxed: an `ActionError` stays small enough to return.)
+    Own(Box<String>),
+    /// None: the watch of a run was given up (the run goes on in KFP).
+    Silent,
+}
+
+impl FailureComment {
+    /// [`FailureComment::Own`] with `body`.
+    pub fn own(body: impl Into<String>) -> FailureComment {
+        FailureComment::Own(Box::new(body.into()))
+    }
 }
 
 /// Why an action refused before changing anything.
@@ -99,6 +124,7 @@ impl ActionError {
             message: message.into(),
             details: None,
             refusal: None,
+            comment: FailureComment::Standard,
         }
     }
 
@@ -113,6 +139,12 @@ impl ActionError {
     /// The same error with `details` for the PR comment.
     pub fn with_details(mut self, details: impl Into<String>) -> Self {
         self.details = Some(details.into());
+        self
+    }
+
+    /// The same error with its own PR comment, or none.
+    pub fn with_comment(mut self, comment: FailureComment) -> Self {
+        self.comment = comment;
         self
     }
 

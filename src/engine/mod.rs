@@ -8,6 +8,7 @@ pub mod compile;
 pub mod deploy;
 pub mod deploy_checks;
 pub mod events;
+pub mod failure;
 pub mod in_flight;
 pub mod kaniko;
 pub mod kaniko_context;
@@ -15,9 +16,11 @@ pub mod progress;
 pub mod revision;
 pub mod run;
 pub mod sample_test;
+pub mod step;
 
-pub use events::{ActionError, ActionEvent, ActionKind, Refusal};
+pub use events::{ActionError, ActionEvent, ActionKind, FailureComment, Refusal};
 pub use in_flight::{ActionGuard, InFlight};
+pub use step::Step;
 
 use crate::backends::cluster::Cluster;
 use crate::backends::github::GitHub;

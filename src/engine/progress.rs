@@ -1,52 +1,87 @@
-//! Step numbers for an action's progress (`step 3/7`), read from the step texts the engine
-//! emits (`build.rs`, `run.rs`, `deploy.rs`). Each action has a fixed list of phases; some are
-//! skipped depending on the config or the PR (no images to build, a run ID given), so the
-//! number can jump, and it never goes back. Texts that are not a phase (a watch retrying)
+//! Step numbers for an action's progress (`step 3/7`): each action has a fixed list of
+//! phases, and a [`Step`] names the phase it starts ([`Step::phase`]), so the number is the
+//! phase's place in its action's list. Some phases are skipped depending on the config or
+//! the PR (no images to build, a run ID given), so the number can jump; it never goes back
+//! (the ready wait after the traffic moved keeps the later number). Notes (a watch retrying)
 //! keep the current number.
 
 use super::events::ActionKind;
+use super::step::Step;
 use crate::chatops::DeployTarget;
 
-/// `/build`'s phases, in order, as the start of their step text.
-const BUILD: [&str; 7] = [
-    "reading PR #",
-    "reading |compiling ", // the pipeline package: committed, or compiled in a pod
-    "reading ",            // the Kaniko pod template (only with images to build)
-    "uploading pipeline ",
-    "pipeline version ",
-    "starting ", // the Kaniko pods (only with images to build)
-    "posting the build comment",
-];
-
-/// `/run`'s phases.
-const RUN: [&str; 5] = [
-    "reading the last built version",
-    "finding experiment ",
-    "creating experiment ",
-    "starting run ",
-    "run ",
-];
-
-/// `/deploy`'s and `/staging_deploy`'s phases (merging only for production).
-const DEPLOY: [&str; 10] = [
-    "reading the comments",
-    "checking run ",
-    "checking #",
-    "reading ",
-    "creating InferenceService |replacing ",
-    "waiting for ",
-    "sending ",
-    "sample test ", // passed, or skipped without a sample input
-    "merging #",
-    "commenting and moving the label",
-];
-
-/// Texts that report on a phase without starting a new one.
-fn is_note(text: &str) -> bool {
-    text.contains("retrying")
+/// A phase of an action: the unit `step n/m` counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    // `/build`
+    ReadPr,
+    /// The pipeline package: committed, or compiled in a pod.
+    Package,
+    /// The Kaniko pod template (only with images to build).
+    PodTemplate,
+    Upload,
+    /// The Kaniko pods, from their start to the end of the last one (only with images).
+    BuildImages,
+    BuildComment,
+    // `/run`
+    /// The PR's last `KFOPS_VERSION_ID` (not when the version is given).
+    LastVersion,
+    FindExperiment,
+    /// Only when the experiment is missing.
+    CreateExperiment,
+    StartRun,
+    /// From the run's start to its end (not without `--wait`).
+    WatchRun,
+    /// The completion comment, or the comment saying how the run failed.
+    RunComment,
+    // `/deploy`, `/staging_deploy`
+    ReadComments,
+    CheckRun,
+    CheckPull,
+    ServiceTemplate,
+    /// Creating or replacing the InferenceService (or finding it already serves the run).
+    Rollout,
+    WaitReady,
+    /// Sending the sample input (only when one is configured and a revision is replaced).
+    SampleTest,
+    MoveTraffic,
+    /// Production only.
+    Merge,
+    DeployComment,
 }
 
-fn phases(kind: ActionKind) -> Vec<&'static str> {
+const BUILD: [Phase; 6] = [
+    Phase::ReadPr,
+    Phase::Package,
+    Phase::PodTemplate,
+    Phase::Upload,
+    Phase::BuildImages,
+    Phase::BuildComment,
+];
+
+const RUN: [Phase; 6] = [
+    Phase::LastVersion,
+    Phase::FindExperiment,
+    Phase::CreateExperiment,
+    Phase::StartRun,
+    Phase::WatchRun,
+    Phase::RunComment,
+];
+
+const DEPLOY: [Phase; 10] = [
+    Phase::ReadComments,
+    Phase::CheckRun,
+    Phase::CheckPull,
+    Phase::ServiceTemplate,
+    Phase::Rollout,
+    Phase::WaitReady,
+    Phase::SampleTest,
+    Phase::MoveTraffic,
+    Phase::Merge,
+    Phase::DeployComment,
+];
+
+/// An action's phases, in order.
+pub fn phases(kind: ActionKind) -> Vec<Phase> {
     match kind {
         ActionKind::Build => BUILD.to_vec(),
         ActionKind::Run => RUN.to_vec(),
@@ -55,7 +90,7 @@ fn phases(kind: ActionKind) -> Vec<&'static str> {
         ActionKind::Deploy(DeployTarget::Staging) => DEPLOY
             .iter()
             .copied()
-            .filter(|p| *p != "merging #")
+            .filter(|p| *p != Phase::Merge)
             .collect(),
     }
 }
@@ -65,80 +100,18 @@ pub fn step_count(kind: ActionKind) -> usize {
     phases(kind).len()
 }
 
-/// The phase number (1-based) a step text starts, given the phase the action is at
-/// (`current`, 0 before the first step): the first later phase the text matches. `None` when
-/// the text starts no later phase (a retry note, an unknown text).
-pub fn step_number(kind: ActionKind, current: usize, text: &str) -> Option<usize> {
-    if is_note(text) {
-        return None;
-    }
+/// The phase number (1-based) `step` starts, given the phase the action is at (`current`, 0
+/// before the first step). `None` when it starts no later phase: a note, or a phase already
+/// passed.
+pub fn step_number(kind: ActionKind, current: usize, step: &Step) -> Option<usize> {
+    let phase = step.phase()?;
     phases(kind)
         .iter()
-        .enumerate()
-        .skip(current)
-        .find(|(_, p)| p.split('|').any(|alt| text.starts_with(alt)))
-        .map(|(i, _)| i + 1)
+        .position(|p| *p == phase)
+        .map(|i| i + 1)
+        .filter(|n| *n > current)
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn walk(kind: ActionKind, texts: &[&str]) -> Vec<usize> {
-        let mut at = 0;
-        texts
-            .iter()
-            .map(|t| {
-                if let Some(n) = step_number(kind, at, t) {
-                    at = n;
-                }
-                at
-            })
-            .collect()
-    }
-
-    #[test]
-    fn build_steps_count_up_and_retries_keep_the_number() {
-        let texts = [
-            "reading PR #41",
-            "reading pipeline.yaml at abc1234",
-            "reading kaniko.yaml at abc1234",
-            "uploading pipeline demo to KFP",
-            "pipeline version v1 uploaded",
-            "starting 2 Kaniko pods in kfops",
-            "watch interrupted, retrying: gone",
-            "posting the build comment",
-        ];
-        assert_eq!(walk(ActionKind::Build, &texts), [1, 2, 3, 4, 5, 6, 6, 7]);
-        assert_eq!(step_count(ActionKind::Build), 7);
-    }
-
-    #[test]
-    fn skipped_phases_make_the_number_jump() {
-        let texts = [
-            "reading PR #41",
-            "reading pipeline.yaml at abc1234",
-            "uploading pipeline demo to KFP",
-        ];
-        assert_eq!(walk(ActionKind::Build, &texts), [1, 2, 4]);
-        let run = [
-            "finding experiment e",
-            "starting run r",
-            "run r started; watching it",
-        ];
-        assert_eq!(walk(ActionKind::Run, &run), [2, 4, 5]);
-        let staging = [
-            "checking #41 against its base branch",
-            "reading isvc.yaml",
-            "creating InferenceService staging/m",
-            "waiting for staging/m to be ready (up to 60s)",
-            "commenting and moving the label",
-        ];
-        assert_eq!(
-            walk(ActionKind::Deploy(DeployTarget::Staging), &staging),
-            [3, 4, 5, 6, 9]
-        );
-        assert_eq!(step_count(ActionKind::Deploy(DeployTarget::Staging)), 9);
-        assert_eq!(step_count(ActionKind::BuildRun), 12);
-    }
-}
+#[path = "progress_tests.rs"]
+mod tests;

@@ -10,7 +10,9 @@ use chrono::{DateTime, Utc};
 
 use super::comments;
 use super::comments::VAR_STARTED_RUN_ID;
-use super::events::{ActionError, ActionEvent};
+use super::events::{ActionError, ActionEvent, ActionKind, FailureComment};
+use super::failure;
+use super::step::Step;
 use super::Backends;
 use crate::backends::kfp::{CreateRun, NameMatch, Run, RunQuery, RuntimeState};
 use crate::backends::BackendError;
@@ -59,14 +61,7 @@ pub async fn run(
     emit: &(dyn Fn(ActionEvent) + Send + Sync),
 ) -> Result<RunOutput, ActionError> {
     let result = run_steps(b, cfg, pr, options, emit).await;
-    if let Err(err) = &result {
-        if err.step != STEP_WATCH {
-            let body = comments::failed("/run", &err.step, &err.message);
-            if let Err(e) = b.github.post_comment(pr, &body).await {
-                tracing::warn!(pr, error = %e, "could not post the failure comment");
-            }
-        }
-    }
+    failure::comment_on_failure(&b.github, pr, ActionKind::Run, &result).await;
     result
 }
 
@@ -79,12 +74,12 @@ async fn run_steps(
     options: &RunOptions,
     emit: &(dyn Fn(ActionEvent) + Send + Sync),
 ) -> Result<RunOutput, ActionError> {
-    let step = |text: String| emit(ActionEvent::Step { pr, text });
+    let step = |step: Step| emit(ActionEvent::Step { pr, step });
 
     let version_id = match &options.version_id {
         Some(v) => v.clone(),
         None => {
-            step(format!("reading the last built version of #{pr}"));
+            step(Step::ReadLastVersion { pr });
             let bodies = b
                 .github
                 .comment_bodies(pr)
@@ -119,7 +114,9 @@ async fn run_steps(
 
     let experiment_name = &cfg.kfp.experiment_name;
     let namespace = Some(cfg.kfp.namespace.as_str());
-    step(format!("finding experiment {experiment_name}"));
+    step(Step::FindExperiment {
+        name: experiment_name.clone(),
+    });
     let exp_step = "create the experiment";
     let experiment = match b
         .kfp
@@ -129,7 +126,9 @@ async fn run_steps(
     {
         Some(e) => e,
         None => {
-            step(format!("creating experiment {experiment_name}"));
+            step(Step::CreateExperiment {
+                name: experiment_name.clone(),
+            });
             b.kfp
                 .create_experiment(experiment_name, namespace)
                 .await
@@ -146,7 +145,9 @@ async fn run_steps(
         serde_json::Value::String(version_id.clone()),
     );
     let display_name = run_display_name(name, pr, &version_id, Utc::now());
-    step(format!("starting run {display_name}"));
+    step(Step::StartRun {
+        name: display_name.clone(),
+    });
     let run = b
         .kfp
         .create_run(&CreateRun {
@@ -182,7 +183,9 @@ async fn run_steps(
         });
     }
 
-    step(format!("run {run_id} started; watching it"));
+    step(Step::WatchRun {
+        run_id: run_id.clone(),
+    });
     let finished = tokio::time::timeout(WATCH_LIMIT, watch(b, pr, &run_id, options.poll, emit))
         .await
         .map_err(|_| {
@@ -190,8 +193,13 @@ async fn run_steps(
                 STEP_WATCH,
                 format!("stopped watching run {run_id} after 24 hours; it goes on in KFP"),
             )
+            .with_comment(FailureComment::Silent)
         })??;
     let state = finished.state.clone();
+    step(Step::RunEnded {
+        run_id: run_id.clone(),
+        state: state.clone(),
+    });
     let url = b.kfp.ui_url_for_run(&run_id);
     if state == RuntimeState::Succeeded {
         let took = run_time(finished.created_at, finished.finished_at);
@@ -207,13 +215,10 @@ async fn run_steps(
     } else {
         let why = failure_of(&finished);
         let body = comments::run_failed(url.as_deref(), &run_id, &state.to_string(), &why);
-        if let Err(e) = b.github.post_comment(pr, &body).await {
-            tracing::warn!(pr, error = %e, "could not post the run failure comment");
-        }
-        Err(ActionError::new(
-            STEP_WATCH,
-            format!("run {run_id} ended {state}: {why}"),
-        ))
+        Err(
+            ActionError::new(STEP_WATCH, format!("run {run_id} ended {state}: {why}"))
+                .with_comment(FailureComment::own(body)),
+        )
     }
 }
 
@@ -247,13 +252,17 @@ async fn watch(
                 failures += 1;
                 emit(ActionEvent::Step {
                     pr,
-                    text: format!("watching run {run_id}: {e} (retrying)"),
+                    step: Step::RunPollRetry {
+                        run_id: run_id.to_string(),
+                        error: e.to_string(),
+                    },
                 });
                 if failures >= 30 {
                     return Err(ActionError::new(
                         STEP_WATCH,
                         format!("lost track of run {run_id}: {e}"),
-                    ));
+                    )
+                    .with_comment(FailureComment::Silent));
                 }
             }
         }

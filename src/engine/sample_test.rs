@@ -31,6 +31,7 @@ use kube::api::DynamicObject;
 use serde_json::Value;
 
 use super::events::ActionError;
+use super::step::Step;
 use super::Backends;
 use crate::backends::kserve::ServiceState;
 use crate::config::Config;
@@ -58,16 +59,6 @@ pub enum SampleTest {
 }
 
 impl SampleTest {
-    /// The step text once the test is over (traffic moves next).
-    pub fn step_text(&self) -> String {
-        match self {
-            SampleTest::Skipped => "sample test skipped (no deployment.sample_input_path configured); moving all traffic to the new revision".into(),
-            SampleTest::Passed { .. } => {
-                "sample test passed; moving all traffic to the new revision".into()
-            }
-        }
-    }
-
     /// The sentence the deploy comment carries.
     pub fn comment(&self, path: &str) -> String {
         match self {
@@ -100,7 +91,7 @@ pub async fn run(
     cfg: &Config,
     head_sha: &str,
     ready: &DynamicObject,
-    step: &(dyn Fn(String) + Sync),
+    step: &(dyn Fn(Step) + Sync),
 ) -> Result<SampleTest, ActionError> {
     let path = &cfg.deployment.sample_input_path;
     if path.is_empty() {
@@ -120,7 +111,11 @@ pub async fn run(
     let (answer, via) = match &cfg.deployment.ingress_url {
         None => {
             let via = "through the API server's service proxy".to_owned();
-            step(format!("sending {path} to revision {revision} {via}"));
+            step(Step::SendSample {
+                path: path.clone(),
+                revision: revision.clone(),
+                via: via.clone(),
+            });
             let answer =
                 through_service_proxy(b, &state.namespace, &revision, &model_path, body).await?;
             (answer, via)
@@ -128,7 +123,11 @@ pub async fn run(
         Some(ingress) => {
             let host = tagged_host(ready)?;
             let via = format!("through the ingress {ingress} as {host}");
-            step(format!("sending {path} to revision {revision} {via}"));
+            step(Step::SendSample {
+                path: path.clone(),
+                revision: revision.clone(),
+                via: via.clone(),
+            });
             let answer = through_ingress(ingress, &host, &model_path, body).await?;
             (answer, via)
         }

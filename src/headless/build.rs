@@ -89,7 +89,7 @@ pub fn print_details(out: &mut (dyn Write + Send), err: &ActionError) {
 pub fn print_event(out: &mut (dyn Write + Send), ev: &ActionEvent) {
     let now = Local::now().format("%H:%M:%S");
     let _ = match ev {
-        ActionEvent::Step { text, .. } => writeln!(out, "  {now}  {text}"),
+        ActionEvent::Step { step, .. } => writeln!(out, "  {now}  {step}"),
         ActionEvent::BuildPod {
             image, pod, phase, ..
         } => {

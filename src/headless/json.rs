@@ -7,13 +7,14 @@ use std::io::Write;
 
 use serde_json::{json, Map, Value};
 
+use super::run_lines::{RunLines, RunTally};
 use crate::engine::{ActionError, ActionEvent, ActionKind};
 
 /// How an action command prints its progress.
 #[derive(Debug)]
 pub enum Progress {
-    /// Human lines.
-    Text,
+    /// Human lines (a run's progress only when the line changes).
+    Text(RunLines),
     /// JSON lines, remembering the IDs seen for the final object.
     Json(JsonProgress),
 }
@@ -27,7 +28,7 @@ impl Progress {
                 ..JsonProgress::default()
             })
         } else {
-            Progress::Text
+            Progress::Text(RunLines::default())
         }
     }
 
@@ -43,7 +44,11 @@ impl Progress {
         text: fn(&mut (dyn Write + Send), &ActionEvent),
     ) {
         match self {
-            Progress::Text => text(out, ev),
+            Progress::Text(runs) => {
+                if runs.is_new(ev) {
+                    text(out, ev)
+                }
+            }
             Progress::Json(p) => p.event(out, ev),
         }
     }
@@ -57,11 +62,16 @@ pub struct JsonProgress {
     pub run_id: Option<String>,
     /// `owner/name`, in the final object.
     pub repository: Option<String>,
+    /// A run's progress is printed only when its line changes.
+    pub runs: RunLines,
 }
 
 impl JsonProgress {
     /// Prints the event's line (nothing for `Done`: the final object says it).
     pub fn event(&mut self, out: &mut (dyn Write + Send), ev: &ActionEvent) {
+        if !self.runs.is_new(ev) {
+            return;
+        }
         match ev {
             // The compile pod runs before the version exists (empty version ID).
             ActionEvent::BuildPod { version_id, .. } if !version_id.is_empty() => {
@@ -114,7 +124,9 @@ impl JsonProgress {
 /// One progress event as a JSON object; `None` for `Done`.
 pub fn event_json(ev: &ActionEvent) -> Option<Value> {
     Some(match ev {
-        ActionEvent::Step { pr, text } => json!({ "event": "step", "pr": pr, "text": text }),
+        ActionEvent::Step { pr, step } => {
+            json!({ "event": "step", "pr": pr, "text": step.to_string() })
+        }
         ActionEvent::BuildPod {
             pr,
             image,
@@ -136,14 +148,14 @@ pub fn event_json(ev: &ActionEvent) -> Option<Value> {
             json!({ "event": "run_started", "pr": pr, "run_id": run_id })
         }
         ActionEvent::RunProgress { pr, run } => {
-            let tasks = run.tasks();
+            let tally = RunTally::of(run);
             json!({
                 "event": "run_progress",
                 "pr": pr,
                 "run_id": run.run_id,
-                "state": run.state.to_string(),
-                "tasks": tasks.len(),
-                "tasks_ended": tasks.iter().filter(|t| t.state.is_final()).count(),
+                "state": tally.state.to_string(),
+                "tasks": tally.tasks,
+                "tasks_ended": tally.ended,
             })
         }
         ActionEvent::Done { .. } => return None,

@@ -9,6 +9,7 @@ pub mod json;
 pub mod logs;
 pub mod preflight;
 pub mod run;
+pub mod run_lines;
 
 use std::io::IsTerminal;
 

@@ -9,6 +9,7 @@ use serde::Serialize;
 use super::action::Action;
 use super::build::print_event;
 use super::json::{self, Progress};
+use super::run_lines::RunTally;
 use crate::audit::AuditLog;
 use crate::backends::kfp::Run;
 use crate::backends::BackendError;
@@ -21,14 +22,13 @@ fn print_run_event(out: &mut (dyn Write + Send), ev: &ActionEvent) {
     match ev {
         ActionEvent::RunProgress { run, .. } => {
             let now = Local::now().format("%H:%M:%S");
-            let tasks = run.tasks();
-            let done = tasks.iter().filter(|t| t.state.is_final()).count();
-            let state = run.state.to_string();
-            let _ = writeln!(
-                out,
-                "  {now}  run {state:<10} {done}/{} tasks ended",
-                tasks.len()
-            );
+            let RunTally {
+                state,
+                tasks,
+                ended,
+            } = RunTally::of(run);
+            let state = state.to_string();
+            let _ = writeln!(out, "  {now}  run {state:<10} {ended}/{tasks} tasks ended");
         }
         other => print_event(out, other),
     }

@@ -214,12 +214,13 @@ fn begin(app: &mut App, id: PrId, cmd: ChatCommand) -> Vec<Command> {
 /// Progress of a running action on a PR of `project`.
 pub fn on_event(app: &mut App, project: usize, ev: ActionEvent) -> Vec<Command> {
     match ev {
-        ActionEvent::Step { pr, text } => {
+        ActionEvent::Step { pr, step } => {
             let label = app.pr_label((project, pr));
             if let Some(running) = app.actions.get_mut(&(project, pr)) {
+                let text = step.to_string();
                 running.step = text.clone();
                 let kind = running.kind;
-                if let Some(n) = crate::engine::progress::step_number(kind, running.step_no, &text)
+                if let Some(n) = crate::engine::progress::step_number(kind, running.step_no, &step)
                 {
                     running.step_no = n;
                 }

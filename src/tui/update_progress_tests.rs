@@ -7,7 +7,7 @@ use ratatui::Terminal;
 
 use super::*;
 use crate::domain::PullRequest;
-use crate::engine::ActionEvent;
+use crate::engine::{ActionEvent, Step};
 use crate::tui::keys::KeyMap;
 use crate::tui::test_support::{self, t0};
 
@@ -33,35 +33,41 @@ fn idle() -> App {
     app
 }
 
-fn step(app: &mut App, text: &str) {
+fn step(app: &mut App, step: Step) {
     update(
         app,
         Msg::Action {
             project: 0,
-            event: ActionEvent::Step {
-                pr: 41,
-                text: text.into(),
-            },
+            event: ActionEvent::Step { pr: 41, step },
         },
     );
+}
+
+fn press(app: &mut App, c: char) -> Vec<Command> {
+    update(
+        app,
+        Msg::Key(crossterm::event::KeyEvent::from(
+            crossterm::event::KeyCode::Char(c),
+        )),
+    )
 }
 
 /// `/build` on #41 at its 4th step, started 72 s before `now`.
 fn building() -> App {
     let mut app = idle();
-    let cmds = update(
-        &mut app,
-        Msg::Key(crossterm::event::KeyEvent::from(
-            crossterm::event::KeyCode::Char('b'),
-        )),
-    );
+    let cmds = press(&mut app, 'b');
     assert!(matches!(cmds[..], [Command::StartAction { pr: 41, .. }]));
-    for text in [
-        "reading PR #41",
-        "reading pipeline.yaml at abc1234",
-        "uploading pipeline churn to KFP",
+    for s in [
+        Step::ReadPr { pr: 41 },
+        Step::ReadPackage {
+            path: "pipeline.yaml".into(),
+            sha7: "abc1234".into(),
+        },
+        Step::UploadPipeline {
+            name: "churn".into(),
+        },
     ] {
-        step(&mut app, text);
+        step(&mut app, s);
     }
     app.now = t0() + Duration::seconds(72);
     app
@@ -85,11 +91,63 @@ fn steps_are_numbered_per_action_kind() {
     let app = building();
     let a = &app.actions[&(0, 41)];
     assert_eq!(a.step_no, 4, "the template step was skipped (no images)");
-    assert_eq!(a.step_of(), "step 4/7");
+    assert_eq!(a.step_of(), "step 4/6");
     assert_eq!(
         a.progress(app.now, 40),
-        "4/7 · 1m12s · uploading pipeline churn to KFP"
+        "4/6 · 1m12s · uploading pipeline churn to KFP"
     );
+}
+
+/// The image builds, where a build spends its time, were `step 6/7` from its first second:
+/// the upload's outcome ("pipeline version … uploaded") counted as a phase of its own.
+#[test]
+fn the_image_builds_are_step_5_of_6() {
+    let mut app = building();
+    for s in [
+        Step::VersionUploaded {
+            version_id: "v1".into(),
+        },
+        Step::StartImageBuilds {
+            pods: 2,
+            namespace: "kfops".into(),
+        },
+    ] {
+        step(&mut app, s);
+    }
+    let a = &app.actions[&(0, 41)];
+    assert_eq!(a.step_of(), "step 5/6");
+    assert!(a.progress(app.now, 40).starts_with("5/6 · "), "{a:?}");
+}
+
+/// A run being watched was `5/5` (the action looked finished) for the whole of the run: its
+/// result comment is a phase after it.
+#[test]
+fn a_watched_run_is_not_the_last_step_until_it_ends() {
+    let mut app = idle();
+    let cmds = press(&mut app, 'r');
+    assert!(
+        matches!(cmds[..], [Command::StartAction { pr: 41, .. }]),
+        "{cmds:?}"
+    );
+    for s in [
+        Step::ReadLastVersion { pr: 41 },
+        Step::FindExperiment { name: "e".into() },
+        Step::StartRun { name: "r".into() },
+        Step::WatchRun {
+            run_id: "r-1".into(),
+        },
+    ] {
+        step(&mut app, s);
+    }
+    assert_eq!(app.actions[&(0, 41)].step_of(), "step 5/6");
+    step(
+        &mut app,
+        Step::RunEnded {
+            run_id: "r-1".into(),
+            state: crate::backends::kfp::RuntimeState::Succeeded,
+        },
+    );
+    assert_eq!(app.actions[&(0, 41)].step_of(), "step 6/6");
 }
 
 #[test]
@@ -101,7 +159,7 @@ fn pr_row_shows_spinner_step_and_elapsed_time() {
     let row = row_text(&terminal, 2);
     assert!(row.contains(app.spinner()), "{row}");
     assert!(
-        row.contains("/build 4/7 · 1m12s · uploading pipeline"),
+        row.contains("/build 4/6 · 1m12s · uploading pipeline"),
         "{row}"
     );
 }
@@ -112,7 +170,7 @@ fn status_bar_shows_running_actions_with_step_and_elapsed_time() {
     let terminal = screen(&app, 140, 12);
     insta::assert_snapshot!("status_bar_running_build", row_text(&terminal, 11));
     let bar = row_text(&terminal, 11);
-    assert!(bar.contains("/build #41 · step 4/7 · 1m12s"), "{bar}");
+    assert!(bar.contains("/build #41 · step 4/6 · 1m12s"), "{bar}");
 }
 
 #[test]
@@ -129,7 +187,7 @@ fn elapsed_time_and_spinner_follow_the_clock() {
     // On a 120-column screen the number and the time still show.
     app.now = t0() + Duration::seconds(75);
     let row = row_text(&screen(&app, 120, 12), 2);
-    assert!(row.contains("/build 4/7 · 1m15s"), "{row}");
+    assert!(row.contains("/build 4/6 · 1m15s"), "{row}");
 }
 
 #[test]

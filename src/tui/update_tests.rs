@@ -253,7 +253,7 @@ fn build_progress_opens_log_streams_and_done_frees_the_pr() {
             project: 0,
             event: ActionEvent::Step {
                 pr: 1,
-                text: "uploading pipeline x to KFP".into(),
+                step: crate::engine::Step::UploadPipeline { name: "x".into() },
             },
         },
     );

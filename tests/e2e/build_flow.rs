@@ -197,9 +197,13 @@ async fn build_starts_three_pods_in_parallel_tagged_with_the_version_and_comment
             );
         }
     }
-    assert!(events.iter().any(
-        |e| matches!(e, ActionEvent::Step { text, .. } if text.contains("uploading pipeline"))
-    ));
+    assert!(events.iter().any(|e| matches!(
+        e,
+        ActionEvent::Step {
+            step: kfops_console::engine::Step::UploadPipeline { .. },
+            ..
+        }
+    )));
     sim.shutdown().await;
 }
 

@@ -232,10 +232,12 @@ async fn production_reads_mergeable_again_while_github_computes_it() {
     sim.github().set_mergeable(44, None, "unknown");
     let gh = sim.github().clone();
     let emit = move |ev: ActionEvent| {
-        if let ActionEvent::Step { text, .. } = &ev {
-            if text.contains("still computing") {
-                gh.set_mergeable(44, Some(true), "clean");
-            }
+        if let ActionEvent::Step {
+            step: kfops_console::engine::Step::MergeableRetry { .. },
+            ..
+        } = &ev
+        {
+            gh.set_mergeable(44, Some(true), "clean");
         }
     };
     let run44 = last_run(&sim, 44);

@@ -175,10 +175,12 @@ async fn a_merge_refused_with_405_is_reported_and_no_label_moves() {
     let run = last_run(&sim, 41);
     let gh = sim.github().clone();
     let emit = move |ev: kfops_console::engine::ActionEvent| {
-        if let kfops_console::engine::ActionEvent::Step { text, .. } = &ev {
-            if text.starts_with("merging") {
-                gh.set_mergeable(43, Some(false), "dirty");
-            }
+        if let kfops_console::engine::ActionEvent::Step {
+            step: kfops_console::engine::Step::Merge { .. },
+            ..
+        } = &ev
+        {
+            gh.set_mergeable(43, Some(false), "dirty");
         }
     };
     let err = deploy(
@@ -203,10 +205,12 @@ async fn a_moved_head_refuses_the_merge_with_409() {
     // Someone pushes to the PR just before the merge: the head SHA the deploy checked is stale.
     let gh = sim.github().clone();
     let emit = move |ev: kfops_console::engine::ActionEvent| {
-        if let kfops_console::engine::ActionEvent::Step { text, .. } = &ev {
-            if text.starts_with("merging") {
-                gh.set_head_sha(41, &"f".repeat(40));
-            }
+        if let kfops_console::engine::ActionEvent::Step {
+            step: kfops_console::engine::Step::Merge { .. },
+            ..
+        } = &ev
+        {
+            gh.set_head_sha(41, &"f".repeat(40));
         }
     };
     let err = deploy(

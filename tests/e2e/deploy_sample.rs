@@ -34,8 +34,8 @@ async fn deploy_41(b: &Backends, cfg: &Config) -> (Result<String, String>, Vec<S
     let steps = Arc::new(Mutex::new(Vec::new()));
     let sink = steps.clone();
     let emit = move |ev: ActionEvent| {
-        if let ActionEvent::Step { text, .. } = ev {
-            sink.lock().unwrap().push(text);
+        if let ActionEvent::Step { step, .. } = ev {
+            sink.lock().unwrap().push(step.to_string());
         }
     };
     let out = deploy(

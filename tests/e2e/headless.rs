@@ -212,6 +212,16 @@ async fn headless_run_waits_for_the_run_and_runs_lists_it() {
         stdout.contains("run RUNNING") || stdout.contains("run SUCCEEDED"),
         "{stdout}"
     );
+    // Each state line once: a poll that changed nothing the line says prints nothing (the
+    // same `run RUNNING 0/1 tasks ended` was printed again on the next poll).
+    let run_lines: Vec<&str> = stdout
+        .lines()
+        .filter_map(|l| l.split_once("  run ").map(|(_, said)| said))
+        .filter(|said| said.contains("tasks ended"))
+        .collect();
+    let mut once = run_lines.clone();
+    once.dedup();
+    assert_eq!(run_lines, once, "{stdout}");
 
     let out = kfops(&["runs", "--pr", "41"], &config).await;
     let table = String::from_utf8_lossy(&out.stdout);

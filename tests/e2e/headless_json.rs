@@ -94,9 +94,13 @@ async fn every_action_command_prints_json_lines_ending_with_its_result() {
     assert_eq!(run["state"], "SUCCEEDED");
     let run_id = run["run_id"].as_str().unwrap().to_owned();
     assert_eq!(events(&lines, "run_started")[0]["run_id"], run_id.as_str());
-    assert!(events(&lines, "run_progress")
-        .iter()
-        .any(|p| p["run_id"] == run_id.as_str()));
+    let progress = events(&lines, "run_progress");
+    assert!(progress.iter().any(|p| p["run_id"] == run_id.as_str()));
+    // Each object says something new (the state or the count of ended tasks).
+    for pair in progress.windows(2) {
+        let said = |p: &serde_json::Value| (p["state"].clone(), p["tasks_ended"].clone());
+        assert_ne!(said(pair[0]), said(pair[1]), "{progress:?}");
+    }
 
     // build-run: both IDs, taken from its events.
     let out = kfops(&["build-run", "--pr", "41", "--json"], &config).await;

@@ -131,6 +131,9 @@ async fn a_failing_task_ends_the_run_action_with_its_name() {
     let new: Vec<&str> = comments[before..].iter().map(|c| c.body.as_str()).collect();
     assert_eq!(new.len(), 2, "started + failed: {new:?}");
     assert!(new[1].contains("train"), "{}", new[1]);
+    // The run's own failure comment (its state and failed task), not the generic one.
+    assert!(new[1].contains("ended <b>FAILED</b>"), "{}", new[1]);
+    assert!(!new[1].contains("failed at step"), "{}", new[1]);
     assert!(
         !new.iter().any(|b| b.contains("KFOPS_RUN_ID")),
         "no completion comment"
