@@ -534,7 +534,7 @@ fn ui(c: &Checker, config: &Config) -> Check {
 /// dialog rules of `KeyMap::with_overrides`. The error points at the entry, in file order,
 /// from which on the overrides never become valid again.
 fn keys(c: &Checker, keys: &BTreeMap<String, Vec<String>>) -> Check {
-    use crate::tui::keys::KeyMap;
+    use crate::keys::KeyMap;
     let Err(message) = KeyMap::with_overrides(keys) else {
         return Ok(());
     };

@@ -11,6 +11,7 @@ pub mod merge;
 pub mod restarts;
 mod scan;
 pub mod search;
+mod sgr;
 pub mod store;
 
 pub use builds::{BuildInfo, BuildPod};
