@@ -5,6 +5,7 @@
 
 pub mod ansi;
 pub mod builds;
+mod chunks;
 pub mod dedupe;
 pub mod follow;
 pub mod merge;
