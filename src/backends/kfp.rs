@@ -6,8 +6,9 @@
 //! server (optionally with a bearer token); [`KfpEndpoint::ServiceProxy`] goes through the
 //! Kubernetes API server's service proxy
 //! (`/api/v1/namespaces/{ns}/services/{service}/proxy/apis/v2beta1/...`) with the kubeconfig's
-//! credentials. Uploads are `multipart/form-data` bodies built here, so both transports send
-//! the same bytes.
+//! credentials. Uploads are `multipart/form-data` bodies built in `transport.rs`, so both
+//! transports send the same bytes. Pipelines and versions are in `pipelines.rs`, runs and
+//! experiments in `runs.rs`.
 
 use std::fmt;
 use std::time::Duration;

@@ -5,7 +5,7 @@
 //! Lines are addressed by an *absolute* index per stream (0 = the first line ever received),
 //! so a scroll position stays valid while older lines are dropped in front of it.
 //!
-//! Storage is compact: a stream's lines live in chunks, each one `String` holding the texts
+//! Storage is compact (`chunks.rs`): a stream's lines live in chunks, each one `String` holding the texts
 //! back to back (every line followed by `\n`) with parallel arrays of line ends, times and
 //! sort keys (kept only where they differ from the times) — about 13 bytes per line besides
 //! the text, no allocation per line. A chunk is
