@@ -8,7 +8,8 @@ use std::hint::black_box;
 
 use chrono::{TimeZone, Utc};
 use criterion::{criterion_group, criterion_main, Criterion};
-use kfops_console::graph::{self, GraphView, Layout, RunGraph, RuntimeState, TaskDetail};
+use kfops_console::graph::{Layout, RunGraph, RuntimeState, TaskDetail};
+use kfops_console::tui::graph_draw::{self, GraphView};
 use kfops_console::tui::theme::Theme;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -124,14 +125,14 @@ fn bench(c: &mut Criterion) {
         let mut buf = Buffer::empty(area);
         b.iter(|| {
             let layout = Layout::compute(black_box(&visible));
-            graph::render(&visible, &layout, area, &mut buf, &view, &theme, now);
+            graph_draw::render(&visible, &layout, area, &mut buf, &view, &theme, now);
             black_box(&buf);
         })
     });
     group.bench_function("render_200x50", |b| {
         let mut buf = Buffer::empty(area);
         b.iter(|| {
-            graph::render(&visible, &layout, area, &mut buf, &view, &theme, now);
+            graph_draw::render(&visible, &layout, area, &mut buf, &view, &theme, now);
             black_box(&buf);
         })
     });

@@ -6,7 +6,8 @@
 //! - [`chatops`]: the chat command syntax and Kfops' hidden comment variables.
 //! - [`domain`]: the Kfops domain types shared by every layer.
 //! - [`backends`]: real clients (octocrab, kube, reqwest) behind small traits.
-//! - [`graph`]: a KFP run's task DAG: model, terminal layout, pure renderer.
+//! - [`graph`]: a KFP run's task DAG: model and layout in cells (drawn by `tui::graph_draw`).
+//! - [`keys`]: keys as data: actions, contexts, the key map and its rules (`[ui.keys]`).
 //! - [`sim`]: the simulated environment (GitHub, Kubernetes, KFP) on loopback.
 //! - [`tui`]: the console: pure state + update, pure views, the terminal runner.
 //! - [`audit`]: the audit log of actions (JSON lines in the state directory).
@@ -25,9 +26,11 @@ pub mod domain;
 pub mod engine;
 pub mod graph;
 pub mod headless;
+pub mod keys;
 pub mod launch;
 pub mod logging;
 pub mod logs;
 pub mod sim;
 pub mod state_dir;
+pub mod text;
 pub mod tui;

@@ -60,7 +60,7 @@ fn main() -> ExitCode {
         }
         Some(CliCommand::Man { ref dir }) => man(dir.as_deref()),
         Some(CliCommand::Keys { .. }) => {
-            print!("{}", tui::keys_doc::markdown_table());
+            print!("{}", kfops_console::keys::doc::markdown_table());
             Ok(())
         }
         Some(CliCommand::Sim { listen, scenario }) => launch::scenario(scenario.as_deref())

@@ -11,8 +11,10 @@
 //! ones in a comment and [`read_var`] finds the value that counts for a PR: the
 //! last occurrence across its comments, in order.
 
+mod command;
 mod hidden;
 mod parse;
+mod parse_error;
 
 pub use hidden::{is_var_name, read_var, vars_in, write_var, VAR_RUN_ID, VAR_VERSION_ID};
 pub use parse::{

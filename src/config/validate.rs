@@ -7,16 +7,18 @@ use std::path::Path;
 use toml_edit::Table;
 
 use super::error::{ConfigError, ConfigErrorKind};
-use super::rules::{is_dns1035_label, is_dns1123_label, is_env_name, is_http_url, is_image_name};
+use super::rules::{is_dns1035_label, is_dns1123_label, is_env_name, is_http_url};
 use super::spans::{is_present, span_of, KeyPath};
-use super::{
-    BuildContext, Config, ImageBuilderConfig, MIN_REFRESH_SECONDS, MIN_SCROLLBACK, THEMES,
-};
+use super::Config;
 
 type Check = Result<(), ConfigError>;
 
+#[path = "validate_build.rs"]
+mod validate_build;
 #[path = "validate_pipeline.rs"]
 mod validate_pipeline;
+#[path = "validate_ui.rs"]
+mod validate_ui;
 
 struct Checker<'a> {
     root: &'a Table,
@@ -117,7 +119,7 @@ pub(crate) fn check(config: &Config, root: &Table, text: &str, path: &Path) -> C
     } else {
         projects(&c, config)?;
     }
-    ui(&c, config)
+    validate_ui::ui(&c, config)
 }
 
 /// The per-project checks, at `base` (the root, or `projects[i]`).
@@ -129,7 +131,7 @@ fn project(c: &Checker, config: &Config, base: &KeyPath) -> Check {
     )?;
     pipeline(c, config, base)?;
     deployment(c, config, base)?;
-    image_builder(c, config, base)
+    validate_build::image_builder(c, config, base)
 }
 
 /// Either `[repository]` (one project) or `[[projects]]`, not both; with `[[projects]]` the
@@ -404,175 +406,5 @@ fn deployment(c: &Checker, config: &Config, base: &KeyPath) -> Check {
     c.namespace(
         &at(base, "deployment.staging.namespace"),
         &d.staging.namespace,
-    )
-}
-
-fn image_builder(c: &Checker, config: &Config, base: &KeyPath) -> Check {
-    let ib = &config.image_builder;
-    let key = at(base, "image_builder.registry");
-    match &ib.registry {
-        Some(registry) => {
-            c.non_empty(&key, registry)?;
-            if registry.contains("://")
-                || registry.contains(char::is_whitespace)
-                || registry.ends_with('/')
-            {
-                return c.fail(&key, format!("`{registry}` is not a registry reference"), "write host[:port]/path without a scheme or trailing `/`, e.g. `registry.example.com/acme`");
-            }
-        }
-        None if !ib.images.is_empty() => {
-            return c.fail(
-                &key,
-                "a registry is required when images are configured",
-                "add `registry = \"registry.example.com/acme\"` under [image_builder]",
-            );
-        }
-        None => {}
-    }
-    c.repo_path(
-        &at(base, "image_builder.pod_template_path"),
-        &ib.pod_template_path,
-    )?;
-    let images = at(base, "image_builder.images");
-    let mut seen = BTreeMap::new();
-    for (i, image) in ib.images.iter().enumerate() {
-        let at = images.index(i);
-        let key = at.key("name");
-        if !is_image_name(&image.name) {
-            return c.fail(&key, format!("`{}` is not a valid image name", image.name), "image names use a-z, 0-9, `.`, `_`, `-` and `/`, start with a letter or digit and do not end with `/`");
-        }
-        if let Some(first) = seen.insert(image.name.as_str(), i) {
-            return c.fail(
-                &key,
-                format!("duplicate image name `{}`", image.name),
-                format!(
-                    "image_builder.images[{first}] already uses this name; names must be unique"
-                ),
-            );
-        }
-        c.repo_path(&at.key("dockerfile_folder"), &image.dockerfile_folder)?;
-        for (j, folder) in image.other_folders.iter().enumerate() {
-            c.repo_path(&at.key("other_folders").index(j), folder)?;
-        }
-        if ib.context == BuildContext::Repository && !image.other_folders.is_empty() {
-            return c.fail(
-                &at.key("other_folders"),
-                "other_folders does nothing with image_builder.context = \"repository\" (the whole repository is the context)",
-                "remove other_folders, or use context = \"kfops\" (the Dockerfile folder as the context, these folders copied into it)",
-            );
-        }
-    }
-    git_access(c, ib, base)
-}
-
-/// `image_builder.git_image` and `git_secret`: a container image and a Secret name.
-fn git_access(c: &Checker, ib: &ImageBuilderConfig, base: &KeyPath) -> Check {
-    let key = at(base, "image_builder.git_image");
-    c.non_empty(&key, &ib.git_image)?;
-    if ib.git_image.contains(char::is_whitespace) {
-        return c.fail(
-            &key,
-            format!("`{}` is not an image reference", ib.git_image),
-            "an image with git and sh, e.g. `alpine/git:2.45.2`",
-        );
-    }
-    let Some(secret) = &ib.git_secret else {
-        return Ok(());
-    };
-    let key = at(base, "image_builder.git_secret");
-    let valid = !secret.is_empty()
-        && secret.len() <= 253
-        && secret.split('.').all(|part| {
-            !part.is_empty()
-                && part.starts_with(|ch: char| ch.is_ascii_alphanumeric())
-                && part.ends_with(|ch: char| ch.is_ascii_alphanumeric())
-                && part
-                    .chars()
-                    .all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '-')
-        });
-    if !valid {
-        return c.fail(
-            &key,
-            format!("`{secret}` is not a Kubernetes Secret name"),
-            "a Secret name is lower-case letters, digits, `-` and `.` (a DNS subdomain), e.g. `git-credentials`",
-        );
-    }
-    Ok(())
-}
-
-fn ui(c: &Checker, config: &Config) -> Check {
-    let ui = &config.ui;
-    if ui.scrollback < MIN_SCROLLBACK {
-        return c.fail(
-            &KeyPath::dotted("ui.scrollback"),
-            format!("{} is too small (minimum {MIN_SCROLLBACK})", ui.scrollback),
-            "the default is 1000000 lines",
-        );
-    }
-    if !THEMES.contains(&ui.theme.as_str()) {
-        return c.fail(
-            &KeyPath::dotted("ui.theme"),
-            format!("unknown theme `{}`", ui.theme),
-            format!("expected one of: {}", THEMES.join(", ")),
-        );
-    }
-    if ui.refresh_seconds < MIN_REFRESH_SECONDS {
-        return c.fail(
-            &KeyPath::dotted("ui.refresh_seconds"),
-            format!(
-                "{} is too short (minimum {MIN_REFRESH_SECONDS})",
-                ui.refresh_seconds
-            ),
-            "polling GitHub faster wastes the API rate limit; the default is 30",
-        );
-    }
-    keys(c, &ui.keys)
-}
-
-/// `[ui.keys]`: known action names, keys that parse, no key bound to two actions that act in
-/// the same place (an override may clash with another override or with a default), and the
-/// dialog rules of `KeyMap::with_overrides`. The error points at the entry, in file order,
-/// from which on the overrides never become valid again.
-fn keys(c: &Checker, keys: &BTreeMap<String, Vec<String>>) -> Check {
-    use crate::tui::keys::KeyMap;
-    let Err(message) = KeyMap::with_overrides(keys) else {
-        return Ok(());
-    };
-    let table = c
-        .root
-        .get("ui")
-        .and_then(|ui| ui.get("keys"))
-        .and_then(|k| k.as_table_like());
-    let in_file: Vec<&str> = table
-        .map(|t| t.iter().map(|(k, _)| k).collect())
-        .unwrap_or_default();
-    let prefix_ok = |n: usize| {
-        let first: BTreeMap<String, Vec<String>> = in_file[..n]
-            .iter()
-            .filter_map(|name| keys.get_key_value(*name))
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
-        KeyMap::with_overrides(&first).is_ok()
-    };
-    let culprit = (0..in_file.len()).rev().find(|&n| prefix_ok(n));
-    let name = culprit.and_then(|n| in_file.get(n)).copied();
-    let key = match name {
-        Some(name) => KeyPath::dotted("ui.keys").key(name),
-        None => KeyPath::dotted("ui.keys"),
-    };
-    // The key is shown before the message: drop the message's own `[ui.keys] name:` prefix.
-    let message = message
-        .strip_prefix("[ui.keys]: ")
-        .or_else(|| message.strip_prefix("[ui.keys] "))
-        .unwrap_or(&message);
-    let message = name
-        .and_then(|n| message.strip_prefix(n))
-        .and_then(|m| m.strip_prefix(": "))
-        .unwrap_or(message)
-        .to_owned();
-    c.fail(
-        &key,
-        message,
-        "a key may have one action in each place (the screen, a dialog, a text input, a picker); docs/KEYBINDINGS.md lists the actions, their keys and where they act; `?` in the console shows the keys in effect",
     )
 }

@@ -5,13 +5,12 @@
 
 use std::collections::HashMap;
 
-use ratatui::layout::Rect;
 use unicode_width::UnicodeWidthStr;
 
 use super::layered::{self, Item};
 use super::model::NodeId;
 use super::visible::{GroupState, VisibleGraph, VisibleNode};
-use crate::tui::format::ellipsize;
+use crate::text::ellipsize;
 
 /// Columns kept for the duration, so a running task's box does not grow each second.
 pub const DURATION_WIDTH: usize = 6;
@@ -22,11 +21,33 @@ pub const NODE_HEIGHT: u16 = 3;
 /// Columns around the text: `│ ✓ ` before, ` 1m23s │` after.
 const BOX_CHROME: usize = 4 + 1 + DURATION_WIDTH + 2;
 
+/// A rectangle of cells (the console converts it to its terminal's rectangles to draw).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct CellRect {
+    pub x: u16,
+    pub y: u16,
+    pub width: u16,
+    pub height: u16,
+}
+
+impl CellRect {
+    /// A rectangle kept within the `u16` plane: its width and height are cut so that it ends
+    /// by `u16::MAX` (as ratatui's `Rect::new` does, so drawing it loses nothing).
+    pub fn new(x: u16, y: u16, width: u16, height: u16) -> CellRect {
+        CellRect {
+            x,
+            y,
+            width: width.min(u16::MAX - x),
+            height: height.min(u16::MAX - y),
+        }
+    }
+}
+
 /// A box (node or group frame) and its layer within its DAG level.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PlacedNode {
     pub id: NodeId,
-    pub rect: Rect,
+    pub rect: CellRect,
     pub layer: u16,
 }
 
@@ -52,7 +73,7 @@ pub struct Layout {
     /// id → (is group, index).
     index: HashMap<NodeId, (bool, usize)>,
     /// Bounding box of each edge's path (the renderer skips edges out of view).
-    edge_bounds: Vec<Rect>,
+    edge_bounds: Vec<CellRect>,
 }
 
 /// For [`Layout::next_node`].
@@ -116,7 +137,7 @@ impl Layout {
         }
         let sub = level(graph, None, &members, &edges);
         let rect = |r: [i32; 4]| {
-            Rect::new(
+            CellRect::new(
                 clamp16(r[0].into()),
                 clamp16(r[1].into()),
                 clamp16(r[2].into()),
@@ -163,12 +184,12 @@ impl Layout {
     }
 
     /// The bounding box of edge `i`'s path.
-    pub(crate) fn edge_bounds(&self, i: usize) -> Rect {
+    pub(crate) fn edge_bounds(&self, i: usize) -> CellRect {
         self.edge_bounds.get(i).copied().unwrap_or_default()
     }
 
     /// The box or frame of `id`.
-    pub fn rect_of(&self, id: NodeId) -> Option<Rect> {
+    pub fn rect_of(&self, id: NodeId) -> Option<CellRect> {
         self.placed(id).map(|p| p.rect)
     }
 
@@ -186,7 +207,7 @@ impl Layout {
 
     /// The node box at a cell, else the innermost group frame around it.
     pub fn node_at(&self, x: u16, y: u16) -> Option<NodeId> {
-        let hit = |r: &Rect| x >= r.x && y >= r.y && x - r.x < r.width && y - r.y < r.height;
+        let hit = |r: &CellRect| x >= r.x && y >= r.y && x - r.x < r.width && y - r.y < r.height;
         self.nodes
             .iter()
             .find(|n| hit(&n.rect))
@@ -216,7 +237,7 @@ impl Layout {
             };
             (i64::from(r.x) + i64::from(r.width) / 2, y)
         };
-        let span = |r: Rect, horizontal: bool| -> (i64, i64) {
+        let span = |r: CellRect, horizontal: bool| -> (i64, i64) {
             if horizontal {
                 (i64::from(r.x), i64::from(r.x) + i64::from(r.width) - 1)
             } else {
@@ -249,15 +270,15 @@ impl Layout {
     }
 }
 
-fn bounds(path: &[(u16, u16)]) -> Rect {
+fn bounds(path: &[(u16, u16)]) -> CellRect {
     let (mut x0, mut y0, mut x1, mut y1) = (u16::MAX, u16::MAX, 0, 0);
     for &(x, y) in path {
         (x0, y0, x1, y1) = (x0.min(x), y0.min(y), x1.max(x), y1.max(y));
     }
     if x0 > x1 {
-        return Rect::default();
+        return CellRect::default();
     }
-    Rect::new(x0, y0, x1 - x0 + 1, y1 - y0 + 1)
+    CellRect::new(x0, y0, x1 - x0 + 1, y1 - y0 + 1)
 }
 
 /// Lays out the members of one DAG level (recursing into expanded groups).

@@ -240,6 +240,15 @@ impl TaskDetail {
     }
 }
 
+/// `1m23s`: finished tasks from start to end, running ones to `now`.
+pub fn duration_text(node: &super::visible::VisibleNode, now: DateTime<Utc>) -> String {
+    match (node.start_time, node.end_time) {
+        (Some(start), Some(end)) => format_duration(end - start),
+        (Some(start), None) if !node.status.is_terminal() => format_duration(now - start),
+        _ => String::new(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,5 +1,5 @@
 //! Turning a raw log line into what a terminal would show: SGR escape sequences (colours,
-//! bold, …) become ratatui styles, other escapes (cursor moves, OSC titles, erase line) and
+//! bold, …) become styles ([`SgrStyle`], which the console maps to its own), other escapes (cursor moves, OSC titles, erase line) and
 //! control characters are dropped, `\r` rewinds to column 0 so a progress line shows its last
 //! state, tabs are expanded, and very long lines are cut with a `…[+N chars]` marker.
 //!
@@ -7,8 +7,8 @@
 //! cell model and the SGR mapping are here.
 
 use anstyle_parse::{DefaultCharAccumulator, Params, Parser, Perform};
-use ratatui::style::{Color, Modifier, Style};
-use ratatui::text::{Line, Span};
+
+pub use super::sgr::{AnsiColor, Attrs, SgrStyle};
 
 /// Lines are cut for display beyond this many characters (the store keeps them whole).
 pub const DISPLAY_MAX_CHARS: usize = 4096;
@@ -19,9 +19,9 @@ const TAB: usize = 8;
 /// A one-line virtual terminal: one cell per character, a cursor and the current style.
 #[derive(Default)]
 struct Screen {
-    cells: Vec<(char, Style)>,
+    cells: Vec<(char, SgrStyle)>,
     cursor: usize,
-    style: Style,
+    style: SgrStyle,
 }
 
 impl Screen {
@@ -34,97 +34,6 @@ impl Screen {
             self.cells.push(cell);
         }
         self.cursor += 1;
-    }
-
-    fn sgr(&mut self, params: &Params) {
-        // `ESC [ m` is a reset; `38:5:n` (colon sub-parameters) is the same as `38;5;n`.
-        let mut flat: Vec<u16> = Vec::new();
-        for p in params.iter() {
-            flat.extend_from_slice(p);
-        }
-        if flat.is_empty() {
-            self.style = Style::new();
-            return;
-        }
-        let mut it = flat.into_iter();
-        while let Some(code) = it.next() {
-            let s = self.style;
-            self.style = match code {
-                0 => Style::new(),
-                1 => s.add_modifier(Modifier::BOLD),
-                2 => s.add_modifier(Modifier::DIM),
-                3 => s.add_modifier(Modifier::ITALIC),
-                4 => s.add_modifier(Modifier::UNDERLINED),
-                5 => s.add_modifier(Modifier::SLOW_BLINK),
-                6 => s.add_modifier(Modifier::RAPID_BLINK),
-                7 => s.add_modifier(Modifier::REVERSED),
-                8 => s.add_modifier(Modifier::HIDDEN),
-                9 => s.add_modifier(Modifier::CROSSED_OUT),
-                21 | 22 => s.remove_modifier(Modifier::BOLD | Modifier::DIM),
-                23 => s.remove_modifier(Modifier::ITALIC),
-                24 => s.remove_modifier(Modifier::UNDERLINED),
-                25 => s.remove_modifier(Modifier::SLOW_BLINK | Modifier::RAPID_BLINK),
-                27 => s.remove_modifier(Modifier::REVERSED),
-                28 => s.remove_modifier(Modifier::HIDDEN),
-                29 => s.remove_modifier(Modifier::CROSSED_OUT),
-                30..=37 => s.fg(basic(code - 30)),
-                38 => match extended(&mut it) {
-                    Some(c) => s.fg(c),
-                    None => s,
-                },
-                39 => Style { fg: None, ..s },
-                40..=47 => s.bg(basic(code - 40)),
-                48 => match extended(&mut it) {
-                    Some(c) => s.bg(c),
-                    None => s,
-                },
-                49 => Style { bg: None, ..s },
-                90..=97 => s.fg(bright(code - 90)),
-                100..=107 => s.bg(bright(code - 100)),
-                _ => s,
-            };
-        }
-    }
-}
-
-/// The 8 basic colours (`30`–`37`).
-fn basic(n: u16) -> Color {
-    match n {
-        0 => Color::Black,
-        1 => Color::Red,
-        2 => Color::Green,
-        3 => Color::Yellow,
-        4 => Color::Blue,
-        5 => Color::Magenta,
-        6 => Color::Cyan,
-        _ => Color::Gray,
-    }
-}
-
-/// The 8 bright colours (`90`–`97`).
-fn bright(n: u16) -> Color {
-    match n {
-        0 => Color::DarkGray,
-        1 => Color::LightRed,
-        2 => Color::LightGreen,
-        3 => Color::LightYellow,
-        4 => Color::LightBlue,
-        5 => Color::LightMagenta,
-        6 => Color::LightCyan,
-        _ => Color::White,
-    }
-}
-
-/// The colour after `38`/`48`: `5;n` (256 colours) or `2;r;g;b` (truecolor).
-fn extended(it: &mut impl Iterator<Item = u16>) -> Option<Color> {
-    let byte = |v: Option<u16>| v.map(|v| u8::try_from(v).unwrap_or(u8::MAX));
-    match it.next()? {
-        5 => byte(it.next()).map(Color::Indexed),
-        2 => {
-            let (r, g, b) = (byte(it.next())?, byte(it.next())?, byte(it.next())?);
-            Some(Color::Rgb(r, g, b))
-        }
-        _ => None,
     }
 }
 
@@ -156,7 +65,7 @@ impl Perform for Screen {
 
     fn csi_dispatch(&mut self, params: &Params, intermediates: &[u8], ignore: bool, action: u8) {
         if action == b'm' && intermediates.is_empty() && !ignore {
-            self.sgr(params);
+            self.style = self.style.apply(params);
         }
     }
 }
@@ -176,47 +85,53 @@ pub fn cut_marker(hidden: usize) -> String {
     format!("…[+{hidden} chars]")
 }
 
-/// What a terminal would show of `raw`, styled, cut at `max_chars` characters with a marker.
-pub fn display_line(raw: &str, max_chars: usize) -> Line<'static> {
+/// A run of characters of one style.
+pub type StyledRun = (String, SgrStyle);
+
+/// What a terminal would show of `raw`, as runs of one style each, cut at `max_chars`
+/// characters with a dim marker run.
+pub fn display_runs(raw: &str, max_chars: usize) -> Vec<StyledRun> {
     // Fast path: nothing to interpret.
     if !raw.chars().any(char::is_control) {
         let n = raw.chars().count();
         if n <= max_chars {
-            return Line::from(raw.to_string());
+            // An empty line has no runs, as after the terminal.
+            return match raw {
+                "" => Vec::new(),
+                _ => vec![(raw.to_string(), SgrStyle::default())],
+            };
         }
     }
     let screen = screen(raw);
     let shown = screen.cells.len().min(max_chars);
-    let mut spans: Vec<Span<'static>> = Vec::new();
+    let mut runs: Vec<StyledRun> = Vec::new();
     let mut text = String::new();
-    let mut style = Style::new();
+    let mut style = SgrStyle::default();
     for &(c, s) in &screen.cells[..shown] {
         if s != style && !text.is_empty() {
-            spans.push(Span::styled(std::mem::take(&mut text), style));
+            runs.push((std::mem::take(&mut text), style));
         }
         style = s;
         text.push(c);
     }
     if !text.is_empty() {
-        spans.push(Span::styled(text, style));
+        runs.push((text, style));
     }
     if screen.cells.len() > shown {
-        spans.push(Span::styled(
+        runs.push((
             cut_marker(screen.cells.len() - shown),
-            Style::new().add_modifier(Modifier::DIM),
+            SgrStyle::default().with(Attrs::DIM),
         ));
     }
-    Line::from(spans)
-}
-
-/// The plain text of a line (its spans' contents, joined).
-pub fn plain(line: &Line<'_>) -> String {
-    line.spans.iter().map(|s| s.content.as_ref()).collect()
+    runs
 }
 
 /// What a terminal would show of `raw`, unstyled (for widths).
 pub fn display_text(raw: &str, max_chars: usize) -> String {
-    plain(&display_line(raw, max_chars))
+    display_runs(raw, max_chars)
+        .into_iter()
+        .map(|(text, _)| text)
+        .collect()
 }
 
 /// What a terminal would show of `raw`, unstyled and uncut: the text a search looks at.
@@ -289,35 +204,6 @@ fn push_without_sgr(raw: &str, out: &mut String) -> bool {
     true
 }
 
-/// The spans of `line` between byte offsets `start..end` of its [`plain`] text, each span's
-/// style patched over `base`. Offsets not on a character boundary are moved down to one.
-pub fn slice_spans(line: &Line<'_>, start: usize, end: usize, base: Style) -> Vec<Span<'static>> {
-    let mut out = Vec::new();
-    let mut at = 0;
-    for span in &line.spans {
-        let text = span.content.as_ref();
-        let (lo, hi) = (at, at + text.len());
-        at = hi;
-        if hi <= start || lo >= end {
-            continue;
-        }
-        let a = floor_boundary(text, start.saturating_sub(lo));
-        let b = floor_boundary(text, end.min(hi) - lo);
-        if a < b {
-            out.push(Span::styled(text[a..b].to_string(), base.patch(span.style)));
-        }
-    }
-    out
-}
-
-fn floor_boundary(text: &str, mut i: usize) -> usize {
-    i = i.min(text.len());
-    while !text.is_char_boundary(i) {
-        i -= 1;
-    }
-    i
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -325,51 +211,6 @@ mod tests {
 
     fn text(raw: &str) -> String {
         display_text(raw, DISPLAY_MAX_CHARS)
-    }
-
-    fn styled(raw: &str) -> Vec<(String, Style)> {
-        display_line(raw, DISPLAY_MAX_CHARS)
-            .spans
-            .into_iter()
-            .map(|s| (s.content.into_owned(), s.style))
-            .collect()
-    }
-
-    #[test]
-    fn sgr_colours_become_styles() {
-        let red = Style::new().fg(Color::Red);
-        assert_eq!(
-            styled("\x1b[31merror\x1b[0m ok"),
-            [("error".into(), red), (" ok".into(), Style::new())]
-        );
-        let bold_green = Style::new().fg(Color::Green).add_modifier(Modifier::BOLD);
-        assert_eq!(
-            styled("\x1b[1;32mPASS\x1b[m."),
-            [("PASS".into(), bold_green), (".".into(), Style::new())]
-        );
-        assert_eq!(
-            styled("\x1b[38;5;208mo"),
-            [("o".into(), Style::new().fg(Color::Indexed(208)))]
-        );
-        assert_eq!(
-            styled("\x1b[38;2;10;20;30mt\x1b[48;5;4mu"),
-            [
-                ("t".into(), Style::new().fg(Color::Rgb(10, 20, 30))),
-                (
-                    "u".into(),
-                    Style::new()
-                        .fg(Color::Rgb(10, 20, 30))
-                        .bg(Color::Indexed(4))
-                ),
-            ]
-        );
-        assert_eq!(
-            styled("\x1b[38:5:1mx\x1b[39;91my"),
-            [
-                ("x".into(), Style::new().fg(Color::Indexed(1))),
-                ("y".into(), Style::new().fg(Color::LightRed)),
-            ]
-        );
     }
 
     #[test]
@@ -380,9 +221,6 @@ mod tests {
         assert_eq!(text("\x1b(Bx\x1b7y\x00\x07z\x1b"), "xyz");
         assert_eq!(text("a\tb"), "a       b");
         assert_eq!(text("ab\x08c"), "ac");
-        assert!(styled("\x1b[2J\x1b[Hplain")
-            .iter()
-            .all(|(_, s)| *s == Style::new()));
     }
 
     #[test]
@@ -391,44 +229,23 @@ mod tests {
         assert_eq!(text("abcdef\rXY"), "XYcdef");
         assert_eq!(text("done\r"), "done");
         assert_eq!(text("line\r\n"), "line");
-        // The overwritten cells take the new style; the rest keep theirs.
-        assert_eq!(
-            styled("\x1b[31mabcd\r\x1b[0mXY"),
-            [
-                ("XY".into(), Style::new()),
-                ("cd".into(), Style::new().fg(Color::Red))
-            ]
-        );
     }
 
     #[test]
     fn long_lines_are_cut_with_a_marker() {
         let long = "x".repeat(10_000);
-        let line = display_line(&long, 4096);
-        assert_eq!(plain(&line), format!("{}…[+5904 chars]", "x".repeat(4096)));
-        assert_eq!(line.spans.len(), 2);
-        assert!(line.spans[1].style.add_modifier.contains(Modifier::DIM));
+        let runs = display_runs(&long, 4096);
+        assert_eq!(
+            display_text(&long, 4096),
+            format!("{}…[+5904 chars]", "x".repeat(4096))
+        );
+        assert_eq!(runs.len(), 2);
+        assert!(runs[1].1.set.contains(Attrs::DIM));
         // Counted in displayed characters, not raw bytes.
         let coloured = format!("\x1b[32m{}\x1b[0m", "é".repeat(5));
         assert_eq!(text(&coloured), "ééééé");
         assert_eq!(display_text(&coloured, 3), "ééé…[+2 chars]");
         assert_eq!(display_text("abc", 3), "abc");
-    }
-
-    #[test]
-    fn slices_keep_styles_over_the_base() {
-        let line = display_line("ab\x1b[31mcdé\x1b[0mf", 100);
-        let base = Style::new().add_modifier(Modifier::BOLD);
-        let red = base.fg(Color::Red);
-        assert_eq!(
-            slice_spans(&line, 1, 5, base),
-            [Span::styled("b", base), Span::styled("cd", red)]
-        );
-        assert_eq!(
-            slice_spans(&line, 4, 7, base),
-            [Span::styled("é", red), Span::styled("f", base)]
-        );
-        assert!(slice_spans(&line, 3, 3, base).is_empty());
     }
 
     proptest! {

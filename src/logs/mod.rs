@@ -5,12 +5,14 @@
 
 pub mod ansi;
 pub mod builds;
+mod chunks;
 pub mod dedupe;
 pub mod follow;
 pub mod merge;
 pub mod restarts;
 mod scan;
 pub mod search;
+mod sgr;
 pub mod store;
 
 pub use builds::{BuildInfo, BuildPod};

@@ -5,7 +5,7 @@
 //! Lines are addressed by an *absolute* index per stream (0 = the first line ever received),
 //! so a scroll position stays valid while older lines are dropped in front of it.
 //!
-//! Storage is compact: a stream's lines live in chunks, each one `String` holding the texts
+//! Storage is compact (`chunks.rs`): a stream's lines live in chunks, each one `String` holding the texts
 //! back to back (every line followed by `\n`) with parallel arrays of line ends, times and
 //! sort keys (kept only where they differ from the times) — about 13 bytes per line besides
 //! the text, no allocation per line. A chunk is
@@ -19,15 +19,11 @@ use chrono::{DateTime, Utc};
 
 use crate::backends::cluster::LogLine;
 
+pub use super::chunks::Segment;
+use super::chunks::{Buffer, Chunk, NO_TIME};
+
 /// A stream in the store (never reused, even after the stream is removed).
 pub type StreamId = u32;
-
-/// The first chunk of a stream holds this many bytes of text; each next one twice as much as
-/// the one before, up to [`CHUNK_MAX`] (small streams stay small, big ones allocate rarely).
-const CHUNK_MIN: usize = 4 * 1024;
-const CHUNK_MAX: usize = 256 * 1024;
-/// `times[i]` of a line the server sent without a timestamp.
-const NO_TIME: i64 = i64::MIN;
 
 /// One stored log line, borrowed from the store.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,222 +34,8 @@ pub struct StoredLine<'a> {
     /// line before it in the same stream (so every stream is sorted by key).
     pub key: i64,
     /// The text as received (escape sequences, `\r` and tabs included): the pane shows it
-    /// through [`crate::logs::ansi::display_line`].
+    /// through [`crate::logs::ansi::display_runs`].
     pub text: &'a str,
-}
-
-/// Lines of one stream stored back to back.
-#[derive(Debug)]
-struct Chunk {
-    /// Absolute index of the chunk's line 0.
-    base: u64,
-    /// Every line's text followed by `\n`.
-    text: String,
-    /// Byte offset of the end of each line's text (its `\n`).
-    ends: Vec<u32>,
-    times: Vec<i64>,
-    /// Sort keys, only once one differs from its line's time (a clock going back, a line
-    /// without a timestamp): until then a line's key is its time.
-    keys: Vec<i64>,
-    /// No line of the chunk has a control character (escape, `\r`, tab…): the text is what
-    /// a terminal shows, so it can be searched as it is.
-    plain: bool,
-}
-
-impl Chunk {
-    fn new(base: u64, capacity: usize) -> Chunk {
-        Chunk {
-            base,
-            text: String::with_capacity(capacity),
-            ends: Vec::new(),
-            times: Vec::new(),
-            keys: Vec::new(),
-            plain: true,
-        }
-    }
-
-    fn len(&self) -> usize {
-        self.ends.len()
-    }
-
-    /// Room for `bytes` more bytes without growing the text.
-    fn fits(&self, bytes: usize) -> bool {
-        self.text.capacity() - self.text.len() >= bytes
-            && self.text.len() + bytes <= u32::MAX as usize
-    }
-
-    fn start_of(&self, i: usize) -> usize {
-        match i {
-            0 => 0,
-            _ => self.ends[i - 1] as usize + 1,
-        }
-    }
-
-    fn line(&self, i: usize) -> StoredLine<'_> {
-        let t = self.times[i];
-        StoredLine {
-            time: (t != NO_TIME).then(|| DateTime::from_timestamp_nanos(t)),
-            key: self.keys.get(i).copied().unwrap_or(t),
-            text: &self.text[self.start_of(i)..self.ends[i] as usize],
-        }
-    }
-
-    fn push(&mut self, time: i64, key: i64, text: &str) {
-        self.plain &= is_plain(text);
-        self.text.push_str(text);
-        // Fits in u32: `fits` was checked before.
-        self.ends
-            .push(u32::try_from(self.text.len()).unwrap_or(u32::MAX));
-        self.text.push('\n');
-        self.times.push(time);
-        if self.keys.is_empty() && key != time {
-            self.keys = self.times[..self.times.len() - 1].to_vec();
-        }
-        if !self.keys.is_empty() {
-            self.keys.push(key);
-        }
-    }
-
-    /// Gives back the spare capacity of the arrays once no line will be added.
-    fn seal(&mut self) {
-        self.ends.shrink_to_fit();
-        self.times.shrink_to_fit();
-        self.keys.shrink_to_fit();
-    }
-
-    fn memory(&self) -> usize {
-        std::mem::size_of::<Chunk>()
-            + self.text.capacity()
-            + self.ends.capacity() * 4
-            + (self.times.capacity() + self.keys.capacity()) * 8
-    }
-}
-
-/// No control character: shown by a terminal exactly as stored.
-fn is_plain(text: &str) -> bool {
-    !super::ansi::has_control(text)
-}
-
-/// A stretch of one stream's lines stored back to back: what a search scans.
-#[derive(Debug, Clone, Copy)]
-pub struct Segment<'a> {
-    /// Absolute index of the first line of the segment.
-    pub first: u64,
-    /// The lines' texts, each followed by `\n` (starting at the first line of the segment).
-    pub text: &'a str,
-    /// No line has a control character: the text is what a terminal shows.
-    pub plain: bool,
-    /// Offset of `text` in the chunk (subtracted from `ends`).
-    offset: usize,
-    ends: &'a [u32],
-}
-
-impl<'a> Segment<'a> {
-    /// A plain segment over `text` (lines each followed by `\n`) whose line `i` ends at byte
-    /// `ends[i]`: how a search lays out the shown text of lines with escapes.
-    pub fn plain_text(first: u64, text: &'a str, ends: &'a [u32]) -> Segment<'a> {
-        Segment {
-            first,
-            text,
-            plain: true,
-            offset: 0,
-            ends,
-        }
-    }
-
-    /// Lines in the segment.
-    pub fn len(&self) -> usize {
-        self.ends.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.ends.is_empty()
-    }
-
-    /// The byte range of line `i` (relative to the segment) in `text`, without its `\n`.
-    pub fn line_range(&self, i: usize) -> Range<usize> {
-        let start = match i {
-            0 => 0,
-            _ => self.ends[i - 1] as usize + 1 - self.offset,
-        };
-        start..self.ends[i] as usize - self.offset
-    }
-
-    /// The line (relative to the segment) holding byte `at` of `text` (a `\n` belongs to the
-    /// line it ends).
-    pub fn line_at(&self, at: usize) -> usize {
-        self.line_at_from(at, 0)
-    }
-
-    /// [`Segment::line_at`] for a byte known to be in line `from` or after: looks at the next
-    /// few lines first (a scan finds its matches in order, often close together).
-    pub fn line_at_from(&self, at: usize, from: usize) -> usize {
-        let at = at + self.offset;
-        let from = from.min(self.ends.len());
-        let near = &self.ends[from..(from + 8).min(self.ends.len())];
-        if let Some(i) = near.iter().position(|&end| (end as usize) >= at) {
-            return from + i;
-        }
-        from + self.ends[from..].partition_point(|&end| (end as usize) < at)
-    }
-}
-
-#[derive(Debug, Default)]
-struct Buffer {
-    chunks: VecDeque<Chunk>,
-    /// Absolute index of the first line still held (lines before it were dropped by the cap).
-    first: u64,
-    /// Absolute index after the last line.
-    end: u64,
-    last_key: Option<i64>,
-    removed: bool,
-}
-
-impl Buffer {
-    /// The chunk holding absolute index `index` (which must be in `first..end`).
-    fn chunk_of(&self, index: u64) -> Option<(&Chunk, usize)> {
-        if index < self.first || index >= self.end {
-            return None;
-        }
-        let c = self
-            .chunks
-            .partition_point(|c| c.base <= index)
-            .checked_sub(1)?;
-        let chunk = &self.chunks[c];
-        Some((chunk, usize::try_from(index - chunk.base).ok()?))
-    }
-
-    fn push(&mut self, time: i64, key: i64, text: &str) {
-        let need = text.len() + 1;
-        if !self.chunks.back().is_some_and(|c| c.fits(need)) {
-            let grown = self
-                .chunks
-                .back()
-                .map_or(CHUNK_MIN, |c| (c.text.capacity() * 2).min(CHUNK_MAX));
-            if let Some(last) = self.chunks.back_mut() {
-                last.seal();
-            }
-            self.chunks.push_back(Chunk::new(self.end, grown.max(need)));
-        }
-        if let Some(chunk) = self.chunks.back_mut() {
-            chunk.push(time, key, text);
-            self.end += 1;
-        }
-    }
-
-    /// Drops the oldest line; frees its chunk when it was the chunk's last one held.
-    fn drop_first(&mut self) -> bool {
-        if self.first >= self.end {
-            return false;
-        }
-        self.first += 1;
-        if let Some(front) = self.chunks.front() {
-            if front.base + front.len() as u64 <= self.first {
-                self.chunks.pop_front();
-            }
-        }
-        true
-    }
 }
 
 /// Line buffers of every stream under one cap.
@@ -479,6 +261,7 @@ impl LogStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::logs::chunks::is_plain;
     use chrono::TimeZone;
 
     fn line(sec: u32, text: &str) -> LogLine {

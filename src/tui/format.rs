@@ -2,6 +2,8 @@
 
 use chrono::{DateTime, Utc};
 
+pub use crate::text::ellipsize;
+
 /// `42s`, `5m`, `3h`, `2d`, `7w`: the age of `then` at `now` (`-` when in the future/unknown).
 pub fn age(then: DateTime<Utc>, now: DateTime<Utc>) -> String {
     let secs = (now - then).num_seconds();
@@ -46,27 +48,6 @@ pub fn short_id(id: &str) -> String {
     id.chars().take(8).collect()
 }
 
-/// `text` cut to `width` columns with `…` when longer.
-pub fn ellipsize(text: &str, width: usize) -> String {
-    use unicode_width::UnicodeWidthChar;
-    let mut out = String::new();
-    let mut used = 0;
-    let total: usize = text.chars().map(|c| c.width().unwrap_or(0)).sum();
-    if total <= width {
-        return text.to_string();
-    }
-    for c in text.chars() {
-        let w = c.width().unwrap_or(0);
-        if used + w + 1 > width {
-            break;
-        }
-        used += w;
-        out.push(c);
-    }
-    out.push('…');
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -96,11 +77,5 @@ mod tests {
         let ms = |n: i64| now + chrono::Duration::milliseconds(n);
         assert_ne!(spinner(ms(0)), spinner(ms(SPINNER_FRAME_MS)));
         assert_eq!(spinner(ms(0)), spinner(ms(10 * SPINNER_FRAME_MS)));
-    }
-
-    #[test]
-    fn ellipsis() {
-        assert_eq!(ellipsize("hello", 5), "hello");
-        assert_eq!(ellipsize("hello world", 6), "hello…");
     }
 }

@@ -5,8 +5,8 @@
 pub mod app;
 pub mod dialogs;
 pub mod format;
+pub mod graph_draw;
 pub mod keys;
-pub mod keys_doc;
 pub mod layout;
 pub mod msg;
 pub mod panes;

@@ -115,7 +115,7 @@ fn the_man_page_has_name_synopsis_and_every_subcommand() {
 fn keybindings_doc_is_generated_from_the_key_table() {
     check_generated(
         "docs/KEYBINDINGS.md",
-        &kfops_console::tui::keys_doc::markdown_table(),
+        &kfops_console::keys::doc::markdown_table(),
         "cargo run -- keys --markdown > docs/KEYBINDINGS.md",
     );
 }

@@ -6,9 +6,10 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, TimeZone, Utc};
 use kfops_console::graph::{
-    self, Direction, GraphView, GroupState, Layout, NodeId, NodeStatus, RunGraph, RuntimeState,
-    TaskDetail, VisibleGraph,
+    self, Direction, GroupState, Layout, NodeId, NodeStatus, RunGraph, RuntimeState, TaskDetail,
+    VisibleGraph,
 };
+use kfops_console::tui::graph_draw::{self, GraphView};
 use kfops_console::tui::theme::Theme;
 use proptest::prelude::*;
 use ratatui::backend::TestBackend;
@@ -94,7 +95,7 @@ fn draw(graph: &RunGraph, collapsed: &HashSet<NodeId>, ascii: bool) -> Terminal<
     terminal
         .draw(|frame| {
             let area = frame.area();
-            graph::render(
+            graph_draw::render(
                 &visible,
                 &layout,
                 area,
@@ -327,7 +328,7 @@ fn panning_draws_only_the_viewport_and_the_selection_is_highlighted() {
     };
     view.scroll_to(rect, area);
     let mut buf = Buffer::filled(Rect::new(0, 0, 40, 12), ratatui::buffer::Cell::new("X"));
-    graph::render(&visible, &layout, area, &mut buf, &view, &theme, now());
+    graph_draw::render(&visible, &layout, area, &mut buf, &view, &theme, now());
     // Outside the area nothing was touched.
     for y in 0..12 {
         for x in 0..40 {
@@ -385,7 +386,7 @@ fn check_layout(graph: &VisibleGraph, layout: &Layout) -> Result<(), String> {
         .nodes
         .iter()
         .chain(&layout.groups)
-        .map(|p| (p.id, p.rect))
+        .map(|p| (p.id, Rect::from(p.rect)))
         .collect();
     let layers: HashMap<NodeId, u16> = layout
         .nodes
@@ -402,19 +403,24 @@ fn check_layout(graph: &VisibleGraph, layout: &Layout) -> Result<(), String> {
     let contains = |outer: Rect, inner: Rect| outer.intersection(inner) == inner;
     for (i, a) in layout.nodes.iter().enumerate() {
         for b in &layout.nodes[i + 1..] {
-            if a.rect.intersects(b.rect) {
+            if Rect::from(a.rect).intersects(Rect::from(b.rect)) {
                 return Err(format!("nodes {:?} and {:?} overlap", a.id, b.id));
             }
         }
         for g in &layout.groups {
-            if a.rect.intersects(g.rect) && !contains(g.rect, a.rect) {
+            if Rect::from(a.rect).intersects(Rect::from(g.rect))
+                && !contains(Rect::from(g.rect), Rect::from(a.rect))
+            {
                 return Err(format!("node {:?} straddles group {:?}", a.id, g.id));
             }
         }
     }
     for (i, a) in layout.groups.iter().enumerate() {
         for b in &layout.groups[i + 1..] {
-            if a.rect.intersects(b.rect) && !contains(a.rect, b.rect) && !contains(b.rect, a.rect) {
+            if Rect::from(a.rect).intersects(Rect::from(b.rect))
+                && !contains(Rect::from(a.rect), Rect::from(b.rect))
+                && !contains(Rect::from(b.rect), Rect::from(a.rect))
+            {
                 return Err(format!("groups {:?} and {:?} overlap", a.id, b.id));
             }
         }
@@ -447,19 +453,25 @@ fn check_layout(graph: &VisibleGraph, layout: &Layout) -> Result<(), String> {
             return Err(format!("{name} jumps from {:?} to {:?}", w[0], w[1]));
         }
         for &(x, y) in &edge.path {
-            if let Some(n) = layout.nodes.iter().find(|n| inside(n.rect, x, y)) {
+            if let Some(n) = layout
+                .nodes
+                .iter()
+                .find(|n| inside(Rect::from(n.rect), x, y))
+            {
                 return Err(format!("{name} runs through node {:?} at ({x},{y})", n.id));
             }
             // Inside a group frame only when both ends are, and never on the frame itself.
             for g in &layout.groups {
-                let ours = g.id != edge.from && g.id != edge.to && contains(g.rect, from);
+                let ours =
+                    g.id != edge.from && g.id != edge.to && contains(Rect::from(g.rect), from);
                 let interior = Rect::new(
-                    g.rect.x + 1,
-                    g.rect.y + 1,
-                    g.rect.width - 2,
-                    g.rect.height - 2,
+                    Rect::from(g.rect).x + 1,
+                    Rect::from(g.rect).y + 1,
+                    Rect::from(g.rect).width - 2,
+                    Rect::from(g.rect).height - 2,
                 );
-                if (ours && !inside(interior, x, y)) || (!ours && inside(g.rect, x, y)) {
+                if (ours && !inside(interior, x, y)) || (!ours && inside(Rect::from(g.rect), x, y))
+                {
                     return Err(format!(
                         "{name} crosses the frame of {:?} at ({x},{y})",
                         g.id

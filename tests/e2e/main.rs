@@ -37,6 +37,7 @@ mod kfp_multi_user;
 mod kubeconfig;
 mod kubectl;
 mod large_files;
+mod layers;
 mod log_cuts;
 mod log_follow;
 mod log_restarts;

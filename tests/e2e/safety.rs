@@ -32,7 +32,7 @@ fn press_key(driver: &mut Driver, k: Key) {
     if k.alt {
         modifiers |= KeyModifiers::ALT;
     }
-    driver.handle(Msg::Key(KeyEvent::new(k.code, modifiers)));
+    driver.handle(Msg::Key(KeyEvent::new(k.code.into(), modifiers)));
 }
 
 /// Presses every key bound to `action`, answering whatever it opens.

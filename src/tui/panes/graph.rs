@@ -11,11 +11,10 @@ use ratatui::Frame;
 
 use super::{empty, pane_block};
 use crate::backends::kfp::Run;
-use crate::graph::{
-    self, render::duration_text, GraphView, Layout, NodeId, RunGraph, VisibleGraph,
-};
+use crate::graph::{self, status::duration_text, Layout, NodeId, RunGraph, VisibleGraph};
 use crate::tui::app::PaneId;
 use crate::tui::format::short_id;
+use crate::tui::graph_draw::{self, GraphView};
 use crate::tui::theme::Theme;
 
 /// The run picker: the PR's runs, newest first.
@@ -253,7 +252,7 @@ pub fn render(
     let inner = graph_area(area, pane.details);
     match (&pane.layout, &pane.error) {
         (Some(layout), _) => {
-            graph::render(
+            graph_draw::render(
                 &pane.visible,
                 layout,
                 inner,

@@ -12,6 +12,7 @@ mod render;
 mod save;
 mod scroll;
 mod search;
+mod styled;
 
 use chrono::{FixedOffset, Offset};
 use ratatui::layout::Rect;

@@ -8,13 +8,14 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 
 use super::render::thousands;
+use super::styled;
 use super::LogsPane;
-use crate::logs::{ansi, StreamId};
+use crate::logs::StreamId;
 use crate::tui::format::ellipsize;
 use crate::tui::theme::Theme;
 
 /// The spans of `shown` between byte offsets `start..end` of its plain text (see
-/// [`ansi::slice_spans`]), the parts inside `matches` (ascending, not overlapping; byte
+/// [`styled::slice_spans`]), the parts inside `matches` (ascending, not overlapping; byte
 /// ranges of the plain text) patched with `mark`.
 pub fn marked_spans(
     shown: &Line<'_>,
@@ -35,16 +36,16 @@ pub fn marked_spans(
         }
         let a = m.start.max(at);
         let b = m.end.min(end);
-        out.extend(ansi::slice_spans(shown, at, a, base));
+        out.extend(styled::slice_spans(shown, at, a, base));
         out.extend(
-            ansi::slice_spans(shown, a, b, base)
+            styled::slice_spans(shown, a, b, base)
                 .into_iter()
                 .map(|s| s.patch_style(mark)),
         );
         at = b;
     }
     if at < end {
-        out.extend(ansi::slice_spans(shown, at, end, base));
+        out.extend(styled::slice_spans(shown, at, end, base));
     }
     out
 }
@@ -88,7 +89,7 @@ mod tests {
 
     #[test]
     fn matches_are_patched_over_the_ansi_colours_within_the_slice() {
-        let shown = ansi::display_line("\u{1b}[31mred error\u{1b}[0m and error", 100);
+        let shown = styled::display_line("\u{1b}[31mred error\u{1b}[0m and error", 100);
         let mark = Style::new().add_modifier(Modifier::REVERSED);
         let spans = marked_spans(&shown, 2, 19, Style::new(), &[4..9, 14..19], mark);
         let parts: Vec<(&str, Option<Color>, bool)> = spans

@@ -9,6 +9,7 @@ use ratatui::Frame;
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 use super::highlight::{mark_of, marked_spans, search_title};
+use super::styled;
 use super::{inner, picker, LogLayout, LogsPane, Scroll, Viewport, TIMESTAMP_WIDTH};
 use crate::logs::ansi;
 use crate::logs::{StoredLine, StreamId, StreamStatus};
@@ -159,8 +160,8 @@ fn push_rows(
     let room = width.saturating_sub(used).max(1);
     // What a terminal would show: SGR styles kept, other escapes dropped, `\r` applied, cut
     // at the display cap. Widths are those of this text, not of the raw line.
-    let shown = ansi::display_line(line.text, ansi::DISPLAY_MAX_CHARS);
-    let text = ansi::plain(&shown);
+    let shown = styled::display_line(line.text, ansi::DISPLAY_MAX_CHARS);
+    let text = styled::plain(&shown);
     let style = text_style(&text, theme);
     // Only the lines drawn are matched again, for where the matches are.
     let (matches, mark) = match (&pane.search, mark) {

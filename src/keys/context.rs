@@ -116,7 +116,7 @@ fn graph_only(action: Action) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tui::keys::{Group, ACTIONS};
+    use crate::keys::{Group, ACTIONS};
 
     #[test]
     fn dialog_actions_act_only_in_dialogs_and_every_action_somewhere() {

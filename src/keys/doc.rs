@@ -4,7 +4,7 @@
 
 use std::fmt::Write;
 
-use super::keys::{Action, Context, Group, ACTIONS};
+use super::{Action, Context, Group, ACTIONS};
 
 /// The whole of docs/KEYBINDINGS.md.
 pub fn markdown_table() -> String {
@@ -122,6 +122,6 @@ mod tests {
                 (k.clone(), keys.collect())
             })
             .collect();
-        super::super::keys::KeyMap::with_overrides(&overrides).unwrap();
+        super::super::KeyMap::with_overrides(&overrides).unwrap();
     }
 }

@@ -1,6 +1,10 @@
+//! The key map's rules, and key presses looked up through it.
+
+use std::collections::BTreeMap;
+
 use super::*;
-use crate::tui::keys::testing::overrides;
-use crossterm::event::{KeyEventKind, KeyModifiers};
+use crate::keys::testing::overrides;
+use crossterm::event::{KeyCode, KeyEventKind, KeyModifiers};
 
 fn press(code: KeyCode, modifiers: KeyModifiers) -> KeyEvent {
     KeyEvent {
@@ -209,7 +213,7 @@ fn confirmations_stay_answerable_and_default_to_no() {
 
 #[test]
 fn hints_name_the_keys_in_effect() {
-    let map = crate::tui::keys::testing::keymap(&[("yes", &["o", "O"]), ("cancel", &["ctrl-g"])]);
+    let map = crate::keys::testing::keymap(&[("yes", &["o", "O"]), ("cancel", &["ctrl-g"])]);
     assert_eq!(
         map.fill("{yes}: yes · {cancel} cancels · {confirm} · {nothing} · {"),
         "o: yes · ctrl-g cancels · enter · {nothing} · {"

@@ -1,5 +1,6 @@
-//! Drawing a laid-out run graph into a ratatui buffer: only the cells inside the viewport,
-//! status by colour and symbol, Unicode box drawing or an ASCII fallback.
+//! Drawing a laid-out run graph (`crate::graph`: model and layout in cells) into a ratatui
+//! buffer: only the cells inside the viewport, status by colour and symbol, Unicode box
+//! drawing or an ASCII fallback.
 
 use chrono::{DateTime, Utc};
 use ratatui::buffer::{Buffer, Cell};
@@ -7,11 +8,16 @@ use ratatui::layout::Rect;
 use ratatui::style::Style;
 use unicode_width::UnicodeWidthChar;
 
-use super::layout::{node_text, Layout, PlacedNode, DURATION_WIDTH};
-use super::model::NodeId;
-use super::status::{format_duration, NodeStatus};
-use super::visible::{VisibleGraph, VisibleNode};
+use crate::graph::layout::{node_text, CellRect, Layout, PlacedNode, DURATION_WIDTH};
+use crate::graph::status::{duration_text, NodeStatus};
+use crate::graph::{NodeId, VisibleGraph};
 use crate::tui::theme::Theme;
+
+impl From<CellRect> for Rect {
+    fn from(r: CellRect) -> Rect {
+        Rect::new(r.x, r.y, r.width, r.height)
+    }
+}
 
 /// What part of the graph the pane shows and how.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -27,7 +33,7 @@ pub struct GraphView {
 impl GraphView {
     /// Scrolls the least so `rect` is inside a viewport of `size` (its top-left first when it
     /// does not fit).
-    pub fn scroll_to(&mut self, rect: Rect, size: Rect) {
+    pub fn scroll_to(&mut self, rect: CellRect, size: Rect) {
         let fit = |offset: u16, start: u16, len: u16, view: u16| -> u16 {
             let end = start.saturating_add(len);
             if start < offset || len > view {
@@ -162,7 +168,7 @@ impl Canvas<'_> {
         used
     }
 
-    fn visible(&self, r: Rect) -> bool {
+    fn visible(&self, r: CellRect) -> bool {
         let (vx, vy) = (u32::from(self.ox), u32::from(self.oy));
         u32::from(r.x) < vx + u32::from(self.area.width)
             && u32::from(r.x) + u32::from(r.width) > vx
@@ -175,15 +181,6 @@ impl Canvas<'_> {
             let patched = cell.style().patch(style);
             cell.set_style(patched);
         }
-    }
-}
-
-/// `1m23s`: finished tasks from start to end, running ones to `now`.
-pub fn duration_text(node: &VisibleNode, now: DateTime<Utc>) -> String {
-    match (node.start_time, node.end_time) {
-        (Some(start), Some(end)) => format_duration(end - start),
-        (Some(start), None) if !node.status.is_terminal() => format_duration(now - start),
-        _ => String::new(),
     }
 }
 

@@ -1,8 +1,46 @@
-//! One key with its modifiers, as written in `[ui.keys]` and as pressed.
+//! One key with its modifiers, as written in `[ui.keys]` and as pressed. Terminal-free: the
+//! console turns a terminal event into a [`Key`] (`tui::keys`).
 
 use std::fmt;
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+/// The keys `[ui.keys]` can name (a terminal's other keys are bound to nothing).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum KeyCode {
+    Char(char),
+    Tab,
+    BackTab,
+    Enter,
+    Esc,
+    Backspace,
+    Up,
+    Down,
+    Left,
+    Right,
+    PageUp,
+    PageDown,
+    Home,
+    End,
+    Delete,
+    /// `F1` to `F12`.
+    F(u8),
+}
+
+impl KeyCode {
+    /// Whether the key types or moves in a line of text (with any modifiers): a
+    /// character, backspace, delete, left, right, home, end.
+    pub fn edits_line(self) -> bool {
+        matches!(
+            self,
+            KeyCode::Char(_)
+                | KeyCode::Backspace
+                | KeyCode::Delete
+                | KeyCode::Left
+                | KeyCode::Right
+                | KeyCode::Home
+                | KeyCode::End
+        )
+    }
+}
 
 /// A key with its modifiers, as written in the config (`q`, `G`, `ctrl-c`, `tab`, `F5`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -69,57 +107,11 @@ impl Key {
         Ok(Key { code, ctrl, alt })
     }
 
-    /// A key press event for this key (the mouse presses keys of actions this way, so it goes
-    /// through the same handling, overlays and pickers included, as the keyboard).
-    pub fn to_event(self) -> KeyEvent {
-        let mut modifiers = KeyModifiers::NONE;
-        if self.ctrl {
-            modifiers |= KeyModifiers::CONTROL;
-        }
-        if self.alt {
-            modifiers |= KeyModifiers::ALT;
-        }
-        if matches!(self.code, KeyCode::Char(c) if c.is_uppercase()) {
-            modifiers |= KeyModifiers::SHIFT;
-        }
-        KeyEvent::new(self.code, modifiers)
-    }
-
     /// Whether the key types or edits text in a one-line input: a character without ctrl or
     /// alt (space and shifted letters too), backspace, delete, and the cursor keys along the
     /// line. In text inputs these keys always edit, whatever they are bound to.
     pub fn edits_text(&self) -> bool {
-        !self.ctrl && !self.alt && Key::edits_line(self.code)
-    }
-
-    /// Whether a key code types or moves in a line of text (with any modifiers): a
-    /// character, backspace, delete, left, right, home, end.
-    pub fn edits_line(code: KeyCode) -> bool {
-        matches!(
-            code,
-            KeyCode::Char(_)
-                | KeyCode::Backspace
-                | KeyCode::Delete
-                | KeyCode::Left
-                | KeyCode::Right
-                | KeyCode::Home
-                | KeyCode::End
-        )
-    }
-
-    /// The key a terminal event stands for (shift is folded into the character).
-    pub fn from_event(ev: &KeyEvent) -> Key {
-        let code = match ev.code {
-            KeyCode::Char(c) if ev.modifiers.contains(KeyModifiers::CONTROL) => {
-                KeyCode::Char(c.to_ascii_lowercase())
-            }
-            other => other,
-        };
-        Key {
-            code,
-            ctrl: ev.modifiers.contains(KeyModifiers::CONTROL),
-            alt: ev.modifiers.contains(KeyModifiers::ALT),
-        }
+        !self.ctrl && !self.alt && self.code.edits_line()
     }
 }
 
@@ -149,7 +141,6 @@ impl fmt::Display for Key {
             KeyCode::End => f.write_str("end"),
             KeyCode::Delete => f.write_str("del"),
             KeyCode::F(n) => write!(f, "F{n}"),
-            other => write!(f, "{other:?}"),
         }
     }
 }

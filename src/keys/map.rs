@@ -3,9 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use crossterm::event::{KeyCode, KeyEvent};
-
-use super::{Action, Context, Key, ACTIONS};
+use super::{Action, Context, Key, KeyCode, ACTIONS};
 
 /// The effective bindings: defaults with the user's overrides applied.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -61,7 +59,7 @@ impl KeyMap {
     ///   out) or a key of `deploy` (pressing it twice would deploy to production unread);
     /// - `yes` may not be `enter`: confirmations default to No and enter presses the
     ///   highlighted button.
-    fn check_dialog_rules(&self) -> Result<(), String> {
+    pub(crate) fn check_dialog_rules(&self) -> Result<(), String> {
         for action in [Action::Confirm, Action::Cancel, Action::Yes] {
             if self.keys_for(action).is_empty() {
                 return Err(format!(
@@ -122,7 +120,7 @@ impl KeyMap {
 
     /// No key may have two actions in one context (the screen, a confirmation, a text
     /// input, an overlay, a picker); in text inputs, keys that type are not bindings.
-    fn check_conflicts(&self) -> Result<(), String> {
+    pub(crate) fn check_conflicts(&self) -> Result<(), String> {
         for context in Context::ALL {
             let mut seen: Vec<(Key, Action)> = Vec::new();
             for (action, keys) in self.bindings.iter().filter(|(a, _)| context.has(*a)) {
@@ -149,10 +147,10 @@ impl KeyMap {
         Ok(())
     }
 
-    /// The action bound to a key press in `context`, if any. In a text input, keys that type
-    /// or edit text have none: they type.
-    pub fn action_in(&self, context: Context, ev: &KeyEvent) -> Option<Action> {
-        let key = Key::from_event(ev);
+    /// The action bound to `key` in `context`, if any. In a text input, keys that type or
+    /// edit text have none: they type. (The console looks terminal events up through
+    /// `tui::keys`, which turns them into a [`Key`] first.)
+    pub fn action_of(&self, context: Context, key: Key) -> Option<Action> {
         if context.is_text() && key.edits_text() {
             return None;
         }
@@ -160,11 +158,6 @@ impl KeyMap {
             .iter()
             .find(|(a, keys)| context.has(*a) && keys.contains(&key))
             .map(|(a, _)| *a)
-    }
-
-    /// The action bound to a key press on the main screen, if any.
-    pub fn action_for(&self, ev: &KeyEvent) -> Option<Action> {
-        self.action_in(Context::Screen, ev)
     }
 
     /// The keys bound to an action.
@@ -218,7 +211,3 @@ impl KeyMap {
         out
     }
 }
-
-#[cfg(test)]
-#[path = "map_tests.rs"]
-mod tests;
