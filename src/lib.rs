@@ -8,6 +8,8 @@
 //! - [`backends`]: real clients (octocrab, kube, reqwest) behind small traits.
 //! - [`graph`]: a KFP run's task DAG: model, terminal layout, pure renderer.
 //! - [`sim`]: the simulated environment (GitHub, Kubernetes, KFP) on loopback.
+//! - [`effects`]: carrying out commands for any front end (services per project, actions
+//!   with their audit record, followers, the targets' watch, files).
 //! - [`tui`]: the console: pure state + update, pure views, the terminal runner.
 //! - [`audit`]: the audit log of actions (JSON lines in the state directory).
 //! - [`bench`]: load harnesses (`kfops bench`).
@@ -19,9 +21,11 @@ pub mod bench;
 pub mod chatops;
 pub mod cli;
 pub mod cli_docs;
+pub mod color;
 pub mod config;
 pub mod doctor;
 pub mod domain;
+pub mod effects;
 pub mod engine;
 pub mod graph;
 pub mod headless;
