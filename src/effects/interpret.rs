@@ -125,10 +125,7 @@ async fn start_action<M: Answer>(
     let record = audited.begin().await;
     let observed = record.emitter(&emit);
     let outcome = match services.engine_of(project) {
-        Some(e) => {
-            engine::perform(&e.backends, &e.config, &e.in_flight, pr, cmd, e.run_poll, &observed)
-                .await
-        }
+        Some(e) => e.perform(pr, cmd, &observed).await,
         None => Err(ActionError::new(
             "start",
             "the cluster or KFP backend is not set up; see the status bar at start and check [cluster] / [kfp]",

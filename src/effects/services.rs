@@ -10,8 +10,9 @@ use crate::backends::cluster::Cluster;
 use crate::backends::error::Service;
 use crate::backends::github::GitHub;
 use crate::backends::BackendError;
+use crate::chatops::ChatCommand;
 use crate::config::Config;
-use crate::engine::{Backends, InFlight};
+use crate::engine::{ActionError, ActionEvent, Backends, InFlight};
 
 /// Everything the effects of one front end use.
 #[derive(Debug, Clone)]
@@ -57,6 +58,18 @@ impl Engine {
             in_flight: InFlight::default(),
             run_poll: crate::engine::run::DEFAULT_POLL,
         }
+    }
+
+    /// Performs a Kfops action on PR `pr` of this engine's project (one at a time per PR:
+    /// `InFlight`), its progress to `emit`; the outcome's summary.
+    pub async fn perform(
+        &self,
+        pr: u64,
+        cmd: &ChatCommand,
+        emit: &(dyn Fn(ActionEvent) + Send + Sync),
+    ) -> Result<String, ActionError> {
+        let (b, cfg) = (&self.backends, &self.config);
+        crate::engine::perform(b, cfg, &self.in_flight, pr, cmd, self.run_poll, emit).await
     }
 }
 
