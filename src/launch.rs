@@ -14,12 +14,13 @@ use crate::backends::github::GitHub;
 use crate::backends::kfp::{Kfp, KfpEndpoint, KfpIdentity};
 use crate::backends::BackendError;
 use crate::config::{self, Config, ProjectChoice};
-use crate::engine::{ActionKind, Backends, InFlight};
+use crate::effects::{Engine, ProjectServices, Services};
+use crate::engine::{ActionKind, Backends};
 use crate::sim::{Scenario, Simulator};
 use crate::tui::app::Level;
 use crate::tui::keys::KeyMap;
 use crate::tui::project::ProjectState;
-use crate::tui::runner::{self, Engine, Services};
+use crate::tui::runner;
 use crate::tui::theme::Theme;
 use crate::tui::App;
 
@@ -113,27 +114,25 @@ impl Console {
 pub fn console(cfg: &Config, read_only: bool, source: &str) -> Result<Console, UsageError> {
     let keymap = KeyMap::with_overrides(&cfg.ui.keys).map_err(UsageError)?;
     let projects = cfg.project_configs();
-    let mut clients = Vec::with_capacity(projects.len());
+    let mut services = Vec::with_capacity(projects.len());
     for p in &projects {
-        clients.push(GitHub::for_project(p).map_err(|e| UsageError(e.to_string()))?);
-    }
-    let mut clients = clients.into_iter();
-    let github = clients
-        .next()
-        .ok_or_else(|| UsageError("the config names no repository".into()))?;
-    let extra = clients
-        .map(|github| crate::tui::runner::ProjectServices {
-            github,
+        services.push(ProjectServices {
+            github: GitHub::for_project(p).map_err(|e| UsageError(e.to_string()))?,
+            config: Arc::new(p.clone()),
             engine: None,
-        })
-        .collect();
-    let mut app = App::new(github.repo_slug(), source, keymap);
+        });
+    }
+    let first = services
+        .first()
+        .ok_or_else(|| UsageError("the config names no repository".into()))?;
+    // The first project's settings are the top level's (see `config::parse`).
+    let mut app = App::new(first.github.repo_slug(), source, keymap);
     app.set_projects(projects.iter().map(ProjectState::of_config).collect());
     app.read_only = read_only || cfg.read_only;
     if cfg.github_token().is_none() {
         crate::tui::update_actions::no_token(&mut app, &cfg.token_fix());
     }
-    app.theme = Theme::named(&cfg.ui.theme, no_color());
+    app.theme = Theme::named(&cfg.ui.theme, crate::color::no_color());
     app.logs.store = crate::logs::LogStore::new(cfg.ui.scrollback);
     let audit = AuditLog::from_config(cfg);
     match &audit {
@@ -146,11 +145,9 @@ pub fn console(cfg: &Config, read_only: bool, source: &str) -> Result<Console, U
     Ok(Console {
         app,
         services: Services {
-            github,
+            projects: services,
             cluster: None,
-            engine: None,
             audit,
-            extra,
         },
         refresh: Duration::from_secs(cfg.ui.refresh_seconds.max(1)),
     })
@@ -162,33 +159,16 @@ pub async fn connect_cluster(cfg: &Config, console: &mut Console) {
     match backends(cfg).await {
         Ok(b) => {
             console.services.cluster = Some(b.cluster.clone());
-            // Every other project acts in its own repository, with its own settings, over
-            // the same cluster and KFP.
-            let projects = cfg.project_configs();
-            for (extra, p) in console
-                .services
-                .extra
-                .iter_mut()
-                .zip(projects.iter().skip(1))
-            {
-                extra.engine = Some(Engine {
-                    backends: Backends {
-                        github: extra.github.clone(),
-                        cluster: b.cluster.clone(),
-                        kfp: b.kfp.clone(),
-                    },
-                    config: Arc::new(p.clone()),
-                    in_flight: InFlight::default(),
-                    run_poll: crate::engine::run::DEFAULT_POLL,
-                });
+            // Every project acts in its own repository, with its own settings, over the same
+            // cluster and KFP.
+            for project in &mut console.services.projects {
+                let backends = Backends {
+                    github: project.github.clone(),
+                    cluster: b.cluster.clone(),
+                    kfp: b.kfp.clone(),
+                };
+                project.engine = Some(Engine::new(backends, project.config.clone()));
             }
-            let first = projects.into_iter().next().unwrap_or_else(|| cfg.clone());
-            console.services.engine = Some(Engine {
-                backends: b,
-                config: Arc::new(first),
-                in_flight: InFlight::default(),
-                run_poll: crate::engine::run::DEFAULT_POLL,
-            });
         }
         Err(e) => {
             // Logs may still work when only KFP failed.
@@ -325,11 +305,6 @@ pub async fn headless_logs(
     let mut err = std::io::stderr();
     let repository = cfg.repository.full_name();
     crate::headless::logs::run(&cluster, &repository, req, &mut out, &mut err).await
-}
-
-/// `NO_COLOR` set to anything non-empty turns colours off (https://no-color.org).
-pub fn no_color() -> bool {
-    std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty())
 }
 
 /// Loads a scenario file, or the embedded demo.

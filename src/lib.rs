@@ -9,6 +9,8 @@
 //! - [`graph`]: a KFP run's task DAG: model and layout in cells (drawn by `tui::graph_draw`).
 //! - [`keys`]: keys as data: actions, contexts, the key map and its rules (`[ui.keys]`).
 //! - [`sim`]: the simulated environment (GitHub, Kubernetes, KFP) on loopback.
+//! - [`effects`]: carrying out commands for any front end (services per project, actions
+//!   with their audit record, followers, the targets' watch, files).
 //! - [`tui`]: the console: pure state + update, pure views, the terminal runner.
 //! - [`audit`]: the audit log of actions (JSON lines in the state directory).
 //! - [`bench`]: load harnesses (`kfops bench`).
@@ -20,9 +22,11 @@ pub mod bench;
 pub mod chatops;
 pub mod cli;
 pub mod cli_docs;
+pub mod color;
 pub mod config;
 pub mod doctor;
 pub mod domain;
+pub mod effects;
 pub mod engine;
 pub mod graph;
 pub mod headless;

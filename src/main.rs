@@ -204,7 +204,7 @@ fn main() -> ExitCode {
     };
     // The console and the demo have cancelled their effects; blocking work still running (a
     // name lookup, a file read) is not waited for past this.
-    runtime.shutdown_timeout(tui::tasks::QUIT_WAIT);
+    runtime.shutdown_timeout(kfops_console::effects::tasks::QUIT_WAIT);
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(report) => {

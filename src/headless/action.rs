@@ -1,6 +1,7 @@
 //! What every headless action (`build`, `run`, `build-run`, `deploy`) does around the engine:
-//! the header line, the audit record, each progress event printed as it arrives (and noted in
-//! the record), and the outcome's summary written to the audit log. The caller prints the
+//! the header line and each progress event printed as it arrives; the audit record (each
+//! event noted, the outcome's summary written) is the effects layer's wrapper
+//! (`effects::action::Audited`), the one the console uses too. The caller prints the
 //! final line (or JSON object) its own way.
 
 use std::io::Write;
@@ -9,6 +10,7 @@ use super::json::Progress;
 use crate::audit::{AuditLog, Recorder, Source};
 use crate::chatops::ChatCommand;
 use crate::config::Config;
+use crate::effects::action::Audited;
 use crate::engine::{ActionError, ActionEvent};
 
 /// Where the engine sends its progress.
@@ -45,18 +47,22 @@ impl Action<'_> {
         if !self.json {
             let _ = writeln!(out, "{}", self.title);
         }
-        let recorder = self.begin_audit().await;
-        if let Some(r) = &recorder {
+        let audited = Audited {
+            audit: self.audit,
+            source: Source::Headless,
+            repository: Some(self.cfg.repository.full_name()),
+            pr: self.pr,
+            cmd: &self.cmd,
+        };
+        let record = audited.begin().await;
+        if let Some(r) = record.recorder() {
             note(r);
         }
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<ActionEvent>();
-        let rec = recorder.as_ref();
-        let emit = move |ev: ActionEvent| {
-            if let Some(r) = rec {
-                r.observe(&ev);
-            }
+        let send = move |ev: ActionEvent| {
             let _ = tx.send(ev);
         };
+        let emit = record.emitter(&send);
         let work = work(&emit);
         tokio::pin!(work);
         let result = loop {
@@ -68,25 +74,10 @@ impl Action<'_> {
         while let Ok(ev) = rx.try_recv() {
             progress.event(out, &ev, print);
         }
-        if let Some(r) = &recorder {
-            let outcome = result.as_ref().map(summary).map_err(Clone::clone);
-            // The action itself is done: a failure to write the record is a warning.
-            if let Err(e) = r.finish(&outcome).await {
-                eprintln!("kfops: warning: {e}");
-            }
+        // The action itself is done: a failure to write the record is a warning.
+        if let Some(e) = record.finish(&result, summary).await {
+            eprintln!("kfops: warning: {e}");
         }
         (progress, result)
-    }
-
-    /// Starts recording the action in the audit log (when there is one), naming the
-    /// repository acted on.
-    async fn begin_audit(&self) -> Option<Recorder> {
-        let audit = self.audit?;
-        let repository = Some(self.cfg.repository.full_name());
-        Some(
-            audit
-                .begin_in(Source::Headless, repository, self.pr, &self.cmd)
-                .await,
-        )
     }
 }

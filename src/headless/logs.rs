@@ -1,6 +1,7 @@
 //! `kfops logs --pr N [--follow]`: tails the PR's build pods (of the project's repository)
 //! like stern, one coloured prefix per pod (no colour in a pipe or with `--no-color`);
-//! reconnects are reported on stderr.
+//! reconnects are reported on stderr. The builds and followers are the effects layer's
+//! (`effects::logs`), as in the console.
 
 use std::io::Write;
 
@@ -9,9 +10,6 @@ use tokio::sync::mpsc;
 use super::{PREFIX_COLORS, RESET};
 use crate::backends::cluster::Cluster;
 use crate::backends::BackendError;
-use crate::domain::build_labels;
-use crate::logs::builds::{builds_from_pods, retain_repository};
-use crate::logs::follow::{follow_with, FollowOptions};
 use crate::logs::{LogEvent, StreamStatus};
 
 /// What `kfops logs` was asked for.
@@ -36,11 +34,7 @@ pub async fn run(
     out: &mut (dyn Write + Send),
     err: &mut (dyn Write + Send),
 ) -> Result<bool, BackendError> {
-    let mut pods = cluster
-        .list_pods(&build_labels::selector_for_pr(req.pr))
-        .await?;
-    retain_repository(&mut pods, repository);
-    let builds = builds_from_pods(&pods, cluster.namespace());
+    let builds = crate::effects::logs::list_builds(Some(cluster), req.pr, Some(repository)).await?;
     let chosen: Vec<_> = if req.all_builds {
         builds.iter().rev().collect() // oldest first, like reading a history
     } else {
@@ -67,19 +61,16 @@ pub async fn run(
         };
         prefixes.insert(stream.pod.clone(), (prefix, stream.image.clone()));
         let tx = tx.clone();
-        let options = FollowOptions {
-            // A finished pod is read once even with --follow.
-            follow: req.follow && !stream.is_terminal(),
-            ..FollowOptions::default()
-        };
-        let cluster = cluster.clone();
-        let pod = stream.pod.clone();
-        tokio::spawn(async move {
-            follow_with(cluster, pod, options, move |ev| {
+        // A finished pod is read once even with --follow.
+        let follow = req.follow && !stream.is_terminal();
+        tokio::spawn(crate::effects::logs::stream(
+            Some(cluster.clone()),
+            stream.pod.clone(),
+            follow,
+            move |ev| {
                 let _ = tx.send(ev);
-            })
-            .await;
-        });
+            },
+        ));
     }
     drop(tx);
     let mut pending = vec![];

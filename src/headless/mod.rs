@@ -15,7 +15,7 @@ use std::io::IsTerminal;
 
 /// Whether to colour output on stdout.
 pub fn use_color(no_color_flag: bool) -> bool {
-    !no_color_flag && !crate::launch::no_color() && std::io::stdout().is_terminal()
+    !no_color_flag && !crate::color::no_color() && std::io::stdout().is_terminal()
 }
 
 /// ANSI colours for per-pod prefixes (stern-like), cycling.

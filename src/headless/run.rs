@@ -15,6 +15,7 @@ use crate::backends::kfp::Run;
 use crate::backends::BackendError;
 use crate::chatops::ChatCommand;
 use crate::config::Config;
+use crate::effects::Engine;
 use crate::engine::run::{failure_of, RunOptions};
 use crate::engine::{self, ActionEvent, ActionKind, Backends};
 
@@ -126,16 +127,14 @@ pub async fn build_run(
         audit,
         json,
     };
-    let in_flight = engine::InFlight::default();
+    // The console's action path: the effects layer's engine of this project.
+    let engine = Engine::new(b.clone(), std::sync::Arc::new(cfg.clone()));
     let (progress, result) = action
         .drive(
             out,
             print_run_event,
             |_| {},
-            async |emit| {
-                let poll = engine::run::DEFAULT_POLL;
-                engine::perform(b, cfg, &in_flight, pr, &ChatCommand::BuildRun, poll, emit).await
-            },
+            async |emit| engine.perform(pr, &ChatCommand::BuildRun, emit).await,
             Clone::clone,
         )
         .await;

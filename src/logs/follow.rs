@@ -75,7 +75,7 @@ pub enum LogEvent {
         pod: PodRef,
         phase: String,
     },
-    /// Several events at once (a stream run to its end by `runner::execute`).
+    /// Several events at once (the headless follower unpacks them).
     Batch(Vec<LogEvent>),
 }
 

@@ -1,6 +1,7 @@
 //! The console, in the Elm shape: [`app::App`] is the whole state, [`msg::Msg`] everything that
 //! can happen, [`update::update`] the pure reducer returning [`msg::Command`]s (effects), and
-//! [`view::draw`] the pure drawing. [`runner`] owns the terminal and the tasks that do I/O.
+//! [`view::draw`] the pure drawing. [`runner`] owns the terminal and the event loop; the
+//! commands are carried out by the effects layer (`crate::effects`).
 
 pub mod app;
 pub mod dialogs;
@@ -13,7 +14,6 @@ pub mod panes;
 pub mod project;
 pub mod runner;
 pub mod status_bar;
-pub mod tasks;
 pub mod terminal;
 pub mod test_fault;
 #[cfg(test)]

@@ -1,4 +1,6 @@
-//! Messages into the reducer and the effects it asks for.
+//! Messages into the reducer: terminal input, timers, and the effects layer's answers (`Msg`
+//! implements [`Answer`], one constructor per answer). The effects it asks for are
+//! [`Command`]s, defined by the effects layer below the console.
 
 use std::path::PathBuf;
 
@@ -7,11 +9,12 @@ use crossterm::event::{KeyEvent, MouseEvent};
 
 use crate::backends::kfp::Run;
 use crate::backends::BackendError;
-use crate::chatops::ChatCommand;
-use crate::domain::{PodRef, PullRequest};
+use crate::domain::PullRequest;
+use crate::effects::command::{Answer, ProjectPrs};
+use crate::effects::targets::TargetEvent;
+pub use crate::effects::{Command, LoadedRun};
 use crate::engine::ActionEvent;
 use crate::logs::{BuildInfo, LogEvent};
-use crate::tui::update_targets::TargetEvent;
 
 /// Everything that can happen to the console.
 #[derive(Debug, Clone)]
@@ -84,60 +87,73 @@ pub enum Msg {
     },
 }
 
-/// Effects the runner carries out; their results come back as [`Msg`]s.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Command {
-    /// Fetch the open PRs of every project; answer with [`Msg::PrsLoaded`] (one project) or
-    /// [`Msg::ProjectsLoaded`] (several) carrying the same generation.
-    LoadPrs { generation: u64 },
-    /// Stream a pod's log until the pod is finished, as [`Msg::Log`]s (a follower for the
-    /// same pod that is still running is stopped first).
-    FollowLogs { pod: PodRef },
-    /// Fetch a finished pod's log once, as [`Msg::Log`]s.
-    FetchLogs { pod: PodRef },
-    /// Stop following a pod's log (its stream was closed).
-    StopLogs { pod: PodRef },
-    /// Find a PR's build pods (current and earlier builds); answer with [`Msg::BuildsListed`].
-    ListBuilds { project: usize, pr: u64 },
-    /// Fetch a run (and, with `spec`, its pipeline version's spec), after waiting `after`;
-    /// answer with [`Msg::RunLoaded`].
-    LoadRun {
-        run_id: String,
-        spec: bool,
-        after: Option<std::time::Duration>,
-    },
-    /// Find a PR's runs; answer with [`Msg::RunsListed`].
-    ListRuns { project: usize, pr: u64 },
-    /// Perform a Kfops action on a PR (the same rules and comments as the chat command);
-    /// progress comes back as [`Msg::Action`]s ending with `ActionEvent::Done`.
-    /// The action runs in `project`'s repository, with its settings.
-    StartAction {
-        project: usize,
-        pr: u64,
-        cmd: ChatCommand,
-    },
-    /// Watch the InferenceService `service_name` in both target namespaces until the console
-    /// quits, as [`Msg::Target`]s (errors too; the watch is retried).
-    WatchTargets {
-        service_name: String,
-        staging_namespace: String,
-        production_namespace: String,
-    },
-    /// Read the audit log's newest entries; answer with [`Msg::AuditLoaded`].
-    LoadAudit,
-    /// Write `text` (`lines` lines) to a new file at `path`, never over an existing file (a
-    /// free `NAME-1.log`, `NAME-2.log`… is taken instead); answer with [`Msg::LogSaved`].
-    SaveLog {
-        path: PathBuf,
-        text: String,
-        lines: usize,
-    },
-}
+/// The effects layer's answers are messages of the console.
+impl Answer for Msg {
+    fn prs_loaded(
+        generation: u64,
+        at: DateTime<Utc>,
+        result: Result<Vec<PullRequest>, BackendError>,
+    ) -> Msg {
+        Msg::PrsLoaded {
+            generation,
+            at,
+            result,
+        }
+    }
 
-/// A run as loaded for the graph pane.
-#[derive(Debug, Clone, PartialEq)]
-pub struct LoadedRun {
-    pub run: Box<Run>,
-    /// `(version ID, pipeline spec)` when asked for.
-    pub spec: Option<(String, serde_json::Value)>,
+    fn projects_loaded(generation: u64, at: DateTime<Utc>, results: ProjectPrs) -> Msg {
+        Msg::ProjectsLoaded {
+            generation,
+            at,
+            results,
+        }
+    }
+
+    fn log(event: LogEvent) -> Msg {
+        Msg::Log(event)
+    }
+
+    fn action(project: usize, event: ActionEvent) -> Msg {
+        Msg::Action { project, event }
+    }
+
+    fn run_loaded(run_id: String, result: Result<LoadedRun, BackendError>) -> Msg {
+        Msg::RunLoaded { run_id, result }
+    }
+
+    fn runs_listed(project: usize, pr: u64, result: Result<Vec<Run>, BackendError>) -> Msg {
+        Msg::RunsListed {
+            project,
+            pr,
+            result,
+        }
+    }
+
+    fn builds_listed(project: usize, pr: u64, result: Result<Vec<BuildInfo>, BackendError>) -> Msg {
+        Msg::BuildsListed {
+            project,
+            pr,
+            result,
+        }
+    }
+
+    fn target(event: TargetEvent) -> Msg {
+        Msg::Target(event)
+    }
+
+    fn audit_loaded(result: Result<crate::audit::file::Recent, String>) -> Msg {
+        Msg::AuditLoaded(result)
+    }
+
+    fn audit_failed(error: String) -> Msg {
+        Msg::AuditFailed(error)
+    }
+
+    fn log_saved(asked: PathBuf, lines: usize, result: Result<PathBuf, String>) -> Msg {
+        Msg::LogSaved {
+            asked,
+            lines,
+            result,
+        }
+    }
 }

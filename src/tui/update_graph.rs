@@ -25,6 +25,7 @@ pub fn show_run(app: &mut App, (project, pr): PrId, run_id: &str) -> Vec<Command
     app.graph.project = project;
     app.graph.loading = true;
     vec![Command::LoadRun {
+        project,
         run_id: run_id.to_string(),
         spec: true,
         after: None,
@@ -86,6 +87,7 @@ pub fn on_run_loaded(
                 .is_some_and(|pr| app.actions.contains_key(&(project, pr)));
             if live && !reported_by_action {
                 vec![Command::LoadRun {
+                    project,
                     run_id,
                     spec: app.graph.graph.is_none(),
                     after: Some(RUN_REFRESH),
@@ -113,6 +115,7 @@ pub fn on_run_progress(app: &mut App, run: Box<Run>) -> Vec<Command> {
     if needs_spec {
         app.graph.loading = true;
         return vec![Command::LoadRun {
+            project: app.graph.project,
             run_id,
             spec: true,
             after: None,

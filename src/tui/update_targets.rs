@@ -1,68 +1,12 @@
 //! The reducer part for the deployment targets pane: the watch's events, and Up/Down
 //! selecting staging / production. Also the pure mapping from a kube watcher event to a
-//! [`TargetChange`] (the runner filters by the configured InferenceService name with it).
-
-use chrono::{DateTime, Utc};
-use kube::api::DynamicObject;
-use kube::runtime::watcher;
+//! [`TargetChange`] (defined with the watch in `effects::targets`).
 
 use super::app::App;
 use super::keys::Action;
 use super::msg::Command;
-use crate::backends::kserve::ServiceState;
 use crate::chatops::DeployTarget;
-
-/// What a target's watch saw (the InferenceService of the configured name only).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum TargetChange {
-    /// A (re)list starts: what follows up to `InitDone` replaces the state.
-    Init,
-    /// The service, as listed.
-    InitApply(Box<ServiceState>),
-    /// The list is complete (no `InitApply` before it: not deployed).
-    InitDone,
-    /// The service was created or changed.
-    Apply(Box<ServiceState>),
-    /// The service was deleted.
-    Deleted,
-    /// The watch failed; it is retried (the last good state stays).
-    Error(String),
-    /// The target cannot be watched at all (no cluster); not retried.
-    Unavailable(String),
-}
-
-/// Events of the targets' watches, as [`crate::tui::Msg::Target`].
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum TargetEvent {
-    Change {
-        target: DeployTarget,
-        /// When the runner saw it (the reducer has no clock).
-        at: DateTime<Utc>,
-        change: TargetChange,
-    },
-    /// Several at once (a one-shot answer of `runner::execute`).
-    Batch(Vec<TargetEvent>),
-}
-
-impl TargetChange {
-    /// The change a watcher event makes to the service named `name` (`None` for other
-    /// services of the namespace).
-    pub fn of_watch(event: watcher::Event<DynamicObject>, name: &str) -> Option<TargetChange> {
-        let ours = |obj: &DynamicObject| obj.metadata.name.as_deref() == Some(name);
-        match event {
-            watcher::Event::Init => Some(TargetChange::Init),
-            watcher::Event::InitDone => Some(TargetChange::InitDone),
-            watcher::Event::InitApply(obj) if ours(&obj) => {
-                Some(TargetChange::InitApply(Box::new(ServiceState::of(&obj))))
-            }
-            watcher::Event::Apply(obj) if ours(&obj) => {
-                Some(TargetChange::Apply(Box::new(ServiceState::of(&obj))))
-            }
-            watcher::Event::Delete(obj) if ours(&obj) => Some(TargetChange::Deleted),
-            _ => None,
-        }
-    }
-}
+pub use crate::effects::targets::{TargetChange, TargetEvent};
 
 /// The command watching both targets of the project the pane shows (started at init and
 /// when the switcher changes project; it runs until replaced or the console quits).
@@ -106,12 +50,16 @@ pub fn on_action(app: &mut App, action: Action) -> Option<Vec<Command>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::backends::kserve::ServiceState;
     use crate::tui::keys::KeyMap;
     use crate::tui::msg::Msg;
     use crate::tui::project::ProjectState;
     use crate::tui::update::update;
     use chrono::TimeZone;
+    use chrono::{DateTime, Utc};
     use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    use kube::api::DynamicObject;
+    use kube::runtime::watcher;
 
     fn t(s: u32) -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2026, 11, 25, 12, 0, s).unwrap()

@@ -6,12 +6,13 @@ use kfops_console::chatops::{read_var, VAR_RUN_ID, VAR_VERSION_ID};
 use kfops_console::domain::{PullRequest, LABEL_STAGING};
 use kfops_console::launch;
 use kfops_console::sim::{Scenario, Simulator};
-use kfops_console::tui::runner::execute;
 use kfops_console::tui::update::{init, update};
 use kfops_console::tui::{view, App};
 use ratatui::backend::TestBackend;
 use ratatui::style::Color;
 use ratatui::Terminal;
+
+use crate::support::console::answers;
 
 /// Starts the demo simulator and loads the console's PR list from it through octocrab.
 async fn console_on_demo() -> (Simulator, App) {
@@ -25,8 +26,9 @@ async fn console_on_demo() -> (Simulator, App) {
     let app = &mut console.app;
     app.size = ratatui::layout::Rect::new(0, 0, 180, 40);
     for cmd in init(app) {
-        let msg = execute(cmd, &console.services).await;
-        update(app, msg);
+        for msg in answers(cmd, &console.services).await {
+            update(app, msg);
+        }
     }
     (sim, console.app)
 }
@@ -150,8 +152,9 @@ async fn unreachable_github_shows_in_the_status_bar() {
     cfg.github.api_url = format!("http://127.0.0.1:{port}/github");
     let mut console = launch::console(&cfg, false, "demo").unwrap();
     for cmd in init(&mut console.app) {
-        let msg = execute(cmd, &console.services).await;
-        update(&mut console.app, msg);
+        for msg in answers(cmd, &console.services).await {
+            update(&mut console.app, msg);
+        }
     }
     let failing = console
         .app

@@ -11,15 +11,17 @@ use std::time::Duration;
 use k8s_openapi::api::core::v1::Pod;
 use kfops_console::backends::cluster::{Cluster, LogLine};
 use kfops_console::domain::{build_labels, PodRef};
+use kfops_console::effects::Services;
 use kfops_console::launch;
 use kfops_console::logs::follow::{self, FollowOptions};
 use kfops_console::logs::{LogEvent, StreamStatus};
 use kfops_console::sim::{Scenario, Simulator};
 use kfops_console::tui::msg::{Command, Msg};
-use kfops_console::tui::runner::execute;
 use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
+
+use crate::support::console::answers;
 
 const NS: &str = "kfops";
 
@@ -285,11 +287,12 @@ async fn the_runner_lists_a_prs_builds_and_fetches_their_logs() {
     launch::connect_cluster(&cfg, &mut console).await;
     assert!(console.services.cluster.is_some());
 
-    let Msg::BuildsListed { pr, result, .. } = execute(
+    let listed = answers(
         Command::ListBuilds { project: 0, pr: 41 },
         &console.services,
     )
-    .await
+    .await;
+    let [Msg::BuildsListed { pr, result, .. }] = <[Msg; 1]>::try_from(listed).expect("one answer")
     else {
         panic!("not a builds answer");
     };
@@ -300,17 +303,11 @@ async fn the_runner_lists_a_prs_builds_and_fetches_their_logs() {
     let images: Vec<&str> = builds[1].pods.iter().map(|p| p.image.as_str()).collect();
     assert_eq!(images, ["server", "trainer"]);
 
-    // Followed to the end through the runner: one batch with every line.
-    let Msg::Log(LogEvent::Batch(events)) = execute(
-        Command::FollowLogs {
-            pod: pod_ref("b2-trainer"),
-        },
-        &console.services,
-    )
-    .await
-    else {
-        panic!("not a log answer");
+    // Followed to the end through the console's interpreter: every line, as log answers.
+    let follow = Command::FollowLogs {
+        pod: pod_ref("b2-trainer"),
     };
+    let events = log_events(follow, &console.services).await;
     let lines: Vec<LogLine> = events
         .iter()
         .flat_map(|e| match e {
@@ -322,16 +319,10 @@ async fn the_runner_lists_a_prs_builds_and_fetches_their_logs() {
 
     // Without a cluster the log commands answer with the reason.
     console.services.cluster = None;
-    let Msg::Log(LogEvent::Batch(events)) = execute(
-        Command::FetchLogs {
-            pod: pod_ref("b1-server"),
-        },
-        &console.services,
-    )
-    .await
-    else {
-        panic!("not a log answer");
+    let fetch = Command::FetchLogs {
+        pod: pod_ref("b1-server"),
     };
+    let events = log_events(fetch, &console.services).await;
     assert!(matches!(
         events.last(),
         Some(LogEvent::Status {
@@ -339,4 +330,16 @@ async fn the_runner_lists_a_prs_builds_and_fetches_their_logs() {
             ..
         }) if reason.contains("not connected")
     ));
+}
+
+/// The log events a log command answers with (each answer must be one).
+async fn log_events(command: Command, services: &Services) -> Vec<LogEvent> {
+    answers(command, services)
+        .await
+        .into_iter()
+        .map(|msg| match msg {
+            Msg::Log(ev) => ev,
+            other => panic!("not a log answer: {other:?}"),
+        })
+        .collect()
 }

@@ -6,14 +6,19 @@ use crossterm::event::KeyCode;
 use std::time::Duration;
 
 use kfops_console::backends::github::GitHub;
+use kfops_console::backends::kfp::{Kfp, KfpEndpoint};
 use kfops_console::config::{self, ProjectChoice, RepositoryConfig};
 use kfops_console::domain::LABEL_STAGING;
+use kfops_console::effects::Command;
 use kfops_console::launch;
 use kfops_console::sim::{RecordedRequest, Simulator};
 use kfops_console::tui::runner::Driver;
+use kfops_console::tui::Msg;
 
 use crate::build_flow::fast_scenario;
-use crate::support::console::{code, driver_with, key, screen, select_task, temp_audit_path};
+use crate::support::console::{
+    answers, code, driver_with, key, screen, select_task, temp_audit_path,
+};
 
 const A: &str = "/github/repos/acme-ml/churn-model/";
 const B: &str = "/github/repos/acme-ml/fraud-model/";
@@ -389,4 +394,56 @@ async fn a_task_log_of_a_project_with_its_own_kfp_namespace_is_read_there() {
             .collect::<Vec<_>>()
     );
     sim.shutdown().await;
+}
+
+/// A URL where nothing listens (a port bound, then released).
+fn nothing_listens() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
+    let port = listener.local_addr().expect("its address").port();
+    drop(listener);
+    format!("http://127.0.0.1:{port}")
+}
+
+#[tokio::test]
+async fn a_run_of_the_second_project_is_loaded_with_that_projects_engine() {
+    let sim = sim().await;
+    let cfg = two_projects(&sim);
+    let mut console = launch::console(&cfg, false, "demo").unwrap();
+    launch::connect_cluster(&cfg, &mut console).await;
+    // The projects' engines differ: the first one's KFP is somewhere that answers nothing.
+    let endpoint = KfpEndpoint::Direct {
+        url: nothing_listens(),
+        token: None,
+    };
+    let first = console.services.projects[0]
+        .engine
+        .as_mut()
+        .expect("engine");
+    first.backends.kfp = Kfp::new(endpoint).unwrap();
+    let run_id = sim.kfp().runs().first().expect("a run").id.clone();
+    let load = |project| Command::LoadRun {
+        project,
+        run_id: run_id.clone(),
+        spec: true,
+        after: None,
+    };
+
+    // The second project's run comes through its own engine (it used to go through the
+    // first project's, whatever the PR's project).
+    let loaded = answers(load(1), &console.services).await;
+    let [Msg::RunLoaded { result, .. }] = loaded.as_slice() else {
+        panic!("not one run answer: {loaded:?}");
+    };
+    let run = result
+        .as_ref()
+        .expect("loaded with the second project's engine");
+    assert_eq!(run.run.run_id, run_id);
+    assert!(run.spec.is_some(), "with its spec");
+
+    // The first project's engine really is another one.
+    let loaded = answers(load(0), &console.services).await;
+    assert!(
+        matches!(loaded.as_slice(), [Msg::RunLoaded { result: Err(_), .. }]),
+        "{loaded:?}"
+    );
 }

@@ -5,6 +5,8 @@ use std::time::Duration;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use kfops_console::config::Config;
+use kfops_console::effects::interpret::carry_out;
+use kfops_console::effects::{Command, Services};
 use kfops_console::launch;
 use kfops_console::sim::Simulator;
 use kfops_console::tui::app::App;
@@ -30,6 +32,17 @@ pub fn typed(driver: &mut Driver, text: &str) {
     for c in text.chars() {
         driver.handle(key(c));
     }
+}
+
+/// Carries out `command` as the console's tasks do (the one interpreter,
+/// `effects::interpret::carry_out`), to its end, and returns its answers as messages, in order.
+pub async fn answers(command: Command, services: &Services) -> Vec<Msg> {
+    let answers = std::sync::Mutex::new(Vec::new());
+    carry_out(command, services, &|answer: Msg| {
+        answers.lock().expect("answers").push(answer);
+    })
+    .await;
+    answers.into_inner().expect("answers")
 }
 
 /// The whole console drawn at `width`×`height`.
