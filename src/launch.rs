@@ -15,12 +15,12 @@ use crate::backends::kfp::{Kfp, KfpEndpoint, KfpIdentity};
 use crate::backends::BackendError;
 use crate::config::{self, Config, ProjectChoice};
 use crate::engine::{ActionKind, Backends, InFlight};
-use crate::sim::{Scenario, Simulator};
 use crate::tui::app::Level;
 use crate::tui::keys::KeyMap;
 use crate::tui::runner::{self, Engine, Services};
 use crate::tui::theme::Theme;
 use crate::tui::App;
+use kfops_sim::{Scenario, Simulator};
 
 /// The config `kfops demo` starts from (before the simulator's URLs are filled in).
 pub const DEMO_CONFIG: &str = include_str!("../assets/demo/kfops.toml");

@@ -7,7 +7,8 @@
 //! - [`domain`]: the Kfops domain types shared by every layer.
 //! - [`backends`]: real clients (octocrab, kube, reqwest) behind small traits.
 //! - [`graph`]: a KFP run's task DAG: model, terminal layout, pure renderer.
-//! - [`sim`]: the simulated environment (GitHub, Kubernetes, KFP) on loopback.
+//! - The simulated environment (GitHub, Kubernetes, KFP, KServe on loopback) is the
+//!   `kfops-sim` crate (crates/kfops-sim).
 //! - [`tui`]: the console: pure state + update, pure views, the terminal runner.
 //! - [`audit`]: the audit log of actions (JSON lines in the state directory).
 //! - [`bench`]: load harnesses (`kfops bench`).
@@ -28,6 +29,5 @@ pub mod headless;
 pub mod launch;
 pub mod logging;
 pub mod logs;
-pub mod sim;
 pub mod state_dir;
 pub mod tui;

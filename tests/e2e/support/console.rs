@@ -6,10 +6,10 @@ use std::time::Duration;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use kfops_console::config::Config;
 use kfops_console::launch;
-use kfops_console::sim::Simulator;
 use kfops_console::tui::app::App;
 use kfops_console::tui::runner::Driver;
 use kfops_console::tui::{view, Msg};
+use kfops_sim::Simulator;
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 
