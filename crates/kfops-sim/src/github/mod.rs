@@ -18,6 +18,7 @@ mod merge;
 mod pulls;
 mod render;
 mod repo;
+pub(crate) mod scenario;
 mod scopes;
 mod state;
 mod user;

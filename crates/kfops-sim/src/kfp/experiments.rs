@@ -12,7 +12,8 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{json, Map, Value};
 
 use super::errors::{json_response, Code, RpcError};
-use super::filter::{self, Key, Keys, Kind, ListQuery, Listed};
+use super::filter::{Key, Keys, Kind, Listed};
+use super::paging::{self, ListQuery};
 use super::runs::RunsState;
 use super::KfpHandle;
 
@@ -156,7 +157,7 @@ pub async fn list_experiments(State(kfp): State<KfpHandle>, uri: Uri) -> Respons
             .cloned()
             .collect()
     });
-    match filter::page(&all, &list, EXPERIMENT_KEYS) {
+    match paging::page(&all, &list, EXPERIMENT_KEYS) {
         Ok(page) => ok(list_json(
             "experiments",
             page.items.iter().map(experiment_json).collect(),

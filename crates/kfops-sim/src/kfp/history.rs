@@ -10,7 +10,7 @@ use serde_json::Map;
 
 use super::execution::{Exec, Ids, Knobs, RuntimeState, CODE_UNKNOWN};
 use super::experiments::{secs, StoredExperiment};
-use super::pipelines::KfpState;
+use super::pipeline_store::KfpState;
 use super::plan::Plan;
 use super::runs::{NewRun, RunKnobs, RunsState};
 use super::scenario::KfpScenario;

@@ -18,8 +18,11 @@ mod filter;
 mod history;
 mod multi_user;
 pub(crate) mod package;
+mod paging;
+mod pipeline_store;
 mod pipelines;
 mod plan;
+mod plan_tasks;
 mod runs;
 mod runs_api;
 mod runs_json;
@@ -27,6 +30,7 @@ mod scenario;
 mod task_output;
 mod task_pod;
 mod tasks;
+mod uploads;
 
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
@@ -42,10 +46,11 @@ use tower::ServiceExt as _;
 pub use self::errors::{Code, RpcError, UploadError};
 pub use self::execution::{RuntimeState, StateChange, StoredTask};
 pub use self::experiments::{StoredExperiment, DEFAULT_EXPERIMENT};
-pub use self::filter::{Filter, Op, Operand, Predicate, Sort};
+pub use self::filter::{Filter, Op, Operand, Predicate};
 pub use self::multi_user::{MultiUser, AUDIENCE as TOKEN_AUDIENCE, USERID_HEADER};
 pub use self::package::{parse as parse_package, Package, PackageError};
-pub use self::pipelines::{KfpState, StoredPipeline, StoredVersion};
+pub use self::paging::Sort;
+pub use self::pipeline_store::{KfpState, StoredPipeline, StoredVersion};
 pub use self::plan::{NodeKind, Plan, PlanNode};
 pub use self::runs::{RunKnobs, RunsState, StoredRun, DEFAULT_PROFILE_NAMESPACE};
 pub use self::scenario::{
@@ -247,11 +252,11 @@ fn api(handle: KfpHandle) -> Router {
     let uploads = Router::new()
         .route(
             &format!("{v2}/pipelines/upload"),
-            post(pipelines::upload_pipeline),
+            post(uploads::upload_pipeline),
         )
         .route(
             &format!("{v2}/pipelines/upload_version"),
-            post(pipelines::upload_version),
+            post(uploads::upload_version),
         )
         .layer(DefaultBodyLimit::max(MAX_UPLOAD));
     Router::new()

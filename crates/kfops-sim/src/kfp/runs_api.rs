@@ -16,7 +16,7 @@ use serde_json::{json, Map, Value};
 use super::errors::{Code, RpcError};
 use super::execution::{self, Ids, RuntimeState};
 use super::experiments::{list_json, new_id, ok, param, query_of, read_body};
-use super::filter::{self, ListQuery};
+use super::paging::{self, ListQuery};
 use super::plan::Plan;
 use super::runs::{NewRun, RunsState, StoredRun, RUN_KEYS};
 use super::runs_json::run_json;
@@ -226,7 +226,7 @@ pub async fn list_runs(State(kfp): State<KfpHandle>, uri: Uri) -> Response {
             .cloned()
             .collect()
     });
-    match filter::page(&all, &list, RUN_KEYS) {
+    match paging::page(&all, &list, RUN_KEYS) {
         Ok(page) => ok(list_json(
             "runs",
             page.items.iter().map(run_json).collect(),
