@@ -16,13 +16,13 @@ use crate::backends::BackendError;
 use crate::config::{self, Config, ProjectChoice};
 use crate::effects::{Engine, ProjectServices, Services};
 use crate::engine::{ActionKind, Backends};
-use crate::sim::{Scenario, Simulator};
 use crate::tui::app::Level;
 use crate::tui::keys::KeyMap;
 use crate::tui::project::ProjectState;
 use crate::tui::runner;
 use crate::tui::theme::Theme;
 use crate::tui::App;
+use kfops_sim::{Scenario, Simulator};
 
 /// The config `kfops demo` starts from (before the simulator's URLs are filled in).
 pub const DEMO_CONFIG: &str = include_str!("../assets/demo/kfops.toml");

@@ -8,9 +8,10 @@
 //! - [`backends`]: real clients (octocrab, kube, reqwest) behind small traits.
 //! - [`graph`]: a KFP run's task DAG: model and layout in cells (drawn by `tui::graph_draw`).
 //! - [`keys`]: keys as data: actions, contexts, the key map and its rules (`[ui.keys]`).
-//! - [`sim`]: the simulated environment (GitHub, Kubernetes, KFP) on loopback.
 //! - [`effects`]: carrying out commands for any front end (services per project, actions
 //!   with their audit record, followers, the targets' watch, files).
+//! - The simulated environment (GitHub, Kubernetes, KFP, KServe on loopback) is the
+//!   `kfops-sim` crate (crates/kfops-sim).
 //! - [`tui`]: the console: pure state + update, pure views, the terminal runner.
 //! - [`audit`]: the audit log of actions (JSON lines in the state directory).
 //! - [`bench`]: load harnesses (`kfops bench`).
@@ -34,7 +35,6 @@ pub mod keys;
 pub mod launch;
 pub mod logging;
 pub mod logs;
-pub mod sim;
 pub mod state_dir;
 pub mod text;
 pub mod tui;

@@ -6,6 +6,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use futures::{AsyncBufReadExt, Stream, StreamExt, TryStreamExt};
 use k8s_openapi::api::core::v1::{Pod, Secret};
+use k8s_openapi::jiff::Timestamp;
 use kube::api::{ListParams, LogParams, PostParams};
 use kube::runtime::watcher;
 use kube::{Api, Client};
@@ -302,13 +303,15 @@ where
     })
 }
 
-/// chrono → jiff (kube 5's timestamps).
-pub fn to_jiff(t: DateTime<Utc>) -> Option<jiff::Timestamp> {
-    jiff::Timestamp::from_nanosecond(i128::from(t.timestamp_nanos_opt()?)).ok()
+/// chrono → jiff. The program keeps its times in chrono; k8s-openapi 0.29 (`meta::v1::Time`)
+/// and kube 5 (`LogParams::since_time`) hold theirs as jiff timestamps, so they are converted
+/// here, at that boundary only, through k8s-openapi's re-export (no jiff dependency of ours).
+pub fn to_jiff(t: DateTime<Utc>) -> Option<Timestamp> {
+    Timestamp::from_nanosecond(i128::from(t.timestamp_nanos_opt()?)).ok()
 }
 
-/// jiff → chrono.
-pub fn from_jiff(t: jiff::Timestamp) -> Option<DateTime<Utc>> {
+/// jiff → chrono (see [`to_jiff`]).
+pub fn from_jiff(t: Timestamp) -> Option<DateTime<Utc>> {
     let nanos = i64::try_from(t.as_nanosecond()).ok()?;
     Some(DateTime::from_timestamp_nanos(nanos))
 }

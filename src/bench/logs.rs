@@ -24,7 +24,7 @@ use crate::backends::cluster::Cluster;
 use crate::domain::PodRef;
 use crate::logs::follow::{self, FollowOptions};
 use crate::logs::{LogEvent, LogStore};
-use crate::sim::kube::flood::flood_pod;
+use kfops_sim::kube::flood::flood_pod;
 
 const NAMESPACE: &str = "kfops";
 

@@ -4,7 +4,7 @@
 
 use std::process::Stdio;
 
-use kfops_console::sim::Simulator;
+use kfops_sim::Simulator;
 
 use crate::build_flow::fast_scenario;
 use crate::headless::{config_for, kfops};

@@ -11,7 +11,7 @@ use kfops_console::domain::build_labels;
 use kfops_console::engine::compile::COMPILE_IMAGE;
 use kfops_console::engine::ActionEvent;
 use kfops_console::logs::StreamStatus;
-use kfops_console::sim::Simulator;
+use kfops_sim::Simulator;
 
 use crate::build_flow::{build, collector, fast_scenario, newest_version, setup};
 use crate::safety::mutating;

@@ -9,7 +9,7 @@ use kfops_console::config::{Config, ImageConfig};
 use kfops_console::domain::build_labels;
 use kfops_console::engine::{self, ActionEvent, Backends, InFlight};
 use kfops_console::launch;
-use kfops_console::sim::{Scenario, Simulator};
+use kfops_sim::{Scenario, Simulator};
 
 /// How often the tests poll a running pipeline run.
 pub const POLL: std::time::Duration = std::time::Duration::from_millis(30);
@@ -60,7 +60,7 @@ pub async fn build(
 }
 
 /// The newest version of the config's pipeline in the simulated KFP.
-pub fn newest_version(sim: &Simulator, cfg: &Config) -> kfops_console::sim::kfp::StoredVersion {
+pub fn newest_version(sim: &Simulator, cfg: &Config) -> kfops_sim::kfp::StoredVersion {
     let pipeline = sim
         .kfp()
         .pipeline_named(&cfg.pipeline.name)

@@ -8,9 +8,9 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use kfops_console::chatops::{read_var, VAR_VERSION_ID};
 use kfops_console::launch;
 use kfops_console::logs::StreamStatus;
-use kfops_console::sim::Simulator;
 use kfops_console::tui::runner::Driver;
 use kfops_console::tui::{view, Msg};
+use kfops_sim::Simulator;
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 

@@ -8,7 +8,7 @@
 use kfops_console::config::Config;
 use kfops_console::engine::run::{run, RunOptions};
 use kfops_console::launch;
-use kfops_console::sim::Simulator;
+use kfops_sim::Simulator;
 
 use crate::build_flow::{build, fast_scenario, newest_version, POLL};
 

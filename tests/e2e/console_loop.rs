@@ -10,10 +10,10 @@ use k8s_openapi::api::core::v1::Pod;
 use kfops_console::backends::cluster::LogLine;
 use kfops_console::domain::{build_labels, PodRef};
 use kfops_console::logs::LogEvent;
-use kfops_console::sim::{Scenario, Simulator};
 use kfops_console::tui::panes::logs::PickerState;
 use kfops_console::tui::runner::{run_loop, BATCH};
 use kfops_console::tui::Msg;
+use kfops_sim::{Scenario, Simulator};
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 
@@ -136,7 +136,7 @@ async fn nothing_is_drawn_without_a_visible_change() {
 
 /// A build pod of PR 41 that prints `lines` lines as fast as it can.
 fn flood_pod(n: usize, lines: u64) -> Pod {
-    let mut pod = kfops_console::sim::kube::flood::flood_pod(&format!("flood-{n}"), lines, 120);
+    let mut pod = kfops_sim::kube::flood::flood_pod(&format!("flood-{n}"), lines, 120);
     pod.metadata.labels = Some(
         [
             (

@@ -17,7 +17,7 @@ use crate::support::deploy::{
 };
 
 /// What the InferenceService of a namespace serves (`kfops.io/run-id`).
-fn serving(sim: &kfops_console::sim::Simulator, ns: &str) -> String {
+fn serving(sim: &kfops_sim::Simulator, ns: &str) -> String {
     let isvc = sim.kserve().get(ns, "churn-model").unwrap();
     isvc["metadata"]["annotations"]["kfops.io/run-id"]
         .as_str()
@@ -267,7 +267,7 @@ async fn production_reads_mergeable_again_while_github_computes_it() {
 
 /// Production untouched: still #40's run, no merge, no label moved, no success comment.
 #[track_caller]
-fn no_production_change(sim: &kfops_console::sim::Simulator, pr: u64) {
+fn no_production_change(sim: &kfops_sim::Simulator, pr: u64) {
     assert_eq!(
         serving(sim, "production"),
         last_run(sim, 40),

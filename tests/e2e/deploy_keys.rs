@@ -8,9 +8,9 @@ use std::time::Duration;
 use crossterm::event::KeyCode;
 use kfops_console::chatops::DeployTarget;
 use kfops_console::domain::LABEL_STAGING;
-use kfops_console::sim::Simulator;
 use kfops_console::tui::app::Overlay;
 use kfops_console::tui::runner::Driver;
+use kfops_sim::Simulator;
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 

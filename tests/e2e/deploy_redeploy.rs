@@ -5,14 +5,14 @@
 
 use kfops_console::chatops::DeployTarget;
 use kfops_console::domain::{LABEL_PRODUCTION, LABEL_STAGING};
-use kfops_console::sim::faults::{Fault, SimService};
+use kfops_sim::faults::{Fault, SimService};
 
 use crate::build_flow::setup;
 use crate::faults::rule;
 use crate::support::deploy::{deploy_quietly, fast, has_label, last_run, request};
 
 /// `(revision, percent)` of the traffic with a share.
-fn serving(sim: &kfops_console::sim::Simulator, ns: &str) -> Vec<(String, i64)> {
+fn serving(sim: &kfops_sim::Simulator, ns: &str) -> Vec<(String, i64)> {
     sim.kserve()
         .traffic(ns, "churn-model")
         .into_iter()

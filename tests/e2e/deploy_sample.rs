@@ -12,8 +12,8 @@ use kfops_console::config::Config;
 use kfops_console::domain::LABEL_STAGING;
 use kfops_console::engine::deploy::deploy;
 use kfops_console::engine::{ActionEvent, Backends};
-use kfops_console::sim::faults::{Fault, SimService};
-use kfops_console::sim::{RecordedRequest, Simulator};
+use kfops_sim::faults::{Fault, SimService};
+use kfops_sim::{RecordedRequest, Simulator};
 
 use crate::build_flow::setup;
 use crate::faults::rule;

@@ -8,7 +8,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use kfops_console::cli_docs::visible_subcommands;
-use kfops_console::sim::{Scenario, Simulator};
+use kfops_sim::{Scenario, Simulator};
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 use ratatui::style::Color;

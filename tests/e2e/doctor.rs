@@ -4,8 +4,8 @@
 
 use std::path::{Path, PathBuf};
 
-use kfops_console::sim::kube::DeniedAccess;
-use kfops_console::sim::{Scenario, Simulator};
+use kfops_sim::kube::DeniedAccess;
+use kfops_sim::{Scenario, Simulator};
 use serde_json::Value;
 
 /// The token the config's environment gives (the simulator accepts any unless told).

@@ -6,7 +6,7 @@
 
 use std::path::{Path, PathBuf};
 
-use kfops_console::sim::{Scenario, Simulator};
+use kfops_sim::{Scenario, Simulator};
 use serde_json::Value;
 
 use crate::doctor::{check, check_json_with, detail, not_passed};

@@ -2,7 +2,7 @@
 //! them (`ETag`, `If-None-Match` → 304, which an authorized request is not charged for) and
 //! refuses requests past the primary limit with GitHub's 403.
 
-use kfops_console::sim::{Scenario, Simulator};
+use kfops_sim::{Scenario, Simulator};
 use reqwest::StatusCode;
 
 async fn start() -> Simulator {
@@ -99,7 +99,7 @@ fn open_prs(sim: &Simulator, count: u64) {
         let open: Vec<_> = s
             .pulls
             .values()
-            .filter(|p| p.state == kfops_console::sim::scenario::PullStatus::Open)
+            .filter(|p| p.state == kfops_sim::scenario::PullStatus::Open)
             .cloned()
             .collect();
         let template = open.first().cloned().unwrap();

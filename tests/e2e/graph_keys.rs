@@ -7,9 +7,9 @@ use std::time::Duration;
 use chrono::{TimeZone, Utc};
 use crossterm::event::KeyCode;
 use kfops_console::backends::kfp::RuntimeState;
-use kfops_console::sim::Simulator;
 use kfops_console::tui::app::PaneId;
 use kfops_console::tui::view;
+use kfops_sim::Simulator;
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 

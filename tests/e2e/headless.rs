@@ -1,7 +1,7 @@
 //! The headless commands as a user runs them: `kfops build --pr N` and `kfops logs --pr N`,
 //! the binary against the simulator through a config file.
 
-use kfops_console::sim::Simulator;
+use kfops_sim::Simulator;
 
 use crate::build_flow::fast_scenario;
 

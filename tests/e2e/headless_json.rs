@@ -2,7 +2,7 @@
 //! a JSON object, the last one says whether the action worked with its IDs, a failure names
 //! the step and keeps exit code 1, and the token never appears.
 
-use kfops_console::sim::Simulator;
+use kfops_sim::Simulator;
 use serde_json::Value;
 
 use crate::build_flow::fast_scenario;

@@ -8,7 +8,7 @@
 use std::path::{Path, PathBuf};
 
 use kfops_console::domain::LABEL_STAGING;
-use kfops_console::sim::{RecordedRequest, Scenario, Simulator};
+use kfops_sim::{RecordedRequest, Scenario, Simulator};
 use serde_json::Value;
 
 use crate::build_flow::fast_scenario;

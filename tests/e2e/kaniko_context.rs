@@ -7,8 +7,8 @@ use k8s_openapi::api::core::v1::Pod;
 use kfops_console::config::{BuildContext, Config, ImageConfig};
 use kfops_console::domain::build_labels;
 use kfops_console::engine::kaniko_context::{CONTEXT_CONTAINER, SECRET_STEP};
-use kfops_console::sim::kube::SecretScenario;
-use kfops_console::sim::{Scenario, Simulator};
+use kfops_sim::kube::SecretScenario;
+use kfops_sim::{Scenario, Simulator};
 
 use crate::build_flow::{assert_parallel, build, build_pods, fast_scenario, setup};
 use crate::safety::mutating;

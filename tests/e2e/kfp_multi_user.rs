@@ -5,8 +5,8 @@
 
 use std::path::{Path, PathBuf};
 
-use kfops_console::sim::kfp::{MultiUser, TOKEN_AUDIENCE, USERID_HEADER};
-use kfops_console::sim::{Scenario, Simulator};
+use kfops_sim::kfp::{MultiUser, TOKEN_AUDIENCE, USERID_HEADER};
+use kfops_sim::{Scenario, Simulator};
 use serde_json::Value;
 
 use crate::doctor::check_json_with;

@@ -10,8 +10,8 @@
 
 use std::path::{Path, PathBuf};
 
-use kfops_console::sim::record::credential_fingerprint;
-use kfops_console::sim::{Scenario, Simulator};
+use kfops_sim::record::credential_fingerprint;
+use kfops_sim::{Scenario, Simulator};
 
 use crate::doctor::{check_json_with, detail, status};
 

@@ -4,7 +4,7 @@
 //! the raw media type. The simulator answers so, and the client reads such files whole.
 
 use kfops_console::backends::github::GitHub;
-use kfops_console::sim::{Scenario, Simulator};
+use kfops_sim::{Scenario, Simulator};
 
 use crate::build_flow::{build, fast_scenario, newest_version, setup};
 

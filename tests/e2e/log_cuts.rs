@@ -11,7 +11,7 @@ use kfops_console::backends::cluster::{Cluster, LogLine};
 use kfops_console::domain::PodRef;
 use kfops_console::logs::follow::{self, FollowOptions};
 use kfops_console::logs::{LogEvent, LogStore, StreamStatus};
-use kfops_console::sim::{Scenario, Simulator};
+use kfops_sim::{Scenario, Simulator};
 
 use crate::support::printer::{printer_pod, Printer, CONTAINER};
 

@@ -6,10 +6,10 @@ use std::time::Duration;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use kfops_console::logs::StreamStatus;
-use kfops_console::sim::Simulator;
 use kfops_console::tui::app::Overlay;
 use kfops_console::tui::runner::Driver;
 use kfops_console::tui::Msg;
+use kfops_sim::Simulator;
 
 use crate::build_flow::fast_scenario;
 use crate::support::console::{code, driver_on, key, screen, select_pr, typed};

@@ -60,3 +60,4 @@ mod targets_serving;
 mod tmux_demo;
 mod tmux_quit;
 mod tmux_restore;
+mod workspace;

@@ -11,9 +11,9 @@ use kfops_console::config::{self, ProjectChoice, RepositoryConfig};
 use kfops_console::domain::LABEL_STAGING;
 use kfops_console::effects::Command;
 use kfops_console::launch;
-use kfops_console::sim::{RecordedRequest, Simulator};
 use kfops_console::tui::runner::Driver;
 use kfops_console::tui::Msg;
+use kfops_sim::{RecordedRequest, Simulator};
 
 use crate::build_flow::fast_scenario;
 use crate::support::console::{

@@ -2,7 +2,7 @@
 //! private repository (404), so without a token the console starts read-only and says so, and
 //! the headless actions exit 2 with the fix, before any request.
 
-use kfops_console::sim::Simulator;
+use kfops_sim::Simulator;
 
 use crate::build_flow::fast_scenario;
 use crate::safety::{mutating, press_everything};

@@ -8,7 +8,7 @@ use std::path::Path;
 use std::process::Output;
 
 use kfops_console::config::PROJECT_ENV_VAR;
-use kfops_console::sim::Simulator;
+use kfops_sim::Simulator;
 
 use crate::headless_projects::{
     exits_2_saying, final_object, kfops_with_env, only_in, setup, text, A, B, BOTH,

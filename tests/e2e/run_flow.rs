@@ -8,7 +8,7 @@ use kfops_console::backends::kfp::RuntimeState;
 use kfops_console::chatops::{read_var, ChatCommand, VAR_RUN_ID, VAR_VERSION_ID};
 use kfops_console::engine::run::{run, RunOptions};
 use kfops_console::engine::{self, ActionEvent, InFlight};
-use kfops_console::sim::Scenario;
+use kfops_sim::Scenario;
 
 use crate::build_flow::{fast_scenario, setup, POLL};
 

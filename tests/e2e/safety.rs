@@ -5,12 +5,12 @@
 use std::time::Duration;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use kfops_console::sim::Simulator;
 use kfops_console::tui::app::Overlay;
 use kfops_console::tui::dialogs::deploy_confirm::FORCE_WORD;
 use kfops_console::tui::keys::{Action, Key, ACTIONS};
 use kfops_console::tui::runner::Driver;
 use kfops_console::tui::Msg;
+use kfops_sim::Simulator;
 
 use crate::build_flow::fast_scenario;
 use crate::support::console::{code, driver_with, key, screen, select_pr, test_config, typed};

@@ -10,11 +10,11 @@ use std::time::Duration;
 use crossterm::event::KeyCode;
 use kfops_console::config::Secret;
 use kfops_console::logging;
-use kfops_console::sim::Simulator;
 use kfops_console::tui::app::Overlay;
 use kfops_console::tui::dialogs::audit::AuditLoad;
 use kfops_console::tui::runner::Driver;
 use kfops_console::tui::{App, Msg};
+use kfops_sim::Simulator;
 
 use crate::build_flow::fast_scenario;
 use crate::support::console::{code, driver_with, key, screen, select_pr, test_config, typed};

@@ -3,7 +3,7 @@
 //! pagination, comments, compare and contents behave like GitHub, the real octocrab client
 //! works against it, and the demo scenario holds the PRs the console's demo promises.
 
-use kfops_console::sim::{Scenario, Simulator};
+use kfops_sim::{Scenario, Simulator};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 

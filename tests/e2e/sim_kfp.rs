@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 use kfops_console::backends::kfp::{Kfp, KfpEndpoint};
 use kfops_console::chatops::{vars_in, VAR_VERSION_ID};
 use kfops_console::config::Secret;
-use kfops_console::sim::{Scenario, Simulator};
+use kfops_sim::{Scenario, Simulator};
 use reqwest::multipart::{Form, Part};
 use reqwest::Method;
 use serde_json::{json, Value};

@@ -12,8 +12,8 @@ use kfops_console::backends::kfp::{
     CreateRun, Kfp, KfpEndpoint, NameMatch, Run, RunQuery, RuntimeState, TaskDetail,
 };
 use kfops_console::chatops::{vars_in, VAR_RUN_ID, VAR_VERSION_ID};
-use kfops_console::sim::kfp::{NodeKind, StoredRun, TASK_CONTAINER};
-use kfops_console::sim::{Scenario, Simulator};
+use kfops_sim::kfp::{NodeKind, StoredRun, TASK_CONTAINER};
+use kfops_sim::{Scenario, Simulator};
 use reqwest::Method;
 use serde_json::{json, Map, Value};
 
@@ -1192,7 +1192,7 @@ fn scenario_runs_are_checked() {
         1,
     );
     let scenario = Scenario::from_toml_str(&failed).unwrap();
-    let kfp = kfops_console::sim::KfpHandle::new(&scenario.kfp, &scenario.github);
+    let kfp = kfops_sim::KfpHandle::new(&scenario.kfp, &scenario.github);
     let run = kfp.run("1944c4b2-af10-4f57-bad0-7233f4788c0d").unwrap();
     assert_eq!(run.state.as_str(), "FAILED");
     assert!(run.task("evaluate").is_none());

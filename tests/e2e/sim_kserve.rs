@@ -6,8 +6,8 @@
 
 use std::time::Duration;
 
-use kfops_console::sim::kserve::KserveScenario;
-use kfops_console::sim::{Scenario, Simulator};
+use kfops_sim::kserve::KserveScenario;
+use kfops_sim::{Scenario, Simulator};
 use kube::api::{ApiResource, DynamicObject, GroupVersionKind, Patch, PatchParams, PostParams};
 use kube::{Api, Client, Config};
 use serde_json::{json, Value};

@@ -7,8 +7,8 @@
 use std::time::Duration;
 
 use k8s_openapi::api::core::v1::Pod;
-use kfops_console::sim::kube::KubeScenario;
-use kfops_console::sim::{Scenario, Simulator};
+use kfops_sim::kube::KubeScenario;
+use kfops_sim::{Scenario, Simulator};
 use kube::{Api, Client, Config};
 use serde_json::{json, Value};
 

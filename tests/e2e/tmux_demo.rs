@@ -5,7 +5,7 @@ use std::process::Command;
 use std::thread::sleep;
 use std::time::{Duration, Instant};
 
-use kfops_console::sim::Scenario;
+use kfops_sim::Scenario;
 
 /// A tmux server of our own (its own socket), killed on drop.
 pub struct Tmux {

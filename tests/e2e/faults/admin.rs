@@ -2,7 +2,7 @@
 //! bodies each service's faults answer with.
 
 use kfops_console::backends::kfp::{Kfp, KfpEndpoint};
-use kfops_console::sim::{Scenario, Simulator};
+use kfops_sim::{Scenario, Simulator};
 use serde_json::{json, Value};
 
 use super::{requests_to, statuses};

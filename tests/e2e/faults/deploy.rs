@@ -4,7 +4,7 @@
 use kfops_console::chatops::DeployTarget;
 use kfops_console::domain::LABEL_STAGING;
 use kfops_console::engine::deploy::DeployRequest;
-use kfops_console::sim::faults::{Fault, SimService};
+use kfops_sim::faults::{Fault, SimService};
 
 use super::{requests_to, rule};
 use crate::build_flow::setup;

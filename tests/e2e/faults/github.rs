@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use chrono::Utc;
 use crossterm::event::KeyCode;
-use kfops_console::sim::faults::{Fault, SimService};
-use kfops_console::sim::Simulator;
+use kfops_sim::faults::{Fault, SimService};
+use kfops_sim::Simulator;
 
 use super::{requests_to, rule, statuses};
 use crate::build_flow::{fast_scenario, setup};

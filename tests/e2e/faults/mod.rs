@@ -6,8 +6,8 @@ mod deploy;
 mod github;
 mod watches;
 
-use kfops_console::sim::faults::{Fault, FaultRule, SimService};
-use kfops_console::sim::{RecordedRequest, Simulator};
+use kfops_sim::faults::{Fault, FaultRule, SimService};
+use kfops_sim::{RecordedRequest, Simulator};
 
 /// A rule for `times` matching requests (`None`: all).
 pub fn rule(

@@ -8,10 +8,10 @@ use k8s_openapi::api::core::v1::Pod;
 use kfops_console::backends::cluster::{Cluster, PodEvent};
 use kfops_console::chatops::DeployTarget;
 use kfops_console::launch;
-use kfops_console::sim::faults::{Fault, FaultRule, SimService};
-use kfops_console::sim::{RecordedRequest, Simulator};
 use kfops_console::tui::panes::targets::StreamState;
 use kfops_console::tui::runner::Driver;
+use kfops_sim::faults::{Fault, FaultRule, SimService};
+use kfops_sim::{RecordedRequest, Simulator};
 use ratatui::layout::Rect;
 
 use super::{rule, statuses};

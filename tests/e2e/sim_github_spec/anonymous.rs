@@ -7,7 +7,7 @@
 //! https://docs.github.com/en/rest/authentication/authenticating-to-the-rest-api). Nothing is
 //! changed by a refused request.
 
-use kfops_console::sim::{Scenario, Simulator};
+use kfops_sim::{Scenario, Simulator};
 use reqwest::Method;
 use serde_json::{json, Value};
 

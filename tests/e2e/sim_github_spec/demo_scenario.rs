@@ -1,7 +1,7 @@
 //! The embedded demo scenario holds the PRs the demo promises (the table atop the asset).
 
-use kfops_console::sim::scenario::PullScenario;
-use kfops_console::sim::{Scenario, Simulator};
+use kfops_sim::scenario::PullScenario;
+use kfops_sim::{Scenario, Simulator};
 use regex::Regex;
 use reqwest::Method;
 use serde_json::json;

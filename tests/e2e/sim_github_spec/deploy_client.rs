@@ -3,8 +3,8 @@
 //! head SHA with operator hints when GitHub refuses, and the close.
 
 use kfops_console::backends::github::GitHub;
-use kfops_console::sim::scenario::PullStatus;
-use kfops_console::sim::{Scenario, Simulator};
+use kfops_sim::scenario::PullStatus;
+use kfops_sim::{Scenario, Simulator};
 
 use super::{demo, OWNER, REPO};
 

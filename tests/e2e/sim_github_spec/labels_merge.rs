@@ -11,7 +11,7 @@ pub(super) const HEAD_41: &str = "16ad8062ac9ffa71ade3292078168c9ab89b3251";
 pub(super) const OLD_TIP: &str = "4675fb8b577d300d6e11c862ebe142a241a3e5fb";
 
 pub(super) async fn at(
-    sim: &kfops_console::sim::Simulator,
+    sim: &kfops_sim::Simulator,
     method: Method,
     rest: &str,
     body: Option<Value>,

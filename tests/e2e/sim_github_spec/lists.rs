@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use kfops_console::sim::Scenario;
+use kfops_sim::Scenario;
 use regex::Regex;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};

@@ -19,7 +19,7 @@ async fn a_merge_moves_the_base_and_every_pr_falls_one_commit_further_behind() {
                 .body
         }
     };
-    let scenario = kfops_console::sim::Scenario::demo();
+    let scenario = kfops_sim::Scenario::demo();
     let others: Vec<_> = scenario
         .github
         .pulls
@@ -68,7 +68,7 @@ async fn a_merge_moves_the_base_and_every_pr_falls_one_commit_further_behind() {
     assert!(gh.is_merged(41));
     assert_eq!(
         gh.state_of(41),
-        Some(kfops_console::sim::scenario::PullStatus::Closed)
+        Some(kfops_sim::scenario::PullStatus::Closed)
     );
 
     let pr = at(&sim, Method::GET, "/pulls/41", None).await.body;
@@ -199,7 +199,7 @@ async fn closing_and_reopening_a_pr_through_pulls_and_issues() {
     );
     assert_eq!(
         gh.state_of(40),
-        Some(kfops_console::sim::scenario::PullStatus::Closed)
+        Some(kfops_sim::scenario::PullStatus::Closed)
     );
     assert_eq!(gh.state_of(999), None);
     sim.shutdown().await;

@@ -1,7 +1,7 @@
 //! Compare and contents: the synthesised history and the files at each ref.
 
 use base64::Engine;
-use kfops_console::sim::Scenario;
+use kfops_sim::Scenario;
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 

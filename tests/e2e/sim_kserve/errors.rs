@@ -17,7 +17,7 @@ fn api_error(err: kube::Error) -> Box<kube::core::Status> {
 
 /// A request to the simulator: status and JSON body.
 async fn send(
-    sim: &kfops_console::sim::Simulator,
+    sim: &kfops_sim::Simulator,
     method: reqwest::Method,
     path: &str,
     content_type: &str,

@@ -3,7 +3,7 @@
 
 use futures::{AsyncBufReadExt, TryStreamExt};
 use k8s_openapi::api::core::v1::Pod;
-use kfops_console::sim::kube::BUILD_ERROR;
+use kfops_sim::kube::BUILD_ERROR;
 use kube::api::{LogParams, PostParams};
 use kube::Api;
 use serde_json::{json, Value};

@@ -8,10 +8,10 @@ use kfops_console::config::Config;
 use kfops_console::effects::interpret::carry_out;
 use kfops_console::effects::{Command, Services};
 use kfops_console::launch;
-use kfops_console::sim::Simulator;
 use kfops_console::tui::app::App;
 use kfops_console::tui::runner::Driver;
 use kfops_console::tui::{view, Msg};
+use kfops_sim::Simulator;
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 

@@ -7,7 +7,7 @@ use kfops_console::config::Config;
 use kfops_console::domain::LABEL_PRODUCTION;
 use kfops_console::engine::deploy::{deploy, DeployOutput, DeployRequest};
 use kfops_console::engine::{ActionError, Backends};
-use kfops_console::sim::{Scenario, Simulator};
+use kfops_sim::{Scenario, Simulator};
 
 use crate::build_flow::fast_scenario;
 

@@ -1,7 +1,7 @@
 //! Reading and checking the simulated KFP API's answers, for the pipelines (`sim_kfp`) and
 //! runs (`sim_kfp_runs`) tests.
 
-use kfops_console::sim::{Scenario, Simulator};
+use kfops_sim::{Scenario, Simulator};
 use reqwest::RequestBuilder;
 use serde_json::Value;
 

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use futures::stream::{self, BoxStream, StreamExt};
 use k8s_openapi::api::core::v1::Pod;
-use kfops_console::sim::kube::{PodProgram, ProgramEnv, Step};
+use kfops_sim::kube::{PodProgram, ProgramEnv, Step};
 use serde_json::json;
 
 /// The container every printer pod has.
