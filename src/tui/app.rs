@@ -9,7 +9,6 @@ use super::dialogs::audit::AuditView;
 use super::dialogs::command_line::CommandLine;
 use super::dialogs::deploy_confirm::DeployConfirm;
 use super::dialogs::prompt::Prompt;
-use super::keys::KeyMap;
 use super::panes::graph::GraphPane;
 use super::panes::logs::LogsPane;
 use super::panes::prs::PrPane;
@@ -17,6 +16,7 @@ use super::panes::targets::TargetsPane;
 use super::project::ProjectState;
 use super::theme::Theme;
 use crate::engine::ActionKind;
+use crate::keys::KeyMap;
 
 /// The four panes named in the mission.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -211,7 +211,7 @@ impl RunningAction {
 
 impl App {
     pub fn new(repo: impl Into<String>, source: impl Into<String>, keymap: KeyMap) -> App {
-        use super::keys::Action;
+        use crate::keys::Action;
         let mut logs = LogsPane::default();
         logs.follow_key = keymap.describe(Action::LogsFollow);
         logs.picker_hint = keymap.fill("{confirm} open · {cancel} close");

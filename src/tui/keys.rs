@@ -1,11 +1,11 @@
 //! The console's side of the key map: terminal key events (crossterm) turned into the
 //! terminal-free [`Key`]s of [`crate::keys`] and back (the mouse presses keys of actions), and
 //! the key map looked up by event. Everything else about keys (actions, contexts, parsing,
-//! the conflict rules) is in [`crate::keys`], re-exported here for the console's modules.
+//! the conflict rules) is in [`crate::keys`].
 
 use crossterm::event::{self, KeyEvent, KeyModifiers};
 
-pub use crate::keys::*;
+use crate::keys::{Action, Context, Key, KeyCode, KeyMap};
 
 impl From<KeyCode> for event::KeyCode {
     fn from(code: KeyCode) -> Self {

@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 
 use super::*;
 use crate::keys::testing::overrides;
+use crate::keys::ACTIONS;
 use crossterm::event::{KeyCode, KeyEventKind, KeyModifiers};
 
 fn press(code: KeyCode, modifiers: KeyModifiers) -> KeyEvent {

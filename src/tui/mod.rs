@@ -1,5 +1,5 @@
 //! The console, in the Elm shape: [`app::App`] is the whole state, [`msg::Msg`] everything that
-//! can happen, [`update::update`] the pure reducer returning [`msg::Command`]s (effects), and
+//! can happen, [`update::update`] the pure reducer returning [`crate::effects::Command`]s (effects), and
 //! [`view::draw`] the pure drawing. [`runner`] owns the terminal and the event loop; the
 //! commands are carried out by the effects layer (`crate::effects`).
 
@@ -30,4 +30,4 @@ pub mod update_targets;
 pub mod view;
 
 pub use app::App;
-pub use msg::{Command, Msg};
+pub use msg::Msg;

@@ -12,7 +12,9 @@ use crate::backends::BackendError;
 use crate::domain::PullRequest;
 use crate::effects::command::{Answer, ProjectPrs};
 use crate::effects::targets::TargetEvent;
-pub use crate::effects::{Command, LoadedRun};
+#[cfg(doc)]
+use crate::effects::Command;
+use crate::effects::LoadedRun;
 use crate::engine::ActionEvent;
 use crate::logs::{BuildInfo, LogEvent};
 

@@ -15,10 +15,11 @@ use ratatui::Terminal;
 use tokio::sync::mpsc;
 
 use super::app::App;
-use super::msg::{Command, Msg};
+use super::msg::Msg;
 use super::terminal::TerminalGuard;
 use super::update::{init, update};
 use super::view::draw;
+use crate::effects::Command;
 use crate::effects::{Effects, Services, SharedSink};
 
 /// At most this many queued messages are applied before a frame is drawn, so a flood of

@@ -8,7 +8,7 @@ use ratatui::Frame;
 
 use super::app::{App, Level};
 use super::format::{age, elapsed};
-use super::keys::Action;
+use crate::keys::Action;
 
 /// The spans of the status bar (pure; used by the view and by tests).
 pub fn spans(app: &App) -> Vec<Span<'static>> {

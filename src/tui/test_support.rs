@@ -5,8 +5,9 @@ use chrono::{DateTime, TimeZone, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyEventState, KeyModifiers};
 
 use crate::domain::{PodRef, PullRequest};
+use crate::effects::Command;
 use crate::tui::app::App;
-use crate::tui::msg::{Command, Msg};
+use crate::tui::msg::Msg;
 use crate::tui::update::update;
 
 /// 2026-11-25 12:00 UTC plus `min` minutes: the console tests' clock.

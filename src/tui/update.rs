@@ -5,12 +5,13 @@ use crossterm::event::{KeyEvent, KeyEventKind};
 
 use super::app::{App, Failing, Level, Overlay, PaneId};
 use super::dialogs::command_line::Entered;
-use super::keys::{Action, Context};
 use super::layout::Areas;
-use super::msg::{Command, Msg};
+use super::msg::Msg;
 use super::panes::prs::{LoadState, PrPane};
 use super::update_logs::{on_builds_listed, on_log_event, on_logs_action, on_picker_key};
 use crate::chatops::{ChatCommand, DeployTarget};
+use crate::effects::Command;
+use crate::keys::{Action, Context};
 use crate::logs::LogEvent;
 
 /// The first effects when the console starts: load the PRs, watch the deployment targets.

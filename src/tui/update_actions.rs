@@ -4,10 +4,10 @@
 use super::app::{App, Level, Overlay, PrId, RunningAction};
 use super::dialogs::deploy_confirm::DeployConfirm;
 use super::format::age;
-use super::msg::Command;
 use super::panes::prs::id_of;
 use super::update_logs::open_stream;
 use crate::chatops::{ChatCommand, DeployTarget};
+use crate::effects::Command;
 use crate::engine::{ActionEvent, ActionKind, Refusal};
 
 /// A Kfops action on the selected PR, from a key or the command line. Nothing is sent in
@@ -18,7 +18,7 @@ pub fn start(app: &mut App, cmd: ChatCommand) -> Vec<Command> {
             Level::Error,
             format!(
                 "{cmd}: no PR selected; wait for the list or press {}",
-                app.keymap.hint(super::keys::Action::Refresh)
+                app.keymap.hint(crate::keys::Action::Refresh)
             ),
         );
         return Vec::new();

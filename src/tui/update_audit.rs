@@ -5,9 +5,9 @@ use crossterm::event::KeyEvent;
 
 use super::app::{App, Overlay};
 use super::dialogs::audit::{AuditLoad, AuditView};
-use super::keys::{Action, Context};
-use super::msg::Command;
 use crate::audit::file::Recent;
+use crate::effects::Command;
+use crate::keys::{Action, Context};
 
 /// `A`: opens the overlay and asks for the file's newest entries.
 pub fn open(app: &mut App) -> Vec<Command> {

@@ -7,7 +7,7 @@ use super::*;
 use crate::audit::file::Recent;
 use crate::audit::{AuditEntry, Source};
 use crate::chatops::DeployTarget;
-use crate::tui::keys::testing::{keymap, DIALOGS_MOVED};
+use crate::keys::testing::{keymap, DIALOGS_MOVED};
 use crate::tui::panes::graph::RunPicker;
 use crate::tui::test_support::{ctrl, typed};
 

@@ -6,15 +6,15 @@ use std::time::Duration;
 use crossterm::event::KeyEvent;
 
 use super::app::{App, Level, PaneId, PrId};
-use super::keys::{Action, Context};
 use super::layout::Areas;
-use super::msg::{Command, LoadedRun};
 use super::panes::graph::RunPicker;
 use super::update_logs::open_stream;
 use crate::backends::kfp::Run;
 use crate::backends::BackendError;
 use crate::domain::PodRef;
+use crate::effects::{Command, LoadedRun};
 use crate::graph::Direction;
+use crate::keys::{Action, Context};
 
 /// How often a run that is not final (and not reported by a running action) is reloaded.
 pub const RUN_REFRESH: Duration = Duration::from_secs(2);

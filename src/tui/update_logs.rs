@@ -4,12 +4,12 @@
 use crossterm::event::KeyEvent;
 
 use super::app::{App, Level, PaneId, PrId};
-use super::keys::{Action, Context};
 use super::layout::Areas;
-use super::msg::Command;
 use super::panes::logs::{BuildPicker, PickerState};
 use crate::backends::BackendError;
 use crate::domain::PodRef;
+use crate::effects::Command;
+use crate::keys::{Action, Context};
 use crate::logs::{BuildInfo, LogEvent, StreamStatus};
 
 /// A navigation or logs action while the logs pane is focused (logs actions also from other

@@ -4,8 +4,8 @@ use crossterm::event::KeyCode;
 
 use super::*;
 use crate::backends::cluster::LogLine;
+use crate::keys::KeyMap;
 use crate::logs::BuildPod;
-use crate::tui::keys::KeyMap;
 use crate::tui::msg::Msg;
 use crate::tui::panes::logs::LogLayout;
 use crate::tui::test_support::{code, key, log_time as t, pod, pr};

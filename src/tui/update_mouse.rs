@@ -9,11 +9,11 @@
 use crossterm::event::{KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
 
 use super::app::{App, Level, Overlay, PaneId};
-use super::keys::Action;
 use super::layout::{hits, list_index_at, run_picker, Areas, Buttons};
-use super::msg::Command;
 use super::panes::graph::graph_area;
 use super::panes::logs::{inner, LogLayout, PickerState};
+use crate::effects::Command;
+use crate::keys::Action;
 
 /// What the wheel did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

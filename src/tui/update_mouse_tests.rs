@@ -8,11 +8,12 @@ use ratatui::Terminal;
 use serde_json::json;
 
 use crate::domain::PullRequest;
+use crate::effects::Command;
+use crate::keys::KeyMap;
 use crate::logs::builds::{BuildInfo, BuildPod};
 use crate::tui::app::{App, Overlay, PaneId, RunningAction};
-use crate::tui::keys::KeyMap;
 use crate::tui::layout::{run_picker, Areas, Buttons};
-use crate::tui::msg::{Command, Msg};
+use crate::tui::msg::Msg;
 use crate::tui::panes::graph::{graph_area, RunPicker};
 use crate::tui::panes::logs::{LogLayout, PickerState};
 use crate::tui::test_support::{self, key, pod, t0};
@@ -400,8 +401,8 @@ fn deploy_dialog_buttons_answer_by_click() {
 fn clicks_that_open_or_answer_press_the_remapped_confirm_and_cancel() {
     // A second click on a build picker row opens it (through `confirm`).
     // confirm = ctrl-o, cancel = ctrl-g: enter and esc are not dialog keys any more.
-    let mut app = app_with(crate::tui::keys::testing::keymap(
-        crate::tui::keys::testing::DIALOGS_MOVED,
+    let mut app = app_with(crate::keys::testing::keymap(
+        crate::keys::testing::DIALOGS_MOVED,
     ));
     open_build_picker(&mut app, vec![build("b2", "new-pod")]);
     let area = Areas::of_app(&app).logs;

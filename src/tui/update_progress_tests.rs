@@ -8,7 +8,7 @@ use ratatui::Terminal;
 use super::*;
 use crate::domain::PullRequest;
 use crate::engine::{ActionEvent, Step};
-use crate::tui::keys::KeyMap;
+use crate::keys::KeyMap;
 use crate::tui::test_support::{self, t0};
 
 fn pr(number: u64) -> PullRequest {

@@ -8,10 +8,10 @@ use crossterm::event::KeyEvent;
 
 use super::app::{App, Level, Overlay, PaneId};
 use super::dialogs::prompt::{regex_error, Prompt, PromptFor, SaveWhat};
-use super::keys::{Action, Context};
 use super::layout::Areas;
-use super::msg::Command;
 use super::panes::logs::{stream_text, view_text, LogLayout};
+use crate::effects::Command;
+use crate::keys::{Action, Context};
 use crate::logs::merge::{self, MergedPos};
 use crate::logs::search::{Direction, Search};
 

@@ -5,8 +5,8 @@ use crossterm::event::KeyCode;
 
 use super::*;
 use crate::backends::cluster::LogLine;
+use crate::keys::KeyMap;
 use crate::logs::LogEvent;
-use crate::tui::keys::KeyMap;
 use crate::tui::msg::Msg;
 use crate::tui::panes::logs::Scroll;
 use crate::tui::test_support::{code, ctrl, key, log_time as t, pod, typed};

@@ -3,10 +3,10 @@
 //! [`TargetChange`] (defined with the watch in `effects::targets`).
 
 use super::app::App;
-use super::keys::Action;
-use super::msg::Command;
 use crate::chatops::DeployTarget;
-pub use crate::effects::targets::{TargetChange, TargetEvent};
+use crate::effects::targets::TargetEvent;
+use crate::effects::Command;
+use crate::keys::Action;
 
 /// The command watching both targets of the project the pane shows (started at init and
 /// when the switcher changes project; it runs until replaced or the console quits).
@@ -51,7 +51,8 @@ pub fn on_action(app: &mut App, action: Action) -> Option<Vec<Command>> {
 mod tests {
     use super::*;
     use crate::backends::kserve::ServiceState;
-    use crate::tui::keys::KeyMap;
+    use crate::effects::targets::TargetChange;
+    use crate::keys::KeyMap;
     use crate::tui::msg::Msg;
     use crate::tui::project::ProjectState;
     use crate::tui::update::update;

@@ -7,7 +7,7 @@ use super::*;
 use crate::backends::error::Service;
 use crate::backends::BackendError;
 use crate::domain::PullRequest;
-use crate::tui::keys::KeyMap;
+use crate::keys::KeyMap;
 use crate::tui::test_support::{code, console_time as t, key, pr, typed};
 
 /// An app that has loaded `n` PRs (#1..=n).

@@ -205,7 +205,7 @@ fn audit_overlay_snapshot() {
                     f,
                     f.area(),
                     view,
-                    &kfops_console::tui::keys::KeyMap::default(),
+                    &kfops_console::keys::KeyMap::default(),
                     &Theme::default(),
                 )
             })

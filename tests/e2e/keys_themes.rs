@@ -5,12 +5,13 @@
 use chrono::{TimeZone, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use kfops_console::domain::PullRequest;
+use kfops_console::effects::Command;
 use kfops_console::engine::ActionKind;
+use kfops_console::keys::KeyMap;
 use kfops_console::tui::app::{App, Overlay, RunningAction};
-use kfops_console::tui::keys::KeyMap;
 use kfops_console::tui::theme::Theme;
 use kfops_console::tui::update::update;
-use kfops_console::tui::{view, Command, Msg};
+use kfops_console::tui::{view, Msg};
 use ratatui::backend::TestBackend;
 use ratatui::style::Color;
 use ratatui::Terminal;

@@ -4,9 +4,9 @@
 use chrono::{DateTime, FixedOffset, TimeZone, Utc};
 use kfops_console::backends::cluster::LogLine;
 use kfops_console::domain::PodRef;
+use kfops_console::keys::KeyMap;
 use kfops_console::logs::search::{Direction, Search};
 use kfops_console::logs::StreamStatus;
-use kfops_console::tui::keys::KeyMap;
 use kfops_console::tui::panes::logs::{self, LogLayout, LogsPane, Viewport};
 use kfops_console::tui::theme::Theme;
 use kfops_console::tui::{view, App};

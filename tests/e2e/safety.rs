@@ -5,9 +5,9 @@
 use std::time::Duration;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use kfops_console::keys::{Action, Key, ACTIONS};
 use kfops_console::tui::app::Overlay;
 use kfops_console::tui::dialogs::deploy_confirm::FORCE_WORD;
-use kfops_console::tui::keys::{Action, Key, ACTIONS};
 use kfops_console::tui::runner::Driver;
 use kfops_console::tui::Msg;
 use kfops_sim::Simulator;

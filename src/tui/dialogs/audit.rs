@@ -8,7 +8,7 @@ use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph};
 use ratatui::Frame;
 
 use crate::audit::{AuditEntry, AuditOutcome};
-use crate::tui::keys::KeyMap;
+use crate::keys::KeyMap;
 use crate::tui::layout::centered;
 use crate::tui::theme::Theme;
 

@@ -9,7 +9,7 @@ use ratatui::Frame;
 use tui_textarea::TextArea;
 
 use crate::chatops::{self, ChatCommand};
-use crate::tui::keys::KeyMap;
+use crate::keys::KeyMap;
 use crate::tui::theme::Theme;
 
 /// What an entered line asks for.

@@ -13,7 +13,7 @@ use ratatui::Frame;
 use tui_textarea::TextArea;
 
 use crate::chatops::DeployTarget;
-use crate::tui::keys::{Action, Context, KeyMap};
+use crate::keys::{Action, Context, KeyMap};
 use crate::tui::layout::centered;
 use crate::tui::theme::Theme;
 
@@ -282,7 +282,7 @@ mod tests {
     /// Every dialog key moved: yes = o, no = x, confirm = ctrl-o, cancel = ctrl-g, and the
     /// buttons chosen with left/right = ctrl-a/ctrl-e.
     fn remapped() -> KeyMap {
-        use crate::tui::keys::testing::{keymap, DIALOGS_MOVED};
+        use crate::keys::testing::{keymap, DIALOGS_MOVED};
         let mut pairs = DIALOGS_MOVED.to_vec();
         pairs.extend([("left", &["ctrl-a"][..]), ("right", &["ctrl-e"][..])]);
         keymap(&pairs)

@@ -5,7 +5,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph};
 use ratatui::Frame;
 
-use crate::tui::keys::{Action, Group, KeyMap, ACTIONS};
+use crate::keys::{Action, Group, KeyMap, ACTIONS};
 use crate::tui::layout::centered;
 use crate::tui::theme::Theme;
 

@@ -14,7 +14,7 @@ use tui_textarea::TextArea;
 /// modifiers: tui-textarea's ctrl- editing keys too); any other key not bound to an action
 /// cancels the deploy.
 pub(crate) fn edits_line(key: &KeyEvent) -> bool {
-    crate::tui::keys::Key::edits_line(key.code)
+    crate::keys::Key::edits_line(key.code)
 }
 
 /// Feeds a key to a one-line tui-textarea. Keys that would break the line (enter, ctrl-m,

@@ -10,7 +10,7 @@ use ratatui::Frame;
 use tui_textarea::{CursorMove, TextArea};
 
 use crate::domain::PodRef;
-use crate::tui::keys::KeyMap;
+use crate::keys::KeyMap;
 use crate::tui::theme::Theme;
 
 /// What a save writes.

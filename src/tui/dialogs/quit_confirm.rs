@@ -12,9 +12,9 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph};
 use ratatui::Frame;
 
+use crate::keys::{Action, Context, KeyMap};
 use crate::tui::app::RunningAction;
 use crate::tui::format::age;
-use crate::tui::keys::{Action, Context, KeyMap};
 use crate::tui::layout::centered;
 use crate::tui::theme::Theme;
 
@@ -113,7 +113,7 @@ mod tests {
 
     #[test]
     fn a_remapped_yes_quits_and_y_no_longer_does() {
-        let keys = crate::tui::keys::testing::keymap(&[("yes", &["alt-q"])]);
+        let keys = crate::keys::testing::keymap(&[("yes", &["alt-q"])]);
         assert!(!quits(
             &KeyEvent::new(KeyCode::Char('y'), KeyModifiers::NONE),
             &keys

@@ -8,8 +8,8 @@ use crate::backends::kserve::{RevisionModel, ServiceState};
 use crate::chatops::DeployTarget;
 use crate::config::EnvironmentConfig;
 use crate::domain::{PullRequest, LABEL_PRODUCTION, LABEL_STAGING};
+use crate::effects::targets::TargetChange;
 use crate::tui::format::short_id;
-use crate::tui::update_targets::TargetChange;
 
 /// The targets in the order they are drawn (and selected with Up/Down).
 pub const TARGETS: [DeployTarget; 2] = [DeployTarget::Staging, DeployTarget::Production];
