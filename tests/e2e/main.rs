@@ -24,6 +24,7 @@ mod doctor;
 mod doctor_projects;
 mod faults;
 mod fuzz;
+mod github_app;
 mod github_budget;
 mod graph_keys;
 mod graph_layout;

@@ -35,7 +35,8 @@ impl GitHub {
         let what = format!("create label {name}");
         retry::write(|| async {
             match self
-                .client
+                .client()
+                .await?
                 .issues(&self.owner, &self.repo)
                 .create_label(name, color, description)
                 .await
@@ -52,7 +53,8 @@ impl GitHub {
     pub async fn add_label(&self, pr: u64, name: &str) -> Result<(), BackendError> {
         let what = format!("label #{pr} {name}");
         retry::write(|| async {
-            self.client
+            self.client()
+                .await?
                 .issues(&self.owner, &self.repo)
                 .add_labels(pr, &[name.to_owned()])
                 .await
@@ -68,7 +70,8 @@ impl GitHub {
         let what = format!("remove label {name} from #{pr}");
         retry::write(|| async {
             match self
-                .client
+                .client()
+                .await?
                 .issues(&self.owner, &self.repo)
                 .remove_label(pr, name)
                 .await
@@ -94,7 +97,8 @@ impl GitHub {
         let labels = [name.to_owned()];
         let all = retry::read(|| async {
             let first = self
-                .client
+                .client()
+                .await?
                 .issues(&self.owner, &self.repo)
                 .list()
                 .labels(&labels)
@@ -103,7 +107,8 @@ impl GitHub {
                 .send()
                 .await
                 .map_err(|e| map_err(&what, e))?;
-            self.client
+            self.client()
+                .await?
                 .all_pages(first)
                 .await
                 .map_err(|e| map_err(&what, e))
@@ -126,7 +131,8 @@ impl GitHub {
     ) -> Result<String, BackendError> {
         let what = format!("merge #{pr}");
         let merged = retry::write(|| async {
-            self.client
+            self.client()
+                .await?
                 .pulls(&self.owner, &self.repo)
                 .merge(pr)
                 .sha(head_sha)
@@ -160,7 +166,8 @@ impl GitHub {
     pub async fn close(&self, pr: u64) -> Result<(), BackendError> {
         let what = format!("close #{pr}");
         retry::write(|| async {
-            self.client
+            self.client()
+                .await?
                 .pulls(&self.owner, &self.repo)
                 .update(pr)
                 .state(params::pulls::State::Closed)

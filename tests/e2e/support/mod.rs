@@ -18,3 +18,13 @@ pub fn kfops_command() -> std::process::Command {
     command.env_remove(kfops_console::config::PROJECT_ENV_VAR);
     command
 }
+
+/// Sends `request`: its status and JSON body (`Null` when the body is not JSON).
+pub async fn status_and_json(request: reqwest::RequestBuilder) -> (u16, serde_json::Value) {
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    (
+        status,
+        response.json().await.unwrap_or(serde_json::Value::Null),
+    )
+}
