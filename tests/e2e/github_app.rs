@@ -27,7 +27,13 @@ fn read(name: &str) -> String {
 
 /// The demo with the test App installed (and no personal token accepted besides).
 pub async fn start_with_app() -> Simulator {
-    let mut scenario = Scenario::demo();
+    Simulator::start(([127, 0, 0, 1], 0).into(), with_app(Scenario::demo()))
+        .await
+        .unwrap()
+}
+
+/// `scenario` with the test App installed and no personal token accepted.
+pub fn with_app(mut scenario: Scenario) -> Scenario {
     scenario.github.token = None;
     scenario.github.app = Some(AppScenario {
         id: APP_ID,
@@ -43,9 +49,7 @@ pub async fn start_with_app() -> Simulator {
         .map(|(k, v)| (k.to_owned(), v.to_owned()))
         .collect(),
     });
-    Simulator::start(([127, 0, 0, 1], 0).into(), scenario)
-        .await
-        .unwrap()
+    scenario
 }
 
 fn app_key() -> AppKey {
@@ -237,7 +241,7 @@ async fn a_github_enterprise_api_v3_url_serves_app_auth_and_the_pr_list() {
 }
 
 /// The demo config on `sim` with the test App instead of a token (and `extra` appended).
-fn app_config(sim: &Simulator, dir: &std::path::Path, extra: &str) -> PathBuf {
+pub fn app_config(sim: &Simulator, dir: &std::path::Path, extra: &str) -> PathBuf {
     let path = crate::headless::config_for(sim, dir);
     let text = std::fs::read_to_string(&path).unwrap();
     let key = key_file("test-app.private.pem");
@@ -250,7 +254,7 @@ fn app_config(sim: &Simulator, dir: &std::path::Path, extra: &str) -> PathBuf {
 }
 
 /// The secrets of the App: its key's base64 body and every token the simulator issued.
-fn secrets(sim: &Simulator) -> Vec<String> {
+pub fn secrets(sim: &Simulator) -> Vec<String> {
     let pem = read("test-app.private.pem");
     let key_line = pem
         .lines()
