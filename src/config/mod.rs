@@ -31,9 +31,9 @@ pub use perms::token_file_warning;
 pub use project::{ProjectChoice, ProjectNameError, PROJECT_ENV_VAR};
 pub use secret::Secret;
 pub use tables::{
-    AuditConfig, BuildContext, ClusterConfig, DeploymentConfig, EnvironmentConfig, GithubConfig,
-    ImageBuilderConfig, ImageConfig, KfpConfig, PipelineConfig, PipelineMode, ProjectConfig,
-    ProjectKfpConfig, RepositoryConfig, UiConfig,
+    AuditConfig, BuildContext, ClusterConfig, DeploymentConfig, EnvironmentConfig, GithubAppConfig,
+    GithubConfig, ImageBuilderConfig, ImageConfig, KfpConfig, PipelineConfig, PipelineMode,
+    ProjectConfig, ProjectKfpConfig, RepositoryConfig, UiConfig,
 };
 
 /// Default `github.api_url`.
