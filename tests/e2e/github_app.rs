@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Duration, Utc};
-use kfops_console::backends::github::app_auth::{AppAuth, AppKey, Clock};
+use kfops_console::backends::github::app_auth::{self, AppAuth, AppKey, Clock};
 use kfops_console::backends::github::GitHub;
 use kfops_console::sim::github::app_auth::AppScenario;
 use kfops_console::sim::{Scenario, Simulator};
@@ -155,6 +155,20 @@ async fn app_auth_token_is_renewed_five_minutes_before_expiry_under_a_simulated_
 }
 
 #[tokio::test]
+async fn a_revoked_app_token_fails_one_request_and_the_next_gets_a_new_token() {
+    let sim = start_with_app().await;
+    let app = sim.github().app().unwrap();
+    let github = client(&sim, &sim.github_url(), app_auth::system_clock());
+    let (_, _, pr) = repo_of(&sim);
+    assert!(github.pull_exists(pr).await.unwrap());
+    app.revoke_all();
+    let refused = github.pull_exists(pr).await.unwrap_err();
+    assert_eq!(refused.status, Some(401), "{refused}");
+    assert!(github.pull_exists(pr).await.unwrap());
+    assert_eq!(requests_to(&sim, "/access_tokens").len(), 2);
+}
+
+#[tokio::test]
 async fn the_simulator_checks_the_app_jwt_and_installation_tokens_as_github_does() {
     let sim = start_with_app().await;
     let app = sim.github().app().unwrap();
@@ -225,11 +239,7 @@ async fn the_simulator_checks_the_app_jwt_and_installation_tokens_as_github_does
 async fn a_github_enterprise_api_v3_url_serves_app_auth_and_the_pr_list() {
     let sim = start_with_app().await;
     let ghes = format!("http://{}/api/v3", sim.addr());
-    let github = client(
-        &sim,
-        &ghes,
-        kfops_console::backends::github::app_auth::system_clock(),
-    );
+    let github = client(&sim, &ghes, app_auth::system_clock());
     let prs = github.open_pull_requests().await.unwrap();
     assert!(!prs.is_empty());
     let paths: Vec<String> = sim.requests().iter().map(|r| r.path.clone()).collect();

@@ -345,6 +345,18 @@ impl Session {
         Ok(self.current().await?.token)
     }
 
+    /// Drops the kept token (GitHub refused it): the next request asks for a new one. A
+    /// renewal under way is left alone (it brings a new token anyway).
+    pub fn forget(&self) {
+        if let Ok(mut current) = self.current.try_lock() {
+            if current.take().is_some() {
+                tracing::debug!(
+                    "GitHub refused the App's installation token; a new one is asked next"
+                );
+            }
+        }
+    }
+
     async fn current(&self) -> Result<Current, BackendError> {
         let mut current = self.current.lock().await;
         let now = (self.clock)();

@@ -107,6 +107,16 @@ impl GitHub {
         }
     }
 
+    /// `err` as an operator-facing error; a 401 to a GitHub App token (revoked, or the
+    /// clocks disagree about its expiry) drops it, so the next request gets a new one.
+    fn failed(&self, what: &str, err: octocrab::Error) -> BackendError {
+        let e = map_err(what, err);
+        if let (Some(401), Auth::App(session)) = (e.status, &self.auth) {
+            session.forget();
+        }
+        e
+    }
+
     /// The GitHub App installation token in use (a new one if needed); `None` with token
     /// authentication.
     pub async fn app_token(&self) -> Option<Result<app_auth::InstallationToken, BackendError>> {
@@ -148,7 +158,7 @@ impl GitHub {
             );
             self.all_pages::<octocrab::models::pulls::PullRequest>(&self.client().await?, &route)
                 .await
-                .map_err(|e| map_err(what, e))
+                .map_err(|e| self.failed(what, e))
         })
         .await?;
         stream::iter(listed.into_iter().map(|pr| self.enrich(pr.number)))
@@ -183,7 +193,7 @@ impl GitHub {
             self.conditional
                 .get(&self.client().await?, &route)
                 .await
-                .map_err(|e| map_err(&what, e))
+                .map_err(|e| self.failed(&what, e))
         })
         .await
     }
@@ -235,7 +245,7 @@ impl GitHub {
             self.conditional
                 .get(&self.client().await?, &route)
                 .await
-                .map_err(|e| map_err(&what, e))
+                .map_err(|e| self.failed(&what, e))
         })
         .await?;
         Ok((
@@ -254,7 +264,7 @@ impl GitHub {
             );
             self.all_pages::<octocrab::models::issues::Comment>(&self.client().await?, &route)
                 .await
-                .map_err(|e| map_err(&what, e))
+                .map_err(|e| self.failed(&what, e))
         })
         .await?;
         Ok(all.into_iter().filter_map(|c| c.body).collect())
@@ -294,7 +304,7 @@ impl GitHub {
                 .r#ref(git_ref)
                 .send()
                 .await
-                .map_err(|e| map_err(&what, e))
+                .map_err(|e| self.failed(&what, e))
         })
         .await?;
         let item = items.items.into_iter().next().ok_or_else(|| {
@@ -336,15 +346,15 @@ impl GitHub {
                 .repos(&self.owner, &self.repo)
                 .raw_file(git_ref.to_string(), path)
                 .await
-                .map_err(|e| map_err(what, e))?;
+                .map_err(|e| self.failed(what, e))?;
             let response = octocrab::map_github_error(response)
                 .await
-                .map_err(|e| map_err(what, e))?;
+                .map_err(|e| self.failed(what, e))?;
             let body = response
                 .into_body()
                 .collect()
                 .await
-                .map_err(|e| map_err(what, e))?;
+                .map_err(|e| self.failed(what, e))?;
             Ok(body.to_bytes().to_vec())
         })
         .await
@@ -359,7 +369,7 @@ impl GitHub {
                 .issues(&self.owner, &self.repo)
                 .create_comment(number, body)
                 .await
-                .map_err(|e| map_err(&what, e))
+                .map_err(|e| self.failed(&what, e))
         })
         .await?;
         Ok(comment.id.into_inner())

@@ -4,7 +4,7 @@
 
 use octocrab::params;
 
-use super::{map_err, GitHub};
+use super::GitHub;
 use crate::backends::error::{BackendError, Service};
 use crate::backends::retry;
 
@@ -43,7 +43,7 @@ impl GitHub {
             {
                 Ok(_) => Ok(()),
                 Err(e) if github_error(&e).is_some_and(already_exists) => Ok(()),
-                Err(e) => Err(map_err(&what, e)),
+                Err(e) => Err(self.failed(&what, e)),
             }
         })
         .await
@@ -59,7 +59,7 @@ impl GitHub {
                 .add_labels(pr, &[name.to_owned()])
                 .await
                 .map(drop)
-                .map_err(|e| map_err(&what, e))
+                .map_err(|e| self.failed(&what, e))
         })
         .await
     }
@@ -84,7 +84,7 @@ impl GitHub {
                 {
                     Ok(())
                 }
-                Err(e) => Err(map_err(&what, e)),
+                Err(e) => Err(self.failed(&what, e)),
             }
         })
         .await
@@ -106,12 +106,12 @@ impl GitHub {
                 .per_page(100)
                 .send()
                 .await
-                .map_err(|e| map_err(&what, e))?;
+                .map_err(|e| self.failed(&what, e))?;
             self.client()
                 .await?
                 .all_pages(first)
                 .await
-                .map_err(|e| map_err(&what, e))
+                .map_err(|e| self.failed(&what, e))
         })
         .await?;
         let mut numbers: Vec<u64> = all.into_iter().map(|issue| issue.number).collect();
@@ -141,7 +141,7 @@ impl GitHub {
                 .await
                 .map_err(|e| {
                     let status = github_error(&e).map(|g| g.status_code.as_u16());
-                    let err = map_err(&what, e);
+                    let err = self.failed(&what, e);
                     match status {
                         Some(405) => err.with_hint(HINT_NOT_MERGEABLE),
                         Some(409) => err.with_hint(HINT_HEAD_MOVED),
@@ -174,7 +174,7 @@ impl GitHub {
                 .send()
                 .await
                 .map(drop)
-                .map_err(|e| map_err(&what, e))
+                .map_err(|e| self.failed(&what, e))
         })
         .await
     }

@@ -137,6 +137,13 @@ impl AppAuthority {
         self.lock().tokens.contains_key(token)
     }
 
+    /// Revokes every token issued so far (as `DELETE /installation/token` or a key rotation
+    /// would): each is refused from now on.
+    pub fn revoke_all(&self) {
+        let past = self.now() - Duration::seconds(1);
+        self.lock().tokens.values_mut().for_each(|e| *e = past);
+    }
+
     /// Every installation token issued so far (for tests searching outputs for leaks).
     pub fn issued_tokens(&self) -> Vec<String> {
         self.lock().tokens.keys().cloned().collect()
