@@ -129,7 +129,7 @@ pub fn console(cfg: &Config, read_only: bool, source: &str) -> Result<Console, U
     let mut app = App::new(first.github.repo_slug(), source, keymap);
     app.set_projects(projects.iter().map(ProjectState::of_config).collect());
     app.read_only = read_only || cfg.read_only;
-    if cfg.github_token().is_none() {
+    if !cfg.github_authenticated() {
         crate::tui::update_actions::no_token(&mut app, &cfg.token_fix());
     }
     app.theme = Theme::named(&cfg.ui.theme, crate::color::no_color());

@@ -31,9 +31,9 @@ pub use perms::token_file_warning;
 pub use project::{ProjectChoice, ProjectNameError, PROJECT_ENV_VAR};
 pub use secret::Secret;
 pub use tables::{
-    AuditConfig, BuildContext, ClusterConfig, DeploymentConfig, EnvironmentConfig, GithubConfig,
-    ImageBuilderConfig, ImageConfig, KfpConfig, PipelineConfig, PipelineMode, ProjectConfig,
-    ProjectKfpConfig, RepositoryConfig, UiConfig,
+    AuditConfig, BuildContext, ClusterConfig, DeploymentConfig, EnvironmentConfig, GithubAppConfig,
+    GithubConfig, ImageBuilderConfig, ImageConfig, KfpConfig, PipelineConfig, PipelineMode,
+    ProjectConfig, ProjectKfpConfig, RepositoryConfig, UiConfig,
 };
 
 /// Default `github.api_url`.
@@ -212,9 +212,15 @@ impl Config {
     }
 
     /// The GitHub token: `github.token` if set, else the first non-empty environment
-    /// variable named in `github.token_env`.
+    /// variable named in `github.token_env`; none with `[github.app]` (the App's installation
+    /// tokens replace it).
     pub fn github_token(&self) -> Option<Secret> {
         self.github_token_with(|name| std::env::var(name).ok())
+    }
+
+    /// Whether GitHub requests are authenticated: a token, or a GitHub App.
+    pub fn github_authenticated(&self) -> bool {
+        self.github.app.is_some() || self.github_token().is_some()
     }
 
     /// How to give the missing GitHub token, for the refusals of actions without one:
@@ -236,6 +242,9 @@ impl Config {
 
     /// [`Config::github_token`] with an explicit environment lookup (for tests).
     pub fn github_token_with(&self, env: impl Fn(&str) -> Option<String>) -> Option<Secret> {
+        if self.github.app.is_some() {
+            return None;
+        }
         if let Some(token) = self.github.token.as_ref().filter(|t| !t.is_empty()) {
             return Some(token.clone());
         }

@@ -36,6 +36,47 @@ pub struct GithubConfig {
     pub token_env: Vec<String>,
     /// The token itself: allowed but discouraged (prefer `token_env`).
     pub token: Option<Secret>,
+    /// `[github.app]`: authenticate as a GitHub App installation instead of with a token.
+    pub app: Option<GithubAppConfig>,
+}
+
+/// `[github.app]`: a GitHub App's credentials; the console asks for installation tokens
+/// with them and renews each before it expires. When set, the token is not used.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GithubAppConfig {
+    /// The App's client ID (`Iv23…`, recommended by GitHub) or numeric App ID: the JWT's
+    /// `iss`. An integer is accepted too.
+    #[serde(deserialize_with = "string_or_integer")]
+    pub id: String,
+    /// The App's private key (the PEM file GitHub generated). `~/` is the home directory.
+    pub private_key_file: std::path::PathBuf,
+    /// The installation to use; default: the App's installation on the repository
+    /// (`GET /repos/{owner}/{repo}/installation`).
+    pub installation_id: Option<u64>,
+}
+
+impl GithubAppConfig {
+    /// `private_key_file` with a leading `~/` replaced by the home directory.
+    pub fn private_key_path(&self) -> std::path::PathBuf {
+        match (self.private_key_file.strip_prefix("~"), dirs::home_dir()) {
+            (Ok(rest), Some(home)) => home.join(rest),
+            _ => self.private_key_file.clone(),
+        }
+    }
+}
+
+fn string_or_integer<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Id {
+        Number(u64),
+        Text(String),
+    }
+    Ok(match Id::deserialize(d)? {
+        Id::Number(n) => n.to_string(),
+        Id::Text(s) => s,
+    })
 }
 
 impl Default for GithubConfig {
@@ -47,6 +88,7 @@ impl Default for GithubConfig {
                 .map(|s| (*s).to_owned())
                 .collect(),
             token: None,
+            app: None,
         }
     }
 }

@@ -15,6 +15,8 @@ type Check = Result<(), ConfigError>;
 
 #[path = "validate_build.rs"]
 mod validate_build;
+#[path = "validate_github.rs"]
+mod validate_github;
 #[path = "validate_pipeline.rs"]
 mod validate_pipeline;
 #[path = "validate_ui.rs"]
@@ -112,7 +114,7 @@ fn at(base: &KeyPath, rest: &str) -> KeyPath {
 pub(crate) fn check(config: &Config, root: &Table, text: &str, path: &Path) -> Check {
     let c = Checker { root, text, path };
     layout(&c, config)?;
-    github(&c, config)?;
+    validate_github::github(&c, config)?;
     cluster_and_kfp(&c, config)?;
     if config.projects.is_empty() {
         project(&c, config, &KeyPath::root())?;
@@ -250,29 +252,6 @@ fn repository(c: &Checker, config: &Config, base: &KeyPath) -> Check {
             &key,
             format!("`{name}` is not a valid GitHub repository name"),
             "repository names are letters, digits, `.`, `_` and `-`",
-        );
-    }
-    Ok(())
-}
-
-fn github(c: &Checker, config: &Config) -> Check {
-    let gh = &config.github;
-    c.http_url(&KeyPath::dotted("github.api_url"), &gh.api_url)?;
-    for (i, name) in gh.token_env.iter().enumerate() {
-        let key = KeyPath::dotted("github.token_env").index(i);
-        if !is_env_name(name) {
-            return c.fail(
-                &key,
-                format!("`{name}` is not an environment variable name"),
-                "use names like GITHUB_TOKEN (letters, digits, `_`)",
-            );
-        }
-    }
-    if gh.token.as_ref().is_some_and(|t| t.is_empty()) {
-        return c.fail(
-            &KeyPath::dotted("github.token"),
-            "must not be empty",
-            "remove `github.token` and export GITHUB_TOKEN instead",
         );
     }
     Ok(())

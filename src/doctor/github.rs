@@ -79,6 +79,9 @@ const REPO: (&str, &str) = ("github.repository", "GitHub repository");
 /// The GitHub checks: the token's user and scopes once, then each project's repository
 /// (concurrently).
 pub async fn checks(cfg: &Config, targets: &[Target]) -> GithubChecks {
+    if cfg.github.app.is_some() {
+        return super::github_app::checks(cfg, targets).await;
+    }
     let (user_id, user_title) = USER;
     let unchecked = |user: Check, why: &str| GithubChecks {
         token: vec![
@@ -186,6 +189,16 @@ fn push_verdict(slug: &str, permissions: &Value) -> Check {
             "make sure the token's user has write access to the repository",
         ),
     }
+}
+
+/// A GitHub GET with `token` on a client of its own: the JSON body.
+pub(super) async fn get_json(url: &str, token: &Secret, what: &str) -> Result<Value, BackendError> {
+    let client = reqwest::Client::builder()
+        .connect_timeout(Duration::from_secs(10))
+        .user_agent(concat!("kfops-console/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(|e| BackendError::new(Service::GitHub, what, e.to_string()))?;
+    get(&client, url, token, what).await.map(|(_, body)| body)
 }
 
 /// A GitHub GET under the read retry policy: the headers and the JSON body.

@@ -15,6 +15,7 @@
 mod cluster;
 mod config_check;
 mod github;
+mod github_app;
 mod kfp;
 pub mod output;
 mod places;

@@ -18,7 +18,7 @@ pub struct Refusal {
 /// An action (`what`: `/build`, `deploy`) on `pr` without a GitHub token: GitHub would refuse
 /// every write (401, or 404 for a private repository), so it is not started.
 pub fn token_refusal(cfg: &Config, what: &str, pr: u64) -> Option<Refusal> {
-    if cfg.github_token().is_some() {
+    if cfg.github_authenticated() {
         return None;
     }
     let repository = cfg.repository.full_name();
@@ -46,7 +46,7 @@ pub async fn pr_found(cfg: &Config, pr: u64) -> Result<(), Refusal> {
         Ok(true) => Ok(()),
         Ok(false) => {
             // GitHub hides a private repository from a request without a token.
-            let why = if token.is_none() {
+            let why = if token.is_none() && cfg.github.app.is_none() {
                 format!(
                     " (or the repository is private and there is no GitHub token: {})",
                     cfg.token_fix()

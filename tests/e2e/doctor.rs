@@ -28,25 +28,21 @@ pub async fn check_with_env(
     extra: &[&str],
     env: &[(&str, &str)],
 ) -> (i32, String, String) {
-    let out = tokio::process::Command::from(crate::support::kfops_command())
+    let mut command = crate::support::kfops_command();
+    command
         .arg("--config")
         .arg(config)
         .arg("check")
         .args(extra)
         .env("GITHUB_TOKEN", TOKEN)
         .env_remove("GH_TOKEN")
-        .envs(env.iter().copied())
-        .stdin(std::process::Stdio::null())
-        .output()
-        .await
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        .envs(env.iter().copied());
+    let (code, stdout, stderr) = crate::support::run_output(command).await;
     assert!(
         !stdout.contains(TOKEN) && !stderr.contains(TOKEN),
         "the token was printed:\n{stdout}\n{stderr}"
     );
-    (out.status.code().unwrap_or(-1), stdout, stderr)
+    (code, stdout, stderr)
 }
 
 /// `kfops check --json`: exit code and the parsed report.

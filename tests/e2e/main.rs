@@ -24,6 +24,8 @@ mod doctor;
 mod doctor_projects;
 mod faults;
 mod fuzz;
+mod github_app;
+mod github_app_flow;
 mod github_budget;
 mod graph_keys;
 mod graph_layout;

@@ -128,7 +128,8 @@ async fn token_flow_in_its_own_process() {
 
     // A headless build with the token in the environment, debug logs to a file.
     let config = crate::headless::config_for(&sim, dir.path());
-    let out = tokio::process::Command::from(crate::support::kfops_command())
+    let mut command = crate::support::kfops_command();
+    command
         .arg("--config")
         .arg(&config)
         .arg("--log-file")
@@ -136,14 +137,9 @@ async fn token_flow_in_its_own_process() {
         .args(["build", "--pr", "41"])
         .env("GITHUB_TOKEN", TOKEN)
         .env("RUST_LOG", "debug")
-        .env(kfops_console::audit::AUDIT_ENV_VAR, &audit)
-        .stdin(std::process::Stdio::null())
-        .output()
-        .await
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
+        .env(kfops_console::audit::AUDIT_ENV_VAR, &audit);
+    let (code, stdout, stderr) = crate::support::run_output(command).await;
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
     drop(driver);
 
     let mut found = Vec::new();

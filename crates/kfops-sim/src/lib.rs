@@ -209,6 +209,8 @@ fn app(
 ) -> Router {
     Router::new()
         .nest("/github", github::router(github.clone()))
+        // The same API where GitHub Enterprise Server serves it (`https://HOST/api/v3`).
+        .nest("/api/v3", github::router(github.clone()))
         .merge(kfp::router(kfp.clone()))
         .merge(kube::router(kube.clone()))
         .merge(kserve::router(kserve.clone()))

@@ -1,11 +1,14 @@
 //! GitHub through octocrab: the open pull requests of the model repository and the Kfops
 //! facts read from their comments; `writes` holds what a deploy changes (labels, merge, close).
 
+pub mod app_auth;
 mod cache;
 mod contents;
 mod writes;
 
 pub use writes::PullCheck;
+
+use std::sync::Arc;
 
 use std::time::Duration;
 
@@ -25,7 +28,7 @@ const CONCURRENT_PR_FETCHES: usize = 8;
 /// A GitHub client bound to one repository.
 #[derive(Clone)]
 pub struct GitHub {
-    client: Octocrab,
+    auth: Auth,
     owner: String,
     repo: String,
     /// The last answers of the reads a refresh repeats, for conditional requests.
@@ -41,15 +44,86 @@ impl std::fmt::Debug for GitHub {
     }
 }
 
+/// How requests are authenticated: one fixed token (or none), or a GitHub App's
+/// installation tokens, renewed before they expire.
+#[derive(Clone)]
+enum Auth {
+    Fixed(Octocrab),
+    App(Arc<app_auth::Session>),
+}
+
 impl GitHub {
-    /// The client of a project's config: its `[github] api_url`, token and repository.
+    /// The client of a project's config: its `[github] api_url`, its credentials (the
+    /// `[github.app]` when set, else the token) and repository.
     pub fn for_project(cfg: &Config) -> Result<Self, BackendError> {
-        Self::new(
-            &cfg.github.api_url,
-            cfg.github_token().as_ref(),
-            &cfg.repository.owner,
-            &cfg.repository.name,
-        )
+        let (owner, repo) = (&cfg.repository.owner, &cfg.repository.name);
+        match &cfg.github.app {
+            Some(app) => {
+                let key = app_auth::AppKey::from_file(&app.id, &app.private_key_path())?;
+                let auth = app_auth::AppAuth::new(
+                    key,
+                    app.installation_id,
+                    &cfg.github.api_url,
+                    owner,
+                    repo,
+                )?;
+                Self::with_app(&cfg.github.api_url, auth, app_auth::system_clock())
+            }
+            None => Self::new(
+                &cfg.github.api_url,
+                cfg.github_token().as_ref(),
+                owner,
+                repo,
+            ),
+        }
+    }
+
+    /// A client authenticated as a GitHub App installation (`auth`), its tokens' freshness
+    /// read from `clock`.
+    pub fn with_app(
+        api_url: &str,
+        auth: app_auth::AppAuth,
+        clock: app_auth::Clock,
+    ) -> Result<Self, BackendError> {
+        let (owner, repo) = (auth.owner().to_owned(), auth.repo().to_owned());
+        let url = api_url.to_owned();
+        let session = app_auth::Session::new(auth, clock, move |token: &Secret| {
+            octocrab_for(&url, Some(token))
+        });
+        Ok(Self {
+            auth: Auth::App(Arc::new(session)),
+            owner,
+            repo,
+            conditional: cache::Conditional::default(),
+        })
+    }
+
+    /// The octocrab client to send a request with (a GitHub App's token renewed first when
+    /// it nears its expiry).
+    async fn client(&self) -> Result<Octocrab, BackendError> {
+        match &self.auth {
+            Auth::Fixed(client) => Ok(client.clone()),
+            Auth::App(session) => session.client().await,
+        }
+    }
+
+    /// `err` as an operator-facing error; a 401 to a GitHub App token (revoked, or the
+    /// clocks disagree about its expiry) drops it, so the next request gets a new one.
+    fn failed(&self, what: &str, err: octocrab::Error) -> BackendError {
+        let e = map_err(what, err);
+        if let (Some(401), Auth::App(session)) = (e.status, &self.auth) {
+            session.forget();
+        }
+        e
+    }
+
+    /// The GitHub App installation token in use (a new one if needed); `None` with token
+    /// authentication.
+    pub async fn app_token(&self) -> Option<Result<app_auth::InstallationToken, BackendError>> {
+        match &self.auth {
+            Auth::Fixed(_) => None,
+            Auth::App(session) => Some(session.token().await),
+        }
     }
 
     /// Builds a client for `api_url` (`https://api.github.com`, a GitHub Enterprise `/api/v3`
@@ -60,25 +134,8 @@ impl GitHub {
         owner: &str,
         repo: &str,
     ) -> Result<Self, BackendError> {
-        let mut builder = Octocrab::builder()
-            .base_uri(api_url)
-            .map_err(|e| {
-                BackendError::new(Service::GitHub, "configure client", e.to_string())
-                    .with_hint("check [github] api_url")
-            })?
-            .set_connect_timeout(Some(Duration::from_secs(10)))
-            .set_read_timeout(Some(Duration::from_secs(30)))
-            // Our policy (backends::retry) retries reads only, honouring the rate-limit
-            // headers; octocrab's default would retry writes too, and retries would multiply.
-            .add_retry_config(octocrab::service::middleware::retry::RetryConfig::None);
-        if let Some(token) = token {
-            builder = builder.personal_token(token.expose().to_string());
-        }
-        let client = builder
-            .build()
-            .map_err(|e| BackendError::new(Service::GitHub, "configure client", e.to_string()))?;
         Ok(Self {
-            client,
+            auth: Auth::Fixed(octocrab_for(api_url, token)?),
             owner: owner.to_string(),
             repo: repo.to_string(),
             conditional: cache::Conditional::default(),
@@ -99,9 +156,9 @@ impl GitHub {
                 "/repos/{}/{}/pulls?state=open&sort=updated&direction=desc&per_page=100",
                 self.owner, self.repo
             );
-            self.all_pages::<octocrab::models::pulls::PullRequest>(&route)
+            self.all_pages::<octocrab::models::pulls::PullRequest>(&self.client().await?, &route)
                 .await
-                .map_err(|e| map_err(what, e))
+                .map_err(|e| self.failed(what, e))
         })
         .await?;
         stream::iter(listed.into_iter().map(|pr| self.enrich(pr.number)))
@@ -134,9 +191,9 @@ impl GitHub {
         retry::read(|| async {
             let route = format!("/repos/{}/{}/pulls/{number}", self.owner, self.repo);
             self.conditional
-                .get(&self.client, &route)
+                .get(&self.client().await?, &route)
                 .await
-                .map_err(|e| map_err(&what, e))
+                .map_err(|e| self.failed(&what, e))
         })
         .await
     }
@@ -186,9 +243,9 @@ impl GitHub {
                 self.owner, self.repo
             );
             self.conditional
-                .get(&self.client, &route)
+                .get(&self.client().await?, &route)
                 .await
-                .map_err(|e| map_err(&what, e))
+                .map_err(|e| self.failed(&what, e))
         })
         .await?;
         Ok((
@@ -205,9 +262,9 @@ impl GitHub {
                 "/repos/{}/{}/issues/{number}/comments?per_page=100",
                 self.owner, self.repo
             );
-            self.all_pages::<octocrab::models::issues::Comment>(&route)
+            self.all_pages::<octocrab::models::issues::Comment>(&self.client().await?, &route)
                 .await
-                .map_err(|e| map_err(&what, e))
+                .map_err(|e| self.failed(&what, e))
         })
         .await?;
         Ok(all.into_iter().filter_map(|c| c.body).collect())
@@ -218,13 +275,14 @@ impl GitHub {
     /// as octocrab reads them.
     async fn all_pages<T: serde::de::DeserializeOwned>(
         &self,
+        client: &Octocrab,
         route: &str,
     ) -> octocrab::Result<Vec<T>> {
-        let first: octocrab::Page<T> = self.conditional.get(&self.client, route).await?;
+        let first: octocrab::Page<T> = self.conditional.get(client, route).await?;
         if first.next.is_none() {
             return Ok(first.items);
         }
-        self.client.all_pages(first).await
+        client.all_pages(first).await
     }
 
     /// How many reads were answered `304 Not Modified` (served from the kept answer).
@@ -238,14 +296,15 @@ impl GitHub {
     pub async fn file_at(&self, path: &str, git_ref: &str) -> Result<Vec<u8>, BackendError> {
         let what = format!("read {path} at {}", short(git_ref));
         let items = retry::read(|| async {
-            self.client
+            self.client()
+                .await?
                 .repos(&self.owner, &self.repo)
                 .get_content()
                 .path(path)
                 .r#ref(git_ref)
                 .send()
                 .await
-                .map_err(|e| map_err(&what, e))
+                .map_err(|e| self.failed(&what, e))
         })
         .await?;
         let item = items.items.into_iter().next().ok_or_else(|| {
@@ -282,19 +341,20 @@ impl GitHub {
         use http_body_util::BodyExt;
         retry::read(|| async {
             let response = self
-                .client
+                .client()
+                .await?
                 .repos(&self.owner, &self.repo)
                 .raw_file(git_ref.to_string(), path)
                 .await
-                .map_err(|e| map_err(what, e))?;
+                .map_err(|e| self.failed(what, e))?;
             let response = octocrab::map_github_error(response)
                 .await
-                .map_err(|e| map_err(what, e))?;
+                .map_err(|e| self.failed(what, e))?;
             let body = response
                 .into_body()
                 .collect()
                 .await
-                .map_err(|e| map_err(what, e))?;
+                .map_err(|e| self.failed(what, e))?;
             Ok(body.to_bytes().to_vec())
         })
         .await
@@ -304,11 +364,12 @@ impl GitHub {
     pub async fn post_comment(&self, number: u64, body: &str) -> Result<u64, BackendError> {
         let what = format!("comment on #{number}");
         let comment = retry::write(|| async {
-            self.client
+            self.client()
+                .await?
                 .issues(&self.owner, &self.repo)
                 .create_comment(number, body)
                 .await
-                .map_err(|e| map_err(&what, e))
+                .map_err(|e| self.failed(&what, e))
         })
         .await?;
         Ok(comment.id.into_inner())
@@ -323,6 +384,27 @@ impl GitHub {
     pub fn repo(&self) -> &str {
         &self.repo
     }
+}
+
+/// An octocrab client for `api_url` sending `token` (as `Authorization: Bearer`).
+fn octocrab_for(api_url: &str, token: Option<&Secret>) -> Result<Octocrab, BackendError> {
+    let mut builder = Octocrab::builder()
+        .base_uri(api_url)
+        .map_err(|e| {
+            BackendError::new(Service::GitHub, "configure client", e.to_string())
+                .with_hint("check [github] api_url")
+        })?
+        .set_connect_timeout(Some(Duration::from_secs(10)))
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        // Our policy (backends::retry) retries reads only, honouring the rate-limit
+        // headers; octocrab's default would retry writes too, and retries would multiply.
+        .add_retry_config(octocrab::service::middleware::retry::RetryConfig::None);
+    if let Some(token) = token {
+        builder = builder.personal_token(token.expose().to_string());
+    }
+    builder
+        .build()
+        .map_err(|e| BackendError::new(Service::GitHub, "configure client", e.to_string()))
 }
 
 /// The first 7 characters of a SHA (refs that are not SHAs stay whole).

@@ -4,7 +4,7 @@
 
 use octocrab::params;
 
-use super::{map_err, GitHub};
+use super::GitHub;
 use crate::backends::error::{BackendError, Service};
 use crate::backends::retry;
 
@@ -35,14 +35,15 @@ impl GitHub {
         let what = format!("create label {name}");
         retry::write(|| async {
             match self
-                .client
+                .client()
+                .await?
                 .issues(&self.owner, &self.repo)
                 .create_label(name, color, description)
                 .await
             {
                 Ok(_) => Ok(()),
                 Err(e) if github_error(&e).is_some_and(already_exists) => Ok(()),
-                Err(e) => Err(map_err(&what, e)),
+                Err(e) => Err(self.failed(&what, e)),
             }
         })
         .await
@@ -52,12 +53,13 @@ impl GitHub {
     pub async fn add_label(&self, pr: u64, name: &str) -> Result<(), BackendError> {
         let what = format!("label #{pr} {name}");
         retry::write(|| async {
-            self.client
+            self.client()
+                .await?
                 .issues(&self.owner, &self.repo)
                 .add_labels(pr, &[name.to_owned()])
                 .await
                 .map(drop)
-                .map_err(|e| map_err(&what, e))
+                .map_err(|e| self.failed(&what, e))
         })
         .await
     }
@@ -68,7 +70,8 @@ impl GitHub {
         let what = format!("remove label {name} from #{pr}");
         retry::write(|| async {
             match self
-                .client
+                .client()
+                .await?
                 .issues(&self.owner, &self.repo)
                 .remove_label(pr, name)
                 .await
@@ -81,7 +84,7 @@ impl GitHub {
                 {
                     Ok(())
                 }
-                Err(e) => Err(map_err(&what, e)),
+                Err(e) => Err(self.failed(&what, e)),
             }
         })
         .await
@@ -94,7 +97,8 @@ impl GitHub {
         let labels = [name.to_owned()];
         let all = retry::read(|| async {
             let first = self
-                .client
+                .client()
+                .await?
                 .issues(&self.owner, &self.repo)
                 .list()
                 .labels(&labels)
@@ -102,11 +106,12 @@ impl GitHub {
                 .per_page(100)
                 .send()
                 .await
-                .map_err(|e| map_err(&what, e))?;
-            self.client
+                .map_err(|e| self.failed(&what, e))?;
+            self.client()
+                .await?
                 .all_pages(first)
                 .await
-                .map_err(|e| map_err(&what, e))
+                .map_err(|e| self.failed(&what, e))
         })
         .await?;
         let mut numbers: Vec<u64> = all.into_iter().map(|issue| issue.number).collect();
@@ -126,7 +131,8 @@ impl GitHub {
     ) -> Result<String, BackendError> {
         let what = format!("merge #{pr}");
         let merged = retry::write(|| async {
-            self.client
+            self.client()
+                .await?
                 .pulls(&self.owner, &self.repo)
                 .merge(pr)
                 .sha(head_sha)
@@ -135,7 +141,7 @@ impl GitHub {
                 .await
                 .map_err(|e| {
                     let status = github_error(&e).map(|g| g.status_code.as_u16());
-                    let err = map_err(&what, e);
+                    let err = self.failed(&what, e);
                     match status {
                         Some(405) => err.with_hint(HINT_NOT_MERGEABLE),
                         Some(409) => err.with_hint(HINT_HEAD_MOVED),
@@ -160,14 +166,15 @@ impl GitHub {
     pub async fn close(&self, pr: u64) -> Result<(), BackendError> {
         let what = format!("close #{pr}");
         retry::write(|| async {
-            self.client
+            self.client()
+                .await?
                 .pulls(&self.owner, &self.repo)
                 .update(pr)
                 .state(params::pulls::State::Closed)
                 .send()
                 .await
                 .map(drop)
-                .map_err(|e| map_err(&what, e))
+                .map_err(|e| self.failed(&what, e))
         })
         .await
     }

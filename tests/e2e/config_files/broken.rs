@@ -28,6 +28,8 @@ const BROKEN: &[Expected] = {
         ("unknown_top_level_key", UnknownKey, 1, Some(1), Some("readonly"), "unknown key `readonly`"),
         ("unknown_key_repository", UnknownKey, 2, Some(1), Some("repository.ownr"), "unknown key `ownr`"),
         ("unknown_key_github", UnknownKey, 6, Some(1), Some("github.api"), "unknown key `api`"),
+        ("ghes_web_url", InvalidValue, 6, Some(1), Some("github.api_url"), "is GitHub's web address, not its REST API"),
+        ("github_app_with_token", InvalidValue, 6, Some(1), Some("github.token"), "a token and `[github.app]` are both set"),
         ("unknown_key_cluster", UnknownKey, 6, Some(1), Some("cluster.kube_context"), "unknown key `kube_context`"),
         ("unknown_key_kfp", UnknownKey, 6, Some(1), Some("kfp.experiment"), "unknown key `experiment`"),
         ("unknown_key_pipeline", UnknownKey, 6, Some(1), Some("pipeline.packge_path"), "unknown key `packge_path`"),

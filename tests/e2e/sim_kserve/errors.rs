@@ -23,15 +23,11 @@ async fn send(
     content_type: &str,
     body: Value,
 ) -> (u16, Value) {
-    let response = reqwest::Client::new()
+    let request = reqwest::Client::new()
         .request(method, format!("{}{path}", sim.kube_url()))
         .header("content-type", content_type)
-        .body(body.to_string())
-        .send()
-        .await
-        .unwrap();
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap_or(Value::Null))
+        .body(body.to_string());
+    crate::support::status_and_json(request).await
 }
 
 #[tokio::test]

@@ -4,6 +4,7 @@
 //! (`shared/specs/github/api.github.com.trimmed.json`); tests validate every response body
 //! against it. Responses carry GitHub's headers (API version, rate limit).
 
+pub mod app_auth;
 mod auth;
 mod comments;
 mod compare;
@@ -50,6 +51,8 @@ use crate::scenario::{GithubScenario, PullStatus};
 pub struct GithubHandle {
     repos: Arc<Vec<Arc<Mutex<GithubState>>>>,
     index: usize,
+    /// The scenario's GitHub App (`app_auth.rs`), shared by every repository.
+    app: Option<Arc<app_auth::AppAuthority>>,
 }
 
 impl GithubHandle {
@@ -63,7 +66,16 @@ impl GithubHandle {
         GithubHandle {
             repos: Arc::new(repos),
             index: 0,
+            app: scenario
+                .app
+                .as_ref()
+                .map(|a| Arc::new(app_auth::AppAuthority::new(a))),
         }
+    }
+
+    /// The scenario's GitHub App, if it has one (its clock, the tokens it issued).
+    pub fn app(&self) -> Option<&app_auth::AppAuthority> {
+        self.app.as_deref()
     }
 
     fn lock(&self) -> MutexGuard<'_, GithubState> {
@@ -79,6 +91,7 @@ impl GithubHandle {
             .map(|index| GithubHandle {
                 repos: self.repos.clone(),
                 index,
+                app: self.app.clone(),
             })
             .find(|h| h.read(|s| s.is_repo(owner, name)))
     }
@@ -89,6 +102,7 @@ impl GithubHandle {
             .map(|index| GithubHandle {
                 repos: self.repos.clone(),
                 index,
+                app: self.app.clone(),
             })
             .collect()
     }
@@ -257,6 +271,14 @@ fn repo_router(handle: GithubHandle) -> Router {
                 .delete(labels::delete),
         )
         .route("/user", get(user::get))
+        .route(
+            &format!("{repo}/installation"),
+            get(app_auth::repository_installation),
+        )
+        .route(
+            "/app/installations/{installation_id}/access_tokens",
+            axum::routing::post(app_auth::create_token),
+        )
         .route(repo, get(repo::get))
         .route(&format!("{repo}/contents"), get(contents::get_root))
         .route(&format!("{repo}/contents/{{*path}}"), get(contents::get))
@@ -291,13 +313,24 @@ async fn github_layer(State(gh): State<GithubHandle>, req: Request, next: Next) 
             s.rate_used,
         )
     });
-    let refused = auth::refusal(
-        token.as_deref(),
-        presented.as_deref(),
-        private,
-        req.method(),
-        req.uri().path(),
-    );
+    // With a GitHub App, a presented credential is its JWT or one of its installation
+    // tokens (app_auth.rs); anonymous requests are answered as without it.
+    let (refused, installation) = match (gh.app(), presented.as_deref()) {
+        (Some(app), Some(presented)) => (
+            app.refusal(req.method(), req.uri().path(), presented, token.as_deref()),
+            app.issued(presented),
+        ),
+        _ => (
+            auth::refusal(
+                token.as_deref(),
+                presented.as_deref(),
+                private,
+                req.method(),
+                req.uri().path(),
+            ),
+            false,
+        ),
+    };
     let authorized = refused.is_none();
     let method = req.method().clone();
     let if_none_match = conditional::if_none_match(req.headers());
@@ -332,7 +365,7 @@ async fn github_layer(State(gh): State<GithubHandle>, req: Request, next: Next) 
     set("x-ratelimit-resource", "core".to_owned());
     set("x-github-media-type", "github.v3; format=json".to_owned());
     set("x-github-request-id", format!("5A1D:{used:06X}:{reset:X}"));
-    if authorized && presented.is_some() {
+    if authorized && presented.is_some() && !installation {
         scopes::add_headers(headers, &scopes);
     }
     if status != StatusCode::NO_CONTENT && status != StatusCode::NOT_MODIFIED {

@@ -74,6 +74,10 @@ pub struct GithubScenario {
     /// and the users.
     #[serde(default)]
     pub extra_repositories: Vec<ExtraRepositoryScenario>,
+    /// `[github.app]`: a GitHub App installed on the repositories, whose installation tokens
+    /// are accepted besides `token` (`sim/github/app_auth.rs`).
+    #[serde(default)]
+    pub app: Option<crate::github::app_auth::AppScenario>,
 }
 
 fn default_token_scopes() -> Vec<String> {
@@ -284,6 +288,7 @@ impl GithubScenario {
             extra_repositories: Vec::new(),
             token_scopes: self.token_scopes.clone(),
             push_permission: self.push_permission,
+            app: self.app.clone(),
         });
         std::iter::once(first).chain(extras).collect()
     }
