@@ -76,7 +76,10 @@ impl RefreshPace {
             self.budget = Some(new);
         }
         self.held_until = None;
-        self.next_at = Some(at + chrono_of(self.interval(at)));
+        // At the configured pace every timer tick refreshes (the timer ticks at that
+        // interval); a stretched pace skips ticks until then (so it is met within one tick).
+        let every = self.interval(at);
+        self.next_at = (every > self.every).then(|| at + chrono_of(every));
     }
 
     /// A refresh failed at `at`: when GitHub refused for its rate limit, wait as it asked.

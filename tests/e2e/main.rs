@@ -25,6 +25,7 @@ mod doctor_projects;
 mod faults;
 mod fuzz;
 mod github_budget;
+mod github_budget_console;
 mod graph_keys;
 mod graph_layout;
 mod headless;

@@ -1,0 +1,74 @@
+//! The console against the simulator's exhausted rate limit: one refused refresh, then no
+//! request (periodic or asked for) until the reset GitHub named, the last good list kept and
+//! the time of the next refresh in the status bar; at the reset the list loads again.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use crossterm::event::KeyCode;
+use kfops_console::tui::msg::Msg;
+use kfops_console::tui::runner::Driver;
+use kfops_sim::{Scenario, Simulator};
+
+use crate::support::console::{code, driver_on, screen};
+
+/// Requests sent to the simulated GitHub so far.
+fn github_requests(sim: &Simulator) -> usize {
+    sim.requests()
+        .iter()
+        .filter(|r| r.path.starts_with("/github"))
+        .count()
+}
+
+/// The timer fires at `now` (simulated time); waits for the answers of what it started.
+async fn tick(driver: &mut Driver, now: DateTime<Utc>) {
+    driver.handle(Msg::RefreshDue { now });
+    driver
+        .run_until(Duration::from_secs(30), |app| !app.prs.refreshing)
+        .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_exhausted_budget_sends_nothing_until_the_reset_then_refreshes() {
+    let sim = Simulator::start(([127, 0, 0, 1], 0).into(), Scenario::demo())
+        .await
+        .unwrap();
+    let mut driver = driver_on(&sim, 160, 30).await;
+    let listed = driver.app.prs.all.len();
+    // The budget is used up; GitHub names the reset an hour from now.
+    let reset = Utc::now().timestamp() + 3600;
+    sim.github().update(|s| {
+        s.rate_used = s.rate_limit;
+        s.rate_reset = reset;
+    });
+    let reset_at = DateTime::from_timestamp(reset, 0).unwrap();
+    let before = github_requests(&sim);
+    let due = Utc::now();
+    tick(&mut driver, due).await;
+    let refused = github_requests(&sim) - before;
+    assert_eq!(refused, 1, "the list was refused once, not retried");
+    assert!(driver.app.status.failing.is_some());
+    assert_eq!(driver.app.prs.all.len(), listed, "the last good list stays");
+    let shown = screen(&driver, 160, 30);
+    let next = format!("next refresh at {}", reset_at.format("%H:%M:%S UTC"));
+    assert!(shown.contains(&next), "{shown}");
+
+    // Every timer tick and the refresh key until the reset: nothing sent.
+    for minutes in [1, 10, 30, 59] {
+        tick(&mut driver, due + chrono::Duration::minutes(minutes)).await;
+    }
+    driver.handle(code(KeyCode::F(5)));
+    driver.drain();
+    assert_eq!(
+        github_requests(&sim) - before,
+        refused,
+        "sent while exhausted"
+    );
+
+    // The window resets: the tick at the reset refreshes and the failure clears.
+    sim.github().update(|s| s.rate_used = 0);
+    tick(&mut driver, reset_at).await;
+    assert!(github_requests(&sim) - before > refused);
+    assert!(driver.app.status.failing.is_none());
+    sim.shutdown().await;
+}
