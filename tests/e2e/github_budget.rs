@@ -237,3 +237,56 @@ async fn the_count_starts_again_when_the_window_resets() {
     let reset: i64 = header(&answer, "x-ratelimit-reset").parse().unwrap();
     assert!(reset > chrono::Utc::now().timestamp());
 }
+
+/// Past one page of comments (whose further pages are plain, counted requests) the comments
+/// are read `since` the newest seen: an idle refresh is a 304 again, a new comment still shows.
+#[tokio::test]
+async fn comments_past_one_page_are_read_since_the_newest_seen() {
+    let sim = start().await;
+    open_prs(&sim, 1);
+    let github = client(&sim);
+    let pr = github.open_pull_requests().await.unwrap()[0].number;
+    for n in 0..150 {
+        sim.github().add_comment(pr, "ana", &format!("comment {n}"));
+    }
+    // Written over the last hours, not all in this second.
+    sim.github().update(|s| {
+        for (n, c) in s.comments.iter_mut().rev().enumerate() {
+            c.created_at -= chrono::Duration::minutes(n as i64 + 1);
+            c.updated_at = c.created_at;
+        }
+    });
+    sim.github()
+        .add_comment(pr, "kfops-bot", "<!-- KFOPS_RUN_ID=run-old -->")
+        .unwrap();
+    let comment_reads = |sim: &Simulator, from: usize| -> Vec<(Option<String>, u16)> {
+        sim.requests()[from..]
+            .iter()
+            .filter(|r| r.path.ends_with(&format!("/issues/{pr}/comments")))
+            .map(|r| (r.query.clone(), r.status.as_u16()))
+            .collect()
+    };
+    let from = sim.requests().len();
+    let prs = github.open_pull_requests().await.unwrap();
+    assert_eq!(prs[0].last_run_id.as_deref(), Some("run-old"));
+    assert_eq!(comment_reads(&sim, from).len(), 2, "two pages");
+
+    // The next refresh asks only for what is new since the newest comment (once, charged),
+    // then that answer is a free 304.
+    let from = sim.requests().len();
+    assert_eq!(github.open_pull_requests().await.unwrap(), prs);
+    let reads = comment_reads(&sim, from);
+    assert_eq!(reads.len(), 1, "{reads:?}");
+    assert!(reads[0].0.as_deref().is_some_and(|q| q.contains("since=")));
+    let from = sim.requests().len();
+    assert_eq!(github.open_pull_requests().await.unwrap(), prs);
+    let reads = comment_reads(&sim, from);
+    assert_eq!(reads.len(), 1);
+    assert_eq!(reads[0].1, 304);
+
+    sim.github()
+        .add_comment(pr, "kfops-bot", "<!-- KFOPS_RUN_ID=run-new -->")
+        .unwrap();
+    let again = github.open_pull_requests().await.unwrap();
+    assert_eq!(again[0].last_run_id.as_deref(), Some("run-new"));
+}
