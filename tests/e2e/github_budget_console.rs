@@ -1,6 +1,7 @@
-//! The console against the simulator's exhausted rate limit: one refused refresh, then no
-//! request (periodic or asked for) until the reset GitHub named, the last good list kept and
-//! the time of the next refresh in the status bar; at the reset the list loads again.
+//! The console's refresh paced by GitHub's request budget, against the simulator: an
+//! exhausted limit (one refused refresh, then no request, periodic or asked for, until the
+//! reset GitHub named, the last good list kept and the next refresh's time in the status bar;
+//! at the reset the list loads again), a secondary limit's `retry-after`, a low budget shown.
 
 use std::time::Duration;
 
@@ -69,6 +70,64 @@ async fn an_exhausted_budget_sends_nothing_until_the_reset_then_refreshes() {
     sim.github().update(|s| s.rate_used = 0);
     tick(&mut driver, reset_at).await;
     assert!(github_requests(&sim) - before > refused);
+    assert!(driver.app.status.failing.is_none());
+    sim.shutdown().await;
+}
+
+/// The budget GitHub states on its answers reaches the status bar when it runs low.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_low_budget_stated_by_github_shows_in_the_status_bar() {
+    let sim = Simulator::start(([127, 0, 0, 1], 0).into(), Scenario::demo())
+        .await
+        .unwrap();
+    let mut driver = driver_on(&sim, 200, 30).await;
+    assert!(!screen(&driver, 200, 30).contains("budget low"));
+    sim.github().update(|s| s.rate_used = s.rate_limit - 300);
+    tick(&mut driver, Utc::now()).await;
+    let shown = screen(&driver, 200, 30);
+    assert!(shown.contains("GitHub budget low:"), "{shown}");
+    assert!(shown.contains("/5000 core requests left"), "{shown}");
+    sim.shutdown().await;
+}
+
+/// A secondary rate limit (403, `retry-after`, requests left): nothing is sent until the delay
+/// it names has passed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_secondary_limit_holds_the_refresh_for_its_retry_after() {
+    use kfops_sim::faults::{Fault, SimService};
+    let sim = Simulator::start(([127, 0, 0, 1], 0).into(), Scenario::demo())
+        .await
+        .unwrap();
+    let mut driver = driver_on(&sim, 160, 30).await;
+    sim.faults()
+        .add(crate::faults::rule(
+            SimService::Github,
+            Some("GET"),
+            None,
+            Some(1),
+            Fault::RateLimit {
+                status: 403,
+                retry_after: Some("600".into()),
+                remaining: 4000,
+                limit: 5000,
+                reset_in_seconds: 3600,
+                resource: "core".into(),
+                secondary: true,
+            },
+        ))
+        .unwrap();
+    let at = Utc::now();
+    let before = github_requests(&sim);
+    tick(&mut driver, at).await;
+    assert_eq!(
+        github_requests(&sim) - before,
+        1,
+        "refused once, not retried"
+    );
+    tick(&mut driver, at + chrono::Duration::minutes(5)).await;
+    assert_eq!(github_requests(&sim) - before, 1, "sent within retry-after");
+    tick(&mut driver, at + chrono::Duration::minutes(11)).await;
+    assert!(github_requests(&sim) - before > 1);
     assert!(driver.app.status.failing.is_none());
     sim.shutdown().await;
 }
