@@ -21,6 +21,15 @@ fn github_requests(sim: &Simulator) -> usize {
         .count()
 }
 
+/// The demo simulator and the console on it, its PRs loaded, on a `width`×30 screen.
+async fn console(width: u16) -> (Simulator, Driver) {
+    let sim = Simulator::start(([127, 0, 0, 1], 0).into(), Scenario::demo())
+        .await
+        .unwrap();
+    let driver = driver_on(&sim, width, 30).await;
+    (sim, driver)
+}
+
 /// The timer fires at `now` (simulated time); waits for the answers of what it started.
 async fn tick(driver: &mut Driver, now: DateTime<Utc>) {
     driver.handle(Msg::RefreshDue { now });
@@ -31,10 +40,7 @@ async fn tick(driver: &mut Driver, now: DateTime<Utc>) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_exhausted_budget_sends_nothing_until_the_reset_then_refreshes() {
-    let sim = Simulator::start(([127, 0, 0, 1], 0).into(), Scenario::demo())
-        .await
-        .unwrap();
-    let mut driver = driver_on(&sim, 160, 30).await;
+    let (sim, mut driver) = console(160).await;
     let listed = driver.app.prs.all.len();
     // The budget is used up; GitHub names the reset an hour from now.
     let reset = Utc::now().timestamp() + 3600;
@@ -77,10 +83,7 @@ async fn an_exhausted_budget_sends_nothing_until_the_reset_then_refreshes() {
 /// The budget GitHub states on its answers reaches the status bar when it runs low.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_low_budget_stated_by_github_shows_in_the_status_bar() {
-    let sim = Simulator::start(([127, 0, 0, 1], 0).into(), Scenario::demo())
-        .await
-        .unwrap();
-    let mut driver = driver_on(&sim, 200, 30).await;
+    let (sim, mut driver) = console(200).await;
     assert!(!screen(&driver, 200, 30).contains("budget low"));
     sim.github().update(|s| s.rate_used = s.rate_limit - 300);
     tick(&mut driver, Utc::now()).await;
@@ -95,10 +98,7 @@ async fn a_low_budget_stated_by_github_shows_in_the_status_bar() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_secondary_limit_holds_the_refresh_for_its_retry_after() {
     use kfops_sim::faults::{Fault, SimService};
-    let sim = Simulator::start(([127, 0, 0, 1], 0).into(), Scenario::demo())
-        .await
-        .unwrap();
-    let mut driver = driver_on(&sim, 160, 30).await;
+    let (sim, mut driver) = console(160).await;
     sim.faults()
         .add(crate::faults::rule(
             SimService::Github,
