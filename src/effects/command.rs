@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use chrono::{DateTime, Utc};
 
 use super::targets::TargetEvent;
+use crate::backends::github::RateBudget;
 use crate::backends::kfp::Run;
 use crate::backends::BackendError;
 use crate::chatops::ChatCommand;
@@ -77,15 +78,22 @@ pub struct LoadedRun {
 /// one of these constructors (the console's `Msg` implements them one to one), so no front end
 /// converts between two enums of the same shape.
 pub trait Answer: Send + 'static {
-    /// An answer to [`Command::LoadPrs`] with one project.
+    /// An answer to [`Command::LoadPrs`] with one project, with GitHub's request budget as
+    /// its answers stated it.
     fn prs_loaded(
         generation: u64,
         at: DateTime<Utc>,
         result: Result<Vec<PullRequest>, BackendError>,
+        budget: Option<RateBudget>,
     ) -> Self;
     /// An answer to [`Command::LoadPrs`] with several projects: each project's PRs or why
-    /// they could not be loaded.
-    fn projects_loaded(generation: u64, at: DateTime<Utc>, results: ProjectPrs) -> Self;
+    /// they could not be loaded, and the lowest of their request budgets.
+    fn projects_loaded(
+        generation: u64,
+        at: DateTime<Utc>,
+        results: ProjectPrs,
+        budget: Option<RateBudget>,
+    ) -> Self;
     /// A log follower's lines or status.
     fn log(event: LogEvent) -> Self;
     /// Progress of an action on a PR of `project` (ends with `Done`).

@@ -93,7 +93,7 @@ pub async fn carry_out<M: Answer>(command: Command, services: &Services, sink: A
 async fn load_prs<M: Answer>(services: &Services, generation: u64) -> M {
     if let [only] = services.projects.as_slice() {
         let result = only.github.open_pull_requests().await;
-        return M::prs_loaded(generation, Utc::now(), result);
+        return M::prs_loaded(generation, Utc::now(), result, only.github.rate_budget());
     }
     let loads = services
         .projects
@@ -101,7 +101,13 @@ async fn load_prs<M: Answer>(services: &Services, generation: u64) -> M {
         .enumerate()
         .map(|(i, p)| async move { (i, p.github.open_pull_requests().await) });
     let results = futures::future::join_all(loads).await;
-    M::projects_loaded(generation, Utc::now(), results)
+    // Projects may share a token (one budget) or not: the refresh is paced by the lowest.
+    let budget = services
+        .projects
+        .iter()
+        .filter_map(|p| p.github.rate_budget())
+        .min_by_key(|b| b.remaining);
+    M::projects_loaded(generation, Utc::now(), results, budget)
 }
 
 /// Performs a Kfops action in `project`'s repository, with its settings, recorded in the

@@ -158,6 +158,8 @@ pub struct App {
     pub now: DateTime<Utc>,
     /// Generation of the last PR load asked for.
     pub prs_generation: u64,
+    /// When the PR list is refreshed next, paced by GitHub's request budget.
+    pub pace: super::refresh_pace::RefreshPace,
     /// Kfops actions running, by PR: a second action on a PR is refused until it ends.
     pub actions: BTreeMap<PrId, RunningAction>,
     /// The deploy commands of running deploys, to ask again when one is refused for deploying
@@ -238,6 +240,7 @@ impl App {
             size: Rect::new(0, 0, 120, 40),
             now: DateTime::<Utc>::UNIX_EPOCH,
             prs_generation: 0,
+            pace: Default::default(),
             actions: BTreeMap::new(),
             deploys_sent: BTreeMap::new(),
             should_quit: false,

@@ -12,6 +12,7 @@ pub mod layout;
 pub mod msg;
 pub mod panes;
 pub mod project;
+pub mod refresh_pace;
 pub mod runner;
 pub mod status_bar;
 pub mod terminal;

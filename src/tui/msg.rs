@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use chrono::{DateTime, Utc};
 use crossterm::event::{KeyEvent, MouseEvent};
 
+use crate::backends::github::RateBudget;
 use crate::backends::kfp::Run;
 use crate::backends::BackendError;
 use crate::domain::PullRequest;
@@ -40,6 +41,8 @@ pub enum Msg {
         generation: u64,
         at: DateTime<Utc>,
         result: Result<Vec<PullRequest>, BackendError>,
+        /// GitHub's request budget as the refresh's answers stated it.
+        budget: Option<RateBudget>,
     },
     /// An answer to [`Command::LoadPrs`] with several projects: each project's PRs or why
     /// they could not be loaded (one failing project does not hide the others' PRs).
@@ -47,6 +50,8 @@ pub enum Msg {
         generation: u64,
         at: DateTime<Utc>,
         results: Vec<(usize, Result<Vec<PullRequest>, BackendError>)>,
+        /// The lowest of the projects' request budgets.
+        budget: Option<RateBudget>,
     },
     /// A log follower's lines or status (from [`Command::FollowLogs`] / [`Command::FetchLogs`]).
     Log(LogEvent),
@@ -95,19 +100,27 @@ impl Answer for Msg {
         generation: u64,
         at: DateTime<Utc>,
         result: Result<Vec<PullRequest>, BackendError>,
+        budget: Option<RateBudget>,
     ) -> Msg {
         Msg::PrsLoaded {
             generation,
             at,
             result,
+            budget,
         }
     }
 
-    fn projects_loaded(generation: u64, at: DateTime<Utc>, results: ProjectPrs) -> Msg {
+    fn projects_loaded(
+        generation: u64,
+        at: DateTime<Utc>,
+        results: ProjectPrs,
+        budget: Option<RateBudget>,
+    ) -> Msg {
         Msg::ProjectsLoaded {
             generation,
             at,
             results,
+            budget,
         }
     }
 

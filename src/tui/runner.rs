@@ -227,6 +227,7 @@ where
     S: Stream<Item = std::io::Result<Event>> + Unpin,
 {
     driver.app.now = Utc::now();
+    driver.app.pace.every = refresh;
     let mut timer = tokio::time::interval_at(tokio::time::Instant::now() + refresh, refresh);
     timer.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut animation = tokio::time::interval(TICK);

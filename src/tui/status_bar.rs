@@ -25,6 +25,9 @@ pub fn spans(app: &App) -> Vec<Span<'static>> {
     if let Some(w) = &app.status.warning {
         spans.push(Span::styled(format!("⚠ {w} "), theme.warn));
     }
+    if let Some(pace) = app.pace.status(app.now) {
+        spans.push(Span::styled(format!("⏳ {pace} "), theme.warn));
+    }
     if let Some(f) = &app.status.failing {
         let times = if f.count > 1 {
             format!(", {} times", f.count)

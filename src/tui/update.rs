@@ -72,7 +72,9 @@ fn dispatch(app: &mut App, msg: Msg) -> Vec<Command> {
         }
         Msg::RefreshDue { now } => {
             app.now = app.now.max(now);
-            if app.prs.refreshing {
+            // The timer ticks at the configured interval; a low or exhausted budget skips
+            // ticks until the paced time (`refresh_pace.rs`).
+            if app.prs.refreshing || !app.pace.due(now) {
                 Vec::new()
             } else {
                 request_prs(app)
@@ -82,6 +84,7 @@ fn dispatch(app: &mut App, msg: Msg) -> Vec<Command> {
             generation,
             at,
             result,
+            budget,
         } => {
             app.now = app.now.max(at);
             if generation != app.prs_generation {
@@ -89,11 +92,13 @@ fn dispatch(app: &mut App, msg: Msg) -> Vec<Command> {
             }
             match result {
                 Ok(items) => {
+                    app.pace.loaded(budget, at);
                     app.prs.set_items(items, at);
                     app.prs.ensure_visible(Areas::of_app(app).prs);
                     app.status.failing = None;
                 }
                 Err(err) => {
+                    app.pace.failed(&err, at);
                     app.prs.refreshing = false;
                     if app.prs.load != LoadState::Loaded {
                         app.prs.load = LoadState::Failed;
@@ -108,10 +113,15 @@ fn dispatch(app: &mut App, msg: Msg) -> Vec<Command> {
             generation,
             at,
             results,
+            budget,
         } => {
             app.now = app.now.max(at);
             if generation != app.prs_generation {
                 return Vec::new(); // stale
+            }
+            app.pace.loaded(budget, at);
+            for err in results.iter().filter_map(|(_, r)| r.as_ref().err()) {
+                app.pace.failed(err, at);
             }
             on_projects_loaded(app, at, results);
             Vec::new()
@@ -231,6 +241,19 @@ pub fn show_project(app: &mut App, filter: Option<usize>) -> Vec<Command> {
     }
 }
 
+/// A refresh asked for (a key, the command line): refused while GitHub's rate limit holds.
+fn refresh_now(app: &mut App) -> Vec<Command> {
+    if let Some(until) = app.pace.held(app.now) {
+        let text = app.pace.status(app.now);
+        app.say(
+            Level::Warn,
+            text.unwrap_or_else(|| format!("GitHub rate limit: next refresh at {until}")),
+        );
+        return Vec::new();
+    }
+    request_prs(app)
+}
+
 pub(crate) fn request_prs(app: &mut App) -> Vec<Command> {
     app.prs_generation += 1;
     app.prs.refreshing = true;
@@ -331,7 +354,7 @@ fn on_entered(app: &mut App, entered: Entered) -> Vec<Command> {
             app.overlay = Overlay::Help(0);
             Vec::new()
         }
-        Entered::Refresh => request_prs(app),
+        Entered::Refresh => refresh_now(app),
         Entered::Chat(cmd) => chat(app, cmd),
     }
 }
@@ -367,7 +390,7 @@ fn on_global_action(app: &mut App, action: Action) -> Vec<Command> {
         Action::SwitchProject => return switch_project(app),
         Action::Help => app.overlay = Overlay::Help(0),
         Action::CommandLine => app.overlay = Overlay::Command(Box::default()),
-        Action::Refresh => return request_prs(app),
+        Action::Refresh => return refresh_now(app),
         Action::Zoom => {
             app.zoom = match app.zoom {
                 Some(_) => None,
@@ -461,3 +484,7 @@ mod tests;
 #[cfg(test)]
 #[path = "update_progress_tests.rs"]
 mod progress_tests;
+
+#[cfg(test)]
+#[path = "update_budget_tests.rs"]
+mod budget_tests;

@@ -25,6 +25,7 @@ fn idle() -> App {
     update(
         &mut app,
         Msg::PrsLoaded {
+            budget: None,
             generation: 1,
             at: t0(),
             result: Ok(vec![pr(41), pr(42)]),
@@ -230,6 +231,7 @@ fn tick_marks_dirty_only_while_something_is_animated() {
     update(
         &mut app,
         Msg::PrsLoaded {
+            budget: None,
             generation,
             at: now,
             result: Ok(vec![pr(41)]),

@@ -27,6 +27,7 @@ pub(super) fn two_projects() -> App {
     update(
         &mut app,
         Msg::ProjectsLoaded {
+            budget: None,
             generation: 1,
             at: t(1),
             results: vec![(0, Ok(vec![pr(1), pr(2)])), (1, Ok(vec![pr(1)]))],
@@ -51,6 +52,7 @@ fn projects_load_into_one_list_and_one_failing_project_keeps_its_last_prs() {
     update(
         &mut app,
         Msg::ProjectsLoaded {
+            budget: None,
             generation: 2,
             at: t(2),
             results: vec![(0, Ok(vec![pr(2)])), (1, fail(t(2)))],

@@ -23,6 +23,7 @@ fn loaded_with(keymap: KeyMap, prs: Vec<PullRequest>) -> App {
     update(
         &mut app,
         Msg::PrsLoaded {
+            budget: None,
             generation: 1,
             at: t(1),
             result: Ok(prs),
@@ -89,6 +90,7 @@ fn refresh_keeps_selection_on_the_same_pr_and_drops_stale_answers() {
     update(
         &mut app,
         Msg::PrsLoaded {
+            budget: None,
             generation: 1,
             at: t(3),
             result: Ok(vec![pr(9)]),
@@ -99,6 +101,7 @@ fn refresh_keeps_selection_on_the_same_pr_and_drops_stale_answers() {
     update(
         &mut app,
         Msg::PrsLoaded {
+            budget: None,
             generation: 2,
             at: t(4),
             result: Ok(vec![pr(7), pr(3), pr(2)]),
@@ -115,6 +118,7 @@ fn failing_refresh_keeps_last_good_data_and_says_since_when() {
     update(
         &mut app,
         Msg::PrsLoaded {
+            budget: None,
             generation: 2,
             at: t(5),
             result: fail(t(5)),
@@ -124,6 +128,7 @@ fn failing_refresh_keeps_last_good_data_and_says_since_when() {
     update(
         &mut app,
         Msg::PrsLoaded {
+            budget: None,
             generation: 3,
             at: t(7),
             result: fail(t(7)),
@@ -144,6 +149,7 @@ fn failing_refresh_keeps_last_good_data_and_says_since_when() {
     update(
         &mut app,
         Msg::PrsLoaded {
+            budget: None,
             generation: 4,
             at: t(8),
             result: Ok(vec![pr(1)]),
@@ -159,6 +165,7 @@ fn first_load_failure_is_shown_in_the_pane_state() {
     update(
         &mut app,
         Msg::PrsLoaded {
+            budget: None,
             generation: 1,
             at: t(1),
             result: fail(t(1)),

@@ -130,9 +130,8 @@ async fn app_auth_token_is_renewed_five_minutes_before_expiry_under_a_simulated_
         .filter(|t| !first.contains(t))
         .collect();
     assert_eq!(second.len(), 1);
-    let new_credential = kfops_sim::record::credential_fingerprint(
-        format!("Bearer {}", second[0]).as_bytes(),
-    );
+    let new_credential =
+        kfops_sim::record::credential_fingerprint(format!("Bearer {}", second[0]).as_bytes());
     let last_pull = sim
         .requests()
         .into_iter()

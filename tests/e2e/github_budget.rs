@@ -118,63 +118,109 @@ fn counted(sim: &Simulator) -> u64 {
     sim.github().read(|s| s.rate_used)
 }
 
-/// The request-budget harness (docs/PERFORMANCE.md): 20 open PRs, N refreshes with nothing
-/// changed on GitHub cost N × 0 counted requests (every read is a conditional 304), and a
-/// change on GitHub is in the next refresh.
-#[tokio::test]
-async fn idle_refreshes_cost_no_counted_requests_and_a_change_shows_on_the_next() {
-    const OPEN_PRS: u64 = 20;
-    const REFRESHES: u64 = 10;
-    let sim = start().await;
-    open_prs(&sim, OPEN_PRS);
+/// A client of the demo repository on the simulator, with a token.
+fn client(sim: &Simulator) -> kfops_console::backends::github::GitHub {
     let token = kfops_console::config::Secret::new("ghp_budget_test_token");
     let (owner, name) = sim
         .github()
         .read(|s| (s.repo.owner.clone(), s.repo.name.clone()));
-    let github = kfops_console::backends::github::GitHub::new(
-        &sim.github_url(),
-        Some(&token),
-        &owner,
-        &name,
+    kfops_console::backends::github::GitHub::new(&sim.github_url(), Some(&token), &owner, &name)
+        .unwrap()
+}
+
+/// What `refreshes` refreshes cost: (counted against the limit, sent), checking each one
+/// returns `expected`.
+async fn cost(
+    sim: &Simulator,
+    github: &kfops_console::backends::github::GitHub,
+    refreshes: u64,
+    expected: &[kfops_console::domain::PullRequest],
+) -> (u64, u64) {
+    let before = (counted(sim), sim.requests().len());
+    for _ in 0..refreshes {
+        assert_eq!(github.open_pull_requests().await.unwrap(), expected);
+    }
+    (
+        counted(sim) - before.0,
+        (sim.requests().len() - before.1) as u64,
     )
-    .unwrap();
+}
+
+/// The request-budget harness (docs/PERFORMANCE.md): 20 open PRs, N refreshes with nothing
+/// changed on GitHub cost N × 0 counted requests (every read is a conditional 304) and N × (1 +
+/// 2 per PR) sent (the list, each PR's comparison and comments; the PR's details are not read
+/// again while its list entry and comparison are unchanged).
+#[tokio::test]
+async fn idle_refreshes_cost_no_counted_requests_and_few_sent() {
+    const OPEN_PRS: u64 = 20;
+    const REFRESHES: u64 = 10;
+    let sim = start().await;
+    open_prs(&sim, OPEN_PRS);
+    let github = client(&sim);
 
     let before = counted(&sim);
     let prs = github.open_pull_requests().await.unwrap();
     assert_eq!(prs.len() as u64, OPEN_PRS);
     let first_refresh = counted(&sim) - before;
-    let requests_per_refresh = sim.requests().len() as u64;
+    let first_sent = sim.requests().len() as u64;
     // The list, then per PR its details, its comparison and its comments (the copies share
     // their comparison, so some of those are already 304s).
     assert!(first_refresh <= 1 + 3 * OPEN_PRS, "{first_refresh}");
 
-    let before = counted(&sim);
     let log_before = sim.requests().len();
-    for _ in 0..REFRESHES {
-        assert_eq!(github.open_pull_requests().await.unwrap(), prs);
-    }
-    let idle = counted(&sim) - before;
-    let sent = sim.requests().split_off(log_before);
+    let (idle, sent) = cost(&sim, &github, REFRESHES, &prs).await;
+    let log = sim.requests().split_off(log_before);
     println!(
         "budget: {OPEN_PRS} open PRs: first refresh {first_refresh} counted requests \
-         ({requests_per_refresh} sent); {REFRESHES} idle refreshes {idle} counted ({} sent, {} \
+         ({first_sent} sent); {REFRESHES} idle refreshes {idle} counted ({sent} sent, {} \
          answered 304)",
-        sent.len(),
-        sent.iter().filter(|r| r.status == 304).count()
+        log.iter().filter(|r| r.status == 304).count()
     );
     assert_eq!(idle, 0, "idle refreshes were charged");
-    assert_eq!(sent.len() as u64, REFRESHES * (1 + 3 * OPEN_PRS));
+    assert_eq!(sent, REFRESHES * (1 + 2 * OPEN_PRS), "requests sent");
+    assert!(
+        log.iter().all(|r| r.status == 304),
+        "every idle read is a 304"
+    );
+    assert!(
+        !log.iter().any(|r| r.path.contains("/pulls/")),
+        "no PR's details were read again"
+    );
+}
 
-    // A new Kfops comment on one PR is in the very next refresh (and costs one request).
+/// A new comment, a push and a move of the base branch each show on the very next refresh.
+#[tokio::test]
+async fn a_comment_a_push_and_a_base_move_show_on_the_next_refresh() {
+    let sim = start().await;
+    open_prs(&sim, 5);
+    let github = client(&sim);
+    let prs = github.open_pull_requests().await.unwrap();
     let pr = prs[0].number;
+    let shown = |prs: &[kfops_console::domain::PullRequest]| {
+        prs.iter().find(|p| p.number == pr).cloned().unwrap()
+    };
+
     sim.github()
         .add_comment(pr, "kfops-bot", "<!-- KFOPS_RUN_ID=run-budget-1 -->")
         .unwrap();
     let before = counted(&sim);
     let again = github.open_pull_requests().await.unwrap();
-    let shown = again.iter().find(|p| p.number == pr).unwrap();
-    assert_eq!(shown.last_run_id.as_deref(), Some("run-budget-1"));
+    assert_eq!(shown(&again).last_run_id.as_deref(), Some("run-budget-1"));
     assert!(counted(&sim) - before <= 3, "{}", counted(&sim) - before);
+
+    let sha = kfops_sim::github::fake_sha("budget-push");
+    assert!(sim.github().set_head_sha(pr, &sha));
+    let again = github.open_pull_requests().await.unwrap();
+    assert_eq!(shown(&again).head_sha, sha);
+
+    // The base branch moves: the PR's list entry is unchanged (GitHub does not move its
+    // `base.sha`), its comparison is not.
+    let behind = shown(&again).behind_by.unwrap_or(0) + 2;
+    assert!(sim.github().set_behind_by(pr, behind));
+    sim.github().set_mergeable(pr, Some(false), "behind");
+    let again = github.open_pull_requests().await.unwrap();
+    assert_eq!(shown(&again).behind_by, Some(behind));
+    assert_eq!(shown(&again).mergeable, Some(false), "details read again");
 }
 
 #[tokio::test]
@@ -190,4 +236,57 @@ async fn the_count_starts_again_when_the_window_resets() {
     assert_eq!(header(&answer, "x-ratelimit-used"), "1");
     let reset: i64 = header(&answer, "x-ratelimit-reset").parse().unwrap();
     assert!(reset > chrono::Utc::now().timestamp());
+}
+
+/// Past one page of comments (whose further pages are plain, counted requests) the comments
+/// are read `since` the newest seen: an idle refresh is a 304 again, a new comment still shows.
+#[tokio::test]
+async fn comments_past_one_page_are_read_since_the_newest_seen() {
+    let sim = start().await;
+    open_prs(&sim, 1);
+    let github = client(&sim);
+    let pr = github.open_pull_requests().await.unwrap()[0].number;
+    for n in 0..150 {
+        sim.github().add_comment(pr, "ana", &format!("comment {n}"));
+    }
+    // Written over the last hours, not all in this second.
+    sim.github().update(|s| {
+        for (n, c) in s.comments.iter_mut().rev().enumerate() {
+            c.created_at -= chrono::Duration::minutes(n as i64 + 1);
+            c.updated_at = c.created_at;
+        }
+    });
+    sim.github()
+        .add_comment(pr, "kfops-bot", "<!-- KFOPS_RUN_ID=run-old -->")
+        .unwrap();
+    let comment_reads = |sim: &Simulator, from: usize| -> Vec<(Option<String>, u16)> {
+        sim.requests()[from..]
+            .iter()
+            .filter(|r| r.path.ends_with(&format!("/issues/{pr}/comments")))
+            .map(|r| (r.query.clone(), r.status.as_u16()))
+            .collect()
+    };
+    let from = sim.requests().len();
+    let prs = github.open_pull_requests().await.unwrap();
+    assert_eq!(prs[0].last_run_id.as_deref(), Some("run-old"));
+    assert_eq!(comment_reads(&sim, from).len(), 2, "two pages");
+
+    // The next refresh asks only for what is new since the newest comment (once, charged),
+    // then that answer is a free 304.
+    let from = sim.requests().len();
+    assert_eq!(github.open_pull_requests().await.unwrap(), prs);
+    let reads = comment_reads(&sim, from);
+    assert_eq!(reads.len(), 1, "{reads:?}");
+    assert!(reads[0].0.as_deref().is_some_and(|q| q.contains("since=")));
+    let from = sim.requests().len();
+    assert_eq!(github.open_pull_requests().await.unwrap(), prs);
+    let reads = comment_reads(&sim, from);
+    assert_eq!(reads.len(), 1);
+    assert_eq!(reads[0].1, 304);
+
+    sim.github()
+        .add_comment(pr, "kfops-bot", "<!-- KFOPS_RUN_ID=run-new -->")
+        .unwrap();
+    let again = github.open_pull_requests().await.unwrap();
+    assert_eq!(again[0].last_run_id.as_deref(), Some("run-new"));
 }

@@ -27,6 +27,7 @@ mod fuzz;
 mod github_app;
 mod github_app_flow;
 mod github_budget;
+mod github_budget_console;
 mod graph_keys;
 mod graph_layout;
 mod headless;

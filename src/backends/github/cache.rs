@@ -17,6 +17,8 @@ use http::{HeaderMap, HeaderValue, StatusCode};
 use http_body_util::{BodyExt, Full};
 use octocrab::{FromResponse, Octocrab};
 
+use super::budget::Budgets;
+
 /// The answer kept for one route.
 #[derive(Debug, Clone)]
 struct Kept {
@@ -31,6 +33,8 @@ struct Kept {
 pub struct Conditional {
     kept: Arc<Mutex<HashMap<String, Kept>>>,
     not_modified: Arc<std::sync::atomic::AtomicU64>,
+    /// The rate-limit budget every answer states (a 304 and a refusal too).
+    pub budgets: Budgets,
 }
 
 impl Conditional {
@@ -40,17 +44,27 @@ impl Conditional {
         client: &Octocrab,
         route: &str,
     ) -> octocrab::Result<R> {
+        Ok(self.get_tracked(client, route).await?.0)
+    }
+
+    /// [`get`](Self::get), saying whether the answer was a 304 (the kept answer, unchanged).
+    pub async fn get_tracked<R: FromResponse>(
+        &self,
+        client: &Octocrab,
+        route: &str,
+    ) -> octocrab::Result<(R, bool)> {
         let kept = self.lock().get(route).cloned();
         let mut headers = HeaderMap::new();
         if let Some(k) = &kept {
             headers.insert(IF_NONE_MATCH, k.etag.clone());
         }
         let response = client._get_with_headers(route, Some(headers)).await?;
+        self.budgets.note(response.headers());
         if response.status() == StatusCode::NOT_MODIFIED {
             if let Some(k) = kept {
                 self.not_modified
                     .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                return R::from_response(answer(k.headers, k.body)).await;
+                return Ok((R::from_response(answer(k.headers, k.body)).await?, true));
             }
         }
         let response = octocrab::map_github_error(response).await?;
@@ -64,7 +78,12 @@ impl Conditional {
             };
             self.lock().insert(route.to_owned(), k);
         }
-        R::from_response(answer(parts.headers, body)).await
+        Ok((R::from_response(answer(parts.headers, body)).await?, false))
+    }
+
+    /// Drops the answer kept for `route` (a route that will not be asked again).
+    pub fn forget(&self, route: &str) {
+        self.lock().remove(route);
     }
 
     /// How many answers were 304s served from what was kept.

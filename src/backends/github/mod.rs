@@ -2,17 +2,19 @@
 //! facts read from their comments; `writes` holds what a deploy changes (labels, merge, close).
 
 pub mod app_auth;
+mod budget;
 mod cache;
 mod contents;
+mod refresh;
 mod writes;
 
+pub use budget::RateBudget;
 pub use writes::PullCheck;
 
 use std::sync::Arc;
 
 use std::time::Duration;
 
-use futures::{stream, StreamExt, TryStreamExt};
 use octocrab::Octocrab;
 
 use super::error::flatten;
@@ -33,6 +35,8 @@ pub struct GitHub {
     repo: String,
     /// The last answers of the reads a refresh repeats, for conditional requests.
     conditional: cache::Conditional,
+    /// What the last refresh learnt of each open PR (`refresh.rs`).
+    known: refresh::Known,
 }
 
 impl std::fmt::Debug for GitHub {
@@ -95,6 +99,7 @@ impl GitHub {
             owner,
             repo,
             conditional: cache::Conditional::default(),
+            known: refresh::Known::default(),
         })
     }
 
@@ -139,32 +144,13 @@ impl GitHub {
             owner: owner.to_string(),
             repo: repo.to_string(),
             conditional: cache::Conditional::default(),
+            known: refresh::Known::default(),
         })
     }
 
     /// `owner/name` of the repository.
     pub fn repo_slug(&self) -> String {
         format!("{}/{}", self.owner, self.repo)
-    }
-
-    /// Every open PR, newest update first, with mergeability, behind/ahead of its base and the
-    /// last Kfops version and run IDs from its comments.
-    pub async fn open_pull_requests(&self) -> Result<Vec<PullRequest>, BackendError> {
-        let what = "list pull requests";
-        let listed = retry::read(|| async {
-            let route = format!(
-                "/repos/{}/{}/pulls?state=open&sort=updated&direction=desc&per_page=100",
-                self.owner, self.repo
-            );
-            self.all_pages::<octocrab::models::pulls::PullRequest>(&self.client().await?, &route)
-                .await
-                .map_err(|e| self.failed(what, e))
-        })
-        .await?;
-        stream::iter(listed.into_iter().map(|pr| self.enrich(pr.number)))
-            .buffered(CONCURRENT_PR_FETCHES)
-            .try_collect()
-            .await
     }
 
     /// One PR with everything the console shows about it.
@@ -283,6 +269,11 @@ impl GitHub {
             return Ok(first.items);
         }
         client.all_pages(first).await
+    }
+
+    /// The latest REST (`core`) request budget GitHub stated, if any answer carried it.
+    pub fn rate_budget(&self) -> Option<RateBudget> {
+        self.conditional.budgets.of("core")
     }
 
     /// How many reads were answered `304 Not Modified` (served from the kept answer).

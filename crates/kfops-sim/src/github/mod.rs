@@ -144,11 +144,14 @@ impl GithubHandle {
             .is_some()
     }
 
-    /// Moves a PR's head to `sha`, as a push to its branch would; `false` if there is no such PR.
+    /// Moves a PR's head to `sha`, as a push to its branch would (GitHub then sets its
+    /// `base.sha` to the base branch's tip); `false` if there is no such PR.
     pub fn set_head_sha(&self, number: u64, sha: &str) -> bool {
         self.update(|s| {
+            let tip = s.repo.head_sha.clone();
             s.pulls.get_mut(&number).map(|p| {
                 p.head_sha = sha.to_owned();
+                p.base_sha = tip;
                 p.updated_at = state::now_secs();
             })
         })

@@ -292,7 +292,7 @@ impl<'a> Render<'a> {
         let base = json!({
             "label": format!("{}:{}", repo.owner, pull.base_ref),
             "ref": pull.base_ref,
-            "sha": repo.head_sha,
+            "sha": pull.base_sha,
             "user": self.user(&repo.owner),
             "repo": self.repository(),
         });

@@ -69,6 +69,10 @@ pub struct Pull {
     pub head_ref: String,
     pub head_sha: String,
     pub base_ref: String,
+    /// `base.sha`: the base branch's tip when the PR was opened or its head last pushed.
+    /// GitHub does not move it when the base branch moves (github/docs#431,
+    /// <https://github.com/github/docs/issues/431>): `compare` shows how far behind it is.
+    pub base_sha: String,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub state: PullStatus,
@@ -145,6 +149,7 @@ impl GithubState {
                     head_ref: p.head_ref.clone(),
                     head_sha: p.head_sha.clone(),
                     base_ref: p.base_ref.clone(),
+                    base_sha: scenario.repository.head_sha.clone(),
                     created_at: p.created_at,
                     updated_at: p.updated_at,
                     state: p.state,
