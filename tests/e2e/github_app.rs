@@ -247,6 +247,19 @@ async fn a_github_enterprise_api_v3_url_serves_app_auth_and_the_pr_list() {
         "{paths:#?}"
     );
     assert!(paths.iter().any(|p| p.ends_with("/access_tokens")));
+    // Its answers name the root the request came through, as GHES names its own.
+    let token = github.app_token().await.unwrap().unwrap().token;
+    let (owner, repo, _) = repo_of(&sim);
+    let number = prs[0].number;
+    let (status, pr) = send(
+        &format!("{ghes}/repos/{owner}/{repo}/pulls/{number}"),
+        Method::GET,
+        token.expose(),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let url = pr["url"].as_str().unwrap_or_default();
+    assert_eq!(url, format!("{ghes}/repos/{owner}/{repo}/pulls/{number}"));
 }
 
 /// The demo config on `sim` with the test App instead of a token (and `extra` appended).

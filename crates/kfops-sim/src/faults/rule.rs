@@ -28,9 +28,12 @@ impl SimService {
         if path == "/_sim" || path.starts_with("/_sim/") {
             return None;
         }
-        if let Some(rest) = path.strip_prefix("/github") {
-            if rest.is_empty() || rest.starts_with('/') {
-                return Some((SimService::Github, if rest.is_empty() { "/" } else { rest }));
+        // GitHub's API under `/github`, or where GitHub Enterprise Server serves it (`/api/v3`).
+        for prefix in ["/github", "/api/v3"] {
+            if let Some(rest) = path.strip_prefix(prefix) {
+                if rest.is_empty() || rest.starts_with('/') {
+                    return Some((SimService::Github, if rest.is_empty() { "/" } else { rest }));
+                }
             }
         }
         if is_service_proxy(path) && proxied_service(path).is_some_and(|s| s.ends_with("-private"))
@@ -291,6 +294,10 @@ mod tests {
         let of = |p| SimService::of_path(p).map(|(s, p)| (s, p.to_owned()));
         assert_eq!(
             of("/github/repos/a/b/pulls"),
+            Some((SimService::Github, "/repos/a/b/pulls".into()))
+        );
+        assert_eq!(
+            of("/api/v3/repos/a/b/pulls"),
             Some((SimService::Github, "/repos/a/b/pulls".into()))
         );
         assert_eq!(of("/apis/v2beta1/runs").map(|x| x.0), Some(SimService::Kfp));

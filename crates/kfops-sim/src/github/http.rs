@@ -154,9 +154,18 @@ pub struct Req {
 }
 
 impl Req {
-    /// The API root clients use, e.g. `http://127.0.0.1:PORT/github`.
+    /// The API root the client used, e.g. `http://127.0.0.1:PORT/github`, or
+    /// `http://HOST/api/v3` as GitHub Enterprise Server's API root: the URLs in an answer
+    /// (`url`, `html_url`'s API siblings, `Link` pages) name the root the request came
+    /// through, as each GitHub installation names its own
+    /// (https://docs.github.com/en/enterprise-server@latest/rest/quickstart: "`http(s)://HOSTNAME/api/v3`").
     pub fn api(&self) -> String {
-        format!("{}/github", self.origin)
+        let root = if self.path == "/api/v3" || self.path.starts_with("/api/v3/") {
+            "/api/v3"
+        } else {
+            "/github"
+        };
+        format!("{}{root}", self.origin)
     }
 
     /// The first value of a query parameter.
