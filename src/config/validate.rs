@@ -15,6 +15,8 @@ type Check = Result<(), ConfigError>;
 
 #[path = "validate_build.rs"]
 mod validate_build;
+#[path = "validate_kfp.rs"]
+mod validate_kfp;
 #[path = "validate_pipeline.rs"]
 mod validate_pipeline;
 #[path = "validate_ui.rs"]
@@ -287,36 +289,7 @@ fn cluster_and_kfp(c: &Checker, config: &Config) -> Check {
     if let Some(server) = &cl.server {
         c.http_url(&KeyPath::dotted("cluster.server"), server)?;
     }
-    let kfp = &config.kfp;
-    if let Some(ui_url) = &kfp.ui_url {
-        c.http_url(&KeyPath::dotted("kfp.ui_url"), ui_url)?;
-    }
-    if let Some(endpoint) = &kfp.endpoint {
-        c.http_url(&KeyPath::dotted("kfp.endpoint"), endpoint)?;
-    }
-    c.namespace(
-        &KeyPath::dotted("kfp.proxy_namespace"),
-        &kfp.proxy_namespace,
-    )?;
-    let key = KeyPath::dotted("kfp.proxy_service");
-    c.non_empty(&key, &kfp.proxy_service)?;
-    if kfp.proxy_service.contains(['/', ' ']) {
-        return c.fail(
-            &key,
-            format!("`{}` is not a service reference", kfp.proxy_service),
-            "write `service:port`, e.g. `ml-pipeline:8888`",
-        );
-    }
-    if let Some(name) = &kfp.token_env {
-        if !is_env_name(name) {
-            return c.fail(
-                &KeyPath::dotted("kfp.token_env"),
-                format!("`{name}` is not an environment variable name"),
-                "use a name like KFP_TOKEN (letters, digits, `_`)",
-            );
-        }
-    }
-    c.namespace(&KeyPath::dotted("kfp.namespace"), &kfp.namespace)
+    validate_kfp::kfp(c, &config.kfp)
 }
 
 fn pipeline(c: &Checker, config: &Config, base: &KeyPath) -> Check {
