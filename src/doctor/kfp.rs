@@ -1,10 +1,16 @@
 //! Check 4: the KFP API answers `GET /apis/v2beta1/healthz`, at `[kfp] endpoint` or through
 //! the Kubernetes service proxy (`[kfp] proxy_namespace` / `proxy_service`), as the console
 //! would reach it; then access, not only reachability: the experiment list and the run list
-//! of `[kfp] namespace`, with the console's identity (a multi-user KFP refuses both without
-//! an identity allowed in that profile; healthz needs none). Each refusal gets its fix: which
-//! token, which audience, which namespace (`access_fix`).
+//! of each Kubeflow profile namespace the checked projects use (`[kfp] namespace`, or a
+//! project's own `projects[i].kfp.namespace`; each once, naming its projects), with the
+//! console's identity (a multi-user KFP refuses both without an identity allowed in that
+//! profile; healthz needs none). Each refusal gets its fix: which token, which audience,
+//! which namespace and the key setting it (`access_fix`).
 
+use futures::future::join_all;
+
+use super::config_check::Target;
+use super::places::{kfp_profiles, Place};
 use super::runner::timed;
 use super::Check;
 use crate::backends::cluster::Cluster;
@@ -14,11 +20,10 @@ use crate::config::Config;
 
 const ID: &str = "kfp.healthz";
 const TITLE: &str = "KFP API";
-const ACCESS_ID: &str = "kfp.access";
-const ACCESS_TITLE: &str = "KFP access";
 
-/// The KFP lines: healthz, then access (skipped when healthz failed).
-pub async fn checks(cfg: &Config) -> Vec<Check> {
+/// The KFP lines: healthz, then access to each profile namespace of `targets` (skipped when
+/// healthz failed).
+pub async fn checks(cfg: &Config, targets: &[Target]) -> Vec<Check> {
     let (endpoint, route) = match &cfg.kfp.endpoint {
         Some(url) => (
             KfpEndpoint::Direct {
@@ -75,23 +80,46 @@ pub async fn checks(cfg: &Config) -> Vec<Check> {
         }
         Err(timeout) => timeout,
     };
+    let profiles = kfp_profiles(targets);
     if healthz.status != super::Status::Pass {
-        let skipped = Check::skip(ACCESS_ID, ACCESS_TITLE, "the KFP API does not answer");
-        return vec![healthz, skipped];
+        let skipped = profiles.iter().map(|p| {
+            Check::skip(access_id(p), access_title(p), "the KFP API does not answer")
+                .about(p.projects(targets))
+        });
+        return std::iter::once(healthz).chain(skipped).collect();
     }
-    let access = match timed(ACCESS_ID, ACCESS_TITLE, access(cfg, &kfp)).await {
-        Ok(check) => check,
-        Err(timeout) => timeout,
-    };
-    vec![healthz, access]
+    let access = join_all(profiles.iter().map(|place| async {
+        let (id, title) = (access_id(place), access_title(place));
+        match timed(&id, &title, access(targets, place, &kfp)).await {
+            Ok(check) => check,
+            Err(timeout) => timeout,
+        }
+        .about(place.projects(targets))
+    }))
+    .await;
+    std::iter::once(healthz).chain(access).collect()
 }
 
-/// Lists the experiments (by the configured name) and the runs of `[kfp] namespace`.
-async fn access(cfg: &Config, kfp: &Kfp) -> Check {
-    let ns = cfg.kfp.namespace.as_str();
-    let experiments = kfp
-        .find_experiment(&cfg.kfp.experiment_name, Some(ns))
-        .await;
+fn access_id(place: &Place) -> String {
+    format!("kfp.access.{}", place.namespace)
+}
+
+fn access_title(place: &Place) -> String {
+    format!("KFP access in {}", place.namespace)
+}
+
+/// Lists the experiments (by the first user's experiment name) and the runs of the profile
+/// namespace `place`.
+async fn access(targets: &[Target], place: &Place, kfp: &Kfp) -> Check {
+    let (id, title) = (access_id(place), access_title(place));
+    let ns = place.namespace.as_str();
+    let experiment = place
+        .users
+        .first()
+        .and_then(|&i| targets.get(i))
+        .map(|t| t.cfg.kfp.experiment_name.as_str())
+        .unwrap_or_default();
+    let experiments = kfp.find_experiment(experiment, Some(ns)).await;
     let runs = match experiments {
         Ok(_) => {
             let query = RunQuery {
@@ -105,23 +133,46 @@ async fn access(cfg: &Config, kfp: &Kfp) -> Check {
     };
     match runs {
         Ok(_) => Check::pass(
-            ACCESS_ID,
-            ACCESS_TITLE,
+            id,
+            title,
             format!("experiments and runs of namespace {ns} listed"),
         ),
         Err(e) => {
-            let mut check = Check::from_error(ACCESS_ID, ACCESS_TITLE, &e, "");
-            check.hint = Some(access_fix(cfg, kfp.via_service_proxy(), &e));
+            let mut check = Check::from_error(id, title, &e, "");
+            let profile = Profile {
+                namespace: ns,
+                keys: &place.keys,
+            };
+            let cfg = place.users.first().and_then(|&i| targets.get(i));
+            let fix = cfg.map(|t| access_fix(&t.cfg, kfp.via_service_proxy(), &e, &profile));
+            check.hint = fix;
             check
         }
+    }
+}
+
+/// The profile namespace a refused list was about, and the config key(s) naming it.
+struct Profile<'a> {
+    namespace: &'a str,
+    keys: &'a [String],
+}
+
+impl Profile<'_> {
+    /// The keys as a person finds them in the file: `[kfp] namespace` for the shared one.
+    fn key(&self) -> String {
+        let shown = self.keys.iter().map(|k| match k.as_str() {
+            "kfp.namespace" => "[kfp] namespace",
+            own => own,
+        });
+        shown.collect::<Vec<_>>().join(" / ")
     }
 }
 
 /// The fix for a refused list, from KFP's status and message. Through the service proxy a
 /// refusal is the proxy's: KFP sees no identity there (401), or Istio's policy in front of
 /// `ml-pipeline` refuses the API server as a caller (403 `RBAC: access denied`).
-fn access_fix(cfg: &Config, via_proxy: bool, e: &BackendError) -> String {
-    let ns = &cfg.kfp.namespace;
+fn access_fix(cfg: &Config, via_proxy: bool, e: &BackendError, profile: &Profile) -> String {
+    let (ns, key) = (profile.namespace, profile.key());
     let token = "a ServiceAccount token with audience pipelines.kubeflow.org (`kubectl create token SA -n PROFILE --audience=pipelines.kubeflow.org`)";
     match e.status {
         Some(401 | 403) if via_proxy => format!(
@@ -144,10 +195,10 @@ fn access_fix(cfg: &Config, via_proxy: bool, e: &BackendError) -> String {
             "KFP refused the identity sent (expired or unknown): renew the token in [kfp] token_path / token_env ({token}) or the cookie in cookie_env"
         ),
         Some(403) => format!(
-            "the identity may not use profile {ns}: set [kfp] namespace to a profile it belongs to, or make it a contributor of {ns} (a ServiceAccount token acts in its own namespace)"
+            "the identity may not use profile {ns}: set {key} to a profile it belongs to, or make it a contributor of {ns} (a ServiceAccount token acts in its own namespace)"
         ),
         Some(400) if e.message.contains("namespace") => {
-            "KFP is multi-user: set [kfp] namespace to your Kubeflow profile namespace".to_owned()
+            format!("KFP is multi-user: set {key} to your Kubeflow profile namespace")
         }
         _ => e
             .hint
@@ -169,8 +220,13 @@ mod tests {
     fn each_refusal_names_its_fix() {
         let mut cfg = Config::for_repository("acme", "churn-model");
         cfg.kfp.namespace = "team-a".into();
+        let shared = ["kfp.namespace".to_owned()];
+        let profile = Profile {
+            namespace: "team-a",
+            keys: &shared,
+        };
         let fix = |cfg: &Config, proxy, status, message| {
-            access_fix(cfg, proxy, &refused(status, message))
+            access_fix(cfg, proxy, &refused(status, message), &profile)
         };
         assert!(fix(&cfg, true, 403, "RBAC: access denied").contains("service proxy cannot carry"));
         assert!(fix(&cfg, true, 401, "").contains("service proxy cannot carry"));
@@ -185,6 +241,13 @@ mod tests {
             "An experiment cannot have an empty namespace"
         )
         .contains("set [kfp] namespace"));
+        let keys = ["projects[1].kfp.namespace".to_owned()];
+        let own = Profile {
+            namespace: "team-b",
+            keys: &keys,
+        };
+        assert!(access_fix(&cfg, false, &refused(403, "denied"), &own)
+            .contains("may not use profile team-b: set projects[1].kfp.namespace to"));
         cfg.kfp.service_account = Some("team-a/default-editor".into());
         assert!(fix(&cfg, false, 401, "invalid bearer token").contains("refused the identity sent"));
     }
