@@ -39,6 +39,23 @@ pub(super) fn kfp(c: &Checker, kfp: &KfpConfig) -> Check {
             }
         }
     }
+    if let Some(service) = &kfp.port_forward {
+        let key = KeyPath::dotted("kfp.port_forward");
+        if !is_dns1123_label(service) {
+            return c.fail(
+                &key,
+                format!("`{service}` is not a Kubernetes Service name"),
+                "name the KFP UI service, e.g. `port_forward = \"ml-pipeline-ui\"` (its namespace is proxy_namespace)",
+            );
+        }
+        if kfp.endpoint.is_some() {
+            return c.fail(
+                &key,
+                "`port_forward` and `endpoint` both say where KFP is",
+                "keep one: `endpoint` for a URL (ingress, gateway), `port_forward` to reach the UI service through the Kubernetes API",
+            );
+        }
+    }
     if let Some(account) = &kfp.service_account {
         service_account(c, account)?;
     }

@@ -1,5 +1,6 @@
 //! Check 4: the KFP API answers `GET /apis/v2beta1/healthz`, at `[kfp] endpoint` or through
-//! the Kubernetes service proxy (`[kfp] proxy_namespace` / `proxy_service`), as the console
+//! the Kubernetes service proxy (`[kfp] proxy_namespace` / `proxy_service`) or the console's own
+//! port-forward to the UI service (`[kfp] port_forward`), as the console
 //! would reach it; then access, not only reachability: the experiment list and the run list
 //! of each Kubeflow profile namespace the checked projects use (`[kfp] namespace`, or a
 //! project's own `projects[i].kfp.namespace`; each once, naming its projects), with the
@@ -24,46 +25,29 @@ const TITLE: &str = "KFP API";
 /// The KFP lines: healthz, then access to each profile namespace of `targets` (skipped when
 /// healthz failed).
 pub async fn checks(cfg: &Config, targets: &[Target]) -> Vec<Check> {
-    let (endpoint, route) = match &cfg.kfp.endpoint {
-        Some(url) => (
-            KfpEndpoint::Direct {
-                url: url.clone(),
-                token: cfg.kfp_token(),
-            },
-            url.clone(),
-        ),
-        None => match Cluster::connect(&cfg.cluster).await {
-            Ok(cluster) => (
-                KfpEndpoint::ServiceProxy {
-                    client: cluster.client(),
-                    namespace: cfg.kfp.proxy_namespace.clone(),
-                    service: cfg.kfp.proxy_service.clone(),
-                },
-                format!(
-                    "service proxy {}/{}",
-                    cfg.kfp.proxy_namespace, cfg.kfp.proxy_service
-                ),
-            ),
-            Err(_) => {
-                return vec![Check::skip(
-                    ID,
-                    TITLE,
-                    "no Kubernetes client for the service proxy",
-                )]
-            }
-        },
-    };
-    let fix = if cfg.kfp.endpoint.is_some() {
+    let direct = cfg.kfp.endpoint.is_some();
+    let fix = if direct {
         "check [kfp] endpoint and that the KFP API server runs"
+    } else if cfg.kfp.port_forward.is_some() {
+        "check [kfp] port_forward / proxy_namespace and that the KFP UI runs"
     } else {
         "check [kfp] proxy_namespace / proxy_service and that ml-pipeline runs"
     };
-    let kube = match &cfg.kfp.service_account {
-        Some(_) => Cluster::connect(&cfg.cluster)
+    let kube = if !direct || cfg.kfp.service_account.is_some() {
+        Cluster::connect(&cfg.cluster)
             .await
             .ok()
-            .map(|c| c.client()),
-        None => None,
+            .map(|c| c.client())
+    } else {
+        None
+    };
+    if !direct && kube.is_none() {
+        let why = "no Kubernetes client for the service proxy or the port-forward";
+        return vec![Check::skip(ID, TITLE, why)];
+    }
+    let (endpoint, route) = match KfpEndpoint::from_config(cfg, kube.clone()).await {
+        Ok(found) => found,
+        Err(e) => return vec![Check::from_error(ID, TITLE, &e, fix)],
     };
     let kfp = match KfpIdentity::from_config(cfg, kube)
         .and_then(|identity| Ok(Kfp::new(endpoint)?.with_identity(identity)))
@@ -176,7 +160,7 @@ fn access_fix(cfg: &Config, via_proxy: bool, e: &BackendError, profile: &Profile
     let token = "a ServiceAccount token with audience pipelines.kubeflow.org (`kubectl create token SA -n PROFILE --audience=pipelines.kubeflow.org`)";
     match e.status {
         Some(401 | 403) if via_proxy => format!(
-            "multi-user KFP needs an identity, which the Kubernetes service proxy cannot carry: set [kfp] endpoint to the ml-pipeline-ui service or the Kubeflow gateway URL, with [kfp] token_path ({token}) or cookie_env"
+            "multi-user KFP needs an identity, which the Kubernetes service proxy cannot carry: set [kfp] port_forward = \"ml-pipeline-ui\" (the console's own port-forward to the UI) or [kfp] endpoint to the ml-pipeline-ui service or the Kubeflow gateway URL, with [kfp] token_path ({token}) or cookie_env"
         ),
         Some(401) if e.message.contains("audience") => format!(
             "the token is not for the audience pipelines.kubeflow.org: give [kfp] token_path / token_env {token}"

@@ -90,3 +90,105 @@ async fn the_ui_pod_port_forward_speaks_the_api_servers_websocket_and_carries_th
         .is_err());
     sim.shutdown().await;
 }
+
+/// `[kfp] port_forward`: the console finds the UI's ready pod, opens the port-forward itself
+/// (no kubectl) and lists the profile's runs through it with its token; `kfops check` proves
+/// access the same way. Nothing goes through the service proxy, nothing is written.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_console_reaches_kfp_through_its_own_port_forward_to_the_ui() {
+    let sim = start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let token = MultiUser::service_account_token(PROFILE, "default-editor", TOKEN_AUDIENCE);
+    let token_path = dir.path().join("sa-token");
+    std::fs::write(&token_path, format!("{token}\n")).unwrap();
+    let path = crate::headless::config_for(&sim, dir.path());
+    let text = std::fs::read_to_string(&path).unwrap();
+    let text = text.replace(
+        &format!("endpoint = \"{}\"\n", sim.kfp_url()),
+        &format!("port_forward = \"ml-pipeline-ui\"\ntoken_path = {token_path:?}\n"),
+    );
+    std::fs::write(&path, text).unwrap();
+
+    let out = crate::headless::kfops(&["runs", "--pr", "41", "--json"], &path).await;
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let runs: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(runs.as_array().is_some_and(|r| r.len() >= 2), "{runs}");
+    let forwards = |sim: &Simulator| {
+        sim.requests()
+            .iter()
+            .filter(|r| r.path.ends_with(&format!("/pods/{UI_POD}/portforward")))
+            .count()
+    };
+    assert!(forwards(&sim) >= 1);
+
+    let (code, report) = crate::doctor::check_json_with(&path, &[], &[]).await;
+    assert_eq!(code, 0, "{report:#}");
+    let healthz = crate::doctor::detail(&report, "kfp.healthz");
+    assert!(
+        healthz.contains("port-forward to kubeflow/ml-pipeline-ui"),
+        "{healthz}"
+    );
+    assert_eq!(
+        crate::doctor::status(&report, &format!("kfp.access.{PROFILE}")),
+        "pass"
+    );
+
+    let requests = sim.requests();
+    assert!(
+        requests.iter().all(|r| !r.path.contains("/proxy")),
+        "{requests:?}"
+    );
+    // Only the check's access reviews (POSTs that change nothing); no KFP write.
+    let writes: Vec<String> = crate::safety::mutating(&sim)
+        .into_iter()
+        .filter(|r| !r.ends_with("/selfsubjectaccessreviews"))
+        .collect();
+    assert_eq!(writes, Vec::<String>::new());
+    sim.shutdown().await;
+}
+
+/// Each connection to the local listener gets its own port-forward: a connection that drops
+/// (here: closed after every request) is opened again on the next request, to a ready pod.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dropped_forward_is_opened_again_for_the_next_request() {
+    let sim = start().await;
+    let client =
+        kube::Client::try_from(kube::Config::new(sim.kube_url().parse().unwrap())).unwrap();
+    let ui = kfops_console::backends::kfp::UiService {
+        namespace: sim.kfp().proxy_namespace(),
+        name: "ml-pipeline-ui".to_owned(),
+    };
+    let url = ui.open(client.clone()).await.unwrap();
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(0)
+        .build()
+        .unwrap();
+    for _ in 0..3 {
+        let answer = http
+            .get(format!("{url}/apis/v2beta1/healthz"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.status().as_u16(), 200);
+    }
+    let forwards = sim
+        .requests()
+        .iter()
+        .filter(|r| r.path.ends_with("/portforward"))
+        .count();
+    assert_eq!(forwards, 3);
+    // A service with no ready pod is refused at start, naming the fix.
+    let missing = kfops_console::backends::kfp::UiService {
+        namespace: sim.kfp().proxy_namespace(),
+        name: "ml-pipeline-ui-typo".to_owned(),
+    };
+    let e = missing.open(client).await.unwrap_err();
+    assert!(e.to_string().contains("no ready pod"), "{e}");
+    assert!(
+        e.hint
+            .as_deref()
+            .is_some_and(|h| h.contains("[kfp] port_forward")),
+        "{e:?}"
+    );
+    sim.shutdown().await;
+}
