@@ -188,17 +188,7 @@ pub async fn backends(cfg: &Config) -> Result<Backends, BackendError> {
     tracing::debug!(config = ?cfg, "connecting the backends");
     let github = GitHub::for_project(cfg)?;
     let cluster = Cluster::connect(&cfg.cluster).await?;
-    let endpoint = match &cfg.kfp.endpoint {
-        Some(url) => KfpEndpoint::Direct {
-            url: url.clone(),
-            token: cfg.kfp_token(),
-        },
-        None => KfpEndpoint::ServiceProxy {
-            client: cluster.client(),
-            namespace: cfg.kfp.proxy_namespace.clone(),
-            service: cfg.kfp.proxy_service.clone(),
-        },
-    };
+    let (endpoint, _) = KfpEndpoint::from_config(cfg, Some(cluster.client())).await?;
     let identity = KfpIdentity::from_config(cfg, Some(cluster.client()))?;
     let mut kfp = Kfp::new(endpoint)?.with_identity(identity);
     if let Some(ui) = &cfg.kfp.ui_url {

@@ -24,12 +24,14 @@ use self::transport::{no_hints, Body, KfpObject, Page, Transport};
 
 mod identity;
 mod pipelines;
+mod port_forward;
 mod run_types;
 mod runs;
 mod transport;
 
 pub use self::identity::{KfpIdentity, RequestedToken};
 pub use self::pipelines::{PackageUrl, Pipeline, PipelineVersion};
+pub use self::port_forward::UiService;
 
 pub use self::run_types::{
     ArtifactList, ChildTask, Experiment, PipelineVersionReference, RpcStatus, Run, RunDetails,
@@ -71,6 +73,59 @@ impl fmt::Debug for KfpEndpoint {
                 .field("namespace", namespace)
                 .field("service", service)
                 .finish_non_exhaustive(),
+        }
+    }
+}
+
+impl KfpEndpoint {
+    /// The endpoint `[kfp]` configures, with where it is (for people): `endpoint`, a
+    /// port-forward to the UI service `port_forward`, else the Kubernetes service proxy. `kube`
+    /// is needed for the last two.
+    pub async fn from_config(
+        cfg: &crate::config::Config,
+        kube: Option<kube::Client>,
+    ) -> Result<(KfpEndpoint, String), BackendError> {
+        let kfp = &cfg.kfp;
+        if let Some(url) = &kfp.endpoint {
+            let token = cfg.kfp_token();
+            return Ok((
+                KfpEndpoint::Direct {
+                    url: url.clone(),
+                    token,
+                },
+                url.clone(),
+            ));
+        }
+        let Some(client) = kube else {
+            return Err(BackendError::new(
+                Service::Kfp,
+                "configure client",
+                "no Kubernetes client to reach KFP through",
+            )
+            .with_hint("check [cluster] (kubeconfig, context, server), or set [kfp] endpoint"));
+        };
+        match &kfp.port_forward {
+            Some(name) => {
+                let ui = UiService {
+                    namespace: kfp.proxy_namespace.clone(),
+                    name: name.clone(),
+                };
+                let url = ui.open(client).await?;
+                let route = format!("port-forward to {}/{name} ({url})", kfp.proxy_namespace);
+                let token = cfg.kfp_token();
+                Ok((KfpEndpoint::Direct { url, token }, route))
+            }
+            None => Ok((
+                KfpEndpoint::ServiceProxy {
+                    client,
+                    namespace: kfp.proxy_namespace.clone(),
+                    service: kfp.proxy_service.clone(),
+                },
+                format!(
+                    "service proxy {}/{}",
+                    kfp.proxy_namespace, kfp.proxy_service
+                ),
+            )),
         }
     }
 }

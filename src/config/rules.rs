@@ -26,6 +26,12 @@ pub(crate) fn is_dns1123_label(value: &str) -> bool {
         && bytes.last().is_some_and(u8::is_ascii_alphanumeric)
 }
 
+/// A DNS-1123 subdomain (ServiceAccount, Secret names): dot-separated DNS-1123 labels, at
+/// most 253 characters.
+pub(crate) fn is_dns1123_subdomain(value: &str) -> bool {
+    value.len() <= 253 && value.split('.').all(is_dns1123_label)
+}
+
 /// A DNS-1035 label (KServe InferenceService names): a DNS-1123 label starting with a letter.
 pub(crate) fn is_dns1035_label(value: &str) -> bool {
     is_dns1123_label(value) && value.as_bytes().first().is_some_and(u8::is_ascii_lowercase)
@@ -69,6 +75,10 @@ mod tests {
         assert!(!is_dns1123_label("-a"));
         assert!(!is_dns1123_label(&"a".repeat(64)));
         assert!(!is_dns1035_label("0abc"));
+        assert!(is_dns1123_subdomain("default-editor"));
+        assert!(is_dns1123_subdomain("pipeline.runner"));
+        assert!(!is_dns1123_subdomain("Default"));
+        assert!(!is_dns1123_subdomain("a..b"));
         assert!(is_image_name("team/trainer-v2.1_x"));
         assert!(!is_image_name("Trainer"));
         assert!(!is_image_name("/trainer"));

@@ -135,6 +135,9 @@ pub struct KfpConfig {
     /// `namespace/name` of a ServiceAccount whose tokens (audience `pipelines.kubeflow.org`)
     /// are requested through the TokenRequest API with the kubeconfig's credentials.
     pub service_account: Option<String>,
+    /// The KFP UI service (`ml-pipeline-ui`) in `proxy_namespace` to reach KFP through, by a
+    /// port-forward the console opens through the Kubernetes API; instead of `endpoint`.
+    pub port_forward: Option<String>,
     /// The KFP UI's URL, for links in PR comments. Default: `endpoint` (or, through the
     /// service proxy, the `ml-pipeline-ui` service path).
     pub ui_url: Option<String>,
@@ -154,6 +157,7 @@ impl Default for KfpConfig {
             token_path: None,
             cookie_env: None,
             service_account: None,
+            port_forward: None,
             ui_url: None,
             namespace: DEFAULT_KFP_NAMESPACE.to_owned(),
             experiment_name: String::new(),

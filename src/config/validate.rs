@@ -7,7 +7,7 @@ use std::path::Path;
 use toml_edit::Table;
 
 use super::error::{ConfigError, ConfigErrorKind};
-use super::rules::{is_dns1035_label, is_dns1123_label, is_env_name, is_http_url};
+use super::rules::{is_dns1035_label, is_dns1123_label, is_http_url};
 use super::spans::{is_present, span_of, KeyPath};
 use super::Config;
 
@@ -17,6 +17,8 @@ type Check = Result<(), ConfigError>;
 mod validate_build;
 #[path = "validate_github.rs"]
 mod validate_github;
+#[path = "validate_kfp.rs"]
+mod validate_kfp;
 #[path = "validate_pipeline.rs"]
 mod validate_pipeline;
 #[path = "validate_ui.rs"]
@@ -266,36 +268,7 @@ fn cluster_and_kfp(c: &Checker, config: &Config) -> Check {
     if let Some(server) = &cl.server {
         c.http_url(&KeyPath::dotted("cluster.server"), server)?;
     }
-    let kfp = &config.kfp;
-    if let Some(ui_url) = &kfp.ui_url {
-        c.http_url(&KeyPath::dotted("kfp.ui_url"), ui_url)?;
-    }
-    if let Some(endpoint) = &kfp.endpoint {
-        c.http_url(&KeyPath::dotted("kfp.endpoint"), endpoint)?;
-    }
-    c.namespace(
-        &KeyPath::dotted("kfp.proxy_namespace"),
-        &kfp.proxy_namespace,
-    )?;
-    let key = KeyPath::dotted("kfp.proxy_service");
-    c.non_empty(&key, &kfp.proxy_service)?;
-    if kfp.proxy_service.contains(['/', ' ']) {
-        return c.fail(
-            &key,
-            format!("`{}` is not a service reference", kfp.proxy_service),
-            "write `service:port`, e.g. `ml-pipeline:8888`",
-        );
-    }
-    if let Some(name) = &kfp.token_env {
-        if !is_env_name(name) {
-            return c.fail(
-                &KeyPath::dotted("kfp.token_env"),
-                format!("`{name}` is not an environment variable name"),
-                "use a name like KFP_TOKEN (letters, digits, `_`)",
-            );
-        }
-    }
-    c.namespace(&KeyPath::dotted("kfp.namespace"), &kfp.namespace)
+    validate_kfp::kfp(c, &config.kfp)
 }
 
 fn pipeline(c: &Checker, config: &Config, base: &KeyPath) -> Check {

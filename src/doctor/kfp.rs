@@ -1,10 +1,17 @@
 //! Check 4: the KFP API answers `GET /apis/v2beta1/healthz`, at `[kfp] endpoint` or through
-//! the Kubernetes service proxy (`[kfp] proxy_namespace` / `proxy_service`), as the console
+//! the Kubernetes service proxy (`[kfp] proxy_namespace` / `proxy_service`) or the console's own
+//! port-forward to the UI service (`[kfp] port_forward`), as the console
 //! would reach it; then access, not only reachability: the experiment list and the run list
-//! of `[kfp] namespace`, with the console's identity (a multi-user KFP refuses both without
-//! an identity allowed in that profile; healthz needs none). Each refusal gets its fix: which
-//! token, which audience, which namespace (`access_fix`).
+//! of each Kubeflow profile namespace the checked projects use (`[kfp] namespace`, or a
+//! project's own `projects[i].kfp.namespace`; each once, naming its projects), with the
+//! console's identity (a multi-user KFP refuses both without an identity allowed in that
+//! profile; healthz needs none). Each refusal gets its fix: which token, which audience,
+//! which namespace and the key setting it (`access_fix`).
 
+use futures::future::join_all;
+
+use super::config_check::Target;
+use super::places::{kfp_profiles, Place};
 use super::runner::timed;
 use super::Check;
 use crate::backends::cluster::Cluster;
@@ -14,51 +21,33 @@ use crate::config::Config;
 
 const ID: &str = "kfp.healthz";
 const TITLE: &str = "KFP API";
-const ACCESS_ID: &str = "kfp.access";
-const ACCESS_TITLE: &str = "KFP access";
 
-/// The KFP lines: healthz, then access (skipped when healthz failed).
-pub async fn checks(cfg: &Config) -> Vec<Check> {
-    let (endpoint, route) = match &cfg.kfp.endpoint {
-        Some(url) => (
-            KfpEndpoint::Direct {
-                url: url.clone(),
-                token: cfg.kfp_token(),
-            },
-            url.clone(),
-        ),
-        None => match Cluster::connect(&cfg.cluster).await {
-            Ok(cluster) => (
-                KfpEndpoint::ServiceProxy {
-                    client: cluster.client(),
-                    namespace: cfg.kfp.proxy_namespace.clone(),
-                    service: cfg.kfp.proxy_service.clone(),
-                },
-                format!(
-                    "service proxy {}/{}",
-                    cfg.kfp.proxy_namespace, cfg.kfp.proxy_service
-                ),
-            ),
-            Err(_) => {
-                return vec![Check::skip(
-                    ID,
-                    TITLE,
-                    "no Kubernetes client for the service proxy",
-                )]
-            }
-        },
-    };
-    let fix = if cfg.kfp.endpoint.is_some() {
+/// The KFP lines: healthz, then access to each profile namespace of `targets` (skipped when
+/// healthz failed).
+pub async fn checks(cfg: &Config, targets: &[Target]) -> Vec<Check> {
+    let direct = cfg.kfp.endpoint.is_some();
+    let fix = if direct {
         "check [kfp] endpoint and that the KFP API server runs"
+    } else if cfg.kfp.port_forward.is_some() {
+        "check [kfp] port_forward / proxy_namespace and that the KFP UI runs"
     } else {
         "check [kfp] proxy_namespace / proxy_service and that ml-pipeline runs"
     };
-    let kube = match &cfg.kfp.service_account {
-        Some(_) => Cluster::connect(&cfg.cluster)
+    let kube = if !direct || cfg.kfp.service_account.is_some() {
+        Cluster::connect(&cfg.cluster)
             .await
             .ok()
-            .map(|c| c.client()),
-        None => None,
+            .map(|c| c.client())
+    } else {
+        None
+    };
+    if !direct && kube.is_none() {
+        let why = "no Kubernetes client for the service proxy or the port-forward";
+        return vec![Check::skip(ID, TITLE, why)];
+    }
+    let (endpoint, route) = match KfpEndpoint::from_config(cfg, kube.clone()).await {
+        Ok(found) => found,
+        Err(e) => return vec![Check::from_error(ID, TITLE, &e, fix)],
     };
     let kfp = match KfpIdentity::from_config(cfg, kube)
         .and_then(|identity| Ok(Kfp::new(endpoint)?.with_identity(identity)))
@@ -75,23 +64,46 @@ pub async fn checks(cfg: &Config) -> Vec<Check> {
         }
         Err(timeout) => timeout,
     };
+    let profiles = kfp_profiles(targets);
     if healthz.status != super::Status::Pass {
-        let skipped = Check::skip(ACCESS_ID, ACCESS_TITLE, "the KFP API does not answer");
-        return vec![healthz, skipped];
+        let skipped = profiles.iter().map(|p| {
+            Check::skip(access_id(p), access_title(p), "the KFP API does not answer")
+                .about(p.projects(targets))
+        });
+        return std::iter::once(healthz).chain(skipped).collect();
     }
-    let access = match timed(ACCESS_ID, ACCESS_TITLE, access(cfg, &kfp)).await {
-        Ok(check) => check,
-        Err(timeout) => timeout,
-    };
-    vec![healthz, access]
+    let access = join_all(profiles.iter().map(|place| async {
+        let (id, title) = (access_id(place), access_title(place));
+        match timed(&id, &title, access(targets, place, &kfp)).await {
+            Ok(check) => check,
+            Err(timeout) => timeout,
+        }
+        .about(place.projects(targets))
+    }))
+    .await;
+    std::iter::once(healthz).chain(access).collect()
 }
 
-/// Lists the experiments (by the configured name) and the runs of `[kfp] namespace`.
-async fn access(cfg: &Config, kfp: &Kfp) -> Check {
-    let ns = cfg.kfp.namespace.as_str();
-    let experiments = kfp
-        .find_experiment(&cfg.kfp.experiment_name, Some(ns))
-        .await;
+fn access_id(place: &Place) -> String {
+    format!("kfp.access.{}", place.namespace)
+}
+
+fn access_title(place: &Place) -> String {
+    format!("KFP access in {}", place.namespace)
+}
+
+/// Lists the experiments (by the first user's experiment name) and the runs of the profile
+/// namespace `place`.
+async fn access(targets: &[Target], place: &Place, kfp: &Kfp) -> Check {
+    let (id, title) = (access_id(place), access_title(place));
+    let ns = place.namespace.as_str();
+    let experiment = place
+        .users
+        .first()
+        .and_then(|&i| targets.get(i))
+        .map(|t| t.cfg.kfp.experiment_name.as_str())
+        .unwrap_or_default();
+    let experiments = kfp.find_experiment(experiment, Some(ns)).await;
     let runs = match experiments {
         Ok(_) => {
             let query = RunQuery {
@@ -105,27 +117,50 @@ async fn access(cfg: &Config, kfp: &Kfp) -> Check {
     };
     match runs {
         Ok(_) => Check::pass(
-            ACCESS_ID,
-            ACCESS_TITLE,
+            id,
+            title,
             format!("experiments and runs of namespace {ns} listed"),
         ),
         Err(e) => {
-            let mut check = Check::from_error(ACCESS_ID, ACCESS_TITLE, &e, "");
-            check.hint = Some(access_fix(cfg, kfp.via_service_proxy(), &e));
+            let mut check = Check::from_error(id, title, &e, "");
+            let profile = Profile {
+                namespace: ns,
+                keys: &place.keys,
+            };
+            let cfg = place.users.first().and_then(|&i| targets.get(i));
+            let fix = cfg.map(|t| access_fix(&t.cfg, kfp.via_service_proxy(), &e, &profile));
+            check.hint = fix;
             check
         }
+    }
+}
+
+/// The profile namespace a refused list was about, and the config key(s) naming it.
+struct Profile<'a> {
+    namespace: &'a str,
+    keys: &'a [String],
+}
+
+impl Profile<'_> {
+    /// The keys as a person finds them in the file: `[kfp] namespace` for the shared one.
+    fn key(&self) -> String {
+        let shown = self.keys.iter().map(|k| match k.as_str() {
+            "kfp.namespace" => "[kfp] namespace",
+            own => own,
+        });
+        shown.collect::<Vec<_>>().join(" / ")
     }
 }
 
 /// The fix for a refused list, from KFP's status and message. Through the service proxy a
 /// refusal is the proxy's: KFP sees no identity there (401), or Istio's policy in front of
 /// `ml-pipeline` refuses the API server as a caller (403 `RBAC: access denied`).
-fn access_fix(cfg: &Config, via_proxy: bool, e: &BackendError) -> String {
-    let ns = &cfg.kfp.namespace;
+fn access_fix(cfg: &Config, via_proxy: bool, e: &BackendError, profile: &Profile) -> String {
+    let (ns, key) = (profile.namespace, profile.key());
     let token = "a ServiceAccount token with audience pipelines.kubeflow.org (`kubectl create token SA -n PROFILE --audience=pipelines.kubeflow.org`)";
     match e.status {
         Some(401 | 403) if via_proxy => format!(
-            "multi-user KFP needs an identity, which the Kubernetes service proxy cannot carry: set [kfp] endpoint to the ml-pipeline-ui service or the Kubeflow gateway URL, with [kfp] token_path ({token}) or cookie_env"
+            "multi-user KFP needs an identity, which the Kubernetes service proxy cannot carry: set [kfp] port_forward = \"ml-pipeline-ui\" (the console's own port-forward to the UI) or [kfp] endpoint to the ml-pipeline-ui service or the Kubeflow gateway URL, with [kfp] token_path ({token}) or cookie_env"
         ),
         Some(401) if e.message.contains("audience") => format!(
             "the token is not for the audience pipelines.kubeflow.org: give [kfp] token_path / token_env {token}"
@@ -144,10 +179,10 @@ fn access_fix(cfg: &Config, via_proxy: bool, e: &BackendError) -> String {
             "KFP refused the identity sent (expired or unknown): renew the token in [kfp] token_path / token_env ({token}) or the cookie in cookie_env"
         ),
         Some(403) => format!(
-            "the identity may not use profile {ns}: set [kfp] namespace to a profile it belongs to, or make it a contributor of {ns} (a ServiceAccount token acts in its own namespace)"
+            "the identity may not use profile {ns}: set {key} to a profile it belongs to, or make it a contributor of {ns} (a ServiceAccount token acts in its own namespace)"
         ),
         Some(400) if e.message.contains("namespace") => {
-            "KFP is multi-user: set [kfp] namespace to your Kubeflow profile namespace".to_owned()
+            format!("KFP is multi-user: set {key} to your Kubeflow profile namespace")
         }
         _ => e
             .hint
@@ -169,8 +204,13 @@ mod tests {
     fn each_refusal_names_its_fix() {
         let mut cfg = Config::for_repository("acme", "churn-model");
         cfg.kfp.namespace = "team-a".into();
+        let shared = ["kfp.namespace".to_owned()];
+        let profile = Profile {
+            namespace: "team-a",
+            keys: &shared,
+        };
         let fix = |cfg: &Config, proxy, status, message| {
-            access_fix(cfg, proxy, &refused(status, message))
+            access_fix(cfg, proxy, &refused(status, message), &profile)
         };
         assert!(fix(&cfg, true, 403, "RBAC: access denied").contains("service proxy cannot carry"));
         assert!(fix(&cfg, true, 401, "").contains("service proxy cannot carry"));
@@ -185,6 +225,13 @@ mod tests {
             "An experiment cannot have an empty namespace"
         )
         .contains("set [kfp] namespace"));
+        let keys = ["projects[1].kfp.namespace".to_owned()];
+        let own = Profile {
+            namespace: "team-b",
+            keys: &keys,
+        };
+        assert!(access_fix(&cfg, false, &refused(403, "denied"), &own)
+            .contains("may not use profile team-b: set projects[1].kfp.namespace to"));
         cfg.kfp.service_account = Some("team-a/default-editor".into());
         assert!(fix(&cfg, false, 401, "invalid bearer token").contains("refused the identity sent"));
     }

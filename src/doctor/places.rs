@@ -125,11 +125,7 @@ pub(super) fn places(targets: &[Target]) -> Vec<(Place, Vec<Need>)> {
     let mut out: Vec<(Place, Vec<Need>)> = Vec::new();
     for (user, target) in targets.iter().enumerate() {
         let cfg = &target.cfg;
-        let kfp_key = if target.own_kfp_namespace {
-            target.key("kfp.namespace")
-        } else {
-            "kfp.namespace".to_owned()
-        };
+        let kfp_key = kfp_key(target);
         let deploy = deploy_needs(cfg);
         let build = build_needs(cfg);
         let named: [(&str, &'static str, String, &[Need]); 4] = [
@@ -170,6 +166,40 @@ pub(super) fn places(targets: &[Target]) -> Vec<(Place, Vec<Need>)> {
             add_new(&mut place.keys, [key]);
             add_new(&mut place.users, [user]);
             add_new(all, needs.iter().copied());
+        }
+    }
+    out
+}
+
+/// Where a project's Kubeflow profile namespace is set: its own `projects[i].kfp.namespace`,
+/// or the shared `kfp.namespace`.
+fn kfp_key(target: &Target) -> String {
+    if target.own_kfp_namespace {
+        target.key("kfp.namespace")
+    } else {
+        "kfp.namespace".to_owned()
+    }
+}
+
+/// The Kubeflow profile namespaces of the checked projects, each once (in project order),
+/// with the keys naming it and the projects whose runs live there: what `kfp.rs` proves
+/// access to.
+pub(super) fn kfp_profiles(targets: &[Target]) -> Vec<Place> {
+    let mut out: Vec<Place> = Vec::new();
+    for (user, target) in targets.iter().enumerate() {
+        let namespace = &target.cfg.kfp.namespace;
+        let key = kfp_key(target);
+        match out.iter_mut().find(|p| &p.namespace == namespace) {
+            Some(place) => {
+                add_new(&mut place.keys, [key]);
+                add_new(&mut place.users, [user]);
+            }
+            None => out.push(Place {
+                namespace: namespace.clone(),
+                roles: vec!["KFP profile"],
+                keys: vec![key],
+                users: vec![user],
+            }),
         }
     }
     out
@@ -284,6 +314,25 @@ mod tests {
                 ("production".to_owned(), both),
                 ("team-b (KFP profile)".to_owned(), vec!["acme/b".to_owned()]),
                 ("b-staging (staging)".to_owned(), vec!["acme/b".to_owned()]),
+            ]
+        );
+        let profiles: Vec<(String, Vec<String>, Vec<String>)> = kfp_profiles(&targets)
+            .iter()
+            .map(|p| (p.namespace.clone(), p.keys.clone(), p.projects(&targets)))
+            .collect();
+        assert_eq!(
+            profiles,
+            [
+                (
+                    "kubeflow".to_owned(),
+                    vec!["kfp.namespace".to_owned()],
+                    vec!["acme/a".to_owned()]
+                ),
+                (
+                    "team-b".to_owned(),
+                    vec!["projects[1].kfp.namespace".to_owned()],
+                    vec!["acme/b".to_owned()]
+                ),
             ]
         );
         // A fix names the key of the project that set it.

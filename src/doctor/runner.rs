@@ -35,7 +35,7 @@ pub async fn run(
     let (github, cluster, kfp) = tokio::join!(
         github::checks(&cfg, &targets),
         cluster::checks(&cfg, &targets),
-        kfp::checks(&cfg)
+        kfp::checks(&cfg, &targets)
     );
     let projects: Vec<String> = targets.iter().filter_map(|t| t.name.clone()).collect();
     let checks = if projects.is_empty() {
@@ -81,6 +81,8 @@ fn project_order(
 ) -> Vec<Check> {
     let (shared_rbac, own_rbac): (Vec<Check>, Vec<Check>) =
         cluster.rbac.into_iter().partition(|c| c.project.is_none());
+    let (shared_kfp, own_kfp): (Vec<Check>, Vec<Check>) =
+        kfp.into_iter().partition(|c| c.project.is_none());
     let (shared_ns, own_ns): (Vec<Check>, Vec<Check>) = cluster
         .namespaces
         .into_iter()
@@ -89,13 +91,14 @@ fn project_order(
     checks.extend(github.token);
     checks.push(cluster.server);
     checks.extend(shared_rbac);
-    checks.extend(kfp);
+    checks.extend(shared_kfp);
     checks.extend(shared_ns);
     checks.push(cluster.crd);
     for name in projects {
         let its = |c: &&Check| c.project.as_deref() == Some(name.as_str());
         checks.extend(github.repositories.iter().filter(its).cloned());
         checks.extend(own_rbac.iter().filter(its).cloned());
+        checks.extend(own_kfp.iter().filter(its).cloned());
         checks.extend(own_ns.iter().filter(its).cloned());
     }
     checks

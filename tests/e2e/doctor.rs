@@ -175,7 +175,7 @@ async fn json_lists_every_check_with_its_status() {
             "rbac.staging",
             "rbac.production",
             "kfp.healthz",
-            "kfp.access",
+            "kfp.access.kubeflow-user-example-com",
             "namespace.kfops",
             "namespace.kubeflow-user-example-com",
             "namespace.staging",

@@ -161,6 +161,7 @@ async fn every_project_is_checked_the_shared_pieces_once_and_each_projects_lines
             "github.repository",
             "rbac.kubeflow-user-example-com",
             "rbac.staging",
+            "kfp.access.kubeflow-user-example-com",
             "namespace.kubeflow-user-example-com",
             "namespace.staging",
         ]
@@ -171,6 +172,7 @@ async fn every_project_is_checked_the_shared_pieces_once_and_each_projects_lines
             "github.repository",
             "rbac.team-fraud",
             "rbac.fraud-staging",
+            "kfp.access.team-fraud",
             "namespace.team-fraud",
             "namespace.fraud-staging",
         ]
@@ -194,7 +196,6 @@ async fn every_project_is_checked_the_shared_pieces_once_and_each_projects_lines
             "github.scopes",
             "kube.server",
             "kfp.healthz",
-            "kfp.access",
             "kserve.crd"
         ]
     );
@@ -234,7 +235,8 @@ async fn the_second_projects_missing_namespace_fails_its_line_alone_naming_the_p
         .iter()
         .filter(|c| c["project"] == CHURN)
         .collect::<Vec<_>>();
-    assert_eq!(churn.len(), 5, "{report:#}");
+    // Repository, RBAC and namespace lines of its two own namespaces, its KFP access line.
+    assert_eq!(churn.len(), 6, "{report:#}");
     assert!(churn.iter().all(|c| c["status"] == "pass"), "{report:#}");
     sim.shutdown().await;
 }
@@ -290,6 +292,7 @@ async fn project_or_kfops_project_keeps_one_projects_lines_and_the_option_wins()
         "rbac.team-fraud",
         "rbac.fraud-staging",
         "rbac.production",
+        "kfp.access.team-fraud",
         "namespace.kfops",
         "namespace.team-fraud",
         "namespace.fraud-staging",

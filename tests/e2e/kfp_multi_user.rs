@@ -229,7 +229,7 @@ async fn check_proves_access_and_names_the_fix() {
             .as_array()
             .unwrap()
             .iter()
-            .find(|c| c["id"] == "kfp.access")
+            .find(|c| c["id"] == format!("kfp.access.{PROFILE}").as_str())
             .map(|c| format!("{} {}", c["status"], c["hint"]))
             .unwrap_or_default()
     };
@@ -329,7 +329,7 @@ async fn a_service_account_token_requested_by_the_console_reaches_the_profile_on
         .as_array()
         .unwrap()
         .iter()
-        .find(|c| c["id"] == "kfp.access")
+        .find(|c| c["id"] == format!("kfp.access.{PROFILE}").as_str())
         .cloned()
         .unwrap_or_default();
     assert!(
@@ -338,6 +338,82 @@ async fn a_service_account_token_requested_by_the_console_reaches_the_profile_on
             .unwrap_or_default()
             .contains("may not use profile"),
         "{access}"
+    );
+    assert_eq!(kfp_writes(&sim), 0);
+    sim.shutdown().await;
+}
+
+/// Two projects in two profiles (the second with its own `projects[1].kfp.namespace`) and a
+/// token of the first profile only: each namespace gets its own access line naming its
+/// project; the one the identity may not read fails naming the namespace and the key to fix,
+/// the other passes; nothing is written.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn check_proves_access_per_project_namespace_failing_only_the_refused_profile() {
+    let scenario = multi_user(kfops_sim::Scenario::demo());
+    let sim = Simulator::start(([127, 0, 0, 1], 0).into(), scenario)
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = token_file(dir.path(), "good", &sa_token(PROFILE, TOKEN_AUDIENCE));
+    let path = crate::headless_projects::two_projects(&sim, dir.path());
+    let mut text = std::fs::read_to_string(&path).unwrap();
+    text = text.replacen("[kfp]\n", &format!("[kfp]\ntoken_path = {file:?}\n"), 1);
+    // Tables after the last `[[projects]]` are the second project's.
+    text.push_str("[projects.kfp]\nnamespace = \"team-fraud\"\n");
+    std::fs::write(&path, text).unwrap();
+
+    let (code, report) = check_json_with(&path, &[], &[]).await;
+    assert_eq!(code, 1, "{report:#}");
+    let access: Vec<(String, String, String, String)> = report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| {
+            c["id"]
+                .as_str()
+                .is_some_and(|id| id.starts_with("kfp.access"))
+        })
+        .map(|c| {
+            let text = |k: &str| c[k].as_str().unwrap_or_default().to_owned();
+            (text("id"), text("status"), text("project"), text("hint"))
+        })
+        .collect();
+    assert_eq!(
+        access.len(),
+        2,
+        "one line per profile namespace: {access:#?}"
+    );
+    let (id, status, project, hint) = &access[0];
+    assert_eq!(
+        (
+            id.as_str(),
+            status.as_str(),
+            project.as_str(),
+            hint.as_str()
+        ),
+        (
+            "kfp.access.kubeflow-user-example-com",
+            "pass",
+            "acme-ml/churn-model",
+            ""
+        )
+    );
+    let (id, status, project, hint) = &access[1];
+    assert_eq!(
+        (id.as_str(), status.as_str(), project.as_str()),
+        ("kfp.access.team-fraud", "fail", "acme-ml/fraud-model")
+    );
+    assert!(
+        hint.contains("may not use profile team-fraud: set projects[1].kfp.namespace"),
+        "{hint}"
+    );
+    // The text report: the failed line names the namespace and its project, then the fix.
+    let (_, stdout, _) = crate::doctor::check(&path, &[]).await;
+    assert!(
+        stdout.lines().any(|l| l.starts_with("FAIL")
+            && l.contains("acme-ml/fraud-model")
+            && l.contains("KFP access in team-fraud")),
+        "{stdout}"
     );
     assert_eq!(kfp_writes(&sim), 0);
     sim.shutdown().await;

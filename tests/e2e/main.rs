@@ -37,6 +37,7 @@ mod hostile;
 mod kaniko_context;
 mod keys_themes;
 mod kfp_multi_user;
+mod kfp_port_forward;
 mod kubeconfig;
 mod kubectl;
 mod large_files;

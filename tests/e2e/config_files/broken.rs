@@ -70,6 +70,8 @@ const BROKEN: &[Expected] = {
         ("bad_api_url", InvalidValue, 6, Some(1), Some("github.api_url"), "`api.github.com` is not an http(s) URL"),
         ("bad_kfp_endpoint", InvalidValue, 6, Some(1), Some("kfp.endpoint"), "is not an http(s) URL"),
         ("bad_ingress_url", InvalidValue, 7, Some(1), Some("deployment.ingress_url"), "is not an http(s) URL"),
+        ("bad_kfp_service_account", InvalidValue, 7, Some(1), Some("kfp.service_account"), "`default-editor` is not `namespace/name` of a ServiceAccount"),
+        ("kfp_port_forward_and_endpoint", InvalidValue, 7, Some(1), Some("kfp.port_forward"), "`port_forward` and `endpoint` both say where KFP is"),
         ("bad_cluster_server", InvalidValue, 6, Some(1), Some("cluster.server"), "is not an http(s) URL"),
         ("bad_namespace", InvalidValue, 6, Some(1), Some("kfp.namespace"), "`Kubeflow_User` is not a valid Kubernetes namespace"),
         ("bad_staging_namespace", InvalidValue, 6, Some(1), Some("deployment.staging.namespace"), "not a valid Kubernetes namespace"),

@@ -30,6 +30,7 @@ mod scenario;
 mod task_output;
 mod task_pod;
 mod tasks;
+pub mod ui_forward;
 mod uploads;
 
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
@@ -225,6 +226,15 @@ pub fn router(handle: KfpHandle) -> Router {
         .layer(middleware::from_fn_with_state(handle.clone(), check_token));
     // Proxied requests are authenticated by the Kubernetes API server, not with KFP's token;
     // every other path gets grpc-gateway's 404.
+    let ui = ui_forward::router(
+        handle.clone(),
+        api(handle.clone())
+            .fallback(unknown_path)
+            .layer(middleware::from_fn_with_state(
+                handle.clone(),
+                multi_user::check,
+            )),
+    );
     let proxy = ProxyTarget {
         api: api(handle.clone())
             .fallback(unknown_path)
@@ -243,6 +253,7 @@ pub fn router(handle: KfpHandle) -> Router {
             "/api/v1/namespaces/{namespace}/serviceaccounts/{name}/token",
             post(multi_user::token_request),
         )
+        .merge(ui)
         .merge(direct)
 }
 
