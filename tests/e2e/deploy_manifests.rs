@@ -309,3 +309,32 @@ fn secrets_are_templates_with_placeholders_only() {
         }
     }
 }
+
+#[test]
+fn the_configmap_holds_a_valid_config_naming_the_namespaces_the_roles_grant() {
+    let objects = render("deploy/base");
+    let cm = objects
+        .iter()
+        .find(|o| kind(o) == "ConfigMap" && o["metadata"]["name"] == "kfops-config")
+        .expect("the kfops-config ConfigMap");
+    let text = cm["data"]["config.toml"]
+        .as_str()
+        .expect("data.config.toml");
+    let mounted = Path::new("/etc/kfops/config.toml");
+    let cfg = kfops_console::config::parse(text, mounted)
+        .unwrap_or_else(|e| panic!("the ConfigMap's config.toml is not a valid config: {e}"));
+    let from_config: BTreeSet<String> = [
+        &cfg.cluster.namespace,
+        &cfg.kfp.namespace,
+        &cfg.deployment.staging.namespace,
+        &cfg.deployment.production.namespace,
+    ]
+    .into_iter()
+    .cloned()
+    .collect();
+    let (_, role_namespaces) = granted(&objects);
+    assert_eq!(
+        role_namespaces, from_config,
+        "a Role in each namespace the config names"
+    );
+}
