@@ -104,3 +104,61 @@ fn the_build_context_leaves_out_target_and_git() {
     // config.example.toml is compiled into the binary (include_str! in src/config/mod.rs).
     assert!(!lines.contains(&"config.example.toml"));
 }
+
+/// Every `.rs` file under `dir` (repository-relative).
+fn rust_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+    let entries = std::fs::read_dir(dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            rust_files(&path, out);
+        } else if path.extension().is_some_and(|x| x == "rs") {
+            out.push(path);
+        }
+    }
+}
+
+#[test]
+fn every_file_the_release_build_includes_is_copied_into_the_builder() {
+    let copied: Vec<String> = instructions()
+        .into_iter()
+        .filter(|(op, args)| op == "COPY" && !args.starts_with("--from"))
+        .filter_map(|(_, args)| args.split_whitespace().next().map(str::to_owned))
+        .collect();
+    let ignore = read(".dockerignore");
+    let root = Path::new(ROOT);
+    let mut files = Vec::new();
+    rust_files(&root.join("src"), &mut files);
+    rust_files(&root.join("crates/kfops-sim/src"), &mut files);
+    for file in files {
+        let text = std::fs::read_to_string(&file).unwrap_or_default();
+        for piece in text
+            .split("include_str!(\"")
+            .chain(text.split("include_bytes!(\""))
+            .skip(1)
+        {
+            let rel = piece.split('"').next().unwrap_or("");
+            let dir = file.parent().unwrap_or(root);
+            let target = std::fs::canonicalize(dir.join(rel)).unwrap_or_default();
+            let canon_root = std::fs::canonicalize(root).unwrap_or_default();
+            let Ok(inside) = target.strip_prefix(&canon_root) else {
+                continue;
+            };
+            let inside = inside.to_string_lossy().into_owned();
+            if inside.starts_with("tests/") {
+                continue; // fixtures of unit tests (#[cfg(test)]), not in the release build
+            }
+            assert!(
+                copied
+                    .iter()
+                    .any(|c| inside.starts_with(c.trim_end_matches('/'))),
+                "{} includes {inside}, which the Dockerfile does not COPY",
+                file.display()
+            );
+            assert!(
+                !ignore.lines().any(|l| l.trim() == inside),
+                ".dockerignore leaves out {inside}, which the build includes"
+            );
+        }
+    }
+}
