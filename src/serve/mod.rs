@@ -5,4 +5,5 @@
 
 pub mod deliveries;
 pub mod event;
+pub mod router;
 pub mod signature;
