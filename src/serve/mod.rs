@@ -7,3 +7,4 @@ pub mod deliveries;
 pub mod event;
 pub mod router;
 pub mod signature;
+pub mod start;
