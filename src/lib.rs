@@ -35,6 +35,7 @@ pub mod keys;
 pub mod launch;
 pub mod logging;
 pub mod logs;
+pub mod serve;
 pub mod state_dir;
 pub mod text;
 pub mod tui;

@@ -14,6 +14,8 @@ pub enum Source {
     Console,
     /// `kfops build|run|build-run|deploy` (on the project of `--project`, else the first).
     Headless,
+    /// A command typed in a PR comment, delivered to `kfops serve` (the commenter as user).
+    Chat,
 }
 
 /// The arguments an action was started with.

@@ -72,6 +72,19 @@ impl AuditLog {
         cmd: &ChatCommand,
     ) -> Recorder {
         let user = self.who.name().await;
+        self.begin_by(source, user, repository, pr, cmd)
+    }
+
+    /// As [`AuditLog::begin_in`], for an action `user` asked for (a PR commenter) rather than
+    /// this process' operator.
+    pub fn begin_by(
+        &self,
+        source: Source,
+        user: String,
+        repository: Option<String>,
+        pr: u64,
+        cmd: &ChatCommand,
+    ) -> Recorder {
         let mut entry = AuditEntry::started(source, user, pr, cmd);
         entry.repository = repository;
         Recorder::new(self.path.clone(), entry)

@@ -34,6 +34,20 @@ impl Audited<'_> {
         };
         Record { recorder }
     }
+
+    /// As [`Audited::begin`], the record naming `user` (a PR commenter) as who asked.
+    pub fn begin_as(&self, user: String) -> Record {
+        let recorder = self.audit.map(|audit| {
+            audit.begin_by(
+                self.source,
+                user,
+                self.repository.clone(),
+                self.pr,
+                self.cmd,
+            )
+        });
+        Record { recorder }
+    }
 }
 
 /// An action's audit record while it runs: the front end runs the engine with

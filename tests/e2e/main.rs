@@ -55,6 +55,7 @@ mod project_env;
 mod run_flow;
 mod safety;
 mod secret_leak;
+mod serve_webhook;
 mod sim_github_spec;
 mod sim_kfp;
 mod sim_kfp_runs;
