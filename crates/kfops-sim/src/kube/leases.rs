@@ -189,15 +189,37 @@ pub async fn replace(
 }
 
 /// `DELETE .../leases/{name}`: 200 with a `Status` Success (as for other resources without
-/// finalizers), 404 when absent.
+/// finalizers), 404 when absent. `DeleteOptions.preconditions.resourceVersion` other than the
+/// stored one is a 409 Conflict ("Precondition failed: ...", apiserver registry store.go
+/// `Delete` / `checkPreconditions`).
 pub async fn delete(
     State(kube): State<KubeHandle>,
     Path((namespace, name)): Path<(String, String)>,
+    body: Bytes,
 ) -> Result<Response, KubeError> {
-    let removed = kube
-        .leases()
+    let options: serde_json::Value = if body.is_empty() {
+        serde_json::Value::Null
+    } else {
+        serde_json::from_slice(&body)
+            .map_err(|e| KubeError::bad_request(format!("invalid DeleteOptions: {e}")))?
+    };
+    let wanted = options["preconditions"]["resourceVersion"].as_str();
+    let mut leases = kube.leases();
+    let key = (namespace.clone(), name.clone());
+    let stored = leases
         .by_name
-        .remove(&(namespace.clone(), name.clone()));
+        .get(&key)
+        .ok_or_else(|| grouped(KubeError::not_found(RESOURCE, &name)))?;
+    let stored_version = stored.metadata.resource_version.clone().unwrap_or_default();
+    if let Some(wanted) = wanted.filter(|w| *w != stored_version) {
+        let why = format!(
+            "Precondition failed: ResourceVersion in precondition: {wanted}, ResourceVersion in \
+             object meta: {stored_version}"
+        );
+        return Err(grouped(KubeError::conflict_because(RESOURCE, &name, &why)));
+    }
+    let removed = leases.by_name.remove(&key);
+    drop(leases);
     let lease = removed.ok_or_else(|| grouped(KubeError::not_found(RESOURCE, &name)))?;
     let body = json!({
         "kind": "Status",

@@ -76,10 +76,17 @@ impl KubeError {
     /// (kubernetes/kubernetes `staging/src/k8s.io/apimachinery/pkg/api/errors/errors.go`,
     /// `staging/src/k8s.io/apiserver/pkg/registry/generic/registry/store.go`).
     pub fn conflict(resource: &str, name: &str) -> Self {
-        let message = format!(
-            "Operation cannot be fulfilled on {resource} \"{name}\": the object has been \
-             modified; please apply your changes to the latest version and try again"
-        );
+        Self::conflict_because(
+            resource,
+            name,
+            "the object has been modified; please apply your changes to the latest version and \
+             try again",
+        )
+    }
+
+    /// 409 `Conflict`: `Operation cannot be fulfilled on {resource} "{name}": {why}`.
+    pub fn conflict_because(resource: &str, name: &str, why: &str) -> Self {
+        let message = format!("Operation cannot be fulfilled on {resource} \"{name}\": {why}");
         Self::new(
             StatusCode::CONFLICT,
             "Conflict",
