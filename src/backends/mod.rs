@@ -8,6 +8,7 @@ pub mod kfp;
 pub mod knative;
 pub mod kserve;
 pub mod kubeconfig;
+pub mod lease;
 pub mod retry;
 
 pub use error::BackendError;

@@ -51,6 +51,7 @@ mod logs_pane;
 mod logs_search;
 mod multi_project;
 mod no_token;
+mod pr_lease;
 mod project_env;
 mod run_flow;
 mod safety;

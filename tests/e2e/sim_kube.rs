@@ -14,6 +14,7 @@ use serde_json::{json, Value};
 
 mod builds;
 mod errors;
+mod leases;
 mod lists;
 mod logs;
 mod watches;

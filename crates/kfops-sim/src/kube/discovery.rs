@@ -153,23 +153,53 @@ pub async fn core_v1() -> Response {
     json(StatusCode::OK, &body)
 }
 
-fn kserve_api_group() -> APIGroup {
+/// An API group with one (preferred) version.
+fn api_group(group: &str, only_version: &str) -> APIGroup {
     let version = GroupVersionForDiscovery {
-        group_version: format!("{KSERVE_GROUP}/{KSERVE_VERSION}"),
-        version: KSERVE_VERSION.to_owned(),
+        group_version: format!("{group}/{only_version}"),
+        version: only_version.to_owned(),
     };
     APIGroup {
-        name: KSERVE_GROUP.to_owned(),
+        name: group.to_owned(),
         preferred_version: Some(version.clone()),
         server_address_by_client_cidrs: None,
         versions: vec![version],
     }
 }
 
-/// `GET /apis`: the API groups (KServe's; it is served by the KServe simulator).
+fn kserve_api_group() -> APIGroup {
+    api_group(KSERVE_GROUP, KSERVE_VERSION)
+}
+
+/// The coordination group (Leases) and its one version.
+const COORDINATION_GROUP: &str = "coordination.k8s.io";
+
+fn coordination_api_group() -> APIGroup {
+    api_group(COORDINATION_GROUP, "v1")
+}
+
+/// `GET /apis/coordination.k8s.io`.
+pub async fn coordination_group() -> Response {
+    json(StatusCode::OK, &coordination_api_group())
+}
+
+/// `GET /apis/coordination.k8s.io/v1`: Leases, with the verbs kube-apiserver lists for them
+/// (`kubectl api-resources -o wide`: create delete deletecollection get list patch update
+/// watch; no short names; <https://kubernetes.io/docs/reference/kubernetes-api/cluster-resources/lease-v1/>).
+pub async fn coordination_v1() -> Response {
+    let leases = resource("leases", "lease", "Lease", true, ALL_VERBS, &[]);
+    let body = APIResourceList {
+        group_version: format!("{COORDINATION_GROUP}/v1"),
+        resources: vec![leases],
+    };
+    json(StatusCode::OK, &body)
+}
+
+/// `GET /apis`: the API groups (coordination.k8s.io for Leases; KServe's is served by the
+/// KServe simulator).
 pub async fn groups() -> Response {
     let body = APIGroupList {
-        groups: vec![kserve_api_group()],
+        groups: vec![coordination_api_group(), kserve_api_group()],
     };
     json(StatusCode::OK, &body)
 }

@@ -1,6 +1,6 @@
 //! The simulated Kubernetes API server (the subset in-cluster image builds need), served at
 //! the root of the simulator: discovery, namespaces, pods (create, get, list, watch, delete),
-//! pod logs, Secrets (get), and a simulated kubelet running each pod's [`PodProgram`] on a clock, restarting
+//! pod logs, Secrets (get), coordination.k8s.io/v1 Leases (`leases.rs`), and a simulated kubelet running each pod's [`PodProgram`] on a clock, restarting
 //! containers that crash (`restarts.rs`). Injected faults (log streams cut mid-body) are in
 //! `faults.rs`.
 //!
@@ -20,6 +20,7 @@ pub mod flood;
 mod kaniko;
 mod kaniko_context;
 mod kaniko_output;
+mod leases;
 mod lifecycle;
 mod logs;
 mod pods;
@@ -71,6 +72,8 @@ struct Inner {
     github: GithubHandle,
     scenario: KubeScenario,
     faults: Mutex<faults::LogFaults>,
+    /// coordination.k8s.io/v1 Leases (`leases.rs`).
+    leases: Mutex<leases::Leases>,
 }
 
 impl fmt::Debug for KubeHandle {
@@ -104,6 +107,7 @@ impl KubeHandle {
                 github,
                 scenario: scenario.clone(),
                 faults: Mutex::new(faults::LogFaults::new(scenario)),
+                leases: Mutex::default(),
             }),
         }
     }
@@ -277,6 +281,7 @@ impl KubeHandle {
 /// unknown paths with the API server's `404 page not found`).
 pub fn router(handle: KubeHandle) -> Router {
     let ns = "/api/v1/namespaces/{namespace}";
+    let lease_ns = "/apis/coordination.k8s.io/v1/namespaces/{namespace}";
     Router::new()
         .route("/version", get(discovery::version))
         .route("/api", get(discovery::api_versions))
@@ -323,6 +328,27 @@ pub fn router(handle: KubeHandle) -> Router {
         .route(
             "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews",
             axum::routing::post(access::review).fallback(pods::not_allowed),
+        )
+        .route(
+            "/apis/coordination.k8s.io",
+            get(discovery::coordination_group),
+        )
+        .route(
+            "/apis/coordination.k8s.io/v1",
+            get(discovery::coordination_v1),
+        )
+        .route(
+            &format!("{lease_ns}/leases"),
+            get(leases::list)
+                .post(leases::create)
+                .fallback(pods::not_allowed),
+        )
+        .route(
+            &format!("{lease_ns}/leases/{{name}}"),
+            get(leases::get)
+                .put(leases::replace)
+                .delete(leases::delete)
+                .fallback(pods::not_allowed),
         )
         .route("/api/v1/services", get(pods::list_services))
         .route(&format!("{ns}/services"), get(pods::list_services))

@@ -71,6 +71,30 @@ impl KubeError {
         )
     }
 
+    /// 409 `Conflict` on an update whose `metadata.resourceVersion` is stale: the message of
+    /// apimachinery's `errors.NewConflict` with the storage's `OptimisticLockErrorMsg`
+    /// (kubernetes/kubernetes `staging/src/k8s.io/apimachinery/pkg/api/errors/errors.go`,
+    /// `staging/src/k8s.io/apiserver/pkg/registry/generic/registry/store.go`).
+    pub fn conflict(resource: &str, name: &str) -> Self {
+        Self::conflict_because(
+            resource,
+            name,
+            "the object has been modified; please apply your changes to the latest version and \
+             try again",
+        )
+    }
+
+    /// 409 `Conflict`: `Operation cannot be fulfilled on {resource} "{name}": {why}`.
+    pub fn conflict_because(resource: &str, name: &str, why: &str) -> Self {
+        let message = format!("Operation cannot be fulfilled on {resource} \"{name}\": {why}");
+        Self::new(
+            StatusCode::CONFLICT,
+            "Conflict",
+            message,
+            Self::details(resource, name),
+        )
+    }
+
     /// 400 with a message (bad parameters, log requests the kubelet refuses, ...).
     pub fn bad_request(message: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, "BadRequest", message.into(), None)
