@@ -219,25 +219,10 @@ impl GitHub {
         })
     }
 
-    /// `(behind_by, ahead_by)` of `head` against `base`.
+    /// `(behind_by, ahead_by)` of `head` against `base` (the refresh's conditional read,
+    /// without whether it was answered 304).
     async fn compare(&self, base: &str, head: &str) -> Result<(u64, u64), BackendError> {
-        let what = format!("compare {base}...{head}");
-        let cmp: octocrab::models::commits::CommitComparison = retry::read(|| async {
-            // The path octocrab's `compare` builds.
-            let route = format!(
-                "/repos/{}/{}/compare/{base}...{head}",
-                self.owner, self.repo
-            );
-            self.conditional
-                .get(&self.client().await?, &route)
-                .await
-                .map_err(|e| self.failed(&what, e))
-        })
-        .await?;
-        Ok((
-            u64::try_from(cmp.behind_by).unwrap_or(0),
-            u64::try_from(cmp.ahead_by).unwrap_or(0),
-        ))
+        Ok(self.compare_tracked(base, head).await?.0)
     }
 
     /// The bodies of all comments of an issue or PR, oldest first.

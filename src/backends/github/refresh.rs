@@ -183,7 +183,7 @@ impl GitHub {
 
     /// `(behind_by, ahead_by)` of `head` against `base`, and whether GitHub answered 304
     /// (nothing moved since the last refresh).
-    async fn compare_tracked(
+    pub(super) async fn compare_tracked(
         &self,
         base: &str,
         head: &str,
