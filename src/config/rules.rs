@@ -26,10 +26,21 @@ pub(crate) fn is_dns1123_label(value: &str) -> bool {
         && bytes.last().is_some_and(u8::is_ascii_alphanumeric)
 }
 
-/// A DNS-1123 subdomain (ServiceAccount, Secret names): dot-separated DNS-1123 labels, at
-/// most 253 characters.
+/// A DNS-1123 subdomain (ServiceAccount, Secret names): at most 253 characters, dot-separated
+/// parts of lower-case letters, digits and `-` that start and end alphanumeric. As
+/// Kubernetes' `IsDNS1123Subdomain` (apimachinery `pkg/util/validation/validation.go`), a part
+/// has no length limit of its own (unlike a label's 63).
 pub(crate) fn is_dns1123_subdomain(value: &str) -> bool {
-    value.len() <= 253 && value.split('.').all(is_dns1123_label)
+    !value.is_empty()
+        && value.len() <= 253
+        && value.split('.').all(|part| {
+            let bytes = part.as_bytes();
+            bytes
+                .iter()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-')
+                && bytes.first().is_some_and(u8::is_ascii_alphanumeric)
+                && bytes.last().is_some_and(u8::is_ascii_alphanumeric)
+        })
 }
 
 /// A DNS-1035 label (KServe InferenceService names): a DNS-1123 label starting with a letter.
@@ -79,6 +90,10 @@ mod tests {
         assert!(is_dns1123_subdomain("pipeline.runner"));
         assert!(!is_dns1123_subdomain("Default"));
         assert!(!is_dns1123_subdomain("a..b"));
+        // A part may be longer than a label's 63 characters (Kubernetes' IsDNS1123Subdomain).
+        assert!(is_dns1123_subdomain(&"a".repeat(64)));
+        assert!(!is_dns1123_subdomain(&"a".repeat(254)));
+        assert!(!is_dns1123_subdomain(""));
         assert!(is_image_name("team/trainer-v2.1_x"));
         assert!(!is_image_name("Trainer"));
         assert!(!is_image_name("/trainer"));

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use super::{at, Check, Checker, KeyPath};
-use crate::config::rules::is_image_name;
+use crate::config::rules::{is_dns1123_subdomain, is_image_name};
 use crate::config::{BuildContext, Config, ImageBuilderConfig};
 
 pub(super) fn image_builder(c: &Checker, config: &Config, base: &KeyPath) -> Check {
@@ -81,17 +81,7 @@ fn git_access(c: &Checker, ib: &ImageBuilderConfig, base: &KeyPath) -> Check {
         return Ok(());
     };
     let key = at(base, "image_builder.git_secret");
-    let valid = !secret.is_empty()
-        && secret.len() <= 253
-        && secret.split('.').all(|part| {
-            !part.is_empty()
-                && part.starts_with(|ch: char| ch.is_ascii_alphanumeric())
-                && part.ends_with(|ch: char| ch.is_ascii_alphanumeric())
-                && part
-                    .chars()
-                    .all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '-')
-        });
-    if !valid {
+    if !is_dns1123_subdomain(secret) {
         return c.fail(
             &key,
             format!("`{secret}` is not a Kubernetes Secret name"),
