@@ -190,8 +190,9 @@ pub async fn replace(
 
 /// `DELETE .../leases/{name}`: 200 with a `Status` Success (as for other resources without
 /// finalizers), 404 when absent. `DeleteOptions.preconditions.resourceVersion` other than the
-/// stored one is a 409 Conflict ("Precondition failed: ...", apiserver registry store.go
-/// `Delete` / `checkPreconditions`).
+/// stored one is a 409 Conflict: the text is `Preconditions.Check`'s
+/// (`staging/src/k8s.io/apiserver/pkg/storage/interfaces.go`, an `InvalidObj` storage error),
+/// which the registry store's `Delete` answers as a Conflict on the resource.
 pub async fn delete(
     State(kube): State<KubeHandle>,
     Path((namespace, name)): Path<(String, String)>,
